@@ -1,0 +1,59 @@
+// What a run directory (reports/<run-id>/) holds. Writers (run, drill) and readers (report, compare, gate)
+// agree on these names and this meta schema, so data flows one way: k6 → files → report.
+import { z } from 'zod';
+
+export const RunFiles = {
+  meta: 'meta.json',
+  /** k6 handleSummary data (JSON) */
+  summary: 'summary.json',
+  /** k6's raw NDJSON stream (--out json=raw.json.gz); a split run writes raw.<i>.json.gz, listed in meta.rawFiles */
+  raw: 'raw.json.gz',
+  /** samples of the API's /metrics taken during the run: one JSON object per line, see ServerMetricsSample */
+  serverMetrics: 'server-metrics.ndjson',
+  k6Log: 'k6.log',
+  report: 'report.md',
+  reportJson: 'report.json',
+  chartsDir: 'charts',
+  /** drills only: the machine-readable record of what was planned, what happened and each verdict */
+  journal: 'journal.json',
+} as const;
+
+export const RunEvent = z.object({
+  /** ISO time */
+  at: z.string(),
+  kind: z.enum(['phase', 'fault-injected', 'fault-recovered', 'mitigation', 'signal-fired', 'slo-restored', 'guard-tripped', 'note']),
+  name: z.string(),
+  detail: z.string().optional(),
+});
+export type RunEvent = z.infer<typeof RunEvent>;
+
+export const RunMeta = z.object({
+  runId: z.string(),
+  shape: z.string(),
+  workload: z.string(),
+  target: z.string(),
+  scale: z.number().positive().default(1),
+  k6Version: z.string(),
+  gitCommit: z.string().optional(),
+  machine: z.object({ hostname: z.string(), cpus: z.number(), cpuModel: z.string().optional(), memoryGb: z.number(), os: z.string(), node: z.string() }),
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+  /** k6's own exit code (99 = thresholds failed, 105/107/108 …) */
+  k6ExitCode: z.number().int().optional(),
+  /** raw stream files relative to the run dir; more than one for split (--segments) runs */
+  rawFiles: z.array(z.string()).default([RunFiles.raw]),
+  segments: z.number().int().positive().default(1),
+  /** planned stages, so charts can mark ramp and hold phases */
+  phases: z.array(z.object({ name: z.string(), startS: z.number(), endS: z.number(), target: z.number().optional() })).default([]),
+  /** fault windows, mitigations and the like, marked on charts and timelines */
+  events: z.array(RunEvent).default([]),
+  interrupted: z.boolean().default(false),
+});
+export type RunMeta = z.infer<typeof RunMeta>;
+
+/** One line of server-metrics.ndjson: a scrape of the API's /metrics, flattened to `name{labels}` → value. */
+export const ServerMetricsSample = z.object({
+  t: z.number(),
+  values: z.record(z.string(), z.number()),
+});
+export type ServerMetricsSample = z.infer<typeof ServerMetricsSample>;
