@@ -1,0 +1,487 @@
+// The embedded stack: its own redis-server and PostgreSQL on free ports, the schema and seed data, and
+// the reference API — or external Redis/PostgreSQL given by REDIS_URL / DATABASE_URL, which are used
+// but never signalled. Everything a later command needs to find or stop it is in <stateDir>/state.json.
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { UserError } from '../errors.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { resolveToxiproxy } from '../toolchain/tools.ts';
+import { freePort } from './ports.ts';
+import { createStackDatabase, pingPostgres, POSTGRES_EXECUTABLES, postgresUrl, startPostgresPrimary, startPostgresReplica, type PostgresLayout } from './postgres.ts';
+import { isOurProcess, SHARED_PORTS, stopGroup, waitUntilReady, type ProcessIdentity } from './processes.ts';
+import {
+  API_ENTRY,
+  API_EXECUTABLES,
+  httpOk,
+  pingRedis,
+  REDIS_EXECUTABLES,
+  redisUrl,
+  startApi,
+  startRedis,
+  startToxiproxyServer,
+  TOXIPROXY_EXECUTABLES,
+  type ApiEnv,
+} from './services.ts';
+import type { ServiceState, StackState } from './state.ts';
+import { parseStackState, readStackState, repoRoot, resolveStateDir, stateFilePath, writeStackState } from './state-file.ts';
+
+export { readStackState, resolveStateDir } from './state-file.ts';
+
+export const DEFAULT_API_WORKERS = 2;
+
+export type ServiceName = 'redis' | 'postgres' | 'replica' | 'toxiproxy' | 'api';
+
+export interface UpOptions {
+  stateDir?: string;
+  /** API worker processes (default 2) */
+  apiWorkers?: number;
+  /** start the API (default true). Without it state.api only reserves a port and token: see apiEnv(). */
+  withApi?: boolean;
+  /** extra environment for the API (HOLD_TTL_SECONDS, QUEUE_ACTIVE_CAPACITY, LOG_LEVEL …) */
+  env?: Record<string, string>;
+  /** sizes handed to the API's seed(); its defaults when omitted */
+  seedSizes?: Record<string, number>;
+  /** one line per step, for the CLI's progress output */
+  onProgress?: (line: string) => void;
+}
+
+interface Layout {
+  stateDir: string;
+  logsDir: string;
+  redisDir: string;
+  postgres: PostgresLayout;
+  replica: PostgresLayout;
+  logs: Record<ServiceName, string>;
+}
+
+function layoutOf(stateDir: string): Layout {
+  const logsDir = join(stateDir, 'logs');
+  const logs = {
+    redis: join(logsDir, 'redis.log'),
+    postgres: join(logsDir, 'postgres.log'),
+    replica: join(logsDir, 'replica.log'),
+    toxiproxy: join(logsDir, 'toxiproxy.log'),
+    api: join(logsDir, 'api.log'),
+  };
+  const socketDir = join(stateDir, 'sockets');
+  return {
+    stateDir,
+    logsDir,
+    redisDir: join(stateDir, 'redis'),
+    postgres: { dataDir: join(stateDir, 'pg'), socketDir, logFile: logs.postgres, stateDir },
+    replica: { dataDir: join(stateDir, 'replica'), socketDir, logFile: logs.replica, stateDir },
+    logs,
+  };
+}
+
+/** How each service's processes are recognised as ours — see isOurProcess. */
+function identityOf(stateDir: string, name: ServiceName): ProcessIdentity {
+  const layout = layoutOf(stateDir);
+  switch (name) {
+    case 'redis':
+      return { executables: REDIS_EXECUTABLES, stateDir, workDir: layout.redisDir };
+    case 'postgres':
+      return { executables: POSTGRES_EXECUTABLES, stateDir, workDir: layout.postgres.dataDir };
+    case 'replica':
+      return { executables: POSTGRES_EXECUTABLES, stateDir, workDir: layout.replica.dataDir };
+    case 'toxiproxy':
+      return { executables: TOXIPROXY_EXECUTABLES, stateDir };
+    case 'api':
+      return { executables: API_EXECUTABLES, stateDir };
+  }
+}
+
+/** SIGINT is PostgreSQL's fast shutdown (what `pg_ctl stop -m fast` sends); the others stop on SIGTERM. */
+const STOP_POLICY: Record<ServiceName, { signal: NodeJS.Signals; graceMs: number }> = {
+  api: { signal: 'SIGTERM', graceMs: 15_000 },
+  toxiproxy: { signal: 'SIGTERM', graceMs: 5_000 },
+  replica: { signal: 'SIGINT', graceMs: 30_000 },
+  redis: { signal: 'SIGTERM', graceMs: 10_000 },
+  postgres: { signal: 'SIGINT', graceMs: 30_000 },
+};
+
+/** Dependents first, so the API never sees its databases vanish while it still serves. */
+const STOP_ORDER: readonly ServiceName[] = ['api', 'toxiproxy', 'replica', 'redis', 'postgres'];
+
+function serviceOf(state: StackState, name: ServiceName): ServiceState | undefined {
+  return state[name];
+}
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+function externalService(url: string, what: string): ServiceState {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UserError(`${what} is not a URL: ${url}`, `set it like ${what === 'REDIS_URL' ? 'redis://127.0.0.1:6380' : 'postgres://user@127.0.0.1:5433/booking'}`, ExitCode.badInput);
+  }
+  const defaultPort = parsed.protocol.startsWith('redis') ? 6379 : 5432;
+  return { host: parsed.hostname, port: Number(parsed.port || defaultPort), url, owned: false, startedAt: now() };
+}
+
+/** The environment the reference API is (or would be) started with for this stack. */
+export function apiEnv(state: StackState, extra: Record<string, string> = {}): ApiEnv {
+  return {
+    LOG_LEVEL: 'info',
+    ...extra,
+    HOST: state.api.host,
+    PORT: String(state.api.port),
+    REDIS_URL: state.redis.url,
+    DATABASE_URL: state.postgres.url,
+    ADMIN_TOKEN: state.api.adminToken,
+    WORKERS: String(state.api.workers),
+  };
+}
+
+interface DbModule {
+  migrate(databaseUrl: string): Promise<unknown>;
+  seed(databaseUrl: string, sizes?: Record<string, number>): Promise<unknown>;
+}
+
+/** The API's schema + seed functions (reference-api/src/db/index.ts), checked at run time. */
+async function loadDbModule(): Promise<DbModule> {
+  const path = join(repoRoot, 'reference-api', 'src', 'db', 'index.ts');
+  if (!existsSync(path)) {
+    throw new UserError(`the reference API's database module is missing (${path}).`, 'the API issue has not landed yet; pull the latest main', ExitCode.environment);
+  }
+  const module: Partial<DbModule> = await import(pathToFileURL(path).href);
+  if (typeof module.migrate !== 'function' || typeof module.seed !== 'function') {
+    throw new UserError(`${path} does not export migrate() and seed().`, 'check the reference API against its contract', ExitCode.environment);
+  }
+  return module as DbModule;
+}
+
+/**
+ * Bring the stack up and wait until every part answers. Idempotent: a healthy stack recorded in the
+ * state dir is reused as it is; a stale one (crashed, killed, half-dead) is cleaned up first.
+ */
+export async function up(opts: UpOptions = {}): Promise<StackState> {
+  const stateDir = resolveStateDir(opts.stateDir);
+  const progress = opts.onProgress ?? (() => undefined);
+  const withApi = opts.withApi ?? true;
+
+  const existing = readStateOrDiscard(stateDir, progress);
+  if (existing) {
+    const report = await status(stateDir);
+    // Replica and toxiproxy are on-demand extras; the stack is reusable when its core answers.
+    const wanted = report.services.filter((service) => ['redis', 'postgres', ...(withApi ? ['api'] : [])].includes(service.name));
+    if (wanted.every((service) => service.healthy)) {
+      progress(`stack already running in ${stateDir} — reusing it`);
+      return existing;
+    }
+    const broken = wanted.filter((service) => !service.healthy).map((service) => `${service.name}: ${service.detail}`);
+    progress(`found a stale stack (${broken.join('; ')}) — cleaning it up`);
+    await down(stateDir);
+  }
+
+  const layout = layoutOf(stateDir);
+  prepareStateDir(layout);
+  const started: Partial<Record<ServiceName, ServiceState>> = {};
+  try {
+    const redis = process.env.REDIS_URL ? externalService(process.env.REDIS_URL, 'REDIS_URL') : undefined;
+    if (redis) {
+      progress(`using external Redis at ${redis.host}:${redis.port}`);
+      await waitUntilReady({ name: `Redis at ${redis.url}`, timeoutMs: 10_000, probe: () => pingRedis(redis.url) });
+    }
+    started.redis = redis ?? (await launchRedis(layout, progress));
+
+    const postgres = process.env.DATABASE_URL ? externalService(process.env.DATABASE_URL, 'DATABASE_URL') : undefined;
+    if (postgres) {
+      progress(`using external PostgreSQL at ${postgres.host}:${postgres.port}`);
+      await waitUntilReady({ name: `PostgreSQL at ${postgres.host}:${postgres.port}`, timeoutMs: 10_000, probe: () => pingPostgres(postgres.url) });
+    }
+    started.postgres = postgres ?? (await launchPostgres(layout, progress));
+
+    const db = await loadDbModule();
+    progress('applying migrations and seed data');
+    await db.migrate(started.postgres.url);
+    await db.seed(started.postgres.url, opts.seedSizes);
+
+    const apiPort = await freePort();
+    let state: StackState = {
+      version: 1,
+      stateDir,
+      createdAt: now(),
+      redis: started.redis,
+      postgres: started.postgres,
+      api: {
+        host: '127.0.0.1',
+        port: apiPort,
+        url: `http://127.0.0.1:${apiPort}`,
+        logFile: layout.logs.api,
+        owned: false,
+        startedAt: now(),
+        adminToken: randomBytes(24).toString('hex'),
+        workers: opts.apiWorkers ?? DEFAULT_API_WORKERS,
+      },
+    };
+    if (withApi) {
+      if (!existsSync(API_ENTRY)) {
+        throw new UserError(`the reference API is missing (${API_ENTRY}).`, 'the API issue has not landed yet; pull the latest main', ExitCode.environment);
+      }
+      progress(`starting the API on port ${apiPort} with ${state.api.workers} worker(s)`);
+      const pid = await startApi({ env: apiEnv(state, opts.env), logFile: layout.logs.api, stateDir });
+      state = { ...state, api: { ...state.api, pid, owned: true, startedAt: now() } };
+      started.api = state.api;
+    }
+    writeStackState(state);
+    progress(`stack is up (state: ${stateFilePath(stateDir)})`);
+    return state;
+  } catch (error) {
+    await stopServices(stateDir, started);
+    throw error;
+  }
+}
+
+/** A corrupt state file describes nothing we may signal: report it and start over. */
+function readStateOrDiscard(stateDir: string, progress: (line: string) => void): StackState | undefined {
+  try {
+    return readStackState(stateDir);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    progress(`${error.message} Discarding it.`);
+    rmSync(stateFilePath(stateDir), { force: true });
+    return undefined;
+  }
+}
+
+/** Fresh data dirs and logs; the dir is world-traversable so the `postgres` user can reach its data. */
+function prepareStateDir(layout: Layout): void {
+  mkdirSync(layout.stateDir, { recursive: true });
+  if (process.getuid?.() === 0) chmodSync(layout.stateDir, 0o755);
+  for (const dir of [layout.logsDir, layout.redisDir, layout.postgres.dataDir, layout.replica.dataDir, layout.postgres.socketDir]) {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  mkdirSync(layout.logsDir, { recursive: true });
+}
+
+async function launchRedis(layout: Layout, progress: (line: string) => void): Promise<ServiceState> {
+  const port = await freePort();
+  progress(`starting redis-server on port ${port}`);
+  const pid = await startRedis({ port, dataDir: layout.redisDir, logFile: layout.logs.redis, stateDir: layout.stateDir });
+  return { pid, host: '127.0.0.1', port, url: redisUrl(port), logFile: layout.logs.redis, dataDir: layout.redisDir, owned: true, startedAt: now() };
+}
+
+async function launchPostgres(layout: Layout, progress: (line: string) => void): Promise<ServiceState> {
+  const port = await freePort();
+  progress(`initialising and starting PostgreSQL on port ${port}`);
+  const pid = await startPostgresPrimary(layout.postgres, port);
+  await createStackDatabase(port);
+  return { pid, host: '127.0.0.1', port, url: postgresUrl(port), logFile: layout.logs.postgres, dataDir: layout.postgres.dataDir, owned: true, startedAt: now() };
+}
+
+/**
+ * The safety gate before any signal: only services this stack started, never on the shared ports.
+ * A state file claiming to own something on 5432/6379 is refused outright.
+ */
+export function assertSignallable(name: ServiceName, service: ServiceState): void {
+  if (SHARED_PORTS.has(service.port)) {
+    throw new UserError(
+      `refusing to stop ${name}: the state file says it listens on port ${service.port}, which belongs to the machine's shared instance.`,
+      'loadctl never touches the shared Redis/PostgreSQL; remove the state file if it was edited by hand',
+      ExitCode.badInput,
+    );
+  }
+  if (!service.owned || service.pid === undefined) {
+    throw new UserError(`refusing to stop ${name}: this stack did not start it.`, undefined, ExitCode.badInput);
+  }
+}
+
+export interface StoppedService {
+  name: ServiceName;
+  pid: number;
+  /** false when the process was already gone (crashed, killed) */
+  wasRunning: boolean;
+  /** PIDs that ignored the polite signal and were SIGKILLed */
+  killed: number[];
+}
+
+async function stopService(stateDir: string, name: ServiceName, service: ServiceState): Promise<StoppedService> {
+  assertSignallable(name, service);
+  const pid = service.pid as number;
+  const identity = identityOf(stateDir, name);
+  const wasRunning = isOurProcess(pid, identity);
+  const policy = STOP_POLICY[name];
+  const { killed } = await stopGroup({ name, pid, identity, gracefulSignal: policy.signal, graceMs: policy.graceMs });
+  return { name, pid, wasRunning, killed };
+}
+
+async function stopServices(stateDir: string, services: Partial<Record<ServiceName, ServiceState>>): Promise<StoppedService[]> {
+  const owned = STOP_ORDER.flatMap((name) => {
+    const service = services[name];
+    return service?.owned && service.pid !== undefined ? [[name, service] as const] : [];
+  });
+  // Check every service before signalling any, so a crafted file cannot get half of its way.
+  for (const [name, service] of owned) assertSignallable(name, service);
+  const stopped: StoppedService[] = [];
+  for (const [name, service] of owned) stopped.push(await stopService(stateDir, name, service));
+  return stopped;
+}
+
+export interface DownResult {
+  stateDir: string;
+  /** false when there was no state file: nothing to do */
+  hadStack: boolean;
+  stopped: StoppedService[];
+}
+
+/**
+ * Stop every process the stack started (recorded PIDs whose /proc identity matches, and their process
+ * groups) and remove the state file. Works when any of them was already killed.
+ */
+export async function down(stateDir?: string): Promise<DownResult> {
+  const dir = resolveStateDir(stateDir);
+  const file = stateFilePath(dir);
+  if (!existsSync(file)) return { stateDir: dir, hadStack: false, stopped: [] };
+  let state: StackState;
+  try {
+    state = parseStackState(JSON.parse(readFileSync(file, 'utf8')), dir);
+  } catch (error) {
+    if (error instanceof UserError && error.message.includes('belongs to the state dir')) throw error;
+    // Unreadable: it names no PID we could verify, so there is nothing we may signal.
+    rmSync(file, { force: true });
+    return { stateDir: dir, hadStack: true, stopped: [] };
+  }
+  const stopped = await stopServices(dir, state);
+  rmSync(file, { force: true });
+  return { stateDir: dir, hadStack: true, stopped };
+}
+
+export interface ServiceStatus {
+  name: ServiceName;
+  owned: boolean;
+  pid?: number;
+  /** the recorded PID is alive and provably ours (always false for external services) */
+  running: boolean;
+  port: number;
+  url: string;
+  healthy: boolean;
+  /** "ok" or why not */
+  detail: string;
+  uptimeSeconds?: number;
+  logFile?: string;
+}
+
+export interface StackStatus {
+  stateDir: string;
+  state?: StackState;
+  services: ServiceStatus[];
+}
+
+const HEALTH_PROBES: Record<ServiceName, (service: ServiceState) => Promise<boolean>> = {
+  redis: (service) => pingRedis(service.url),
+  postgres: (service) => pingPostgres(service.url),
+  replica: (service) => pingPostgres(service.url),
+  toxiproxy: (service) => httpOk(`${service.url}/version`),
+  api: (service) => httpOk(`${service.url}/health/ready`),
+};
+
+async function serviceStatus(stateDir: string, name: ServiceName, service: ServiceState): Promise<ServiceStatus> {
+  const running = service.owned && service.pid !== undefined && isOurProcess(service.pid, identityOf(stateDir, name));
+  const base = { name, owned: service.owned, pid: service.pid, running, port: service.port, url: service.url, logFile: service.logFile };
+  if (name === 'api' && !service.owned) return { ...base, healthy: false, detail: 'not started (up without the API)' };
+  if (service.owned && !running) {
+    return { ...base, healthy: false, detail: service.pid !== undefined && existsSync(`/proc/${service.pid}`) ? `PID ${service.pid} is not the process we started` : 'not running' };
+  }
+  const uptimeSeconds = Math.max(0, Math.round((Date.now() - Date.parse(service.startedAt)) / 1000));
+  try {
+    const healthy = await HEALTH_PROBES[name](service);
+    return { ...base, healthy, detail: healthy ? 'ok' : 'not ready', uptimeSeconds };
+  } catch (error) {
+    return { ...base, healthy: false, detail: `not answering: ${error instanceof Error ? error.message : String(error)}`, uptimeSeconds };
+  }
+}
+
+/** Each recorded service: is the process ours and alive, does it answer, since when, where it logs. */
+export async function status(stateDir?: string): Promise<StackStatus> {
+  const dir = resolveStateDir(stateDir);
+  const state = readStackState(dir);
+  if (!state) return { stateDir: dir, services: [] };
+  const recorded = STOP_ORDER.slice()
+    .reverse()
+    .flatMap((name) => {
+      const service = serviceOf(state, name);
+      return service ? [[name, service] as const] : [];
+    });
+  const services = await Promise.all(recorded.map(([name, service]) => serviceStatus(dir, name, service)));
+  return { stateDir: dir, state, services };
+}
+
+function requireOwned(state: StackState, name: ServiceName): ServiceState {
+  const service = serviceOf(state, name);
+  if (!service?.owned) {
+    throw new UserError(`${name} is external to this stack (given by URL), so loadctl will not restart it.`, 'use the embedded stack (unset REDIS_URL / DATABASE_URL)', ExitCode.badInput);
+  }
+  return service;
+}
+
+/** Stop (if still running) and start the stack's redis-server again: same port, same arguments, empty data. */
+export async function restartRedis(state: StackState): Promise<StackState> {
+  const redis = requireOwned(state, 'redis');
+  await stopService(state.stateDir, 'redis', redis);
+  const layout = layoutOf(state.stateDir);
+  const pid = await startRedis({ port: redis.port, dataDir: redis.dataDir ?? layout.redisDir, logFile: redis.logFile ?? layout.logs.redis, stateDir: state.stateDir });
+  const next: StackState = { ...state, redis: { ...redis, pid, startedAt: now() } };
+  writeStackState(next);
+  return next;
+}
+
+/** A streaming replica of the stack's PostgreSQL (pg_basebackup -R), on its own free port; reused when healthy. */
+export async function startReplica(state: StackState): Promise<StackState> {
+  const primary = requireOwned(state, 'postgres');
+  if (state.replica) {
+    const current = await serviceStatus(state.stateDir, 'replica', state.replica);
+    if (current.healthy) return state;
+    await stopReplica(state);
+  }
+  const layout = layoutOf(state.stateDir);
+  const port = await freePort();
+  const pid = await startPostgresReplica(layout.replica, primary.port, port);
+  const next: StackState = {
+    ...state,
+    replica: { pid, host: '127.0.0.1', port, url: postgresUrl(port), logFile: layout.replica.logFile, dataDir: layout.replica.dataDir, owned: true, startedAt: now() },
+  };
+  writeStackState(next);
+  return next;
+}
+
+export async function stopReplica(state: StackState): Promise<StackState> {
+  return stopOptional(state, 'replica');
+}
+
+/** toxiproxy's server on a free port (its API only; the faults engineer creates the proxies). */
+export async function startToxiproxy(state: StackState): Promise<StackState> {
+  if (state.toxiproxy) {
+    const current = await serviceStatus(state.stateDir, 'toxiproxy', state.toxiproxy);
+    if (current.healthy) return state;
+    await stopToxiproxy(state);
+  }
+  const layout = layoutOf(state.stateDir);
+  const { path: binary } = await resolveToxiproxy();
+  const port = await freePort();
+  const pid = await startToxiproxyServer({ binary, port, logFile: layout.logs.toxiproxy, stateDir: state.stateDir });
+  const next: StackState = {
+    ...state,
+    toxiproxy: { pid, host: '127.0.0.1', port, url: `http://127.0.0.1:${port}`, logFile: layout.logs.toxiproxy, owned: true, startedAt: now() },
+  };
+  writeStackState(next);
+  return next;
+}
+
+export async function stopToxiproxy(state: StackState): Promise<StackState> {
+  return stopOptional(state, 'toxiproxy');
+}
+
+async function stopOptional(state: StackState, name: 'replica' | 'toxiproxy'): Promise<StackState> {
+  const service = state[name];
+  if (!service) return state;
+  await stopService(state.stateDir, name, service);
+  const next: StackState = { ...state, [name]: undefined };
+  writeStackState(next);
+  return next;
+}

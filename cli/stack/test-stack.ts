@@ -1,0 +1,32 @@
+// For integration tests: a fresh stack of real processes in a temp state dir on free ports, never shared
+// with another test. Use in beforeAll / afterAll:
+//   let stack: TestStack; beforeAll(async () => { stack = await startTestStack(); });
+//   afterAll(() => stack?.stop());
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { down, up, type UpOptions } from './stack.ts';
+import type { StackState } from './state.ts';
+
+export interface TestStack {
+  state: StackState;
+  /** stop every process and delete the temp state dir */
+  stop(): Promise<void>;
+}
+
+export async function startTestStack(opts: Omit<UpOptions, 'stateDir'> = {}): Promise<TestStack> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'loadctl-stack-'));
+  try {
+    const state = await up({ ...opts, stateDir });
+    return {
+      state,
+      async stop() {
+        await down(stateDir);
+        rmSync(stateDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    rmSync(stateDir, { recursive: true, force: true });
+    throw error;
+  }
+}
