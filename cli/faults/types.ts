@@ -1,0 +1,60 @@
+// What every fault implements, and the record of an active fault kept in <stateDir>/faults.json.
+import { z } from 'zod';
+import type { StackState } from '../stack/state.ts';
+
+export const ActiveFault = z.object({
+  /** unique per injection, so a late timer can never recover a later injection of the same fault */
+  id: z.string(),
+  name: z.string(),
+  mode: z.string(),
+  runbookId: z.string(),
+  injectedAt: z.string(),
+  /** ISO time after which the fault is recovered whatever happens (keeper timer, or the next loadctl fault call) */
+  deadline: z.string(),
+  /** the detached process that holds the fault (db connections) and enforces the deadline */
+  keeperPid: z.number().int().positive().optional(),
+  /** what inject did, so recover can undo exactly that (snapshot id, killed pid, toxic names …) */
+  details: z.record(z.string(), z.unknown()).default({}),
+});
+export type ActiveFault = z.infer<typeof ActiveFault>;
+
+export const FaultsFile = z.object({ version: z.literal(1), active: z.array(ActiveFault) });
+export type FaultsFile = z.infer<typeof FaultsFile>;
+
+export interface FaultContext {
+  state: StackState;
+  stateDir: string;
+}
+
+export interface InjectRequest {
+  mode: string;
+  durationS: number;
+  /** fault-specific knobs from the command line (--connections, --target, --latency …) */
+  params: Record<string, string>;
+}
+
+export interface Observation {
+  /** true when the target looks healthy (the fault's effect is absent) */
+  healthy: boolean;
+  detail: string;
+}
+
+export interface Fault {
+  name: string;
+  description: string;
+  modes: readonly string[];
+  defaultMode: string;
+  runbookId: string;
+  /** one line per accepted --param, for `fault list` and help */
+  params?: Readonly<Record<string, string>>;
+  /** refuses (UserError) when the stack does not own the target; returns what recover needs */
+  inject(ctx: FaultContext, request: InjectRequest): Promise<{ details: Record<string, unknown>; summary: string }>;
+  /** runs inside the keeper process for the whole window when the fault needs a live client (db-saturate) */
+  hold?(ctx: FaultContext, fault: ActiveFault, stop: AbortSignal): Promise<void>;
+  /** resolves once the keeper holds the fault (the effect is really there) */
+  ready?(ctx: FaultContext, fault: ActiveFault): Promise<void>;
+  /** undoes the fault; safe to call twice */
+  recover(ctx: FaultContext, fault: ActiveFault): Promise<string>;
+  /** looks at the target itself, not at faults.json */
+  observe(ctx: FaultContext, fault: ActiveFault | undefined): Promise<Observation>;
+}

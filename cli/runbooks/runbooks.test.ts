@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { FAULTS } from '../faults/registry.ts';
+import { evaluate, parseExpression, type Sample } from './expression.ts';
+import { holds, parseCondition } from './condition.ts';
+import { loadRunbooks, parseRunbook } from './load.ts';
+import { numberedSteps } from './schema.ts';
+
+describe('runbook files', () => {
+  it('every file in runbooks/ validates against the schema', async () => {
+    const runbooks = await loadRunbooks();
+    expect(runbooks.map((runbook) => runbook.id).sort()).toEqual(['cache-failure', 'database-overload', 'memory-leak', 'network-degradation', 'queue-malfunction']);
+    for (const runbook of runbooks) expect(runbook.body.length).toBeGreaterThan(500);
+  });
+
+  it('every fault has exactly one runbook and every runbook names a known fault and mode', async () => {
+    const runbooks = await loadRunbooks();
+    for (const fault of FAULTS) {
+      const matching = runbooks.filter((runbook) => runbook.fault.name === fault.name);
+      expect(matching.map((runbook) => runbook.id), fault.name).toEqual([fault.runbookId]);
+    }
+    for (const runbook of runbooks) {
+      const fault = FAULTS.find((candidate) => candidate.name === runbook.fault.name);
+      expect(fault, runbook.id).toBeDefined();
+      if (runbook.fault.mode) expect(fault?.modes).toContain(runbook.fault.mode);
+    }
+  });
+
+  it('numbers steps across groups in order', async () => {
+    const [runbook] = (await loadRunbooks()).filter((candidate) => candidate.id === 'cache-failure');
+    const steps = numberedSteps(runbook!);
+    expect(steps[0]).toMatchObject({ number: 1, group: 'immediate' });
+    expect(steps.map((entry) => entry.number)).toEqual(steps.map((_, index) => index + 1));
+  });
+
+  it('rejects an automatable step without a command, a bad expression and a missing front matter', () => {
+    const base = (steps: string, metric = 'rate(x_total)') =>
+      `---\nid: x\ntitle: X\nseverity: sev2\nfault: { name: redis-kill }\nsignals: [{ id: s, source: api-metrics, metric: '${metric}', condition: '> 1', window: 5s }]\nslo: { metric: 'x', condition: '< 1', window: 5s }\nsteps:\n  immediate: [${steps}]\n---\nbody`;
+    expect(() => parseRunbook(base('{ title: a, automatable: true }'), 'x.md')).toThrow(/automatable but has no run command/);
+    expect(() => parseRunbook(base('{ title: a, automatable: false }', 'rate(x_total'), 'x.md')).toThrow(/expected/);
+    expect(() => parseRunbook(base('{ title: a, run: "rm -rf /", automatable: true }'), 'x.md')).toThrow(/loadctl/);
+    expect(() => parseRunbook('no front matter', 'x.md')).toThrow(/front matter/);
+    expect(parseRunbook(base('{ title: a, run: "loadctl mitigate cache-warm", automatable: true }'), 'x.md').steps.immediate).toHaveLength(1);
+  });
+});
+
+describe('metric expressions', () => {
+  const samples: Sample[] = [
+    { t: 0, values: { 'req_total{route="/a",status="200"}': 100, 'req_total{route="/a",status="500"}': 0, heap: 10 } },
+    { t: 5, values: { 'req_total{route="/a",status="200"}': 150, 'req_total{route="/a",status="500"}': 5, 'req_total{route="/b",status="503"}': 5, heap: 30 } },
+    { t: 10, values: { 'req_total{route="/a",status="200"}': 200, 'req_total{route="/a",status="500"}': 10, 'req_total{route="/b",status="503"}': 10, heap: 25 } },
+  ];
+
+  it('sums series, rates, increases, deltas and ratios', () => {
+    expect(evaluate(parseExpression('req_total'), samples)).toBe(220);
+    expect(evaluate(parseExpression('increase(req_total{status=~"5.."})'), samples)).toBe(20);
+    expect(evaluate(parseExpression('rate(req_total{route="/a"})'), samples)).toBe(11);
+    expect(evaluate(parseExpression('increase(req_total{status=~"5.."}) / increase(req_total)'), samples)).toBeCloseTo(20 / 120);
+    expect(evaluate(parseExpression('delta(heap)'), samples)).toBe(15);
+    expect(evaluate(parseExpression('-1 * delta(heap) + 2'), samples)).toBe(-13);
+    expect(evaluate(parseExpression('increase(req_total{route!="/a"})'), samples)).toBe(10);
+  });
+
+  it('returns NaN on no data so that no condition holds', () => {
+    expect(evaluate(parseExpression('rate(req_total)'), samples.slice(0, 1))).toBeNaN();
+    expect(evaluate(parseExpression('increase(nothing) / increase(nothing)'), samples)).toBeNaN();
+    expect(holds(parseCondition('< 1'), NaN)).toBe(false);
+    expect(holds(parseCondition('>= 0.9'), 0.9)).toBe(true);
+  });
+
+  it('estimates a quantile from histogram bucket growth like histogram_quantile', () => {
+    const bucket = (le: string, a: number, b: number): [string, number][] => [[`d_bucket{le="${le}",route="/a"}`, a], [`d_bucket{le="${le}",route="/b"}`, b]];
+    const before = Object.fromEntries([...bucket('0.1', 0, 0), ...bucket('0.5', 0, 0), ...bucket('+Inf', 0, 0)]);
+    const after = Object.fromEntries([...bucket('0.1', 50, 40), ...bucket('0.5', 50, 50), ...bucket('+Inf', 50, 50)]);
+    const window = [{ t: 0, values: before }, { t: 1, values: after }];
+    expect(evaluate(parseExpression('quantile(0.5, d_bucket)'), window)).toBeCloseTo(0.1 * (50 / 90));
+    expect(evaluate(parseExpression('quantile(0.95, d_bucket)'), window)).toBeCloseTo(0.1 + 0.4 * (5 / 10));
+  });
+
+  it('handles counter resets (a restarted worker) as growth from zero', () => {
+    const window = [{ t: 0, values: { c: 100 } }, { t: 1, values: { c: 7 } }];
+    expect(evaluate(parseExpression('increase(c)'), window)).toBe(7);
+  });
+
+  it('rejects malformed expressions and conditions with a position', () => {
+    expect(() => parseExpression('rate(')).toThrow(/position/);
+    expect(() => parseExpression('median(x)')).toThrow(/unknown function/);
+    expect(() => parseExpression('x{a~"b"}')).toThrow();
+    expect(() => parseCondition('about 5')).toThrow(/comparison/);
+  });
+});

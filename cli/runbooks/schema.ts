@@ -1,0 +1,122 @@
+// The machine-readable half of a runbook: the YAML front matter of runbooks/<id>.md.
+// Humans read the prose below the front matter; `loadctl runbook` and `loadctl drill` read this.
+import { z } from 'zod';
+import { parseExpression } from './expression.ts';
+import { parseCondition } from './condition.ts';
+
+const Duration = z
+  .string()
+  .regex(/^\d+(\.\d+)?(ms|s|m)$/, 'a duration like 500ms, 10s or 2m')
+  .describe('a duration: 500ms, 10s, 2m');
+
+/** seconds in a duration string accepted by the schema (500ms, 10s, 2m) */
+export function durationSeconds(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text);
+  if (!match) throw new Error(`not a duration: ${text}`);
+  const value = Number(match[1]);
+  return match[2] === 'ms' ? value / 1000 : match[2] === 'm' ? value * 60 : value;
+}
+
+const MetricExpression = z.string().superRefine((text, ctx) => {
+  try {
+    parseExpression(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `metric expression: ${(error as Error).message}` });
+  }
+});
+
+const Condition = z.string().superRefine((text, ctx) => {
+  try {
+    parseCondition(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `condition: ${(error as Error).message}` });
+  }
+});
+
+export const Signal = z.object({
+  id: z.string().regex(/^[a-z0-9-]+$/),
+  /** where the metric comes from: the API's /metrics (scraped every second) or k6's live metrics */
+  source: z.enum(['api-metrics', 'k6']),
+  /** a metric expression (see expression.ts): a series, rate(), increase(), quantile() and arithmetic */
+  metric: MetricExpression,
+  /** e.g. "> 0.5" */
+  condition: Condition,
+  /** how much history the expression looks at */
+  window: Duration,
+  description: z.string().optional(),
+});
+export type Signal = z.infer<typeof Signal>;
+
+/** Something the runbook promises holds over a whole phase of the incident, checked by drills. */
+export const Claim = z.object({
+  id: z.string().regex(/^[a-z0-9-]+$/),
+  source: z.enum(['api-metrics', 'k6']).default('api-metrics'),
+  /** fault: injection → recovery; mitigation: first automated step → last step done */
+  during: z.enum(['fault', 'mitigation']),
+  /** evaluated once over the whole phase (so increase() covers the phase) */
+  metric: MetricExpression,
+  condition: Condition,
+  description: z.string(),
+});
+export type Claim = z.infer<typeof Claim>;
+
+export const Slo = z.object({
+  source: z.enum(['api-metrics', 'k6']).default('api-metrics'),
+  metric: MetricExpression,
+  condition: Condition,
+  window: Duration,
+  /** how long after the mitigation the SLO must hold again; a drill fails the claim otherwise */
+  restoreWithin: Duration.default('60s'),
+  description: z.string().optional(),
+});
+export type Slo = z.infer<typeof Slo>;
+
+export const Step = z.object({
+  title: z.string().min(1),
+  /** a `loadctl …` command that carries the step out */
+  run: z
+    .string()
+    .regex(/^loadctl\s+\S/, 'a command starting with "loadctl "')
+    .optional(),
+  /** true when a drill may run this step without a person (it must then have `run`) */
+  automatable: z.boolean(),
+  detail: z.string().optional(),
+});
+export type Step = z.infer<typeof Step>;
+
+export const RunbookFrontMatter = z
+  .object({
+    id: z.string().regex(/^[a-z0-9-]+$/),
+    title: z.string().min(1),
+    severity: z.enum(['sev1', 'sev2', 'sev3']),
+    fault: z.object({ name: z.string(), mode: z.string().optional() }),
+    signals: z.array(Signal).min(1),
+    claims: z.array(Claim).default([]),
+    slo: Slo,
+    steps: z.object({
+      immediate: z.array(Step).min(1),
+      short_term: z.array(Step).default([]),
+      long_term: z.array(Step).default([]),
+    }),
+  })
+  .superRefine((runbook, ctx) => {
+    const all = [...runbook.steps.immediate, ...runbook.steps.short_term, ...runbook.steps.long_term];
+    all.forEach((step, index) => {
+      if (step.automatable && !step.run) {
+        ctx.addIssue({ code: 'custom', path: ['steps'], message: `step ${index + 1} "${step.title}" is automatable but has no run command` });
+      }
+    });
+    const ids = runbook.signals.map((signal) => signal.id);
+    const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
+    if (duplicate) ctx.addIssue({ code: 'custom', path: ['signals'], message: `signal id ${duplicate} appears twice` });
+  });
+export type RunbookFrontMatter = z.infer<typeof RunbookFrontMatter>;
+
+export type StepGroup = 'immediate' | 'short_term' | 'long_term';
+export const STEP_GROUPS: readonly StepGroup[] = ['immediate', 'short_term', 'long_term'];
+
+/** Steps numbered 1..N across the groups in order, the numbering `runbook show` prints and `exec --step N` takes. */
+export function numberedSteps(runbook: RunbookFrontMatter): Array<{ number: number; group: StepGroup; step: Step }> {
+  let number = 0;
+  return STEP_GROUPS.flatMap((group) => runbook.steps[group].map((step) => ({ number: ++number, group, step })));
+}
