@@ -1,11 +1,36 @@
 import type { Command } from 'commander';
-import { notBuiltYet } from '../errors.ts';
+import { down } from '../stack/stack.ts';
 
 export function register(program: Command): void {
   program
     .command('down')
-    .description('stop the embedded stack and everything it started')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => notBuiltYet('down', 2));
+    .description('stop the embedded stack and leave no process behind')
+    .option('--json', 'print what was stopped as JSON')
+    .addHelpText(
+      'after',
+      `
+Stops only processes the state file records and /proc proves this stack started (API first, then
+toxiproxy, the replica, Redis, PostgreSQL) — also after one of them was killed. Never touches the
+machine's shared Redis/PostgreSQL or services given by REDIS_URL / DATABASE_URL.
+
+Examples:
+  $ loadctl down
+  $ LOADCTL_STATE_DIR=/tmp/stack-a loadctl down --json`,
+    )
+    .action(async (opts: { json?: boolean }) => {
+      const result = await down();
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        return;
+      }
+      if (!result.hadStack) {
+        process.stdout.write(`no stack recorded in ${result.stateDir}; nothing to stop\n`);
+        return;
+      }
+      for (const service of result.stopped) {
+        const how = !service.wasRunning ? 'was not running' : service.killed.length > 0 ? `stopped (SIGKILL for ${service.killed.join(', ')})` : 'stopped';
+        process.stdout.write(`${service.name.padEnd(10)} PID ${String(service.pid).padEnd(8)} ${how}\n`);
+      }
+      process.stdout.write(`stack in ${result.stateDir} is down\n`);
+    });
 }

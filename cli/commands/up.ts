@@ -1,11 +1,50 @@
-import type { Command } from 'commander';
-import { notBuiltYet } from '../errors.ts';
+import { InvalidArgumentError, type Command } from 'commander';
+import { paint } from '../output.ts';
+import { DEFAULT_API_WORKERS, up } from '../stack/stack.ts';
+import { stateFilePath } from '../stack/state-file.ts';
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 64) throw new InvalidArgumentError('expected a whole number from 1 to 64.');
+  return parsed;
+}
 
 export function register(program: Command): void {
   program
     .command('up')
     .description('start the embedded stack: its own redis-server, PostgreSQL and the reference API')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => notBuiltYet('up', 2));
+    .option('--workers <n>', 'API worker processes', positiveInteger, DEFAULT_API_WORKERS)
+    .option('--json', 'print the stack state as JSON (progress goes to stderr)')
+    .addHelpText(
+      'after',
+      `
+Starts redis-server and PostgreSQL on free ports with fresh data under the state dir
+($LOADCTL_STATE_DIR, default .loadctl/), applies the schema and seed data, and starts the API.
+Running it again while the stack is healthy reuses it; a crashed stack is cleaned up and restarted.
+REDIS_URL / DATABASE_URL make it use those services instead of starting its own.
+
+Examples:
+  $ loadctl up
+  $ loadctl up --workers 1
+  $ DATABASE_URL=postgres://me@127.0.0.1:5433/booking loadctl up
+  $ loadctl up --json | jq -r .api.url`,
+    )
+    .action(async (opts: { workers: number; json?: boolean }) => {
+      const progressStream = opts.json ? process.stderr : process.stdout;
+      const state = await up({ apiWorkers: opts.workers, onProgress: (line) => progressStream.write(`${paint.dim('›')} ${line}\n`) });
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(state, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write(
+        [
+          '',
+          `${paint.bold('API')}         ${state.api.url}  (${state.api.workers} workers, PID ${state.api.pid ?? '-'})`,
+          `${paint.bold('Redis')}       ${state.redis.url}${state.redis.owned ? `  (PID ${state.redis.pid})` : '  (external)'}`,
+          `${paint.bold('PostgreSQL')}  ${state.postgres.url}${state.postgres.owned ? `  (PID ${state.postgres.pid})` : '  (external)'}`,
+          `state: ${stateFilePath(state.stateDir)} — see \`loadctl status\`; stop with \`loadctl down\``,
+          '',
+        ].join('\n'),
+      );
+    });
 }

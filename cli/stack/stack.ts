@@ -179,6 +179,9 @@ export async function up(opts: UpOptions = {}): Promise<StackState> {
     await down(stateDir);
   }
 
+  if (withApi && !existsSync(API_ENTRY)) {
+    throw new UserError(`the reference API is missing (${API_ENTRY}).`, 'pull the latest main; the API lives in reference-api/', ExitCode.environment);
+  }
   const layout = layoutOf(stateDir);
   prepareStateDir(layout);
   const started: Partial<Record<ServiceName, ServiceState>> = {};
@@ -221,9 +224,6 @@ export async function up(opts: UpOptions = {}): Promise<StackState> {
       },
     };
     if (withApi) {
-      if (!existsSync(API_ENTRY)) {
-        throw new UserError(`the reference API is missing (${API_ENTRY}).`, 'the API issue has not landed yet; pull the latest main', ExitCode.environment);
-      }
       progress(`starting the API on port ${apiPort} with ${state.api.workers} worker(s)`);
       const pid = await startApi({ env: apiEnv(state, opts.env), logFile: layout.logs.api, stateDir });
       state = { ...state, api: { ...state.api, pid, owned: true, startedAt: now() } };

@@ -78,9 +78,9 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
-/** The first x.y.z in a `--version` output ("k6 v2.2.0 (go1.26.8, linux/amd64)" → "2.2.0"). */
+/** The first x.y[.z] in a `--version` output ("k6 v2.2.0 (go1.26.8, linux/amd64)" → "2.2.0"). */
 export function parseVersion(output: string): string | undefined {
-  return /v?(\d+\.\d+\.\d+)/.exec(output)?.[1];
+  return /(\d+\.\d+(?:\.\d+)?)/.exec(output)?.[1];
 }
 
 /** The version a binary reports, or undefined when it does not run or says no version. */
