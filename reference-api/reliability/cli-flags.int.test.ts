@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../cli/exit-codes.ts';
+import { INJECTION_STRINGS } from './http-helpers.ts';
 
 const loadctl = join(import.meta.dirname, '..', '..', 'bin', 'loadctl');
 const NO_COLOUR = { NO_COLOR: '1', LOADCTL_DEBUG: '' };
@@ -32,8 +33,6 @@ async function commandPaths(): Promise<string[][]> {
   }
   return paths;
 }
-
-const INJECTION_STRINGS = ["'; DROP TABLE users; --", '$(touch /tmp/pwned)', '`id`', '../../../../etc/passwd', '%s%n%x', '{{7*7}}', '\u202e\u0007\u001b[31m', 'a'.repeat(5000)];
 
 // Argument strings a shell could pass: anything but NUL (which execve cannot carry). Never starting with '-':
 // a generated '-h' or '--' would turn the case into a help request or make the --zz- option a positional.
