@@ -1,11 +1,150 @@
+// `loadctl run <shape>`: flags → executeRun → a live line while k6 runs → the verdict and the run directory.
+import { relative } from 'node:path';
 import type { Command } from 'commander';
-import { notBuiltYet } from '../errors.ts';
+import { UserError } from '../errors.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { describeK6Exit } from '../k6/exit-codes.ts';
+import { formatProgress, type ProgressFigures } from '../k6/live.ts';
+import { paint } from '../output.ts';
+import { executeRun, type RunOutcome } from '../run/run.ts';
+import { DEFAULT_WORKLOAD, isWorkloadName, WORKLOADS, WORKLOAD_NAMES } from '../../scenarios/lib/catalogue.ts';
+import { isShapeName, shapeDefinition, SHAPE_NAMES } from '../../scenarios/lib/shapes.ts';
+
+const shapeList = SHAPE_NAMES.map((name) => `  ${name.padEnd(9)} ${shapeDefinition(name).description}`).join('\n');
+const workloadList = WORKLOAD_NAMES.map((name) => `  ${name.padEnd(12)} ${WORKLOADS[name].description}`).join('\n');
+
+const HELP = `
+Shapes:
+${shapeList}
+
+Workloads (--workload; default: concerts for load/peak/seed, journey for smoke/journey/soak, browser for browser):
+${workloadList}
+
+Examples:
+  loadctl run smoke                                # every step of the journey, a few seconds, on the embedded stack
+  loadctl run peak --workload concerts             # the seed's 5000/s peak on a cached read
+  loadctl run journey --scale 0.1                  # the full journey with 100 VUs instead of 1000
+  loadctl run seed --workload balance              # the seed's exact options, dropped iterations and all
+  loadctl run soak --duration 2h                   # a steady shape, longer
+  loadctl run peak --segments 2                    # the same load from two k6 processes (execution segments)
+  loadctl run load --target http://127.0.0.1:8080  # an API you started yourself
+
+Writes reports/<run-id>/: meta.json, summary.json, raw.json.gz (raw.<i>.json.gz per segment), server-metrics.ndjson,
+k6.log and report.md. Ctrl-C stops k6 gracefully and still writes all of them.
+
+Exit codes: 0 passed; 1 thresholds failed (k6 99); 2 bad flags; 3 environment or k6 error (k6 104 invalid config,
+107 script exception, 108 test.abort(), 110 marked failed, or no k6/stack); 130 interrupted by Ctrl-C.
+`;
+
+interface RunFlags {
+  workload?: string;
+  scale: string;
+  duration?: string;
+  target?: string;
+  allowRemote?: boolean;
+  segments: string;
+  out?: string;
+  json?: boolean;
+}
+
+function numberFlag(name: string, raw: string): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value <= 0) throw new UserError(`${name} must be a positive number, got '${raw}'.`);
+  return value;
+}
+
+/** On a terminal one line rewritten in place; otherwise (CI, pipes) a plain line every 10 seconds. */
+function progressPrinter(stream: NodeJS.WriteStream): { show(figures: ProgressFigures): void; clear(): void } {
+  let lastPlain = 0;
+  return {
+    show(figures) {
+      if (stream.isTTY) {
+        stream.write(`\r\x1b[2K${paint.cyan('running')} ${formatProgress(figures)}`);
+      } else if (figures.elapsedS - lastPlain >= 10) {
+        lastPlain = figures.elapsedS;
+        stream.write(`running ${formatProgress(figures)}\n`);
+      }
+    },
+    clear() {
+      if (stream.isTTY) stream.write('\r\x1b[2K');
+    },
+  };
+}
+
+function printOutcome(outcome: RunOutcome): void {
+  const { digest, meta } = outcome;
+  const verdict =
+    outcome.exitCode === ExitCode.ok
+      ? paint.green('PASSED')
+      : outcome.exitCode === ExitCode.thresholdsFailed
+        ? paint.red('THRESHOLDS FAILED')
+        : outcome.exitCode === ExitCode.interrupted
+          ? paint.yellow('INTERRUPTED')
+          : paint.red(`FAILED (${describeK6Exit(meta.k6ExitCode ?? 0)})`);
+  console.log(`${verdict}  ${meta.shape} / ${meta.workload} against ${meta.target}`);
+  if (digest) {
+    const p95 = digest.p95Ms === undefined ? '-' : `${digest.p95Ms.toFixed(2)} ms`;
+    console.log(
+      `  ${digest.httpReqs} requests, ${digest.rps.toFixed(1)}/s, p95 ${p95}, unexpected failures ${digest.failedPercent.toFixed(2)} %` +
+        `, expected 409 ${digest.expectedConflicts}, iterations ${digest.iterations}, dropped ${digest.droppedIterations}`,
+    );
+    for (const threshold of digest.failedThresholds) console.log(`  ${paint.red('✗')} threshold ${threshold}`);
+  }
+  if (outcome.droppedExplanation) console.log(`  ${paint.yellow('!')} ${outcome.droppedExplanation}`);
+  console.log(`  run directory: ${relative(process.cwd(), outcome.runDir) || '.'}   report: ${relative(process.cwd(), outcome.reportPath)}`);
+}
 
 export function register(program: Command): void {
   program
     .command('run')
-    .description('run a load shape with k6 and write reports/<run-id>/')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => notBuiltYet('run', 4));
+    .description('run a load shape with k6 against the embedded stack (or --target) and write reports/<run-id>/')
+    .argument('<shape>', `load shape: ${SHAPE_NAMES.join(', ')}`)
+    .option('-w, --workload <name>', `what each iteration does: ${WORKLOAD_NAMES.join(', ')}`)
+    .option('--scale <factor>', 'multiply VUs and arrival rates (durations stay), e.g. 0.1 on a small machine', '1')
+    .option('--duration <d>', 'new length for a steady shape (smoke, journey, soak, browser), e.g. 30s, 2h')
+    .option('--target <url>', 'base URL of the API (default: the embedded stack, started if needed)')
+    .option('--allow-remote', 'allow a --target that is not this machine')
+    .option('--segments <n>', 'split the run over n k6 processes (execution segments)', '1')
+    .option('--out <dir>', 'directory to create the run directory in (default: reports/)')
+    .option('--json', 'print the outcome as JSON on stdout (progress goes to stderr)')
+    .addHelpText('after', HELP)
+    .action(async (shape: string, flags: RunFlags) => {
+      if (!isShapeName(shape)) throw new UserError(`unknown shape '${shape}'.`, `use one of: ${SHAPE_NAMES.join(', ')}`);
+      const workload = flags.workload ?? DEFAULT_WORKLOAD[shape];
+      if (!isWorkloadName(workload)) throw new UserError(`unknown workload '${workload}'.`, `use one of: ${WORKLOAD_NAMES.join(', ')}`);
+      const segments = Number(flags.segments);
+      const info = (line: string): void => void process.stderr.write(`${paint.dim(line)}\n`);
+      const progress = progressPrinter(process.stderr);
+      const abort = new AbortController();
+      const onSigint = (): void => {
+        progress.clear();
+        info('stopping k6 gracefully (it still writes its summary)…');
+        abort.abort();
+      };
+      process.on('SIGINT', onSigint);
+      try {
+        const outcome = await executeRun({
+          shape,
+          workload,
+          scale: numberFlag('--scale', flags.scale),
+          duration: flags.duration,
+          target: flags.target,
+          allowRemote: Boolean(flags.allowRemote),
+          segments,
+          reportsDir: flags.out ? flags.out : undefined,
+          signal: abort.signal,
+          onProgress: (figures) => progress.show(figures),
+          onInfo: (line) => {
+            progress.clear();
+            info(line);
+          },
+        });
+        progress.clear();
+        if (flags.json) console.log(JSON.stringify({ runDir: outcome.runDir, report: outcome.reportPath, exitCode: outcome.exitCode, meta: outcome.meta, digest: outcome.digest, droppedExplanation: outcome.droppedExplanation }, null, 2));
+        else printOutcome(outcome);
+        process.exitCode = outcome.exitCode;
+      } finally {
+        process.removeListener('SIGINT', onSigint);
+      }
+    });
 }

@@ -42,6 +42,8 @@ export const RunMeta = z.object({
   k6ExitCode: z.number().int().optional(),
   /** raw stream files relative to the run dir; more than one for split (--segments) runs */
   rawFiles: z.array(z.string()).default([RunFiles.raw]),
+  /** handleSummary files relative to the run dir; a split run writes summary.<i>.json per segment */
+  summaryFiles: z.array(z.string()).default([RunFiles.summary]),
   segments: z.number().int().positive().default(1),
   /** planned stages, so charts can mark ramp and hold phases */
   phases: z.array(z.object({ name: z.string(), startS: z.number(), endS: z.number(), target: z.number().optional() })).default([]),

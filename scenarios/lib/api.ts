@@ -1,0 +1,94 @@
+// The reference API as k6 sees it (SPEC §3): one function per endpoint, each request tagged with its route
+// template as `name`, so /concerts/3/schedules and /concerts/4/schedules report as one endpoint.
+import http from 'k6/http';
+import type { RefinedResponse, ResponseType } from 'k6/http';
+import { sleep } from 'k6';
+import { Counter, Rate } from 'k6/metrics';
+
+export const BASE_URL = (__ENV.BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
+const API = `${BASE_URL}/api/v1`;
+
+type Response = RefinedResponse<ResponseType | undefined>;
+
+// 409 (seat already taken, all or nothing) is the correct answer when users race for a seat: it must not
+// count as a failure in http_req_failed, but it is counted on its own so a report can show contention.
+http.setResponseCallback(http.expectedStatuses({ min: 200, max: 299 }, 409));
+export const businessConflicts = new Counter('business_conflicts');
+export const businessConflictRate = new Rate('business_conflict_rate');
+
+function record(route: string, response: Response): Response {
+  const conflict = response.status === 409;
+  businessConflictRate.add(conflict, { name: route });
+  if (conflict) businessConflicts.add(1, { name: route });
+  return response;
+}
+
+function send(method: 'GET' | 'POST', route: string, path: string, body: unknown, headers: Record<string, string>): Response {
+  const params = { headers: { ...headers, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) }, tags: { name: route } };
+  const payload = body === undefined ? null : JSON.stringify(body);
+  const response = method === 'GET' ? http.get(`${API}${path}`, params) : http.post(`${API}${path}`, payload, params);
+  return record(route, response);
+}
+
+const tokenHeader = (token: string): Record<string, string> => ({ 'QUEUE-TOKEN': token });
+
+export interface QueueTicket {
+  token: string;
+  status: 'WAITING' | 'ACTIVE' | string;
+  position?: number;
+}
+export interface CatalogueItem {
+  id: number;
+  available: boolean;
+}
+export interface SeatItem {
+  /** the seat number within the schedule, 1..672: what POST /reservations takes as seatIds */
+  seatNo: number;
+  available: boolean;
+}
+
+export const api = {
+  balance: (userId: number) => send('GET', '/balance/users/:userId', `/balance/users/${userId}`, undefined, {}),
+  recharge: (userId: number, amount: number, idempotencyKey?: string) =>
+    send('POST', '/balance/users/:userId/recharge', `/balance/users/${userId}/recharge`, { amount }, idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {}),
+  issueToken: (userId: number) => send('POST', '/queue/users/:userId', `/queue/users/${userId}`, undefined, {}),
+  queueStatus: (token: string) => send('GET', '/queue/status', '/queue/status', undefined, tokenHeader(token)),
+  concerts: (token: string) => send('GET', '/concerts', '/concerts', undefined, tokenHeader(token)),
+  schedules: (token: string, concertId: number) => send('GET', '/concerts/:concertId/schedules', `/concerts/${concertId}/schedules`, undefined, tokenHeader(token)),
+  seats: (token: string, concertId: number, scheduleId: number) =>
+    send('GET', '/concerts/:concertId/schedules/:scheduleId/seats', `/concerts/${concertId}/schedules/${scheduleId}/seats`, undefined, tokenHeader(token)),
+  reserve: (token: string, body: { userId: number; concertId: number; scheduleId: number; seatIds: number[] }) =>
+    send('POST', '/reservations', '/reservations', body, tokenHeader(token)),
+  pay: (token: string, userId: number, reservationIds: number[]) =>
+    send('POST', '/payment/payments/users/:userId', `/payment/payments/users/${userId}`, { reservationIds }, tokenHeader(token)),
+};
+
+/** The parsed JSON body, or undefined when the body is not JSON (an error page, an empty reply). */
+export function jsonBody<T>(response: Response): T | undefined {
+  try {
+    return response.json() as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A token that is ACTIVE: takes one (the same one comes back while it lives) and, while the queue makes the
+ * user wait, polls /queue/status as a real client would. Undefined when not admitted within `maxWaitSeconds`.
+ */
+export function activeToken(userId: number, maxWaitSeconds = 30): string | undefined {
+  const ticket = jsonBody<QueueTicket>(api.issueToken(userId));
+  if (!ticket?.token) return undefined;
+  let status = ticket.status;
+  for (let waited = 0; status !== 'ACTIVE' && waited < maxWaitSeconds; waited += 0.5) {
+    sleep(0.5);
+    status = jsonBody<QueueTicket>(api.queueStatus(ticket.token))?.status ?? 'UNKNOWN';
+  }
+  return status === 'ACTIVE' ? ticket.token : undefined;
+}
+
+/** The pause between steps of an iteration: the scenario's THINK_SECONDS (0 for arrival-rate shapes). */
+export function think(): void {
+  const seconds = Number(__ENV.THINK_SECONDS ?? 0);
+  if (seconds > 0) sleep(seconds);
+}

@@ -1,0 +1,30 @@
+// The k6 options of a workload run: the shape (-e SHAPE) scaled by -e SCALE, with -e DURATION for steady
+// shapes. The CLI passes these; running a script by hand with plain `k6 run` gives the smoke shape.
+import type { Options } from 'k6/options';
+import { WORKLOADS, type WorkloadName } from './catalogue.ts';
+import { buildShape, isShapeName, SHAPE_NAMES } from './shapes.ts';
+
+/** Tags every sample carries. `url` is left out on purpose: the `name` tag groups routes, and per-id URLs
+ *  would make the raw stream far larger for nothing. */
+const SYSTEM_TAGS = ['status', 'method', 'name', 'group', 'check', 'error', 'error_code', 'scenario', 'expected_response'];
+
+export function workloadOptions(workload: WorkloadName, exec = 'default'): Options {
+  const shape = __ENV.SHAPE ?? 'smoke';
+  if (!isShapeName(shape)) throw new Error(`unknown SHAPE '${shape}'; valid: ${SHAPE_NAMES.join(', ')}`);
+  const allowed: readonly string[] = WORKLOADS[workload].shapes;
+  if (!allowed.includes(shape)) throw new Error(`workload '${workload}' does not run under shape '${shape}'; valid: ${allowed.join(', ')}`);
+  const { scenarios, thresholds } = buildShape(shape, {
+    scale: __ENV.SCALE ? Number(__ENV.SCALE) : 1,
+    duration: __ENV.DURATION || undefined,
+    exec: exec === 'default' ? undefined : exec,
+    browser: workload === 'browser',
+  });
+  return {
+    scenarios,
+    thresholds,
+    setupTimeout: '120s',
+    summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)'],
+    systemTags: SYSTEM_TAGS,
+    tags: { workload, shape },
+  };
+}

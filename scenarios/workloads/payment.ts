@@ -1,0 +1,92 @@
+// Seed §4.6: payments of real reservations. The seed paid random ids 1..1000 that need not exist or belong to
+// the user; here setup() holds seats for a pool of users and each iteration pays one user's hold. Paying ends
+// the user's queue token, so each pool entry is used once; when the pool is spent an iteration holds seats for
+// its own user first (tagged /reservations, so the payment figures stay apart).
+import { check } from 'k6';
+import exec from 'k6/execution';
+import http from 'k6/http';
+import { api, BASE_URL, jsonBody, think } from '../lib/api.ts';
+import { randomInt, randomItem, randomSeatNumbers, USERS, userForVu } from '../lib/data.ts';
+import { workloadOptions } from '../lib/options.ts';
+import { activeTokens, catalogueIds, TokenBook, type CatalogueIds, type UserToken } from '../lib/session.ts';
+export { handleSummary } from '../lib/summary.ts';
+
+export const options = workloadOptions('payment');
+
+interface Hold extends UserToken {
+  reservationIds: number[];
+}
+interface SetupData {
+  pool: Hold[];
+  catalogue: CatalogueIds[];
+}
+
+/** Half the users get a hold in setup; the other half serve iterations after the pool is spent. */
+const POOL_USERS = Math.min(500, Math.floor(USERS / 2));
+
+function reservationIdsOf(response: { status: number } & Parameters<typeof jsonBody>[0]): number[] {
+  if (response.status !== 200) return [];
+  return (jsonBody<{ id: number }[]>(response) ?? []).map((reservation) => reservation.id);
+}
+
+export function setup(): SetupData {
+  const tokens = activeTokens(POOL_USERS);
+  const catalogue = catalogueIds(tokens[0]!.token);
+  // Seats are handed out in order, three per user, across schedules; any taken by earlier runs are skipped
+  // by asking again further along.
+  const slots = catalogue.flatMap(({ concertId, scheduleIds }) => scheduleIds.map((scheduleId) => ({ concertId, scheduleId })));
+  const pool: Hold[] = [];
+  let cursor = 0;
+  for (let attempt = 0; attempt < 5 && pool.length < tokens.length; attempt++) {
+    const pending = tokens.filter((user) => !pool.some((hold) => hold.userId === user.userId));
+    const requests = pending.map((user) => {
+      const seatIds = [1, 2, 3].map((offset) => ((cursor * 3 + offset - 1) % 672) + 1);
+      const slot = slots[Math.floor((cursor * 3) / 672) % slots.length]!;
+      cursor++;
+      const body = { userId: user.userId, concertId: slot.concertId, scheduleId: slot.scheduleId, seatIds: seatIds.slice(0, randomInt(1, 3)) };
+      return { method: 'POST', url: `${BASE_URL}/api/v1/reservations`, body: JSON.stringify(body), params: { headers: { 'Content-Type': 'application/json', 'QUEUE-TOKEN': user.token }, tags: { name: '/reservations' } } };
+    });
+    http.batch(requests).forEach((response, index) => {
+      const reservationIds = reservationIdsOf(response);
+      if (reservationIds.length > 0) pool.push({ ...pending[index]!, reservationIds });
+    });
+  }
+  if (pool.length === 0) throw new Error('setup: could not hold any seats to pay for (are all seats sold? re-seed the stack)');
+  return { pool, catalogue };
+}
+
+let book: TokenBook | undefined;
+
+/** Each pool entry once, also when a shape runs several scenarios (iterationInTest counts per scenario). */
+const SCENARIO_NAMES = Object.keys(options.scenarios ?? {});
+function poolIndex(): number {
+  return exec.scenario.iterationInTest * SCENARIO_NAMES.length + SCENARIO_NAMES.indexOf(exec.scenario.name);
+}
+
+function holdForOwnUser(catalogue: CatalogueIds[]): Hold | undefined {
+  const userId = POOL_USERS + userForVu(exec.vu.idInTest, USERS - POOL_USERS);
+  const { concertId, scheduleIds } = randomItem(catalogue);
+  const body = { userId, concertId, scheduleId: randomItem(scheduleIds), seatIds: randomSeatNumbers(randomInt(1, 3)) };
+  const response = book!.call(userId, (token) => api.reserve(token, body));
+  const token = book!.token(userId);
+  if (!response || !token) return undefined;
+  const reservationIds = reservationIdsOf(response);
+  return reservationIds.length > 0 ? { userId, token, reservationIds } : undefined;
+}
+
+export default function ({ pool, catalogue }: SetupData): void {
+  book ??= new TokenBook();
+  const hold = pool[poolIndex()] ?? holdForOwnUser(catalogue);
+  if (!hold) return think();
+  const response = api.pay(hold.token, hold.userId, hold.reservationIds);
+  check(response, {
+    'status is 200': (r) => r.status === 200,
+    'response has payment results': (r) => {
+      const results = jsonBody<unknown[]>(r);
+      return Array.isArray(results) && results.length > 0;
+    },
+  });
+  // Paying ended this user's token: the next hold for the user needs a new one.
+  book.forget(hold.userId);
+  think();
+}
