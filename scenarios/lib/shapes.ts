@@ -228,8 +228,8 @@ export function plannedPhases(scenarios: Record<string, ScenarioSpec>): Phase[] 
       let previous = scenario.executor === 'ramping-vus' ? scenario.startVUs : scenario.startRate;
       for (const stage of scenario.stages) {
         const length = durationSeconds(stage.duration);
-        const verb = stage.target === previous ? 'hold' : stage.target > previous ? 'ramp up' : 'ramp down';
-        phases.push({ name: `${scenarioName}: ${verb} to ${stage.target}`, startS: at, endS: at + length, target: stage.target });
+        const verb = stage.target === previous ? 'hold' : stage.target > previous ? 'ramp up to' : 'ramp down to';
+        phases.push({ name: `${scenarioName}: ${verb} ${stage.target}`, startS: at, endS: at + length, target: stage.target });
         at += length;
         previous = stage.target;
       }

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { buildShape } from '../../scenarios/lib/shapes.ts';
+import { digestSummaries, explainDroppedIterations, parseSummary } from './digest.ts';
+
+const summary = (over: Record<string, Record<string, number>> = {}) =>
+  parseSummary({
+    metrics: {
+      http_reqs: { type: 'counter', values: { count: 1000, rate: 100 } },
+      http_req_failed: { type: 'rate', values: { rate: 0.002, passes: 2, fails: 998 } },
+      http_req_duration: { type: 'trend', values: { 'p(95)': 12, 'p(99)': 30 }, thresholds: { 'p(95)<10': { ok: false } } },
+      iterations: { type: 'counter', values: { count: 1000, rate: 100 } },
+      iteration_duration: { type: 'trend', values: { avg: 1004 } },
+      dropped_iterations: { type: 'counter', values: { count: 155_063, rate: 1636 } },
+      business_conflicts: { type: 'counter', values: { count: 7, rate: 0.7 } },
+      ...Object.fromEntries(Object.entries(over).map(([k, v]) => [k, { type: 'counter', values: v }])),
+    },
+  })!;
+
+describe('run digest', () => {
+  it('sums segments and keeps the worst percentile', () => {
+    const digest = digestSummaries([summary(), summary({ http_req_duration: { 'p(95)': 20 } })]);
+    expect(digest).toMatchObject({ httpReqs: 2000, rps: 200, p95Ms: 20, failedPercent: 0.2, expectedConflicts: 14, droppedIterations: 310_126 });
+    expect(digest.failedThresholds).toEqual(['http_req_duration: p(95)<10']);
+  });
+
+  it("explains the seed's dropped iterations", () => {
+    const text = explainDroppedIterations(digestSummaries([summary()]), buildShape('seed').scenarios)!;
+    expect(text).toContain('k6 dropped 155063 iterations');
+    expect(text).toContain("'peak_test' asked for up to 5000 iterations/s but with maxVUs 500 because every iteration sleeps 1 s");
+    expect(text).toContain('at most ~498/s');
+    expect(explainDroppedIterations({ ...digestSummaries([summary()]), droppedIterations: 0 }, buildShape('seed').scenarios)).toBeUndefined();
+  });
+
+  it('rejects data that is not a k6 summary', () => {
+    expect(parseSummary({ hello: 1 })).toBeUndefined();
+  });
+});
