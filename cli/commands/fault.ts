@@ -1,11 +1,142 @@
-import type { Command } from 'commander';
-import { notBuiltYet } from '../errors.ts';
+import { Option, type Command } from 'commander';
+import Table from 'cli-table3';
+import { UserError } from '../errors.ts';
+import { faultContext, faultStatuses, injectFault, recoverFault } from '../faults/engine.ts';
+import { MITIGATIONS, mitigationByName } from '../faults/mitigations.ts';
+import { proxyOff, proxyOn } from '../faults/proxies.ts';
+import { FAULTS, faultByName } from '../faults/registry.ts';
+import { paint, useColour } from '../output.ts';
+
+const FAULT_PARAMS = ['connections', 'target', 'latency', 'jitter', 'timeout', 'percent', 'bytes-per-request'] as const;
+
+function positiveNumber(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new UserError(`${flag} must be a positive number, got "${value}".`);
+    return n;
+  };
+}
+
+const print = (json: boolean | undefined, data: unknown, text: string): void => {
+  process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${text}\n`);
+};
+
+function table(head: string[]): Table.Table {
+  return new Table({ head, style: useColour ? {} : { head: [], border: [] } });
+}
 
 export function register(program: Command): void {
-  program
+  const fault = program
     .command('fault')
-    .description('inject, recover and list faults against the stack')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => notBuiltYet('fault', 6));
+    .description('inject, recover and list faults against the stack (each bounded in time and reversible)')
+    .addHelpText(
+      'after',
+      `
+Every fault acts only on services the stack started, expires after --duration (a keeper process
+recovers it; any later 'loadctl fault' call also recovers expired ones), and names its runbook.
+
+Examples:
+  $ loadctl fault list
+  $ loadctl fault inject redis-kill --duration 30
+  $ loadctl fault inject db-saturate --mode locks
+  $ loadctl fault inject queue-corrupt --mode drop --percent 30
+  $ loadctl fault proxy on && loadctl fault inject network --mode latency --target redis --latency 300
+  $ loadctl fault status --json
+  $ loadctl fault recover redis-kill`,
+    );
+
+  fault
+    .command('list')
+    .description('the faults, their modes and runbooks')
+    .option('--json', 'print as JSON')
+    .action((opts: { json?: boolean }) => {
+      const rows = FAULTS.map(({ name, description, modes, defaultMode, runbookId, params }) => ({ name, description, modes, defaultMode, runbookId, params: params ?? {} }));
+      const out = table(['fault', 'modes (default first)', 'runbook', 'what it does']);
+      for (const row of rows) out.push([row.name, [row.defaultMode, ...row.modes.filter((m) => m !== row.defaultMode)].join(', '), row.runbookId, row.description]);
+      print(opts.json, rows, out.toString());
+    });
+
+  const inject = fault
+    .command('inject <name>')
+    .description('inject a fault for a bounded time; prints the runbook to follow')
+    .option('--mode <mode>', 'fault mode (see `fault list`)')
+    .option('--duration <seconds>', 'recover automatically after this many seconds', positiveNumber('--duration'), 60)
+    .option('--json', 'print as JSON');
+  for (const param of FAULT_PARAMS) inject.addOption(new Option(`--${param} <value>`, `fault parameter (see \`fault list --json\`)`));
+  inject.action(async (name: string, opts: Record<string, string | number | boolean | undefined>) => {
+    faultByName(name);
+    const params = Object.fromEntries(
+      FAULT_PARAMS.flatMap((param) => {
+        const value = opts[param.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())];
+        return value === undefined ? [] : [[param, String(value)]];
+      }),
+    );
+    const ctx = await faultContext();
+    const result = await injectFault(ctx, name, { mode: opts.mode as string | undefined, durationS: opts.duration as number, params });
+    const text = [
+      `${paint.red(result.alreadyActive ? 'already injected' : 'injected')} ${name} (${result.fault.mode}): ${result.summary}`,
+      `recovers by itself at ${result.fault.deadline}; now: loadctl fault recover ${name}`,
+      `runbook: ${result.fault.runbookId}  →  loadctl runbook show ${result.fault.runbookId}`,
+    ].join('\n');
+    print(opts.json as boolean | undefined, { ...result.fault, summary: result.summary, alreadyActive: result.alreadyActive }, text);
+  });
+
+  fault
+    .command('recover <name>')
+    .description('undo a fault now (safe to repeat)')
+    .option('--json', 'print as JSON')
+    .action(async (name: string, opts: { json?: boolean }) => {
+      faultByName(name);
+      const result = await recoverFault(await faultContext(), name);
+      print(opts.json, { name, ...result }, `${paint.green('recovered')} ${name}${result.wasActive ? '' : ' (was not active)'}: ${result.summary}`);
+    });
+
+  fault
+    .command('status')
+    .description('active faults with their time left, and what each target looks like now')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const { statuses, expired } = await faultStatuses(await faultContext(), FAULTS.map((f) => f.name));
+      const out = table(['fault', 'state', 'mode', 'left', 'runbook', 'target now']);
+      for (const entry of statuses) {
+        out.push([
+          entry.name,
+          entry.active ? paint.red('ACTIVE') : 'inactive',
+          entry.active?.mode ?? '',
+          entry.active ? `${entry.active.remainingS} s` : '',
+          faultByName(entry.name).runbookId,
+          `${entry.observed.healthy ? paint.green('ok') : paint.yellow('degraded')} ${entry.observed.detail}`,
+        ]);
+      }
+      const note = expired.length ? `\nrecovered at their deadline just now: ${expired.join(', ')}` : '';
+      print(opts.json, { statuses, expiredNow: expired }, `${out.toString()}${note}`);
+    });
+
+  fault
+    .command('proxy <on|off>')
+    .description('route the API through toxiproxy (needed by the network fault), or directly again')
+    .option('--json', 'print as JSON')
+    .action(async (value: string, opts: { json?: boolean }) => {
+      if (value !== 'on' && value !== 'off') throw new UserError('fault proxy takes "on" or "off".', 'e.g. loadctl fault proxy on');
+      const { state } = await faultContext();
+      const { summary } = value === 'on' ? await proxyOn(state) : await proxyOff(state);
+      print(opts.json, { proxy: value, summary }, summary);
+    });
+
+  program
+    .command('mitigate <action> [value]')
+    .description('carry out one runbook mitigation against the stack')
+    .option('--max <n>', 'pool-resize: new pool size per worker', positiveNumber('--max'))
+    .option('--factor <f>', 'pool-resize: multiply the current pool size', positiveNumber('--factor'))
+    .option('--older-than <seconds>', 'cancel-queries: how long a session must have been busy', positiveNumber('--older-than'))
+    .option('--snapshot <id>', 'queue-restore: snapshot id (latest by default)')
+    .option('--force', 'redis-restart: restart even when Redis answers')
+    .option('--json', 'print as JSON')
+    .addHelpText('after', `\nActions:\n${MITIGATIONS.map((m) => `  ${m.usage.padEnd(34)} ${m.description}`).join('\n')}\n\nExamples:\n  $ loadctl mitigate cache-bypass on\n  $ loadctl mitigate pool-resize --factor 1.5\n  $ loadctl mitigate cancel-queries --older-than 2`)
+    .action(async (action: string, value: string | undefined, opts: { max?: number; factor?: number; olderThan?: number; snapshot?: string; force?: boolean; json?: boolean }) => {
+      const mitigation = mitigationByName(action);
+      const { state } = await faultContext();
+      const summary = await mitigation.run(state, value, { max: opts.max, factor: opts.factor, olderThanS: opts.olderThan, snapshot: opts.snapshot, force: opts.force });
+      print(opts.json, { action, value, summary }, summary);
+    });
 }

@@ -1,11 +1,85 @@
 import type { Command } from 'commander';
-import { notBuiltYet } from '../errors.ts';
+import Table from 'cli-table3';
+import { marked } from 'marked';
+import { markedTerminal } from 'marked-terminal';
+import { UserError } from '../errors.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { paint, useColour } from '../output.ts';
+import { runLoadctl } from '../runbooks/exec.ts';
+import { loadRunbook, loadRunbooks } from '../runbooks/load.ts';
+import { runbookMarkdown } from '../runbooks/render.ts';
+import { numberedSteps } from '../runbooks/schema.ts';
 
 export function register(program: Command): void {
-  program
+  const runbook = program
     .command('runbook')
-    .description('list, show and execute incident runbooks')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => notBuiltYet('runbook', 6));
+    .description('list, show and execute incident runbooks (runbooks/*.md)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ loadctl runbook list
+  $ loadctl runbook show cache-failure
+  $ loadctl runbook exec cache-failure --step 1`,
+    );
+
+  runbook
+    .command('list')
+    .description('every runbook with its fault and severity')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const runbooks = await loadRunbooks();
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(runbooks.map(({ body: _body, ...front }) => front), null, 2)}\n`);
+        return;
+      }
+      const table = new Table({ head: ['id', 'severity', 'fault', 'signals', 'steps', 'title'], style: useColour ? {} : { head: [], border: [] } });
+      for (const entry of runbooks) {
+        const steps = numberedSteps(entry);
+        table.push([entry.id, entry.severity, entry.fault.name, entry.signals.length, `${steps.length} (${steps.filter((s) => s.step.automatable).length} automatable)`, entry.title]);
+      }
+      process.stdout.write(`${table.toString()}\n`);
+    });
+
+  runbook
+    .command('show <id>')
+    .description('render a runbook for the terminal: signals, SLO, numbered steps, then the prose')
+    .option('--json', 'print the parsed runbook as JSON')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const found = await loadRunbook(id);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ ...found, steps: numberedSteps(found) }, null, 2)}\n`);
+        return;
+      }
+      const markdown = runbookMarkdown(found);
+      if (!process.stdout.isTTY) {
+        process.stdout.write(`${markdown}\n`);
+        return;
+      }
+      marked.use(markedTerminal({ reflowText: true, width: Math.min(process.stdout.columns || 100, 110) }) as Parameters<typeof marked.use>[0]);
+      process.stdout.write(`${await marked.parse(markdown)}\n`);
+    });
+
+  runbook
+    .command('exec <id>')
+    .description("run one step's command (the step numbers are those `runbook show` prints)")
+    .requiredOption('--step <n>', 'step number', (value) => {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1) throw new UserError(`--step must be a positive integer, got "${value}".`);
+      return n;
+    })
+    .option('--json', 'print the result as JSON')
+    .action(async (id: string, opts: { step: number; json?: boolean }) => {
+      const found = await loadRunbook(id);
+      const steps = numberedSteps(found);
+      const entry = steps.find((candidate) => candidate.number === opts.step);
+      if (!entry) throw new UserError(`runbook ${id} has steps 1 to ${steps.length}, not ${opts.step}.`, `see them with \`loadctl runbook show ${id}\``);
+      if (!entry.step.run) {
+        throw new UserError(`step ${opts.step} ("${entry.step.title}") is done by a person, it has no command to run.`, `read it with \`loadctl runbook show ${id}\``);
+      }
+      if (!opts.json) process.stderr.write(`${paint.bold(`step ${opts.step}: ${entry.step.title}`)}\n$ ${entry.step.run}\n`);
+      const result = await runLoadctl(entry.step.run, process.env.LOADCTL_STATE_DIR, opts.json ? undefined : (chunk) => process.stdout.write(chunk));
+      if (opts.json) process.stdout.write(`${JSON.stringify({ runbook: id, step: opts.step, title: entry.step.title, command: entry.step.run, ...result }, null, 2)}\n`);
+      if (result.exitCode !== 0) throw new UserError(`step ${opts.step} failed (exit code ${result.exitCode}).`, undefined, ExitCode.environment);
+    });
 }

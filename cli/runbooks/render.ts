@@ -1,0 +1,35 @@
+// A runbook as markdown for the terminal: the machine half (signals, SLO, numbered steps) summarised on
+// top, then the prose. `runbook show` pipes it through marked-terminal.
+import type { Runbook } from './load.ts';
+import { numberedSteps, type StepGroup } from './schema.ts';
+
+const GROUP_TITLES: Record<StepGroup, string> = { immediate: 'Immediate', short_term: 'Short term', long_term: 'Long term' };
+
+export function runbookMarkdown(runbook: Runbook): string {
+  const lines = [
+    `# ${runbook.title}`,
+    '',
+    `**id** \`${runbook.id}\` · **severity** ${runbook.severity} · **fault** \`loadctl fault inject ${runbook.fault.name}${runbook.fault.mode ? ` --mode ${runbook.fault.mode}` : ''}\``,
+    '',
+    '## Signals',
+    '',
+    ...runbook.signals.map((signal) => `- **${signal.id}** (${signal.source}, ${signal.window}): \`${signal.metric} ${signal.condition}\`${signal.description ? ` — ${signal.description}` : ''}`),
+    '',
+    '## SLO to restore',
+    '',
+    `\`${runbook.slo.metric} ${runbook.slo.condition}\` over ${runbook.slo.window}, within ${runbook.slo.restoreWithin}${runbook.slo.description ? ` — ${runbook.slo.description}` : ''}`,
+    '',
+    '## Steps',
+  ];
+  let group: StepGroup | undefined;
+  for (const { number, group: stepGroup, step } of numberedSteps(runbook)) {
+    if (stepGroup !== group) {
+      group = stepGroup;
+      lines.push('', `### ${GROUP_TITLES[stepGroup]}`, '');
+    }
+    const how = step.run ? ` — \`${step.run}\`${step.automatable ? '' : ' (a person decides)'}` : ' — by hand';
+    lines.push(`${number}. ${step.title}${how}${step.detail ? `  \n   ${step.detail}` : ''}`);
+  }
+  lines.push('', '---', '', runbook.body.replace(/^# .*\n/, ''));
+  return lines.join('\n');
+}
