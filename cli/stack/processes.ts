@@ -152,6 +152,8 @@ export function ourGroupMembers(leaderPid: number, identity: ProcessIdentity): n
   return members;
 }
 
+const ORPHAN_GRACE_MS = 3_000;
+
 export interface StopSpec {
   name: string;
   pid: number;
@@ -166,9 +168,16 @@ export interface StopSpec {
  * isOurProcess are signalled. Returns the PIDs that were still running and had to be killed.
  */
 export async function stopGroup(spec: StopSpec): Promise<{ killed: number[] }> {
-  if (isOurProcess(spec.pid, spec.identity)) signal(spec.pid, spec.gracefulSignal);
-  const deadline = Date.now() + spec.graceMs;
   let left = ourGroupMembers(spec.pid, spec.identity);
+  let deadline = Date.now() + spec.graceMs;
+  if (left.includes(spec.pid)) {
+    signal(spec.pid, spec.gracefulSignal);
+  } else {
+    // The leader is gone (kill -9): its orphans (API workers, PostgreSQL backends) get a plain SIGTERM
+    // and a short grace — there is no one left to coordinate a clean shutdown.
+    for (const pid of left) signal(pid, 'SIGTERM');
+    deadline = Date.now() + Math.min(spec.graceMs, ORPHAN_GRACE_MS);
+  }
   while (left.length > 0 && Date.now() < deadline) {
     await sleep(100);
     left = ourGroupMembers(spec.pid, spec.identity);

@@ -10,7 +10,7 @@ import { ExitCode } from '../exit-codes.ts';
 import { resolveToxiproxy } from '../toolchain/tools.ts';
 import { freePort } from './ports.ts';
 import { createStackDatabase, pingPostgres, POSTGRES_EXECUTABLES, postgresUrl, startPostgresPrimary, startPostgresReplica, type PostgresLayout } from './postgres.ts';
-import { isOurProcess, SHARED_PORTS, stopGroup, waitUntilReady, type ProcessIdentity } from './processes.ts';
+import { isAlive, isOurProcess, SHARED_PORTS, stopGroup, waitUntilReady, type ProcessIdentity } from './processes.ts';
 import {
   API_ENTRY,
   API_EXECUTABLES,
@@ -386,7 +386,7 @@ async function serviceStatus(stateDir: string, name: ServiceName, service: Servi
   const base = { name, owned: service.owned, pid: service.pid, running, port: service.port, url: service.url, logFile: service.logFile };
   if (name === 'api' && !service.owned) return { ...base, healthy: false, detail: 'not started (up without the API)' };
   if (service.owned && !running) {
-    return { ...base, healthy: false, detail: service.pid !== undefined && existsSync(`/proc/${service.pid}`) ? `PID ${service.pid} is not the process we started` : 'not running' };
+    return { ...base, healthy: false, detail: service.pid !== undefined && isAlive(service.pid) ? `PID ${service.pid} is not the process we started` : 'not running' };
   }
   const uptimeSeconds = Math.max(0, Math.round((Date.now() - Date.parse(service.startedAt)) / 1000));
   try {

@@ -39,7 +39,7 @@ function checkNode(): CheckResult {
 async function checkPinned(tool: PinnedTool, goAvailable: boolean): Promise<[CheckResult, ResolvedTool | undefined]> {
   const found = await findInstalled(tool);
   if (found) return [{ component: tool.name, status: 'ok', detail: `v${found.version} (${found.path})` }, found];
-  return [{ component: tool.name, status: 'missing', detail: `no ${tool.binary} ≥ v${tool.pinnedVersion} on PATH or in .tools/bin`, fix: goAvailable ? `${SETUP} (builds the pinned v${tool.pinnedVersion} with Go)` : tool.installHint }, undefined];
+  return [{ component: tool.name, status: 'missing', detail: `no ${tool.binary} ≥ v${tool.pinnedVersion} on PATH or in .tools/bin`, fix: goAvailable ? `${SETUP} (builds the pinned v${tool.pinnedVersion} with Go); or ${tool.installHint}` : tool.installHint }, undefined];
 }
 
 /** Really runs one k6 browser iteration against an inline page: proves k6/browser and Chromium work together. */

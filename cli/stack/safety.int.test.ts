@@ -1,0 +1,113 @@
+// No loadctl command can stop the machine's shared Redis/PostgreSQL (or any process it did not start),
+// whatever the state file says; a stale stack is detected and replaced by `up`.
+import { execa } from 'execa';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './ports.ts';
+import { isAlive } from './processes.ts';
+import { down, restartRedis, status, up } from './stack.ts';
+import type { StackState } from './state.ts';
+import { stateFilePath } from './state-file.ts';
+
+const loadctl = join(import.meta.dirname, '..', '..', 'bin', 'loadctl');
+
+/** The PID of whatever listens on 127.0.0.1:<port> as `program`, found by its title. */
+async function listenerPid(program: string, port: number): Promise<number | undefined> {
+  const result = await execa('pgrep', ['-f', `${program}.*:${port}`], { reject: false });
+  return result.stdout.split('\n').filter(Boolean).map(Number)[0];
+}
+
+describe('the machine shared services are out of reach', () => {
+  const dirs: string[] = [];
+  /** a redis-server started by the test itself, like someone else's: no loadctl marker, own dir */
+  let foreignRedis: { pid: number; port: number } | undefined;
+  let sharedRedisPid: number;
+  let sharedPostgresPid: number | undefined;
+
+  beforeAll(async () => {
+    // The real shared instance when the machine has one; otherwise a stand-in this test starts directly.
+    const existing = await listenerPid('redis-server', 6379);
+    if (existing) {
+      sharedRedisPid = existing;
+    } else {
+      const port = await freePort();
+      const child = execa('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', ''], { detached: true, stdio: 'ignore', reject: false });
+      foreignRedis = { pid: child.pid as number, port };
+      sharedRedisPid = foreignRedis.pid;
+      await sleep(300);
+    }
+    sharedPostgresPid = (await execa('pgrep', ['-o', '-x', 'postgres'], { reject: false })).stdout.split('\n').filter(Boolean).map(Number)[0];
+  });
+
+  afterAll(() => {
+    if (foreignRedis) process.kill(foreignRedis.pid, 'SIGTERM');
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  function craftedState(ports: { redis: number; postgres: number }): StackState {
+    const stateDir = mkdtempSync(join(tmpdir(), 'loadctl-crafted-'));
+    dirs.push(stateDir);
+    const at = new Date().toISOString();
+    const state: StackState = {
+      version: 1,
+      stateDir,
+      createdAt: at,
+      redis: { pid: sharedRedisPid, host: '127.0.0.1', port: ports.redis, url: `redis://127.0.0.1:${ports.redis}`, owned: true, startedAt: at, dataDir: join(stateDir, 'redis') },
+      postgres: { pid: sharedPostgresPid ?? sharedRedisPid, host: '127.0.0.1', port: ports.postgres, url: `postgres://postgres@127.0.0.1:${ports.postgres}/booking`, owned: true, startedAt: at },
+      api: { pid: process.pid, host: '127.0.0.1', port: 1, url: 'http://127.0.0.1:1', owned: true, startedAt: at, adminToken: 'x', workers: 1 },
+    };
+    mkdirSync(stateDir, { recursive: true });
+    writeFileSync(stateFilePath(stateDir), JSON.stringify(state));
+    return state;
+  }
+
+  function sharedStillRunning(): void {
+    expect(isAlive(sharedRedisPid)).toBe(true);
+    if (sharedPostgresPid) expect(isAlive(sharedPostgresPid)).toBe(true);
+    expect(isAlive(process.pid)).toBe(true);
+  }
+
+  it('refuses outright a state file that claims the shared ports', async () => {
+    const state = craftedState({ redis: 6379, postgres: 5432 });
+    const result = await execa(loadctl, ['down'], { env: { LOADCTL_STATE_DIR: state.stateDir }, reject: false, all: true });
+    expect(result.exitCode).toBe(2);
+    expect(result.all).toMatch(/refusing to stop .*shared instance/);
+    await expect(restartRedis(state)).rejects.toThrow(/shared instance/);
+    sharedStillRunning();
+  });
+
+  it('signals nothing when the recorded PIDs are not processes it started', async () => {
+    const state = craftedState({ redis: await freePort(), postgres: await freePort() });
+    const report = await status(state.stateDir);
+    expect(report.services.every((service) => !service.running && !service.healthy)).toBe(true);
+
+    // up sees a stale stack, "cleans" it without touching the foreign PIDs, and would start its own.
+    const result = await execa(loadctl, ['down', '--json'], { env: { LOADCTL_STATE_DIR: state.stateDir }, reject: false, all: true });
+    expect(result.exitCode, result.all).toBe(0);
+    const stopped = JSON.parse(result.stdout) as { stopped: { wasRunning: boolean; killed: number[] }[] };
+    expect(stopped.stopped.every((service) => !service.wasRunning && service.killed.length === 0)).toBe(true);
+    sharedStillRunning();
+    if (foreignRedis) expect(await execa('redis-cli', ['-p', String(foreignRedis.port), 'ping'], { reject: false })).toMatchObject({ stdout: 'PONG' });
+  });
+
+  it('up detects a stale stack (redis kill -9), cleans it and starts a fresh one', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'loadctl-stale-'));
+    dirs.push(stateDir);
+    try {
+      const first = await up({ stateDir, withApi: false });
+      process.kill(first.redis.pid as number, 'SIGKILL');
+      const lines: string[] = [];
+      const second = await up({ stateDir, withApi: false, onProgress: (line) => lines.push(line) });
+      expect(lines.join('\n')).toMatch(/stale stack \(redis: not running/);
+      expect(second.redis.pid).not.toBe(first.redis.pid);
+      expect(second.postgres.pid).not.toBe(first.postgres.pid);
+      expect(isAlive(first.postgres.pid as number)).toBe(false);
+      expect(JSON.parse(readFileSync(stateFilePath(stateDir), 'utf8'))).toMatchObject({ redis: { pid: second.redis.pid } });
+    } finally {
+      await down(stateDir);
+    }
+  });
+});
