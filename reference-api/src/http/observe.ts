@@ -1,0 +1,43 @@
+// Per-request latency by Express route pattern (not raw path, so /concerts/1 and /concerts/2 are one
+// series). Routes register their pattern with `labelled`; the histogram child for each
+// (method, route, status) is cached so the hot path does one Map lookup and one observe.
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Histogram } from 'prom-client';
+import { httpDuration } from '../metrics.ts';
+
+const children = new Map<string, Histogram.Internal<'method' | 'route' | 'status'>>();
+const UNMATCHED = 'unmatched';
+
+function child(method: string, route: string, status: number): Histogram.Internal<'method' | 'route' | 'status'> {
+  const key = `${method} ${route} ${status}`;
+  let found = children.get(key);
+  if (!found) {
+    found = httpDuration.labels(method, route, String(status));
+    children.set(key, found);
+  }
+  return found;
+}
+
+export function observeRequests(): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const started = performance.now();
+    res.once('finish', () => {
+      const route = typeof res.locals['route'] === 'string' ? res.locals['route'] : UNMATCHED;
+      child(req.method, route, res.statusCode).observe((performance.now() - started) / 1000);
+    });
+    next();
+  };
+}
+
+/** Wrap a handler so the metric carries `route` as its label and async errors reach the error handler. */
+export function labelled(route: string, handler: (req: Request, res: Response) => void | Promise<void>): RequestHandler {
+  return (req, res, next) => {
+    res.locals['route'] = route;
+    try {
+      const result = handler(req, res);
+      if (result) result.catch(next);
+    } catch (error) {
+      next(error);
+    }
+  };
+}

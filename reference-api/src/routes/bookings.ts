@@ -1,0 +1,44 @@
+import type { RequestHandler, Router } from 'express';
+import type { AppDeps } from '../deps.ts';
+import { parseOr400 } from '../http/errors.ts';
+import { labelled } from '../http/observe.ts';
+import { IdempotencyKey, IdParam, PaymentBody, ReservationBody } from '../http/schemas.ts';
+import { counted } from '../metrics.ts';
+import { seatsKey } from '../store/catalogue.ts';
+import { assertAdmitted } from '../store/token-gate.ts';
+import { requireUser } from './queue.ts';
+
+export function bookingRoutes(router: Router, { gate, bookings, catalogue, config }: AppDeps, body: RequestHandler[]): void {
+  router.post(
+    '/reservations',
+    body,
+    labelled('/api/v1/reservations', async (req, res) => {
+      const token = req.get('queue-token');
+      const checked = await gate.check(token);
+      assertAdmitted(checked);
+      const request = parseOr400(ReservationBody, req.body, 'body');
+      requireUser(checked.userId, request.userId);
+      const held = await counted('reservation', () => bookings.hold(request.userId, request.concertId, request.scheduleId, request.seatIds, config.HOLD_TTL_SECONDS));
+      await catalogue.invalidate([seatsKey(request.concertId, request.scheduleId)]);
+      res.json(held);
+    }),
+  );
+
+  router.post(
+    '/payment/payments/users/:userId',
+    body,
+    labelled('/api/v1/payment/payments/users/:userId', async (req, res) => {
+      const token = req.get('queue-token');
+      const checked = await gate.check(token);
+      assertAdmitted(checked);
+      const userId = parseOr400(IdParam, req.params['userId'], 'userId');
+      requireUser(checked.userId, userId);
+      const key = parseOr400(IdempotencyKey, req.get('idempotency-key'), 'Idempotency-Key');
+      const { reservationIds } = parseOr400(PaymentBody, req.body, 'body');
+      const outcome = await counted('payment', () => bookings.pay(userId, reservationIds, key));
+      if (outcome.replayed) res.set('Idempotent-Replayed', 'true');
+      else if (token) await gate.end(token);
+      res.json(outcome.body);
+    }),
+  );
+}

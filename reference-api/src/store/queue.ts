@@ -1,0 +1,244 @@
+// The waiting queue, entirely in Redis so every worker (and the queue-corrupt fault) sees one truth.
+// Keys (documented in reference-api/README.md — the fault and the runbook depend on them):
+//   queue:waiting          ZSET  member = token, score = arrival number (lower = earlier)
+//   queue:active           ZSET  member = token, score = expiry time (epoch ms)
+//   queue:seq              STRING counter handing out arrival numbers
+//   queue:token:<token>    HASH  userId, issuedAt (ms); TTL = TOKEN_TTL_SECONDS (refreshed while waiting and polled)
+//   queue:user:<userId>    STRING the user's current token (same TTL), so asking again returns it
+//   queue:snapshot:<id>    ZSET  copy of queue:waiting;  queue:snapshot:<id>:users HASH token → userId;
+//                          queue:snapshot:<id>:taken STRING entry count (exists even for an empty queue); 24 h TTL
+//   queue:snapshot:latest  STRING id of the newest snapshot
+// Every multi-key change is one Lua script, so admission, issue and end are atomic.
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { LuaScript } from './redis.ts';
+
+export const QueueKeys = {
+  waiting: 'queue:waiting',
+  active: 'queue:active',
+  seq: 'queue:seq',
+  tokenPrefix: 'queue:token:',
+  userPrefix: 'queue:user:',
+  snapshotPrefix: 'queue:snapshot:',
+  snapshotLatest: 'queue:snapshot:latest',
+  leader: 'queue:leader',
+} as const;
+
+export type QueueState = { status: 'ACTIVE'; expiresAt: number } | { status: 'WAITING'; position: number } | { status: 'UNKNOWN' };
+
+export interface TokenRecord {
+  token: string;
+  userId: number;
+  state: QueueState;
+}
+
+const SNAPSHOT_TTL_SECONDS = 86_400;
+
+// Shared Lua: the state of token t → {'ACTIVE', expiresAt} | {'WAITING', position} | {'UNKNOWN', 0}
+const STATE_OF = `
+local function state_of(t)
+  local score = redis.call('ZSCORE', KEYS[2], t)
+  if score then return {'ACTIVE', score} end
+  local rank = redis.call('ZRANK', KEYS[1], t)
+  if rank then return {'WAITING', tostring(rank + 1)} end
+  return {'UNKNOWN', '0'}
+end
+`;
+
+// KEYS waiting, active, seq, userKey · ARGV newToken, userId, now, capacity, ttlMs, tokenPrefix, static(0/1)
+// → {token, status, value}
+const issue = new LuaScript(
+  'queueIssue',
+  `${STATE_OF}
+local now, capacity, ttl, prefix = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
+local token = redis.call('GET', KEYS[4])
+if token and redis.call('EXISTS', prefix .. token) == 1 then
+  local s = state_of(token)
+  if s[1] ~= 'UNKNOWN' then return {token, s[1], s[2]} end
+  -- its queue entry was lost (e.g. dropped): it rejoins at the back below
+else
+  token = ARGV[1]
+  redis.call('HSET', prefix .. token, 'userId', ARGV[2], 'issuedAt', ARGV[3])
+end
+redis.call('PEXPIRE', prefix .. token, ttl)
+redis.call('SET', KEYS[4], token, 'PX', ttl)
+if ARGV[7] == '0' and redis.call('ZCARD', KEYS[1]) == 0 and redis.call('ZCOUNT', KEYS[2], '(' .. now, '+inf') < capacity then
+  redis.call('ZADD', KEYS[2], now + ttl, token)
+else
+  redis.call('ZADD', KEYS[1], redis.call('INCR', KEYS[3]), token)
+end
+local s = state_of(token)
+return {token, s[1], s[2]}`,
+  4,
+);
+
+// KEYS waiting, active · ARGV token, tokenPrefix, ttlMs → {userId|false, status, value}; polling keeps a waiting token alive
+const lookup = new LuaScript(
+  'queueLookup',
+  `${STATE_OF}
+local key = ARGV[2] .. ARGV[1]
+local userId = redis.call('HGET', key, 'userId')
+if not userId then return {false, 'UNKNOWN', '0'} end
+local s = state_of(ARGV[1])
+if s[1] == 'WAITING' then
+  redis.call('PEXPIRE', key, ARGV[3])
+  redis.call('PEXPIRE', '${QueueKeys.userPrefix}' .. userId, ARGV[3])
+end
+return {userId, s[1], s[2]}`,
+  2,
+);
+
+// KEYS waiting, active · ARGV token, tokenPrefix, userPrefix
+const end = new LuaScript(
+  'queueEnd',
+  `local userId = redis.call('HGET', ARGV[2] .. ARGV[1], 'userId')
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('DEL', ARGV[2] .. ARGV[1])
+if userId and redis.call('GET', ARGV[3] .. userId) == ARGV[1] then redis.call('DEL', ARGV[3] .. userId) end
+return 1`,
+  2,
+);
+
+// KEYS waiting, active · ARGV now, capacity, maxAdmit, ttlMs, tokenPrefix, userPrefix → {admitted, dropped, expired, waiting, active}
+const admit = new LuaScript(
+  'queueAdmit',
+  `local now, capacity, maxAdmit, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local expiredTokens = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
+for _, t in ipairs(expiredTokens) do
+  local userId = redis.call('HGET', ARGV[5] .. t, 'userId')
+  redis.call('DEL', ARGV[5] .. t)
+  if userId and redis.call('GET', ARGV[6] .. userId) == t then redis.call('DEL', ARGV[6] .. userId) end
+end
+if #expiredTokens > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now) end
+local room = math.min(capacity - redis.call('ZCARD', KEYS[2]), maxAdmit)
+local admitted, dropped = 0, 0
+while admitted < room do
+  local popped = redis.call('ZPOPMIN', KEYS[1])
+  if #popped == 0 then break end
+  local t = popped[1]
+  local userId = redis.call('HGET', ARGV[5] .. t, 'userId')
+  if userId then
+    redis.call('ZADD', KEYS[2], now + ttl, t)
+    redis.call('PEXPIRE', ARGV[5] .. t, ttl)
+    redis.call('PEXPIRE', ARGV[6] .. userId, ttl)
+    admitted = admitted + 1
+  else
+    dropped = dropped + 1
+  end
+end
+return {admitted, dropped, #expiredTokens, redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[2])}`,
+  2,
+);
+
+// KEYS waiting, snapshot, snapshotUsers, latest · ARGV id, tokenPrefix, ttlSeconds → entries
+const snapshot = new LuaScript(
+  'queueSnapshot',
+  `local entries = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+redis.call('DEL', KEYS[2], KEYS[3])
+for i = 1, #entries, 2 do
+  redis.call('ZADD', KEYS[2], entries[i + 1], entries[i])
+  local userId = redis.call('HGET', ARGV[2] .. entries[i], 'userId')
+  if userId then redis.call('HSET', KEYS[3], entries[i], userId) end
+end
+redis.call('SET', KEYS[4], ARGV[1])
+redis.call('SET', KEYS[2] .. ':taken', #entries / 2, 'EX', ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+redis.call('EXPIRE', KEYS[3], ARGV[3])
+return #entries / 2`,
+  4,
+);
+
+// KEYS waiting, active, snapshot, snapshotUsers · ARGV tokenPrefix, userPrefix, ttlMs, now → restored
+// Puts every snapshotted token that is not already ACTIVE (nor finished by payment since) back at its
+// snapshotted arrival number, recreating token records the corruption deleted; entries that joined after
+// the snapshot keep their place in the order of their arrival numbers.
+const restore = new LuaScript(
+  'queueRestore',
+  `local entries = redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES')
+local restored = 0
+for i = 1, #entries, 2 do
+  local t, score = entries[i], entries[i + 1]
+  local userId = redis.call('HGET', KEYS[4], t)
+  local owner = userId and redis.call('GET', ARGV[2] .. userId)
+  local finished = owner and owner ~= t
+  if userId and not finished and not redis.call('ZSCORE', KEYS[2], t) then
+    if redis.call('EXISTS', ARGV[1] .. t) == 0 then
+      redis.call('HSET', ARGV[1] .. t, 'userId', userId, 'issuedAt', ARGV[4])
+    end
+    redis.call('PEXPIRE', ARGV[1] .. t, ARGV[3])
+    redis.call('SET', ARGV[2] .. userId, t, 'PX', ARGV[3])
+    redis.call('ZADD', KEYS[1], score, t)
+    restored = restored + 1
+  end
+end
+return restored`,
+  4,
+);
+
+export class QueueStore {
+  constructor(
+    private readonly opts: { capacity: number; tokenTtlMs: number },
+  ) {}
+
+  async issue(redis: Redis, userId: number, newToken: string, staticMode: boolean): Promise<TokenRecord> {
+    const reply = (await issue.run(
+      redis,
+      [QueueKeys.waiting, QueueKeys.active, QueueKeys.seq, QueueKeys.userPrefix + userId],
+      [newToken, userId, Date.now(), this.opts.capacity, this.opts.tokenTtlMs, QueueKeys.tokenPrefix, staticMode ? 1 : 0],
+    )) as [string, string, string];
+    return { token: reply[0], userId, state: toState(reply[1], reply[2]) };
+  }
+
+  /** The token's owner and queue state; undefined when Redis has no record of it (expired, ended, unknown). */
+  async lookup(redis: Redis, token: string): Promise<{ userId: number; state: QueueState } | undefined> {
+    const reply = (await lookup.run(redis, [QueueKeys.waiting, QueueKeys.active], [token, QueueKeys.tokenPrefix, this.opts.tokenTtlMs])) as [string | null, string, string];
+    if (!reply[0]) return undefined;
+    return { userId: Number(reply[0]), state: toState(reply[1], reply[2]) };
+  }
+
+  async end(redis: Redis, token: string): Promise<void> {
+    await end.run(redis, [QueueKeys.waiting, QueueKeys.active], [token, QueueKeys.tokenPrefix, QueueKeys.userPrefix]);
+  }
+
+  async admit(redis: Redis, maxAdmit: number): Promise<{ admitted: number; dropped: number; expired: number; waiting: number; active: number }> {
+    const [admitted, dropped, expired, waiting, active] = (await admit.run(
+      redis,
+      [QueueKeys.waiting, QueueKeys.active],
+      [Date.now(), this.opts.capacity, maxAdmit, this.opts.tokenTtlMs, QueueKeys.tokenPrefix, QueueKeys.userPrefix],
+    )) as number[];
+    return { admitted: admitted ?? 0, dropped: dropped ?? 0, expired: expired ?? 0, waiting: waiting ?? 0, active: active ?? 0 };
+  }
+
+  async sizes(redis: Redis): Promise<{ waiting: number; active: number }> {
+    const [waiting, active] = await Promise.all([redis.zcard(QueueKeys.waiting), redis.zcard(QueueKeys.active)]);
+    return { waiting, active };
+  }
+
+  async snapshot(redis: Redis): Promise<{ snapshotId: string; entries: number }> {
+    const snapshotId = `${new Date().toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`;
+    const key = QueueKeys.snapshotPrefix + snapshotId;
+    const entries = (await snapshot.run(redis, [QueueKeys.waiting, key, `${key}:users`, QueueKeys.snapshotLatest], [snapshotId, QueueKeys.tokenPrefix, SNAPSHOT_TTL_SECONDS])) as number;
+    return { snapshotId, entries };
+  }
+
+  /** → restored count, or undefined when there is no such snapshot */
+  async restore(redis: Redis, snapshotId?: string): Promise<{ snapshotId: string; restored: number } | undefined> {
+    const id = snapshotId ?? (await redis.get(QueueKeys.snapshotLatest));
+    if (!id) return undefined;
+    const key = QueueKeys.snapshotPrefix + id;
+    if (!(await redis.exists(`${key}:taken`))) return undefined;
+    const restored = (await restore.run(
+      redis,
+      [QueueKeys.waiting, QueueKeys.active, key, `${key}:users`],
+      [QueueKeys.tokenPrefix, QueueKeys.userPrefix, this.opts.tokenTtlMs, Date.now()],
+    )) as number;
+    return { snapshotId: id, restored };
+  }
+}
+
+function toState(status: string, value: string): QueueState {
+  if (status === 'ACTIVE') return { status, expiresAt: Number(value) };
+  if (status === 'WAITING') return { status, position: Number(value) };
+  return { status: 'UNKNOWN' };
+}
