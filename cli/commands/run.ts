@@ -1,5 +1,5 @@
 // `loadctl run <shape>`: flags → executeRun → a live line while k6 runs → the verdict and the run directory.
-import { relative } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -71,6 +71,12 @@ function progressPrinter(stream: NodeJS.WriteStream): { show(figures: ProgressFi
   };
 }
 
+/** Relative to the working directory when inside it, absolute otherwise. */
+function shortPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith('..') || isAbsolute(rel) ? path : rel;
+}
+
 function printOutcome(outcome: RunOutcome): void {
   const { digest, meta } = outcome;
   const verdict =
@@ -91,7 +97,7 @@ function printOutcome(outcome: RunOutcome): void {
     for (const threshold of digest.failedThresholds) console.log(`  ${paint.red('✗')} threshold ${threshold}`);
   }
   if (outcome.droppedExplanation) console.log(`  ${paint.yellow('!')} ${outcome.droppedExplanation}`);
-  console.log(`  run directory: ${relative(process.cwd(), outcome.runDir) || '.'}   report: ${relative(process.cwd(), outcome.reportPath)}`);
+  console.log(`  run directory: ${shortPath(outcome.runDir)}   report: ${shortPath(outcome.reportPath)}`);
 }
 
 export function register(program: Command): void {

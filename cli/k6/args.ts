@@ -1,4 +1,5 @@
 // The k6 command line of a run: pure, so the exact invocation is unit-tested and recorded in k6.log.
+import { k6BrowserEnv } from '../toolchain/browser.ts';
 
 export interface Segment {
   /** 0-based */
@@ -54,13 +55,8 @@ export function buildK6Args(run: K6RunArgs): string[] {
   ];
 }
 
-/** The environment k6 runs with: the browser module's Chromium settings (headless, no sandbox: we are root). */
-export function k6Environment(base: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  return {
-    K6_BROWSER_EXECUTABLE_PATH: base.K6_BROWSER_EXECUTABLE_PATH ?? '/usr/bin/chromium',
-    K6_BROWSER_ARGS: base.K6_BROWSER_ARGS ?? 'no-sandbox',
-    K6_BROWSER_HEADLESS: base.K6_BROWSER_HEADLESS ?? 'true',
-    // our own progress line replaces k6's; its usage report would phone home
-    K6_NO_USAGE_REPORT: 'true',
-  };
+/** The environment k6 runs with: the machine's Chromium for k6/browser (headless; no sandbox as root). */
+export function k6Environment(): Record<string, string> {
+  // our own progress line replaces k6's; its usage report would phone home
+  return { ...k6BrowserEnv(), K6_NO_USAGE_REPORT: 'true' };
 }

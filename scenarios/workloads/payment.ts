@@ -21,8 +21,8 @@ interface SetupData {
   catalogue: CatalogueIds[];
 }
 
-/** Half the users get a hold in setup; the other half serve iterations after the pool is spent. */
-const POOL_USERS = Math.min(500, Math.floor(USERS / 2));
+/** Up to half the users get a hold in setup (a smoke run needs few); the rest serve iterations after the pool is spent. */
+const POOL_USERS = Math.min(__ENV.SHAPE === 'smoke' ? 20 : 500, Math.floor(USERS / 2));
 
 function reservationIdsOf(response: { status: number } & Parameters<typeof jsonBody>[0]): number[] {
   if (response.status !== 200) return [];

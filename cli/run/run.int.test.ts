@@ -1,0 +1,76 @@
+// Every workload's smoke shape through the real k6 against a real stack, and the run directory each leaves.
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode } from '../exit-codes.ts';
+import { startTestStack, type TestStack } from '../stack/test-stack.ts';
+import { WORKLOAD_NAMES } from '../../scenarios/lib/catalogue.ts';
+import { executeRun } from './run.ts';
+import { RunFiles, RunMeta, ServerMetricsSample } from './run-dir.ts';
+
+let stack: TestStack;
+let reportsDir: string;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  reportsDir = mkdtempSync(join(tmpdir(), 'loadctl-runs-'));
+});
+afterAll(async () => {
+  await stack?.stop();
+  if (reportsDir) rmSync(reportsDir, { recursive: true, force: true });
+});
+
+function readJson(path: string): unknown {
+  return JSON.parse(readFileSync(path, 'utf8'));
+}
+
+describe('loadctl run smoke, every workload', () => {
+  it.each(WORKLOAD_NAMES)('%s', async (workload) => {
+    const outcome = await executeRun({ shape: 'smoke', workload, scale: 1, duration: '3s', target: stack.state.api.url, allowRemote: false, segments: 1, reportsDir });
+    const log = readFileSync(join(outcome.runDir, RunFiles.k6Log), 'utf8');
+    expect(outcome.exitCode, log.slice(-2000)).toBe(ExitCode.ok);
+
+    const meta = RunMeta.parse(readJson(join(outcome.runDir, RunFiles.meta)));
+    expect(meta).toMatchObject({ shape: 'smoke', workload, target: stack.state.api.url, k6ExitCode: 0, interrupted: false, segments: 1 });
+    expect(meta.k6Version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(meta.phases).toEqual([{ name: 'smoke: hold 2', startS: 0, endS: 3, target: 2 }]);
+    expect(Date.parse(meta.endedAt!)).toBeGreaterThan(Date.parse(meta.startedAt));
+
+    const summary = readJson(join(outcome.runDir, RunFiles.summary)) as { metrics: Record<string, { values: Record<string, number> }> };
+    const requests = workload === 'browser' ? summary.metrics.browser_http_req_duration : summary.metrics.http_reqs;
+    expect(requests?.values.count ?? 0, `${workload} made requests`).toBeGreaterThan(0);
+    expect(outcome.digest?.failedPercent, 'no unexpected errors').toBe(0);
+    expect(outcome.digest?.checksPercent).toBe(100);
+
+    const raw = gunzipSync(readFileSync(join(outcome.runDir, RunFiles.raw))).toString().trim().split('\n');
+    expect(raw.some((line) => line.includes('"type":"Point"'))).toBe(true);
+
+    const scrapes = readFileSync(join(outcome.runDir, RunFiles.serverMetrics), 'utf8').trim().split('\n');
+    expect(scrapes.length).toBeGreaterThanOrEqual(2);
+    expect(Object.keys(ServerMetricsSample.parse(JSON.parse(scrapes[0]!)).values).length).toBeGreaterThan(0);
+    expect(statSync(join(outcome.runDir, RunFiles.report)).size).toBeGreaterThan(0);
+  });
+});
+
+describe('interrupting a run', () => {
+  it('stops k6 gracefully and still writes the summary and meta', async () => {
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 4000);
+    const outcome = await executeRun({ shape: 'smoke', workload: 'concerts', scale: 1, duration: '60s', target: stack.state.api.url, allowRemote: false, segments: 1, reportsDir, signal: abort.signal });
+    expect(outcome.exitCode).toBe(ExitCode.interrupted);
+    expect(RunMeta.parse(readJson(join(outcome.runDir, RunFiles.meta))).interrupted).toBe(true);
+    expect(outcome.digest?.httpReqs).toBeGreaterThan(0);
+  });
+});
+
+describe('split runs', () => {
+  it('runs two execution segments with one raw stream each', async () => {
+    const outcome = await executeRun({ shape: 'smoke', workload: 'balance', scale: 1, duration: '3s', target: stack.state.api.url, allowRemote: false, segments: 2, reportsDir });
+    expect(outcome.exitCode).toBe(ExitCode.ok);
+    expect(outcome.meta).toMatchObject({ segments: 2, rawFiles: ['raw.0.json.gz', 'raw.1.json.gz'], summaryFiles: ['summary.0.json', 'summary.1.json'] });
+    for (const file of outcome.meta.rawFiles) expect(statSync(join(outcome.runDir, file)).size).toBeGreaterThan(0);
+    expect(outcome.digest?.httpReqs).toBeGreaterThan(0);
+  });
+});
