@@ -1,11 +1,29 @@
 import type { Command } from 'commander';
-import { notBuiltYet } from '../errors.ts';
+import { UserError } from '../errors.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { compareReports, loadReportModel, parseTolerances, renderComparisonMarkdown } from '../report/index.ts';
 
 export function register(program: Command): void {
   program
     .command('compare')
-    .description('compare two runs per endpoint and mark regressions')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => notBuiltYet('compare', 5));
+    .description('compare a run with a baseline per endpoint and metric; mark regressions beyond tolerance')
+    .argument('<current>', 'run directory, report.json or any input `loadctl report` reads')
+    .argument('<baseline>', 'the baseline, in any of the same forms')
+    .option('--tolerance <list>', 'latency=N% (avg/med/p95/p99 growth), errors=N (percentage points), throughput=N% (rps drop)', 'latency=10%,errors=0.5,throughput=10%')
+    .option('--format <format>', 'md or json', 'md')
+    .option('--fail-on-regression', `exit ${ExitCode.regression} when anything regressed beyond tolerance`)
+    .addHelpText('after', '\nExamples:\n  loadctl compare reports/run-b reports/baselines/peak --tolerance latency=15%\n  loadctl compare b/report.json a/report.json --format json')
+    .action(async (current: string, baseline: string, options: { tolerance: string; format: string; failOnRegression?: boolean }) => {
+      if (options.format !== 'md' && options.format !== 'json') throw new UserError(`--format must be md or json, not "${options.format}".`);
+      let tolerances;
+      try {
+        tolerances = parseTolerances(options.tolerance);
+      } catch (error) {
+        throw new UserError((error as Error).message);
+      }
+      const [currentModel, baselineModel] = [await loadReportModel(current), await loadReportModel(baseline)];
+      const comparison = compareReports(currentModel, baselineModel, tolerances);
+      process.stdout.write(options.format === 'json' ? `${JSON.stringify(comparison, null, 2)}\n` : renderComparisonMarkdown(comparison));
+      if (options.failOnRegression && comparison.regressions.length > 0) process.exitCode = ExitCode.regression;
+    });
 }

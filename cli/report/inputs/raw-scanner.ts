@@ -146,7 +146,7 @@ function tryFastLine(buf: Buffer, start: number, end: number, aggregate: Aggrega
       if (valueTo < 0) return false;
       const tagIndex = whichName(buf, at + 1, keyEnd, USED_TAG_BYTES);
       const tag = USED_TAGS[tagIndex];
-      if (tag) tags[tag] = buf.utf8Slice(valueFrom, valueTo);
+      if (tag) tags[tag] = buf.toString('utf8', valueFrom, valueTo);
       at = valueTo + 1;
       if (buf[at] === 0x2c) at += 1;
       else if (buf[at] === 0x7d) break;
@@ -209,7 +209,7 @@ export function scanLines(buf: Buffer, start: number, end: number, aggregate: Ag
     if (lineEnd > at && buf[lineEnd - 1] === 0x0d) lineEnd -= 1;
     if (lineEnd > at && !tryFastLine(buf, at, lineEnd, aggregate)) {
       try {
-        parseLineSlow(buf.utf8Slice(at, lineEnd), aggregate);
+        parseLineSlow(buf.toString('utf8', at, lineEnd), aggregate);
       } catch (error) {
         if (error instanceof LineError) onError(lineNumber + lines, error.message);
         throw error;
@@ -223,7 +223,7 @@ export function scanLines(buf: Buffer, start: number, end: number, aggregate: Ag
 
 /** The last line of a file need not end in a newline. */
 export function scanFinalLine(buf: Buffer, aggregate: Aggregate, lineNumber: number, onError: (line: number, problem: string) => never): void {
-  const text = buf.utf8Slice(0, buf.length).trim();
+  const text = buf.toString('utf8', 0, buf.length).trim();
   if (text === '') return;
   if (tryFastLine(buf, 0, buf.length, aggregate)) return;
   try {

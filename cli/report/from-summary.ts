@@ -1,0 +1,71 @@
+// Builds the report's numbers from a k6 summary (any of its formats, already normalized). Per-endpoint and
+// per-scenario rows exist only where the script defined sub-metrics (`http_req_duration{name:…}`), which is
+// all a summary carries; the raw stream has them all.
+import type { EndpointStats, LatencyStats, Overview, ScenarioStats, ThresholdResult, TrafficStats } from './model.ts';
+import { splitMetricName, type NormalizedSummary, type SummaryMetric } from './inputs/summary.ts';
+
+export interface SummaryNumbers {
+  overview: Overview;
+  endpoints: EndpointStats[];
+  scenarios: ScenarioStats[];
+  thresholds: ThresholdResult[];
+}
+
+function latency(metric: SummaryMetric | undefined): LatencyStats | undefined {
+  const v = metric?.values;
+  if (!v || v.avg === undefined || v.med === undefined) return undefined;
+  return { avg: v.avg, min: v.min ?? Number.NaN, med: v.med, p90: v.p90 ?? Number.NaN, p95: v.p95 ?? Number.NaN, p99: v.p99, max: v.max ?? Number.NaN };
+}
+
+function counterRate(metric: SummaryMetric | undefined, durationS: number | undefined): number | undefined {
+  if (!metric) return undefined;
+  if (metric.values.rate !== undefined) return metric.values.rate;
+  return durationS && metric.values.count !== undefined ? metric.values.count / durationS : undefined;
+}
+
+function traffic(summary: NormalizedSummary, suffix: string, durationS: number | undefined): TrafficStats {
+  const requests = summary.metrics.get(`http_reqs${suffix}`);
+  const failed = summary.metrics.get(`http_req_failed${suffix}`);
+  return {
+    requests: requests?.values.count,
+    rps: counterRate(requests, durationS),
+    failed: failed?.values.nonZero,
+    errorRate: failed?.values.rate,
+    latency: latency(summary.metrics.get(`http_req_duration${suffix}`)),
+    statuses: [],
+  };
+}
+
+export function numbersFromSummary(summary: NormalizedSummary): SummaryNumbers {
+  const m = summary.metrics;
+  const durationS = summary.durationS ?? derivedDuration(summary);
+  const checksMetric = m.get('checks') ?? m.get('checks_succeeded');
+  const thresholds: ThresholdResult[] = [];
+  for (const [metric, entry] of m) for (const t of entry.thresholds) thresholds.push({ metric, ...t });
+  const overview: Overview = {
+    ...traffic(summary, '', durationS),
+    passed: thresholds.length === 0 ? undefined : thresholds.every((t) => t.ok),
+    durationS,
+    iterations: m.get('iterations')?.values.count,
+    iterationRate: counterRate(m.get('iterations'), durationS),
+    droppedIterations: m.get('dropped_iterations')?.values.count ?? 0,
+    iterationDuration: latency(m.get('iteration_duration')),
+    vusMax: m.get('vus_max')?.values.max ?? m.get('vus_max')?.values.value ?? m.get('vus')?.values.max,
+    dataReceivedBytes: m.get('data_received')?.values.count,
+    dataSentBytes: m.get('data_sent')?.values.count,
+    checks: checksMetric ? { passes: checksMetric.values.nonZero ?? 0, fails: checksMetric.values.zero ?? 0 } : undefined,
+  };
+  const tagged = (tag: string) =>
+    [...new Set([...m.keys()].map(splitMetricName).filter((n) => n.tags[tag] !== undefined && Object.keys(n.tags).length === 1).map((n) => n.tags[tag] ?? ''))].sort();
+  const endpoints = tagged('name').map((name) => ({ name, ...traffic(summary, `{name:${name}}`, durationS) }));
+  const scenarios = tagged('scenario').map((name) => ({ name, ...traffic(summary, `{scenario:${name}}`, durationS) }));
+  return { overview, endpoints, scenarios, thresholds };
+}
+
+function derivedDuration(summary: NormalizedSummary): number | undefined {
+  for (const name of ['http_reqs', 'iterations']) {
+    const values = summary.metrics.get(name)?.values;
+    if (values?.count && values.rate) return values.count / values.rate;
+  }
+  return undefined;
+}

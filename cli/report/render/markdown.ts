@@ -1,0 +1,120 @@
+// GitHub-flavoured markdown for a ReportModel: verdict and overview first, then what went wrong (notes), then
+// the tables and charts. Pure: model in, string out.
+import type { LatencyStats, Note, ReportModel, StatusCount, TrafficStats } from '../model.ts';
+import { formatBytes, formatCount, formatMs, formatPercent } from '../units.ts';
+import { mermaidCharts } from './mermaid.ts';
+
+export interface MarkdownOptions {
+  /** chart images relative to the markdown file, in display order */
+  chartFiles?: { title: string; path: string }[];
+  mermaid?: boolean;
+}
+
+const SEVERITY_MARK: Record<Note['severity'], string> = { critical: '🔴', warning: '🟠', info: '🔵' };
+
+function escapeCell(text: string): string {
+  return text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+}
+
+function table(header: string[], rows: string[][], align?: ('l' | 'r')[]): string {
+  const marks = header.map((_, i) => ((align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'r' ? '---:' : ':---'));
+  return [`| ${header.join(' | ')} |`, `| ${marks.join(' | ')} |`, ...rows.map((r) => `| ${r.map(escapeCell).join(' | ')} |`)].join('\n');
+}
+
+function latencyCells(l: LatencyStats | undefined): string[] {
+  return [l?.avg, l?.med, l?.p90, l?.p95, l?.p99, l?.max].map(formatMs);
+}
+
+function statusCell(statuses: StatusCount[]): string {
+  return statuses.map((s) => `${s.status === '0' ? 'no response' : s.status} ×${formatCount(s.count)}${Number(s.status) >= 400 && s.expected === s.count ? ' (expected)' : ''}`).join(', ') || '—';
+}
+
+function trafficCells(t: TrafficStats): string[] {
+  return [formatCount(t.requests), formatCount(t.rps, 1), ...latencyCells(t.latency), formatPercent(t.errorRate)];
+}
+
+const TRAFFIC_HEADER = ['requests', 'rps', 'avg', 'med', 'p90', 'p95', 'p99', 'max', 'errors'];
+
+export function renderMarkdown(model: ReportModel, options: MarkdownOptions = {}): string {
+  const { overview: o, context: c } = model;
+  const verdict = o.passed === false ? '❌ **FAILED**' : o.passed === true ? '✅ **PASSED**' : '➖ no thresholds';
+  const out: string[] = [`# ${model.title}`, ''];
+  const facts = [
+    c.runId && `run \`${c.runId}\``,
+    c.shape && `shape \`${c.shape}\``,
+    c.workload && `workload \`${c.workload}\``,
+    c.target && `target ${c.target}`,
+    c.k6Version && `k6 ${c.k6Version}`,
+    c.startedAt && `started ${c.startedAt}`,
+    `source: ${model.source.format} (${model.source.files.map((f) => `\`${f.split('/').at(-1)}\``).join(', ')})`,
+  ].filter(Boolean);
+  out.push(`${verdict} · ${facts.join(' · ')}`, '');
+  out.push('## Overview', '');
+  out.push(
+    table(
+      ['duration', 'requests', 'rps', 'p95', 'p99', 'errors', 'iterations', 'it/s', 'dropped', 'VUs max', 'checks', 'data in / out'],
+      [
+        [
+          o.durationS === undefined ? '—' : `${o.durationS.toFixed(1)} s`,
+          formatCount(o.requests),
+          formatCount(o.rps, 1),
+          formatMs(o.latency?.p95),
+          formatMs(o.latency?.p99),
+          `${formatPercent(o.errorRate)}${o.failed ? ` (${formatCount(o.failed)})` : ''}`,
+          formatCount(o.iterations),
+          formatCount(o.iterationRate, 1),
+          formatCount(o.droppedIterations),
+          formatCount(o.vusMax),
+          o.checks ? formatPercent(o.checks.passes / (o.checks.passes + o.checks.fails)) : '—',
+          `${formatBytes(o.dataReceivedBytes)} / ${formatBytes(o.dataSentBytes)}`,
+        ],
+      ],
+      Array(12).fill('r'),
+    ),
+    '',
+  );
+  if (model.notes.length > 0) {
+    out.push('## Analysis', '', ...model.notes.map((n) => `- ${SEVERITY_MARK[n.severity]} ${n.text}`), '');
+  }
+  if (model.thresholds.length > 0) {
+    out.push('## Thresholds', '', table(['metric', 'threshold', 'result'], model.thresholds.map((t) => [`\`${t.metric}\``, `\`${t.expression}\``, t.ok ? '✅ pass' : '❌ fail']), ['l', 'l', 'l']), '');
+  }
+  const endpoints = model.endpoints.length > 0 ? model.endpoints : [{ name: 'all requests', ...o }];
+  out.push('## Endpoints', '', table(['endpoint', ...TRAFFIC_HEADER, 'statuses'], endpoints.map((e) => [`\`${e.name}\``, ...trafficCells(e), statusCell(e.statuses)])), '');
+  if (model.scenarios.length > 0) {
+    out.push(
+      '## Scenarios',
+      '',
+      table(
+        ['scenario', ...TRAFFIC_HEADER, 'iterations', 'dropped', 'iteration p95'],
+        model.scenarios.map((s) => [`\`${s.name}\``, ...trafficCells(s), formatCount(s.iterations), formatCount(s.droppedIterations), formatMs(s.iterationDuration?.p95)]),
+      ),
+      '',
+    );
+  }
+  if (model.statuses.length > 0) {
+    const requests = o.requests ?? 0;
+    out.push(
+      '## Responses by status',
+      '',
+      table(
+        ['status', 'count', 'share', 'counted as'],
+        model.statuses.map((s) => [s.status === '0' ? '0 (no response)' : s.status, formatCount(s.count), formatPercent(requests ? s.count / requests : undefined), s.expected === s.count ? 'expected' : s.expected === 0 ? 'failure' : `${formatCount(s.expected)} expected, ${formatCount(s.count - s.expected)} failed`]),
+      ),
+      '',
+    );
+  }
+  if (model.checks.length > 0) {
+    out.push('## Checks', '', table(['check', 'passed', 'failed'], model.checks.map((ch) => [ch.name, formatCount(ch.passes), formatCount(ch.fails)])), '');
+  }
+  if ((options.chartFiles?.length ?? 0) > 0 || (options.mermaid !== false && model.timeline.length > 1)) out.push('## Over time', '');
+  for (const chart of options.chartFiles ?? []) out.push(`![${chart.title}](${chart.path})`, '');
+  if (options.mermaid !== false) {
+    const blocks = mermaidCharts(model);
+    if (blocks.length > 0) out.push('<details><summary>Mermaid charts (render inline on GitHub)</summary>', '', ...blocks.flatMap((b) => [b, '']), '</details>', '');
+  }
+  if (c.events.length > 0) {
+    out.push('## Events', '', table(['at', 'kind', 'name', 'detail'], c.events.map((e) => [e.offsetS === undefined ? e.at : `${e.offsetS.toFixed(1)} s`, e.kind, e.name, e.detail ?? '']), ['r', 'l', 'l', 'l']), '');
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+}
