@@ -1,11 +1,117 @@
-import type { Command } from 'commander';
-import { notBuiltYet } from '../errors.ts';
+// `loadctl gate`: flags → runGate → one verdict line per regression, files written, exit code.
+import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_WORKLOAD, isWorkloadName, WORKLOAD_NAMES } from '../../scenarios/lib/catalogue.ts';
+import { isShapeName, SHAPE_NAMES } from '../../scenarios/lib/shapes.ts';
+import { UserError } from '../errors.ts';
+import { runGate } from '../gate/index.ts';
+import { METRIC_LABEL } from '../gate/verdicts.ts';
+import { paint } from '../output.ts';
+
+interface GateFlags {
+  run: string[];
+  shape?: string;
+  workload?: string;
+  scale: number;
+  duration?: string;
+  target?: string;
+  allowRemote?: boolean;
+  baseline: string;
+  config?: string;
+  junit?: string;
+  summary?: string;
+  prComment?: string;
+  repeat?: number;
+  json?: boolean;
+}
+
+function wholeNumber(min: number, max: number) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < min || parsed > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}.`);
+    return parsed;
+  };
+}
+
+function positiveNumber(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a number > 0.');
+  return parsed;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function register(program: Command): void {
   program
     .command('gate')
-    .description('fail CI on a threshold breach or a regression against the baseline')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => notBuiltYet('gate', 7));
+    .description('fail CI on a k6 threshold breach or a regression against the baseline; writes JUnit and markdown')
+    .option('--run <dir>', 'a finished run directory (repeat for the median of several)', collect, [])
+    .option('--shape <shape>', `run this shape now instead (${SHAPE_NAMES.join(', ')})`)
+    .option('-w, --workload <name>', "workload for --shape (default: the shape's default)")
+    .option('--scale <factor>', 'with --shape: multiply VUs and rates', positiveNumber, 1)
+    .option('--duration <d>', "with --shape: replace a steady shape's duration, e.g. 20s")
+    .option('--target <url>', 'with --shape: the API to load (default: the embedded stack)')
+    .option('--allow-remote', 'with --shape: allow a non-loopback --target')
+    .requiredOption('--baseline <dir|name>', 'baseline directory, or a name under reports/baselines/')
+    .option('--config <file>', 'tolerances file (default: loadctl.gate.yaml; built-in defaults when absent)')
+    .option('--repeat <n>', 'with --shape: run N times and judge each metric\'s median (default: the config\'s repeat)', wholeNumber(1, 9))
+    .option('--junit <file>', 'write JUnit XML: one test case per endpoint × metric and per k6 threshold')
+    .option('--summary <file>', 'write the markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)')
+    .option('--pr-comment <file>', 'write a compact markdown comment for the pull request')
+    .option('--json', 'print the verdicts as JSON')
+    .addHelpText(
+      'after',
+      `
+A metric regresses when it is worse than the baseline by more than its relative tolerance AND its
+absolute minimum effect (defaults: p95 > 15 % and > 2 ms; p99 > 25 % and > 5 ms; error rate > +0.5 pp;
+throughput < −10 % and < −5 req/s). Details: cli/gate/README.md.
+
+Examples:
+  loadctl gate --run reports/20261125-101500-smoke-concerts --baseline smoke-concerts --junit junit.xml
+  loadctl gate --shape smoke --workload concerts --repeat 3 --baseline smoke-concerts --summary gate.md
+  loadctl baseline save reports/20261125-101500-smoke-concerts --name smoke-concerts
+
+Exit codes: 0 passed; 1 a k6 threshold failed; 4 a metric regressed; 2 bad input; 3 environment.`,
+    )
+    .action(async (flags: GateFlags) => {
+      if (flags.shape !== undefined && flags.run.length > 0) throw new UserError('give either --run or --shape, not both.');
+      if (flags.repeat !== undefined && flags.shape === undefined) throw new UserError('--repeat needs --shape: it makes that many runs.', 'for finished runs, repeat --run instead');
+      let run: Parameters<typeof runGate>[0]['run'];
+      if (flags.shape !== undefined) {
+        if (!isShapeName(flags.shape)) throw new UserError(`unknown shape '${flags.shape}'.`, `use one of ${SHAPE_NAMES.join(', ')}`);
+        const workload = flags.workload ?? DEFAULT_WORKLOAD[flags.shape];
+        if (!isWorkloadName(workload)) throw new UserError(`unknown workload '${workload}'.`, `use one of ${WORKLOAD_NAMES.join(', ')}`);
+        run = { shape: flags.shape, workload, scale: flags.scale, duration: flags.duration, target: flags.target, allowRemote: flags.allowRemote ?? false, repeat: flags.repeat };
+      }
+      const result = await runGate({
+        runDirs: flags.run,
+        run,
+        baseline: flags.baseline,
+        configFile: flags.config,
+        junitFile: flags.junit,
+        summaryFile: flags.summary,
+        prCommentFile: flags.prComment,
+        stepSummaryFile: process.env.GITHUB_STEP_SUMMARY || undefined,
+        onInfo: (line) => process.stderr.write(`${paint.dim(line)}\n`),
+      });
+
+      if (flags.json) {
+        const { verdicts, thresholds, status, exitCode, runDirs, baselineDir, written } = result;
+        process.stdout.write(`${JSON.stringify({ status, exitCode, runDirs, baselineDir, thresholds, verdicts, written }, null, 2)}\n`);
+      } else {
+        const failedThresholds = result.thresholds.filter((threshold) => !threshold.ok);
+        const regressed = result.verdicts.filter((verdict) => verdict.status === 'regressed');
+        for (const threshold of failedThresholds) process.stdout.write(`${paint.red('threshold failed')} ${threshold.metric}: ${threshold.expression}\n`);
+        for (const verdict of regressed) process.stdout.write(`${paint.red('regressed')} ${verdict.endpoint} ${METRIC_LABEL[verdict.metric]}: ${verdict.explanation}\n`);
+        const gated = result.verdicts.filter((verdict) => verdict.status !== 'not-gated').length;
+        const head =
+          result.status === 'passed'
+            ? paint.green('GATE PASSED')
+            : result.status === 'thresholds-failed'
+              ? paint.red('GATE FAILED: k6 thresholds')
+              : paint.red(`GATE FAILED: ${regressed.length} regression(s)`);
+        process.stdout.write(`${head} — ${gated} endpoint × metric checks vs ${result.baselineLabel}${result.runs > 1 ? ` (median of ${result.runs} runs)` : ''}\n`);
+        for (const file of result.written) process.stdout.write(`${paint.dim('wrote')} ${file}\n`);
+      }
+      process.exitCode = result.exitCode;
+    });
 }

@@ -10,9 +10,6 @@ import type { EffectiveRules, GatedMetric } from './tolerances.ts';
 
 export type VerdictStatus = 'pass' | 'regressed' | 'improved' | 'not-gated';
 
-/** The name the whole run's row carries, beside the per-endpoint rows. */
-export const OVERALL = 'all requests';
-
 export interface MetricVerdict {
   endpoint: string;
   metric: GatedMetric;

@@ -1,0 +1,114 @@
+// `loadctl gate` without the terminal: get the run(s) (given, or made now with `loadctl run`), load their
+// report models and the baseline's, let the report engine compare them, judge each endpoint × metric by the
+// checked-in tolerances, and write JUnit / summary / PR comment.
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { UserError } from '../errors.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { OVERALL, type ComparedMetric } from '../report/compare.ts';
+import { compareReports, loadReportModel, type Comparison, type Tolerances } from '../report/index.ts';
+import type { ReportModel } from '../report/model.ts';
+import { RunFiles } from '../run/run-dir.ts';
+import { executeRun, type RunRequest } from '../run/run.ts';
+import { resolveBaseline } from './baseline.ts';
+import { medianReport } from './median.ts';
+import { renderJunit, renderPrComment, renderSummary } from './render.ts';
+import { GATED_METRICS, loadGateConfig, rulesFor, type GateConfig, type GatedMetric } from './tolerances.ts';
+import { decideOutcome, judge, type GateOutcome, type MetricSample, type MetricVerdict } from './verdicts.ts';
+
+export interface GateRequest {
+  /** finished run directories; several are judged by their per-metric median */
+  runDirs: string[];
+  /** or: make the runs now */
+  run?: Omit<RunRequest, 'segments'> & { repeat?: number };
+  baseline: string;
+  configFile?: string;
+  junitFile?: string;
+  summaryFile?: string;
+  prCommentFile?: string;
+  /** $GITHUB_STEP_SUMMARY; the summary is appended to it */
+  stepSummaryFile?: string;
+  onInfo?: (line: string) => void;
+}
+
+export interface GateResult extends GateOutcome {
+  runDirs: string[];
+  baselineDir: string;
+  configFile?: string;
+  written: string[];
+}
+
+const COMPARED: Record<GatedMetric, ComparedMetric> = { p95: 'p95', p99: 'p99', errorRate: 'error_rate', throughput: 'rps' };
+
+/**
+ * The report engine's comparison (pairs of values per endpoint and metric), judged by the gate's rule:
+ * compareReports' own regression flag knows only a relative tolerance, the gate adds the minimum effect
+ * size, per-endpoint rules and the minimum sample size.
+ */
+export function judgeComparison(comparison: Comparison, current: ReportModel, baseline: ReportModel, config: GateConfig): MetricVerdict[] {
+  const requestsOf = (model: ReportModel, subject: string) => (subject === OVERALL ? model.overview : model.endpoints.find((e) => e.name === subject))?.requests;
+  const subjects = [...new Set(comparison.deltas.map((delta) => delta.subject))];
+  const verdicts = subjects.flatMap((subject) => {
+    const rules = rulesFor(config, subject === OVERALL ? undefined : subject);
+    const counts = [requestsOf(current, subject), requestsOf(baseline, subject)].filter((n): n is number => n !== undefined);
+    return GATED_METRICS.map((metric) => {
+      const delta = comparison.deltas.find((d) => d.subject === subject && d.metric === COMPARED[metric]);
+      const sample: MetricSample = { endpoint: subject, metric, baseline: delta?.baseline, current: delta?.current, requests: counts.length > 0 ? Math.min(...counts) : undefined };
+      return judge(sample, rules, config.minRequests, config.skip);
+    });
+  });
+  // An endpoint the baseline had and this run lacks is worth a line, not a failure: workloads change.
+  const missing = comparison.onlyInBaseline.map((subject): MetricVerdict => ({ endpoint: subject, metric: 'throughput', status: 'not-gated', explanation: 'in the baseline but not in this run.' }));
+  return [...verdicts, ...missing];
+}
+
+/** The comparison's own tolerances, from the gate config's defaults (for anyone rendering it). */
+function comparisonTolerances(config: GateConfig): Tolerances {
+  const rules = rulesFor(config, undefined);
+  return { latencyPct: rules.p95.relativePct, errorRatePts: rules.errorRate.absolutePp, throughputPct: rules.throughput.relativePct };
+}
+
+async function makeRuns(request: NonNullable<GateRequest['run']>, repeat: number, info: (line: string) => void): Promise<string[]> {
+  const runDirs: string[] = [];
+  for (let index = 1; index <= repeat; index++) {
+    info(`run ${index} of ${repeat}: ${request.shape} / ${request.workload}`);
+    const outcome = await executeRun({ ...request, segments: 1, onInfo: info });
+    if (outcome.exitCode !== ExitCode.ok && outcome.exitCode !== ExitCode.thresholdsFailed) {
+      throw new UserError(`run ${index} of ${repeat} did not complete (exit ${outcome.exitCode}).`, `see ${outcome.runDir}`, outcome.exitCode);
+    }
+    runDirs.push(outcome.runDir);
+  }
+  return runDirs;
+}
+
+async function writeOutput(file: string, text: string, written: string[]): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, text);
+  written.push(file);
+}
+
+export async function runGate(request: GateRequest): Promise<GateResult> {
+  const info = request.onInfo ?? (() => undefined);
+  const { config, file: configFile } = await loadGateConfig(request.configFile);
+  const baselineDir = await resolveBaseline(request.baseline);
+  if (request.runDirs.length === 0 && !request.run) throw new UserError('nothing to gate: give --run <dir> or --shape <shape>.', 'see loadctl gate --help');
+  const runDirs = request.run ? await makeRuns(request.run, request.run.repeat ?? config.repeat, info) : request.runDirs;
+
+  // A baseline is judged by the model it recorded (report.json), a run by its raw streams.
+  const baseline = await loadReportModel(join(baselineDir, RunFiles.reportJson));
+  const current = medianReport(await Promise.all(runDirs.map((dir) => loadReportModel(dir))));
+  const verdicts = judgeComparison(compareReports(current, baseline, comparisonTolerances(config)), current, baseline, config);
+  const label = runDirs.length === 1 ? relative(process.cwd(), runDirs[0]!) || runDirs[0]! : `${runDirs.length} runs of ${current.context.shape ?? '?'}/${current.context.workload ?? '?'}`;
+  const outcome = decideOutcome(verdicts, current.thresholds, { current: label, baseline: relative(process.cwd(), baselineDir) || baselineDir, runs: runDirs.length });
+
+  const written: string[] = [];
+  const summary = renderSummary(outcome);
+  if (request.junitFile) await writeOutput(request.junitFile, renderJunit(outcome), written);
+  if (request.summaryFile) await writeOutput(request.summaryFile, summary, written);
+  if (request.prCommentFile) await writeOutput(request.prCommentFile, renderPrComment(outcome), written);
+  if (request.stepSummaryFile) {
+    await appendFile(request.stepSummaryFile, `${summary}\n`);
+    written.push(request.stepSummaryFile);
+  }
+  return { ...outcome, runDirs, baselineDir, configFile, written };
+}
