@@ -1,0 +1,134 @@
+// The real stack on free ports: every process healthy, `up` idempotent, the on-demand extras work, real k6
+// runs against the API, and `loadctl down` after a `kill -9` leaves no process of any recorded group.
+import { execa } from 'execa';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveK6 } from '../toolchain/tools.ts';
+import { adminClient } from './admin-client.ts';
+import { isInRecovery, pingPostgres } from './postgres.ts';
+import { pingRedis } from './services.ts';
+import { readStackState, restartRedis, startReplica, startToxiproxy, status, stopReplica, up } from './stack.ts';
+import type { StackState } from './state.ts';
+import { startTestStack, type TestStack } from './test-stack.ts';
+
+const loadctl = join(import.meta.dirname, '..', '..', 'bin', 'loadctl');
+
+/** PIDs still alive in the process group a recorded PID leads (pgrep -g), the leader included. */
+async function groupAlive(pid: number): Promise<number[]> {
+  const result = await execa('pgrep', ['-g', String(pid)], { reject: false });
+  return result.stdout.split('\n').filter(Boolean).map(Number);
+}
+
+function recordedPids(state: StackState): number[] {
+  return [state.redis, state.postgres, state.api, state.replica, state.toxiproxy].flatMap((service) => (service?.pid ? [service.pid] : []));
+}
+
+describe('embedded stack', () => {
+  let stack: TestStack;
+  let upSeconds: number;
+
+  beforeAll(async () => {
+    const started = Date.now();
+    stack = await startTestStack();
+    upSeconds = (Date.now() - started) / 1000;
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('starts redis-server, PostgreSQL and the API on free ports, all healthy', async () => {
+    console.info(`stack up in ${upSeconds.toFixed(1)} s`);
+    const { state } = stack;
+    for (const service of [state.redis, state.postgres, state.api]) {
+      expect(service.owned).toBe(true);
+      expect([6379, 5432]).not.toContain(service.port);
+    }
+    const report = await status(state.stateDir);
+    expect(report.services.map((service) => [service.name, service.healthy, service.running])).toEqual([
+      ['postgres', true, true],
+      ['redis', true, true],
+      ['api', true, true],
+    ]);
+    for (const pid of recordedPids(state)) expect(await groupAlive(pid)).toContain(pid);
+    const ready = await fetch(`${state.api.url}/health/ready`);
+    expect(ready.status).toBe(200);
+  });
+
+  it('up again reuses the running stack: same PIDs, same ports', async () => {
+    const again = await up({ stateDir: stack.state.stateDir });
+    expect(recordedPids(again)).toEqual(recordedPids(stack.state));
+    expect(again.api.port).toBe(stack.state.api.port);
+  });
+
+  it('the admin client reaches the API with the stack token', async () => {
+    const admin = await adminClient(stack.state).state();
+    expect(admin.workers).toBe(stack.state.api.workers);
+    await expect(adminClient({ api: { ...stack.state.api, adminToken: 'wrong' } }).state()).rejects.toThrow(/answered 40[13]/);
+  });
+
+  it('runs the real k6 against the API for a few seconds and reads its summary', async () => {
+    const k6 = await resolveK6();
+    const dir = mkdtempSync(join(tmpdir(), 'loadctl-k6-'));
+    try {
+      const script = join(dir, 'health.js');
+      const summary = join(dir, 'summary.json');
+      writeFileSync(
+        script,
+        `import http from 'k6/http';
+export const options = { vus: 2, duration: '3s', thresholds: { http_req_failed: ['rate<0.01'] } };
+export default function () { http.get(__ENV.BASE_URL + '/health'); }
+export function handleSummary(data) { return { [__ENV.SUMMARY_FILE]: JSON.stringify(data) }; }
+`,
+      );
+      const result = await execa(k6.path, ['run', '--quiet', '--no-usage-report', script], {
+        env: { BASE_URL: stack.state.api.url, SUMMARY_FILE: summary },
+        reject: false,
+        all: true,
+      });
+      expect(result.exitCode, result.all).toBe(0);
+      const data = JSON.parse(readFileSync(summary, 'utf8')) as { metrics: Record<string, { values: Record<string, number> }> };
+      expect(data.metrics.http_reqs?.values.count).toBeGreaterThan(10);
+      expect(data.metrics.http_req_failed?.values.rate).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('restarts a killed Redis on the same port, and adds a streaming replica and toxiproxy on demand', async () => {
+    let state = stack.state;
+    const oldRedis = state.redis.pid as number;
+    process.kill(oldRedis, 'SIGKILL');
+    state = await restartRedis(state);
+    expect(state.redis.pid).not.toBe(oldRedis);
+    expect(state.redis.port).toBe(stack.state.redis.port);
+    expect(await pingRedis(state.redis.url)).toBe(true);
+
+    state = await startReplica(state);
+    expect(state.replica && (await isInRecovery(state.replica.url))).toBe(true);
+    state = await startToxiproxy(state);
+    expect((await fetch(`${state.toxiproxy?.url}/version`)).ok).toBe(true);
+    expect(readStackState(state.stateDir)).toEqual(state);
+
+    const replicaPid = state.replica?.pid as number;
+    state = await stopReplica(state);
+    expect(state.replica).toBeUndefined();
+    expect(await groupAlive(replicaPid)).toEqual([]);
+    stack.state = state;
+  });
+
+  it('`loadctl down` after kill -9 of the API primary and the postmaster stops every process of every group', async () => {
+    const state = readStackState(stack.state.stateDir) as StackState;
+    const pids = recordedPids(state);
+    // Orphans are the hard part: API workers outlive their primary, PostgreSQL backends their postmaster.
+    process.kill(state.api.pid as number, 'SIGKILL');
+    process.kill(state.postgres.pid as number, 'SIGKILL');
+    const result = await execa(loadctl, ['down', '--json'], { env: { LOADCTL_STATE_DIR: state.stateDir }, reject: false, all: true });
+    expect(result.exitCode, result.all).toBe(0);
+    for (const pid of pids) expect(await groupAlive(pid)).toEqual([]);
+    expect(readStackState(state.stateDir)).toBeUndefined();
+    expect(await pingPostgres(state.postgres.url).catch(() => false)).toBe(false);
+  });
+});
