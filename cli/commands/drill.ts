@@ -1,11 +1,83 @@
 import type { Command } from 'commander';
-import { notBuiltYet } from '../errors.ts';
+import { runDrill } from '../drill/drill.ts';
+import { UserError } from '../errors.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { paint } from '../output.ts';
+import { isWorkloadName, WORKLOAD_NAMES } from '../../scenarios/lib/catalogue.ts';
+import { isShapeName, SHAPE_NAMES } from '../../scenarios/lib/shapes.ts';
+
+function seconds(flag: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value.replace(/s$/, ''));
+    if (!Number.isFinite(n) || n < min) throw new UserError(`${flag} takes seconds (≥ ${min}), got "${value}".`);
+    return n;
+  };
+}
 
 export function register(program: Command): void {
   program
-    .command('drill')
-    .description('game day: load + fault + signals + mitigation + recovery, timed')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => notBuiltYet('drill', 6));
+    .command('drill <runbook>')
+    .description("game day: load + the runbook's fault + its signals + its mitigation + recovery, timed and judged")
+    .option('--shape <shape>', `load shape (${SHAPE_NAMES.join(', ')})`, 'smoke')
+    .option('--workload <name>', `workload (default: the one the runbook's fault hurts; ${WORKLOAD_NAMES.join(', ')})`)
+    .option('--scale <factor>', 'multiply VUs/rates of the shape', seconds('--scale', 0.001), 1)
+    .option('--inject-at <seconds>', 'inject the fault this long after the load starts', seconds('--inject-at', 0), 15)
+    .option('--duration <seconds>', 'how long the fault lasts before the drill recovers it', seconds('--duration', 1), 30)
+    .option('--detect-timeout <seconds>', 'how long to wait for the signals before mitigating anyway', seconds('--detect-timeout', 1), 20)
+    .option('--mode <mode>', "fault mode (default: the runbook's)")
+    .option('--manual', 'a person carries out each step and presses Enter; nothing is automated')
+    .option('--guard <expr>', "halt early and recover when this holds, e.g. 'k6:k6_error_percent > 20 for 5s'")
+    .option('--json', 'print the journal as JSON')
+    .addHelpText(
+      'after',
+      `
+Writes reports/<run-id>/ with meta.json (fault window and every step as events), journal.json (planned,
+happened, verdicts), server-metrics.ndjson and report.md with a drill section.
+Exit code 0 when every claim holds, ${ExitCode.violation} when one does not (a signal never fired, the SLO did not
+come back, data was lost, the guard tripped).
+
+Examples:
+  $ loadctl drill cache-failure
+  $ loadctl drill cache-failure --shape load --scale 0.05 --inject-at 30 --duration 20
+  $ loadctl drill database-overload --mode locks --guard 'k6:k6_error_percent > 20 for 5s'
+  $ loadctl drill memory-leak --manual`,
+    )
+    .action(
+      async (
+        runbookId: string,
+        opts: { shape: string; workload?: string; scale: number; injectAt: number; duration: number; detectTimeout: number; mode?: string; manual?: boolean; guard?: string; json?: boolean },
+      ) => {
+        if (!isShapeName(opts.shape)) throw new UserError(`unknown shape "${opts.shape}".`, `use one of: ${SHAPE_NAMES.join(', ')}`);
+        if (opts.workload !== undefined && !isWorkloadName(opts.workload)) throw new UserError(`unknown workload "${opts.workload}".`, `use one of: ${WORKLOAD_NAMES.join(', ')}`);
+        const interrupt = new AbortController();
+        const onSigint = (): void => interrupt.abort();
+        process.once('SIGINT', onSigint);
+        try {
+          const outcome = await runDrill({
+            runbookId,
+            shape: opts.shape,
+            workload: opts.workload,
+            scale: opts.scale,
+            injectAtS: opts.injectAt,
+            faultDurationS: opts.duration,
+            detectTimeoutS: opts.detectTimeout,
+            manual: Boolean(opts.manual),
+            guard: opts.guard,
+            faultMode: opts.mode,
+            signal: interrupt.signal,
+            onLine: opts.json ? undefined : (line) => process.stderr.write(`${paint.dim(new Date().toISOString().slice(11, 19))} ${line}\n`),
+          });
+          if (opts.json) process.stdout.write(`${JSON.stringify(outcome.journal, null, 2)}\n`);
+          else {
+            for (const verdict of outcome.journal.verdicts) process.stdout.write(`${verdict.ok ? paint.green('✓') : paint.red('✗')} ${verdict.claim} — ${verdict.detail}\n`);
+            const { figures } = outcome.journal;
+            process.stdout.write(`detect ${figures.timeToDetectS ?? '—'} s · mitigate ${figures.timeToMitigateS ?? '—'} s · recover ${figures.timeToRecoverS ?? '—'} s\nreport: ${outcome.reportPath}\n`);
+          }
+          if (interrupt.signal.aborted) process.exitCode = ExitCode.interrupted;
+          else if (outcome.exitCode !== ExitCode.ok) throw new UserError(`drill ${runbookId} failed: a runbook claim did not hold.`, `read ${outcome.reportPath}`, ExitCode.violation);
+        } finally {
+          process.removeListener('SIGINT', onSigint);
+        }
+      },
+    );
 }
