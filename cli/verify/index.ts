@@ -3,6 +3,7 @@
 // Redis queue, and hands the rows to the pure checks in invariants.ts.
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { QueueKeys } from '../../reference-api/src/store/queue.ts';
 import type { StackState } from '../stack/state.ts';
 import { HOLD_GRACE_SECONDS, SQL_INVARIANTS, queueInvariants, sqlCheckResult, type QueueSnapshot } from './invariants.ts';
 import { invariantReport, type CheckResult, type InvariantReport } from './report.ts';
@@ -19,7 +20,7 @@ export interface VerifyOptions {
 export async function verifyInvariants(state: StackState, options: VerifyOptions = {}): Promise<InvariantReport> {
   const holdGraceSeconds = options.holdGraceSeconds ?? HOLD_GRACE_SECONDS;
   const { checks: sqlChecks, at } = await runSqlChecks(state.postgres.url, holdGraceSeconds);
-  const queueChecks = queueInvariants(await readQueueSnapshot(state.redis.url));
+  const queueChecks = queueInvariants(await readQueueSnapshot(state.redis.url), holdGraceSeconds);
   return invariantReport([...sqlChecks, ...queueChecks], at, holdGraceSeconds);
 }
 
@@ -41,12 +42,44 @@ async function runSqlChecks(databaseUrl: string, holdGraceSeconds: number): Prom
   }
 }
 
+// One atomic read of the whole queue (a script runs alone on the server), so no admission or payment can
+// happen between reading the sorted sets and the token records. KEYS inside a script is fine here: the
+// stack's Redis holds one queue, and verify runs after load, not under it.
+const READ_QUEUE = `
+local waiting = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+local active = redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')
+local records = {}
+for _, key in ipairs(redis.call('KEYS', ARGV[1] .. '*')) do
+  local fields = redis.call('HMGET', key, 'userId', 'issuedAt')
+  if fields[1] then table.insert(records, string.sub(key, #ARGV[1] + 1)); table.insert(records, fields[1]); table.insert(records, fields[2] or '0') end
+end
+local users = {}
+for _, key in ipairs(redis.call('KEYS', ARGV[2] .. '*')) do
+  local token = redis.call('GET', key)
+  if token then table.insert(users, string.sub(key, #ARGV[2] + 1)); table.insert(users, token) end
+end
+local time = redis.call('TIME')
+return {waiting, active, records, users, time[1] * 1000 + math.floor(time[2] / 1000)}`;
+
+function groups<T>(flat: string[], size: number, make: (fields: string[]) => T): T[] {
+  const out: T[] = [];
+  for (let i = 0; i + size <= flat.length; i += size) out.push(make(flat.slice(i, i + size)));
+  return out;
+}
+
 async function readQueueSnapshot(redisUrl: string): Promise<QueueSnapshot> {
   // Fail fast: a dead Redis is an error for verify, not something to wait out.
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 5_000, retryStrategy: () => null });
   await redis.connect();
   try {
-    return { tokens: await redis.dbsize() };
+    const [waiting, active, records, users, nowMs] = (await redis.eval(READ_QUEUE, 2, QueueKeys.waiting, QueueKeys.active, QueueKeys.tokenPrefix, QueueKeys.userPrefix)) as [string[], string[], string[], string[], number];
+    return {
+      nowMs,
+      waiting: groups(waiting, 2, ([token = '', arrival]) => ({ token, arrival: Number(arrival) })),
+      active: groups(active, 2, ([token = '', expiresAt]) => ({ token, expiresAtMs: Number(expiresAt) })),
+      records: groups(records, 3, ([token = '', userId, issuedAt]) => ({ token, userId: Number(userId), issuedAtMs: Number(issuedAt) })),
+      userPointers: groups(users, 2, ([userId, token = '']) => ({ userId: Number(userId), token })),
+    };
   } finally {
     redis.disconnect();
   }

@@ -130,13 +130,71 @@ export function sqlCheckResult(invariant: SqlInvariant, row: { checked: string |
   return checkResult(invariant.id, invariant.title, Number(row?.checked ?? 0), Number(row?.violations ?? 0), row?.examples ?? [], row?.detail ?? undefined);
 }
 
-/** What verify reads of the API's Redis waiting queue (filled in by the shell). */
+/**
+ * Arrival numbers and issue times come from different clocks (Redis INCR vs each worker's Date.now()), so
+ * two tokens issued within this window may legitimately appear in either order.
+ */
+export const QUEUE_ORDER_TOLERANCE_MS = 1_000;
+
+/** An atomic read of the API's waiting queue (reference-api/src/store/queue.ts documents the keys). */
 export interface QueueSnapshot {
-  /** set once the API's queue layout is known */
-  tokens: number;
+  /** Redis server time when the snapshot was taken */
+  nowMs: number;
+  waiting: { token: string; arrival: number }[];
+  active: { token: string; expiresAtMs: number }[];
+  /** live token records (queue:token:<token>) */
+  records: { token: string; userId: number; issuedAtMs: number }[];
+  /** queue:user:<userId> → token */
+  userPointers: { userId: number; token: string }[];
 }
 
-/** Pure checks over the queue snapshot. */
-export function queueInvariants(snapshot: QueueSnapshot): CheckResult[] {
-  return [checkResult('queue-consistent', 'queue consistent with issued tokens', snapshot.tokens, 0, [])];
+const shortToken = (token: string) => (token.length > 24 ? `${token.slice(0, 20)}…` : token);
+
+/** Pure checks over the queue snapshot: every issued token placed once, one token per user, order kept, no stale admissions. */
+export function queueInvariants(snapshot: QueueSnapshot, graceSeconds: number): CheckResult[] {
+  const waiting = new Map(snapshot.waiting.map((entry) => [entry.token, entry.arrival]));
+  const active = new Map(snapshot.active.map((entry) => [entry.token, entry.expiresAtMs]));
+  const records = new Map(snapshot.records.map((record) => [record.token, record]));
+
+  const misplaced = snapshot.records.flatMap((record) => {
+    if (waiting.has(record.token) && active.has(record.token)) return [`token ${shortToken(record.token)} of user ${record.userId} is both WAITING and ACTIVE`];
+    if (!waiting.has(record.token) && !active.has(record.token)) return [`token ${shortToken(record.token)} of user ${record.userId} was issued but is neither waiting nor active (dropped from the queue)`];
+    return [];
+  });
+
+  const tokensByUser = new Map<number, string[]>();
+  for (const record of snapshot.records) tokensByUser.set(record.userId, [...(tokensByUser.get(record.userId) ?? []), record.token]);
+  const ownership = [
+    ...[...tokensByUser].filter(([, tokens]) => tokens.length > 1).map(([userId, tokens]) => `user ${userId} holds ${tokens.length} live tokens`),
+    ...snapshot.userPointers.flatMap(({ userId, token }) => {
+      const owner = records.get(token)?.userId;
+      return owner !== undefined && owner !== userId ? [`user ${userId}'s token ${shortToken(token)} belongs to user ${owner}`] : [];
+    }),
+  ];
+
+  const byArrival = [...snapshot.waiting].sort((a, b) => a.arrival - b.arrival).flatMap((entry) => {
+    const record = records.get(entry.token);
+    return record ? [{ ...record, arrival: entry.arrival }] : [];
+  });
+  const inversions: string[] = [];
+  let latest = byArrival[0];
+  for (const entry of byArrival) {
+    if (latest && entry.issuedAtMs < latest.issuedAtMs - QUEUE_ORDER_TOLERANCE_MS) {
+      inversions.push(`user ${entry.userId} (issued ${latest.issuedAtMs - entry.issuedAtMs} ms before user ${latest.userId}) waits behind them`);
+    }
+    if (!latest || entry.issuedAtMs > latest.issuedAtMs) latest = entry;
+  }
+
+  const staleBefore = snapshot.nowMs - graceSeconds * 1000;
+  const stale = snapshot.active
+    .filter((entry) => entry.expiresAtMs < staleBefore)
+    .map((entry) => `token ${shortToken(entry.token)} expired ${Math.round((snapshot.nowMs - entry.expiresAtMs) / 1000)} s ago and still counts as ACTIVE`);
+
+  const detail = `${snapshot.waiting.length} waiting, ${snapshot.active.length} active, ${snapshot.records.length} tokens issued`;
+  return [
+    checkResult('queue-tokens-placed', 'every issued queue token is waiting or active, once', snapshot.records.length, misplaced.length, misplaced.slice(0, EXAMPLES), detail),
+    checkResult('queue-one-token-per-user', 'each queue token belongs to one user, each user has one token', snapshot.records.length, ownership.length, ownership.slice(0, EXAMPLES)),
+    checkResult('queue-order', 'the waiting queue keeps arrival order', byArrival.length, inversions.length, inversions.slice(0, EXAMPLES)),
+    checkResult('queue-no-stale-admission', 'no expired token still occupying an active slot', snapshot.active.length, stale.length, stale.slice(0, EXAMPLES)),
+  ];
 }

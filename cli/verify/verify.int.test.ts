@@ -3,9 +3,11 @@
 // its own check — and by `loadctl verify` with exit code 5.
 import { execa } from 'execa';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { seed } from '../../reference-api/src/db/index.ts';
+import { QueueKeys } from '../../reference-api/src/store/queue.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { startTestStack, type TestStack } from '../stack/test-stack.ts';
 import { verifyInvariants } from './index.ts';
@@ -13,11 +15,13 @@ import { verifyInvariants } from './index.ts';
 const SIZES = { users: 20, concerts: 1, schedules: 2, seats: 24, balance: 1_000_000 };
 let stack: TestStack;
 let db: pg.Client;
+let redis: Redis;
 
 beforeAll(async () => {
   stack = await startTestStack({ withApi: false, seedSizes: SIZES });
   db = new pg.Client(stack.state.postgres.url);
   await db.connect();
+  redis = new Redis(stack.state.redis.url);
   // verify must not rely on the schema's own guards: drop the ones that would refuse the corruptions below.
   await db.query('ALTER TABLE users DROP CONSTRAINT users_balance_check');
   await db.query('DROP INDEX reservations_one_live_per_seat');
@@ -25,6 +29,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await db?.end();
+  redis?.disconnect();
   await stack?.stop();
 });
 
@@ -68,7 +73,21 @@ async function violated(): Promise<string[]> {
   return report.checks.filter((check) => check.status === 'violated').map((check) => check.id);
 }
 
+/** What the API's queue scripts write when a user takes a token (reference-api/src/store/queue.ts). */
+async function enqueue(userId: number, place: 'waiting' | 'active', issuedAtMs = Date.now()): Promise<string> {
+  const token = `v1.${userId}.${issuedAtMs.toString(36)}.test`;
+  await redis.hset(QueueKeys.tokenPrefix + token, 'userId', userId, 'issuedAt', issuedAtMs);
+  await redis.set(QueueKeys.userPrefix + userId, token);
+  if (place === 'active') await redis.zadd(QueueKeys.active, issuedAtMs + 600_000, token);
+  else await redis.zadd(QueueKeys.waiting, await redis.incr(QueueKeys.seq), token);
+  return token;
+}
+
 beforeEach(async () => {
+  await redis.flushall();
+  const start = Date.now() - 60_000;
+  for (const userId of [1, 2, 3]) await enqueue(userId, 'active', start + userId);
+  for (const userId of [4, 5, 6, 7]) await enqueue(userId, 'waiting', start + userId * 1000);
   await seed(stack.state.postgres.url, SIZES, { reset: true });
   await recharge(1, 500_000);
   await pay(await hold(1, 1, 1));
@@ -147,6 +166,39 @@ describe('verifyInvariants', () => {
     expect(await violated()).toEqual([]);
     await hold(11, 2, 11, '-1 hour');
     expect(await violated()).toEqual(['no-stale-hold']);
+  });
+});
+
+describe('verifyInvariants on the waiting queue', () => {
+  it('counts the queue on clean data', async () => {
+    const placed = (await verifyInvariants(stack.state)).checks.find((check) => check.id === 'queue-tokens-placed');
+    expect(placed).toMatchObject({ status: 'ok', checked: 7, detail: '4 waiting, 3 active, 7 tokens issued' });
+  });
+
+  it('catches a user dropped from the queue while their token lives', async () => {
+    await redis.zrem(QueueKeys.waiting, (await redis.get(`${QueueKeys.userPrefix}5`)) ?? '');
+    expect(await violated()).toEqual(['queue-tokens-placed']);
+  });
+
+  it('catches a token both waiting and active', async () => {
+    await redis.zadd(QueueKeys.active, Date.now() + 60_000, (await redis.get(`${QueueKeys.userPrefix}6`)) ?? '');
+    expect(await violated()).toEqual(['queue-tokens-placed']);
+  });
+
+  it('catches a user holding two tokens', async () => {
+    await redis.hset(`${QueueKeys.tokenPrefix}v1.4.x.forged`, 'userId', 4, 'issuedAt', Date.now());
+    await redis.zadd(QueueKeys.waiting, 99, 'v1.4.x.forged');
+    expect(await violated()).toEqual(['queue-one-token-per-user']);
+  });
+
+  it('catches a reordered queue (an earlier arrival pushed behind later ones)', async () => {
+    await redis.zadd(QueueKeys.waiting, 100, (await redis.get(`${QueueKeys.userPrefix}4`)) ?? '');
+    expect(await violated()).toEqual(['queue-order']);
+  });
+
+  it('catches an expired token still holding an active slot', async () => {
+    await redis.zadd(QueueKeys.active, Date.now() - 3_600_000, (await redis.get(`${QueueKeys.userPrefix}2`)) ?? '');
+    expect(await violated()).toEqual(['queue-no-stale-admission']);
   });
 });
 
