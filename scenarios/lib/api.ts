@@ -23,8 +23,12 @@ function record(route: string, response: Response): Response {
   return response;
 }
 
-function send(method: 'GET' | 'POST', route: string, path: string, body: unknown, headers: Record<string, string>): Response {
-  const params = { headers: { ...headers, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) }, tags: { name: route } };
+/**
+ * Read workloads set discardResponseBodies (k6 then skips keeping bodies it will not look at, which matters at
+ * 5000 req/s); a call whose body is needed anyway says so with responseType 'text'.
+ */
+function send(method: 'GET' | 'POST', route: string, path: string, body: unknown, headers: Record<string, string>, responseType?: 'text'): Response {
+  const params = { headers: { ...headers, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) }, tags: { name: route }, ...(responseType ? { responseType } : {}) };
   const payload = body === undefined ? null : JSON.stringify(body);
   const response = method === 'GET' ? http.get(`${API}${path}`, params) : http.post(`${API}${path}`, payload, params);
   return record(route, response);
@@ -51,16 +55,17 @@ export const api = {
   balance: (userId: number) => send('GET', '/balance/users/:userId', `/balance/users/${userId}`, undefined, {}),
   recharge: (userId: number, amount: number, idempotencyKey?: string) =>
     send('POST', '/balance/users/:userId/recharge', `/balance/users/${userId}/recharge`, { amount }, idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {}),
-  issueToken: (userId: number) => send('POST', '/queue/users/:userId', `/queue/users/${userId}`, undefined, {}),
-  queueStatus: (token: string) => send('GET', '/queue/status', '/queue/status', undefined, tokenHeader(token)),
-  concerts: (token: string) => send('GET', '/concerts', '/concerts', undefined, tokenHeader(token)),
-  schedules: (token: string, concertId: number) => send('GET', '/concerts/:concertId/schedules', `/concerts/${concertId}/schedules`, undefined, tokenHeader(token)),
-  seats: (token: string, concertId: number, scheduleId: number) =>
-    send('GET', '/concerts/:concertId/schedules/:scheduleId/seats', `/concerts/${concertId}/schedules/${scheduleId}/seats`, undefined, tokenHeader(token)),
+  issueToken: (userId: number) => send('POST', '/queue/users/:userId', `/queue/users/${userId}`, undefined, {}, 'text'),
+  queueStatus: (token: string) => send('GET', '/queue/status', '/queue/status', undefined, tokenHeader(token), 'text'),
+  concerts: (token: string, responseType?: 'text') => send('GET', '/concerts', '/concerts', undefined, tokenHeader(token), responseType),
+  schedules: (token: string, concertId: number, responseType?: 'text') =>
+    send('GET', '/concerts/:concertId/schedules', `/concerts/${concertId}/schedules`, undefined, tokenHeader(token), responseType),
+  seats: (token: string, concertId: number, scheduleId: number, responseType?: 'text') =>
+    send('GET', '/concerts/:concertId/schedules/:scheduleId/seats', `/concerts/${concertId}/schedules/${scheduleId}/seats`, undefined, tokenHeader(token), responseType),
   reserve: (token: string, body: { userId: number; concertId: number; scheduleId: number; seatIds: number[] }) =>
-    send('POST', '/reservations', '/reservations', body, tokenHeader(token)),
+    send('POST', '/reservations', '/reservations', body, tokenHeader(token), 'text'),
   pay: (token: string, userId: number, reservationIds: number[]) =>
-    send('POST', '/payment/payments/users/:userId', `/payment/payments/users/${userId}`, { reservationIds }, tokenHeader(token)),
+    send('POST', '/payment/payments/users/:userId', `/payment/payments/users/${userId}`, { reservationIds }, tokenHeader(token), 'text'),
 };
 
 /** The parsed JSON body, or undefined when the body is not JSON (an error page, an empty reply). */

@@ -8,6 +8,9 @@ import { buildShape, isShapeName, SHAPE_NAMES } from './shapes.ts';
  *  would make the raw stream far larger for nothing. */
 const SYSTEM_TAGS = ['status', 'method', 'name', 'group', 'check', 'error', 'error_code', 'scenario', 'expected_response'];
 
+/** Workloads whose iterations only look at status codes: k6 need not keep their bodies. */
+const STATUS_ONLY: readonly WorkloadName[] = ['balance', 'recharge', 'concerts', 'schedules', 'seats'];
+
 export function workloadOptions(workload: WorkloadName, exec = 'default'): Options {
   const shape = __ENV.SHAPE ?? 'smoke';
   if (!isShapeName(shape)) throw new Error(`unknown SHAPE '${shape}'; valid: ${SHAPE_NAMES.join(', ')}`);
@@ -25,6 +28,7 @@ export function workloadOptions(workload: WorkloadName, exec = 'default'): Optio
     setupTimeout: '120s',
     summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)'],
     systemTags: SYSTEM_TAGS,
+    discardResponseBodies: STATUS_ONLY.includes(workload),
     tags: { workload, shape },
   };
 }

@@ -24,10 +24,10 @@ export function activeTokens(count: number): UserToken[] {
 
 /** Concert ids and their schedule ids as the API lists them. */
 export function catalogueIds(token: string): CatalogueIds[] {
-  const concerts = jsonBody<CatalogueItem[]>(api.concerts(token));
+  const concerts = jsonBody<CatalogueItem[]>(api.concerts(token, 'text'));
   if (!Array.isArray(concerts) || concerts.length === 0) throw new Error('setup: GET /concerts returned no concerts');
   return concerts.map((concert) => {
-    const schedules = jsonBody<CatalogueItem[]>(api.schedules(token, concert.id)) ?? [];
+    const schedules = jsonBody<CatalogueItem[]>(api.schedules(token, concert.id, 'text')) ?? [];
     return { concertId: concert.id, scheduleIds: schedules.map((schedule) => schedule.id) };
   });
 }

@@ -5,7 +5,7 @@
 import { check } from 'k6';
 import exec from 'k6/execution';
 import http from 'k6/http';
-import { api, BASE_URL, jsonBody, think } from '../lib/api.ts';
+import { api, BASE_URL, jsonBody, think, type SeatItem } from '../lib/api.ts';
 import { randomInt, randomItem, randomSeatNumbers, USERS, userForVu } from '../lib/data.ts';
 import { workloadOptions } from '../lib/options.ts';
 import { activeTokens, catalogueIds, TokenBook, type CatalogueIds, type UserToken } from '../lib/session.ts';
@@ -32,27 +32,31 @@ function reservationIdsOf(response: { status: number } & Parameters<typeof jsonB
 export function setup(): SetupData {
   const tokens = activeTokens(POOL_USERS);
   const catalogue = catalogueIds(tokens[0]!.token);
-  // Seats are handed out in order, three per user, across schedules; any taken by earlier runs are skipped
-  // by asking again further along.
-  const slots = catalogue.flatMap(({ concertId, scheduleIds }) => scheduleIds.map((scheduleId) => ({ concertId, scheduleId })));
+  // Hold seats the API lists as free, schedule by schedule, 1–3 per user, until every pool user has a hold.
   const pool: Hold[] = [];
-  let cursor = 0;
-  for (let attempt = 0; attempt < 5 && pool.length < tokens.length; attempt++) {
-    const pending = tokens.filter((user) => !pool.some((hold) => hold.userId === user.userId));
-    const requests = pending.map((user) => {
-      const seatIds = [1, 2, 3].map((offset) => ((cursor * 3 + offset - 1) % 672) + 1);
-      const slot = slots[Math.floor((cursor * 3) / 672) % slots.length]!;
-      cursor++;
-      const body = { userId: user.userId, concertId: slot.concertId, scheduleId: slot.scheduleId, seatIds: seatIds.slice(0, randomInt(1, 3)) };
-      return { method: 'POST', url: `${BASE_URL}/api/v1/reservations`, body: JSON.stringify(body), params: { headers: { 'Content-Type': 'application/json', 'QUEUE-TOKEN': user.token }, tags: { name: '/reservations' } } };
-    });
-    http.batch(requests).forEach((response, index) => {
+  const slots = catalogue.flatMap(({ concertId, scheduleIds }) => scheduleIds.map((scheduleId) => ({ concertId, scheduleId })));
+  for (const { concertId, scheduleId } of slots) {
+    const waiting = tokens.slice(pool.length);
+    if (waiting.length === 0) break;
+    const freeSeats = (jsonBody<SeatItem[]>(api.seats(tokens[0]!.token, concertId, scheduleId, 'text')) ?? []).filter((seat) => seat.available).map((seat) => seat.seatNo);
+    const requests: { user: UserToken; request: ReturnType<typeof reservationRequest> }[] = [];
+    for (const user of waiting) {
+      const seatIds = freeSeats.splice(0, randomInt(1, 3));
+      if (seatIds.length === 0) break;
+      requests.push({ user, request: reservationRequest(user, { userId: user.userId, concertId, scheduleId, seatIds }) });
+    }
+    http.batch(requests.map(({ request }) => request)).forEach((response, index) => {
       const reservationIds = reservationIdsOf(response);
-      if (reservationIds.length > 0) pool.push({ ...pending[index]!, reservationIds });
+      if (reservationIds.length > 0) pool.push({ ...requests[index]!.user, reservationIds });
     });
   }
   if (pool.length === 0) throw new Error('setup: could not hold any seats to pay for (are all seats sold? re-seed the stack)');
   return { pool, catalogue };
+}
+
+function reservationRequest(user: UserToken, body: { userId: number; concertId: number; scheduleId: number; seatIds: number[] }) {
+  const params = { headers: { 'Content-Type': 'application/json', 'QUEUE-TOKEN': user.token }, tags: { name: '/reservations' }, responseType: 'text' as const };
+  return { method: 'POST', url: `${BASE_URL}/api/v1/reservations`, body: JSON.stringify(body), params };
 }
 
 let book: TokenBook | undefined;
