@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import type { SeedInput } from '../../reference-api/src/db/index.ts';
 import { UserError } from '../errors.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { resolveToxiproxy } from '../toolchain/tools.ts';
@@ -25,7 +25,7 @@ import {
   type ApiEnv,
 } from './services.ts';
 import type { ServiceState, StackState } from './state.ts';
-import { parseStackState, readStackState, repoRoot, resolveStateDir, stateFilePath, writeStackState } from './state-file.ts';
+import { parseStackState, readStackState, resolveStateDir, stateFilePath, writeStackState } from './state-file.ts';
 
 export { readStackState, resolveStateDir } from './state-file.ts';
 
@@ -42,7 +42,7 @@ export interface UpOptions {
   /** extra environment for the API (HOLD_TTL_SECONDS, QUEUE_ACTIVE_CAPACITY, LOG_LEVEL …) */
   env?: Record<string, string>;
   /** sizes handed to the API's seed(); its defaults when omitted */
-  seedSizes?: Record<string, number>;
+  seedSizes?: SeedInput;
   /** one line per step, for the CLI's progress output */
   onProgress?: (line: string) => void;
 }
@@ -138,24 +138,6 @@ export function apiEnv(state: StackState, extra: Record<string, string> = {}): A
   };
 }
 
-interface DbModule {
-  migrate(databaseUrl: string): Promise<unknown>;
-  seed(databaseUrl: string, sizes?: Record<string, number>): Promise<unknown>;
-}
-
-/** The API's schema + seed functions (reference-api/src/db/index.ts), checked at run time. */
-async function loadDbModule(): Promise<DbModule> {
-  const path = join(repoRoot, 'reference-api', 'src', 'db', 'index.ts');
-  if (!existsSync(path)) {
-    throw new UserError(`the reference API's database module is missing (${path}).`, 'the API issue has not landed yet; pull the latest main', ExitCode.environment);
-  }
-  const module: Partial<DbModule> = await import(pathToFileURL(path).href);
-  if (typeof module.migrate !== 'function' || typeof module.seed !== 'function') {
-    throw new UserError(`${path} does not export migrate() and seed().`, 'check the reference API against its contract', ExitCode.environment);
-  }
-  return module as DbModule;
-}
-
 /**
  * Bring the stack up and wait until every part answers. Idempotent: a healthy stack recorded in the
  * state dir is reused as it is; a stale one (crashed, killed, half-dead) is cleaned up first.
@@ -200,7 +182,8 @@ export async function up(opts: UpOptions = {}): Promise<StackState> {
     }
     started.postgres = postgres ?? (await launchPostgres(layout, progress));
 
-    const db = await loadDbModule();
+    // Loaded only here, so status/down never pay for the API's database code.
+    const db = await import('../../reference-api/src/db/index.ts');
     progress('applying migrations and seed data');
     await db.migrate(started.postgres.url);
     await db.seed(started.postgres.url, opts.seedSizes);
