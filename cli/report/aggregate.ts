@@ -230,7 +230,7 @@ export class Aggregate {
       if (index < this.minBucket) this.minBucket = index;
       if (index > this.maxBucket) this.maxBucket = index;
       if (this.maxBucket - this.minBucket + 1 > MAX_BUCKETS) {
-        this.coarsen(this.bucketWidthS * 2);
+        while (this.maxBucket - this.minBucket + 1 > MAX_BUCKETS) this.coarsen(this.bucketWidthS * 2);
         return this.bucket(timeMs);
       }
     }
