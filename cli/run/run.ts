@@ -11,14 +11,14 @@ import { loadctlExitCode } from '../k6/exit-codes.ts';
 import { combineSnapshots, fetchSnapshot, progressFigures, type K6Snapshot, type ProgressFigures } from '../k6/live.ts';
 import { openLog, startK6, type K6Process } from '../k6/process.ts';
 import { finiteSamples, scrapeLoop } from '../observe/prometheus.ts';
+import { writeReport } from '../report/index.ts';
 import { up } from '../stack/stack.ts';
 import { freePort } from '../stack/ports.ts';
 import { resolveK6 } from '../toolchain/tools.ts';
 import { WORKLOADS, workloadScript, type WorkloadName } from '../../scenarios/lib/catalogue.ts';
-import { buildShape, plannedPhases, plannedSeconds, type ShapeName } from '../../scenarios/lib/shapes.ts';
+import { buildShape, durationSeconds, plannedPhases, plannedSeconds, type ShapeName } from '../../scenarios/lib/shapes.ts';
 import { digestSummaries, explainDroppedIterations, parseSummary, type RunDigest } from './digest.ts';
 import { gitCommit, machineInfo } from './environment.ts';
-import { writePlainReport } from './plain-report.ts';
 import { RunFiles, RunMeta, type ServerMetricsSample } from './run-dir.ts';
 import { freshRunId } from './run-id.ts';
 import { assertTargetAllowed } from './target.ts';
@@ -53,7 +53,8 @@ export interface RunOutcome {
   digest?: RunDigest;
   /** why k6 dropped iterations, when it did */
   droppedExplanation?: string;
-  reportPath: string;
+  /** undefined when the report could not be written (the run directory is complete regardless) */
+  reportPath?: string;
   exitCode: ExitCodeValue;
 }
 
@@ -67,6 +68,7 @@ export function validateRequest(request: Pick<RunRequest, 'shape' | 'workload' |
     throw new UserError(`--segments must be a whole number from 1 to 64, got ${request.segments}.`);
   }
   try {
+    if (request.duration !== undefined) durationSeconds(request.duration);
     buildShape(request.shape, { scale: request.scale, duration: request.duration });
   } catch (error) {
     throw new UserError(`${(error as Error).message}.`, 'see loadctl run --help');
@@ -193,7 +195,13 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
   writeMeta();
 
   const droppedExplanation = digest ? explainDroppedIterations(digest, scenarios) : undefined;
-  const reportPath = await writePlainReport(runDir, meta, digest, droppedExplanation);
+  let reportPath: string | undefined;
+  try {
+    info('writing the report');
+    reportPath = (await writeReport(runDir)).markdownPath;
+  } catch (error) {
+    info(`could not write the report (${(error as Error).message}); the run's files are complete — retry with: loadctl report ${runDir}`);
+  }
   const missingRaw = rawFiles.filter((file) => !existsSync(join(runDir, file)));
   if (!interrupted && (!digest || missingRaw.length > 0) && k6ExitCodes.every((code) => code === 0 || code === 99)) {
     throw new UserError(`k6 finished but left no ${!digest ? 'summary' : missingRaw.join(', ')} in ${runDir}.`, `see ${join(runDir, RunFiles.k6Log)}`, ExitCode.environment);
