@@ -57,7 +57,7 @@ function lineChart(model: ReportModel, id: string, title: string, yTitle: string
         encoding: {
           x: { field: 'tS', type: 'quantitative', title: 'seconds since start' },
           y: { field: 'value', type: 'quantitative', title: yTitle },
-          color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'top' } },
+          color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'top', labelLimit: 320 } },
         },
       },
       ...overlayLayers(model),
