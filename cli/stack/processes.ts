@@ -154,6 +154,22 @@ export function ourGroupMembers(leaderPid: number, identity: ProcessIdentity): n
 
 const ORPHAN_GRACE_MS = 3_000;
 
+/** Every live process that passes isOurProcess for one of the identities, whatever its group. */
+export function findOurProcesses(identities: readonly ProcessIdentity[]): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => pid !== process.pid && identities.some((identity) => isOurProcess(pid, identity)));
+}
+
+/** SIGTERM, a short wait, then SIGKILL for what is left — for processes already proven ours. */
+export async function terminate(pids: readonly number[], graceMs = ORPHAN_GRACE_MS): Promise<void> {
+  for (const pid of pids) signal(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (pids.some(isAlive) && Date.now() < deadline) await sleep(100);
+  for (const pid of pids.filter(isAlive)) signal(pid, 'SIGKILL');
+}
+
 export interface StopSpec {
   name: string;
   pid: number;

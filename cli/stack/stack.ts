@@ -10,7 +10,7 @@ import { ExitCode } from '../exit-codes.ts';
 import { resolveToxiproxy } from '../toolchain/tools.ts';
 import { freePort } from './ports.ts';
 import { createStackDatabase, pingPostgres, POSTGRES_EXECUTABLES, postgresUrl, startPostgresPrimary, startPostgresReplica, type PostgresLayout } from './postgres.ts';
-import { isAlive, isOurProcess, SHARED_PORTS, stopGroup, waitUntilReady, type ProcessIdentity } from './processes.ts';
+import { findOurProcesses, isAlive, isOurProcess, SHARED_PORTS, stopGroup, terminate, waitUntilReady, type ProcessIdentity } from './processes.ts';
 import {
   API_ENTRY,
   API_EXECUTABLES,
@@ -167,6 +167,19 @@ export async function up(opts: UpOptions = {}): Promise<StackState> {
   const layout = layoutOf(stateDir);
   prepareStateDir(layout);
   const started: Partial<Record<ServiceName, ServiceState>> = {};
+  // Ctrl-C mid-start: nothing is recorded yet, so stop what this start-up launched — found by identity,
+  // which also catches a process spawned but not yet ready.
+  let interrupted = false;
+  const onInterrupt = (signal: NodeJS.Signals) => {
+    interrupted = true;
+    progress(`${signal}: stopping what was started`);
+    // The step in flight loses its connections as we stop the services; that is expected, not a crash.
+    process.on('uncaughtException', () => undefined);
+    const identities = STOP_ORDER.map((name) => identityOf(stateDir, name));
+    void terminate(findOurProcesses(identities)).finally(() => process.exit(ExitCode.interrupted));
+  };
+  process.once('SIGINT', onInterrupt);
+  process.once('SIGTERM', onInterrupt);
   try {
     const redis = process.env.REDIS_URL ? externalService(process.env.REDIS_URL, 'REDIS_URL') : undefined;
     if (redis) {
@@ -216,8 +229,14 @@ export async function up(opts: UpOptions = {}): Promise<StackState> {
     progress(`stack is up (state: ${stateFilePath(stateDir)})`);
     return state;
   } catch (error) {
+    // Interrupted: the signal handler is already stopping everything and will exit; the step that just
+    // failed did so because of it, so there is nothing to report.
+    if (interrupted) return new Promise<never>(() => undefined);
     await stopServices(stateDir, started);
     throw error;
+  } finally {
+    process.removeListener('SIGINT', onInterrupt);
+    process.removeListener('SIGTERM', onInterrupt);
   }
 }
 
