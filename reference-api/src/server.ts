@@ -114,7 +114,7 @@ class Primary {
   }
 
   private async reports(): Promise<WorkerReport[]> {
-    const live = [...this.members.values()].filter((member) => member.worker.isConnected());
+    const live = [...this.members.values()].filter((member) => member.worker.isConnected() && !this.retiring.has(member.worker.id));
     const settled = await Promise.allSettled(live.map((member) => member.channel.request<WorkerReport>('collect', {}, 5000)));
     return settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   }

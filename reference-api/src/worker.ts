@@ -1,6 +1,7 @@
 // One API worker: wires stores and routes, serves HTTP, applies settings pushed by the primary, answers
 // metric collection, and drains gracefully (stop accepting, finish in-flight requests, close pools).
 import { createServer } from 'node:http';
+import net from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { createApp } from './app.ts';
@@ -63,8 +64,10 @@ export async function startWorker(config: Config, initial: RuntimeSettings, toke
     if (draining) return;
     draining = true;
     log.info({ reason }, 'worker draining');
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
+    // net.Server#close stops accepting without http.Server#close's closing of idle keep-alive connections:
+    // closing one just as its client reuses it fails that request. Instead each connection's next response
+    // says `connection: close`, and idle ones end at keepAliveTimeout, which clients anticipate.
+    const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()));
     const forced = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS);
     await closed;
     clearTimeout(forced);

@@ -29,9 +29,17 @@ export function observeRequests(): RequestHandler {
   };
 }
 
-/** Wrap a handler so the metric carries `route` as its label and async errors reach the error handler. */
-export function labelled(route: string, handler: (req: Request, res: Response) => void | Promise<void>): RequestHandler {
-  return (req, res, next) => {
+/**
+ * A route's handler chain: first label the request with the route pattern (so even a body-parser
+ * refusal is counted under its route), then `before` (body parsing), then the handler, whose sync
+ * throws and async rejections reach the error handler.
+ */
+export function labelled(route: string, handler: (req: Request, res: Response) => void | Promise<void>, before: RequestHandler[] = []): RequestHandler[] {
+  const label: RequestHandler = (_req, res, next) => {
+    res.locals['route'] = route;
+    next();
+  };
+  const run: RequestHandler = (req, res, next) => {
     res.locals['route'] = route;
     try {
       const result = handler(req, res);
@@ -40,4 +48,6 @@ export function labelled(route: string, handler: (req: Request, res: Response) =
       next(error);
     }
   };
+  // the hot read routes have nothing before them: one layer, labelled inside `run`
+  return before.length === 0 ? [run] : [label, ...before, run];
 }

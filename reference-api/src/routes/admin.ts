@@ -50,8 +50,8 @@ export function adminRouter(deps: AppDeps, adminToken: string): Router {
   const { cluster, catalogue, redis, queue, config } = deps;
   const router = Router();
   const body = json({ limit: '4kb' });
-  router.use(guard(adminToken));
-  const post = (path: string, handler: Parameters<typeof labelled>[1]) => router.post(path, body, labelled(path, handler));
+  router.use('/admin', guard(adminToken));
+  const post = (path: string, handler: Parameters<typeof labelled>[1]) => router.post(path, labelled(path, handler, [body]));
   const queueOp = async <T>(op: string, work: () => Promise<T>): Promise<T> => {
     try {
       return await work();

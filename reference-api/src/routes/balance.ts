@@ -16,7 +16,6 @@ export function balanceRoutes(router: Router, { bookings }: AppDeps, body: Reque
 
   router.post(
     '/balance/users/:userId/recharge',
-    body,
     labelled('/api/v1/balance/users/:userId/recharge', async (req, res) => {
       const userId = parseOr400(IdParam, req.params['userId'], 'userId');
       const key = parseOr400(IdempotencyKey, req.get('idempotency-key'), 'Idempotency-Key');
@@ -24,6 +23,6 @@ export function balanceRoutes(router: Router, { bookings }: AppDeps, body: Reque
       const outcome = await counted('recharge', () => bookings.recharge(userId, amount, key));
       if (outcome.replayed) res.set('Idempotent-Replayed', 'true');
       res.json(outcome.body);
-    }),
+    }, body),
   );
 }

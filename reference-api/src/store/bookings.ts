@@ -159,6 +159,12 @@ export class Bookings {
     });
   }
 
+  /** The stored response of an earlier successful payment with this key and body, if any. */
+  async replayPayment(userId: number, reservationIds: readonly number[], key: string): Promise<PaymentResult[] | undefined> {
+    const ids = [...reservationIds].sort((a, b) => a - b);
+    return (await this.storedResponse<PaymentResult[]>('payment', userId, key, requestHash({ reservationIds: ids })))?.body;
+  }
+
   /** Release holds that ran out (at most `limit` seats per call) → the schedules whose seats changed. */
   async releaseExpiredHolds(limit: number): Promise<Array<{ concertId: number; scheduleId: number; seats: number }>> {
     const result = await this.db.write('hold-expiry', (db) =>
@@ -190,8 +196,8 @@ export class Bookings {
   private async idempotent<T>(scope: Scope, userId: number, key: string | undefined, request: unknown, work: (client: pg.PoolClient) => Promise<T>): Promise<Outcome<T>> {
     const op = scope === 'payment' ? 'payment' : 'recharge';
     if (key === undefined) return { body: await this.db.transaction(op, work), replayed: false };
-    const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
-    const prior = await this.storedResponse<T>(scope, userId, key, requestHash);
+    const hash = requestHash(request);
+    const prior = await this.storedResponse<T>(scope, userId, key, hash);
     if (prior) return prior;
     try {
       const body = await this.db.transaction(op, async (client) => {
@@ -200,7 +206,7 @@ export class Bookings {
           scope,
           userId,
           key,
-          requestHash,
+          hash,
           JSON.stringify(result),
         ]);
         return result;
@@ -208,7 +214,7 @@ export class Bookings {
       return { body, replayed: false };
     } catch (error) {
       if (pgCode(error) !== '23505') throw error;
-      const raced = await this.storedResponse<T>(scope, userId, key, requestHash);
+      const raced = await this.storedResponse<T>(scope, userId, key, hash);
       if (raced) return raced;
       throw error;
     }
@@ -225,6 +231,10 @@ export class Bookings {
     }
     return { body: row.response, replayed: true };
   }
+}
+
+function requestHash(request: unknown): string {
+  return createHash('sha256').update(JSON.stringify(request)).digest('hex');
 }
 
 function userNotFound(userId: number): ApiError {

@@ -143,7 +143,8 @@ export class Catalogue {
       cacheRequests.inc({ layer: 'redis', result: 'hit' });
       value = entry(shared.cached);
     } else {
-      if (shared) cacheRequests.inc({ layer: 'redis', result: 'miss' });
+      // a bypassed or unreachable Redis counts as a miss: the Redis hit ratio is what the runbooks watch
+      cacheRequests.inc({ layer: 'redis', result: 'miss' });
       value = await load();
       if (shared) void this.writeRedis(key, shared.generation, value);
     }

@@ -57,6 +57,11 @@ export class TokenGate {
     return this.refresh(token, known);
   }
 
+  /** The user a validly signed token was issued to (whatever its queue state), else undefined. */
+  ownerOf(token: string | undefined): number | undefined {
+    return token ? verifyToken(this.secret, token)?.userId : undefined;
+  }
+
   /** Fresh from Redis: the status endpoint must show real positions. */
   async view(token: string | undefined): Promise<QueueView> {
     if (!token) throw reject('missing', 401, 'TOKEN_MISSING', 'the QUEUE-TOKEN header is required');
