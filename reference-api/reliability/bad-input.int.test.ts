@@ -1,6 +1,7 @@
 // Bad input against every endpoint of the reference API: fast-check generates ids, bodies, headers, sizes,
 // encodings and injection strings. Properties: the API never answers 5xx, and a 4xx never changes state
 // (a snapshot of every table that holds business state, taken before and after each rejected request).
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +39,8 @@ const idSegment = fc.oneof(
 /** JSON-ish body values: garbage of every shape, plus near-valid objects with one bad field. */
 const anyJson = fc.jsonValue({ maxDepth: 3 });
 const badNumber = fc.oneof(fc.constantFrom(-1, 0, 1.5, 1e308, -1e308, Number.MAX_SAFE_INTEGER + 2, '100', null, true, [], {}), fc.double(), fc.string({ maxLength: 10 }));
+/** null (= use the genuine value) three times in four, so validation past the header is reached too. */
+const mostlyGenuine = <T>(garbage: fc.Arbitrary<T>) => fc.oneof({ arbitrary: fc.constant(null), weight: 3 }, { arbitrary: garbage, weight: 1 });
 const header = fc.oneof(fc.constantFrom('token', '', 'v1.1.0.AAAA.AAAA', 'Bearer x'), fc.constantFrom(...INJECTION_STRINGS), fc.string({ maxLength: 200, unit: 'grapheme-ascii' }));
 
 interface BadRequest {
@@ -50,14 +53,14 @@ interface BadRequest {
 const endpoints: Record<string, fc.Arbitrary<BadRequest>> = {
   'GET /balance/users/:userId': idSegment.map((id): BadRequest => ({ method: 'GET', path: `/api/v1/balance/users/${id}` })),
   'POST /balance/users/:userId/recharge': fc
-    .record({ id: fc.oneof(idSegment, fc.constant('1')), body: fc.oneof(anyJson, badNumber.map((amount) => ({ amount }))), key: fc.option(header) })
-    .map(({ id, body, key }): BadRequest => ({ method: 'POST', path: `/api/v1/balance/users/${id}/recharge`, body, headers: key === null ? {} : { 'idempotency-key': key } })),
+    .record({ id: fc.oneof(idSegment, fc.constant('1')), body: fc.oneof(anyJson, badNumber.map((amount) => ({ amount }))), key: mostlyGenuine(header) })
+    .map(({ id, body, key }): BadRequest => ({ method: 'POST', path: `/api/v1/balance/users/${id}/recharge`, body, headers: { 'idempotency-key': key ?? randomUUID() } })),
   'POST /queue/users/:userId': idSegment.filter((id) => !/^[1-9]\d*$/.test(id)).map((id): BadRequest => ({ method: 'POST', path: `/api/v1/queue/users/${id}` })),
   'GET /queue/status': header.map((value): BadRequest => ({ method: 'GET', path: '/api/v1/queue/status', headers: { 'queue-token': value } })),
   'GET /concerts': header.map((value): BadRequest => ({ method: 'GET', path: '/api/v1/concerts', headers: { 'queue-token': value } })),
-  'GET /concerts/:id/schedules': fc.tuple(idSegment, fc.option(header)).map(([id, value]): BadRequest => ({ method: 'GET', path: `/api/v1/concerts/${id}/schedules`, headers: { 'queue-token': value ?? token } })),
+  'GET /concerts/:id/schedules': fc.tuple(idSegment, mostlyGenuine(header)).map(([id, value]): BadRequest => ({ method: 'GET', path: `/api/v1/concerts/${id}/schedules`, headers: { 'queue-token': value ?? token } })),
   'GET /concerts/:cid/schedules/:sid/seats': fc
-    .tuple(idSegment, idSegment, fc.option(header))
+    .tuple(idSegment, idSegment, mostlyGenuine(header))
     .map(([cid, sid, value]): BadRequest => ({ method: 'GET', path: `/api/v1/concerts/${cid}/schedules/${sid}/seats`, headers: { 'queue-token': value ?? token } })),
   'POST /reservations': fc
     .tuple(
@@ -66,21 +69,17 @@ const endpoints: Record<string, fc.Arbitrary<BadRequest>> = {
         fc.record({ userId: fc.oneof(badNumber, fc.constant(1)), concertId: fc.oneof(badNumber, fc.constant(1)), scheduleId: fc.oneof(badNumber, fc.constant(1)), seatIds: fc.oneof(anyJson, fc.array(badNumber, { maxLength: 60 }), fc.constant(Array.from({ length: 51 }, (_, i) => i + 1)), fc.constant([1, 1])) }),
         fc.record({ userId: fc.constant(2), concertId: fc.constant(1), scheduleId: fc.constant(1), seatIds: fc.constant([5]) }),
       ),
-      fc.option(header),
+      mostlyGenuine(header),
     )
     .map(([body, value]): BadRequest => ({ method: 'POST', path: '/api/v1/reservations', body, headers: { 'queue-token': value ?? token } })),
   'POST /payment/payments/users/:userId': fc
-    .tuple(fc.oneof(idSegment, fc.constant('1')), fc.oneof(anyJson, fc.record({ reservationIds: fc.oneof(anyJson, fc.array(badNumber, { maxLength: 60 }), fc.constant([999999])) })), fc.option(header), fc.option(header))
-    .map(([id, body, value, key]): BadRequest => ({ method: 'POST', path: `/api/v1/payment/payments/users/${id}`, body, headers: { 'queue-token': value ?? token, ...(key === null ? {} : { 'idempotency-key': key }) } })),
+    .tuple(fc.oneof(idSegment, fc.constant('1')), fc.oneof(anyJson, fc.record({ reservationIds: fc.oneof(anyJson, fc.array(badNumber, { maxLength: 60 }), fc.constant([999999])) })), mostlyGenuine(header), mostlyGenuine(header))
+    .map(([id, body, value, key]): BadRequest => ({ method: 'POST', path: `/api/v1/payment/payments/users/${id}`, body, headers: { 'queue-token': value ?? token, 'idempotency-key': key ?? randomUUID() } })),
 };
 
-async function send(request: BadRequest) {
-  const response = await fetch(`${baseUrl}${request.path}`, {
-    method: request.method,
-    headers: { ...(request.body === undefined ? {} : { 'content-type': 'application/json' }), ...request.headers },
-    body: request.body === undefined ? undefined : JSON.stringify(request.body),
-  });
-  return { status: response.status, text: await response.text() };
+function send(request: BadRequest) {
+  const body = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
+  return sendRaw(baseUrl, request.method, request.path, { ...(body ? { 'content-type': 'application/json' } : {}), ...request.headers }, body);
 }
 
 describe('every endpoint under generated bad input', () => {
@@ -89,14 +88,15 @@ describe('every endpoint under generated bad input', () => {
       await fc.assert(
         fc.asyncProperty(arbitrary, async (request) => {
           const before = await businessSnapshot(db);
-          const { status, text } = await send(request);
+          const { status, text, headers } = await send(request);
           expect(status, `${request.method} ${request.path} → ${status} ${text.slice(0, 200)}`).toBeLessThan(500);
           if (status >= 400) {
-            expect(JSON.parse(text)).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
+            // Node's own HTTP parser answers malformed requests (control characters in a header) before Express sees them
+            if (headers['content-type']?.startsWith('application/json')) expect(JSON.parse(text)).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
             expect(await businessSnapshot(db), `${request.method} ${request.path} → ${status} changed state`).toEqual(before);
           }
         }),
-        { numRuns: 40 },
+        { numRuns: 100 },
       );
     });
   }
@@ -106,25 +106,28 @@ describe('malformed HTTP', () => {
   const writes = ['/api/v1/balance/users/1/recharge', '/api/v1/reservations', '/api/v1/payment/payments/users/1'];
 
   it('rejects broken JSON, wrong content types and odd encodings with a 4xx and no state change', async () => {
-    const bodies: { contentType: string; body: Buffer }[] = [
+    // `valid` bodies are unusual but correct (JSON in UTF-16, declared as such): the API may accept them.
+    const bodies: { contentType: string; body: Buffer; valid?: boolean }[] = [
       { contentType: 'application/json', body: Buffer.from('{"amount": 10') },
       { contentType: 'application/json', body: Buffer.from('{"amount": 10}}') },
       { contentType: 'application/json', body: Buffer.from([0xff, 0xfe, 0x00, 0x7b]) },
-      { contentType: 'application/json; charset=utf-16', body: Buffer.from('{"amount":10}', 'utf16le') },
-      { contentType: 'application/json; charset=latin1', body: Buffer.from('{"amount":10}') },
+      { contentType: 'application/json', body: Buffer.from('{"amount":10}', 'utf16le') },
+      { contentType: 'application/json; charset=utf-16', body: Buffer.from('{"amount":10}', 'utf16le'), valid: true },
+      { contentType: 'application/json; charset=klingon', body: Buffer.from('{"amount":10}') },
       { contentType: 'text/plain', body: Buffer.from('amount=10') },
       { contentType: 'application/x-www-form-urlencoded', body: Buffer.from('amount=10') },
       { contentType: 'application/json', body: Buffer.from('"\\ud800"') },
-      { contentType: 'application/json', body: Buffer.from('{"__proto__": {"amount": 10}, "constructor": {"prototype": {"x": 1}}}') },
-      { contentType: 'application/json', body: Buffer.from('['.repeat(10_000) + ']'.repeat(10_000)) },
+      { contentType: 'application/json', body: Buffer.from('{"__proto__": {"amount": 10}, "constructor": {"prototype": {"amount": 1}}}') },
+      { contentType: 'application/json', body: Buffer.from('['.repeat(5_000) + ']'.repeat(5_000)) },
     ];
     for (const path of writes) {
-      for (const { contentType, body } of bodies) {
+      for (const { contentType, body, valid } of bodies) {
         const before = await businessSnapshot(db);
         const reply = await sendRaw(baseUrl, 'POST', path, { 'content-type': contentType, 'queue-token': token }, body);
-        expect(reply.status, `${path} ${contentType} ${body.subarray(0, 30).toString()}`).toBeGreaterThanOrEqual(400);
-        expect(reply.status).toBeLessThan(500);
-        expect(await businessSnapshot(db)).toEqual(before);
+        const what = `${path} ${contentType} ${JSON.stringify(body.subarray(0, 30).toString())} → ${reply.status} ${reply.text.slice(0, 120)}`;
+        expect(reply.status, what).toBeLessThan(500);
+        if (!valid) expect(reply.status, what).toBeGreaterThanOrEqual(400);
+        if (reply.status >= 400) expect(await businessSnapshot(db), what).toEqual(before);
       }
     }
   });

@@ -1,6 +1,6 @@
 // Shared by the reliability and security tests: raw HTTP where fetch would tidy the request up, a snapshot
 // of all business state for "a 4xx changes nothing", and the hostile strings every input is tried with.
-import { request } from 'node:http';
+import { connect } from 'node:net';
 import type pg from 'pg';
 
 export const INJECTION_STRINGS = [
@@ -20,29 +20,55 @@ export const INJECTION_STRINGS = [
 
 export interface RawReply {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
+  headers: Record<string, string>;
   text: string;
 }
 
-/** One HTTP/1.1 request with exactly these headers and bytes; resolves on the response even if the server then cuts the upload. */
+/**
+ * One HTTP/1.1 request written byte for byte on a socket — header values and paths go out as UTF-8 with
+ * whatever control characters they hold, which fetch and node:http refuse to send but an attacker can.
+ * Resolves with the response even if the server cuts the upload short.
+ */
 export function sendRaw(baseUrl: string, method: string, path: string, headers: Record<string, string>, body?: Buffer): Promise<RawReply> {
   const url = new URL(baseUrl);
+  const head = [`${method} ${path} HTTP/1.1`, `host: ${url.host}`, 'connection: close', ...Object.entries({ ...headers, ...(body ? { 'content-length': String(body.length) } : {}) }).map(([name, value]) => `${name}: ${value}`)].join('\r\n');
   return new Promise((resolve, reject) => {
-    let answered = false;
-    const req = request({ host: url.hostname, port: url.port, method, path, headers: { ...headers, ...(body ? { 'content-length': String(body.length) } : {}) }, timeout: 15_000 }, (res) => {
-      answered = true;
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
+    const socket = connect({ host: url.hostname, port: Number(url.port) });
+    const chunks: Buffer[] = [];
+    socket.setTimeout(15_000, () => socket.destroy(new Error(`${method} ${path}: no answer in 15 s`)));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', (error) => {
+      if (chunks.length === 0) reject(error);
     });
-    req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer in 15 s`)));
-    req.on('error', (error) => {
-      if (!answered) reject(error);
+    socket.on('close', () => {
+      const reply = parseResponse(Buffer.concat(chunks));
+      if (reply) resolve(reply);
+      else reject(new Error(`${method} ${path}: the server closed the connection without an HTTP response`));
     });
-    if (body) req.write(body, () => undefined);
-    req.end();
+    socket.write(Buffer.concat([Buffer.from(`${head}\r\n\r\n`, 'utf8'), body ?? Buffer.alloc(0)]), () => undefined);
   });
+}
+
+function parseResponse(raw: Buffer): RawReply | undefined {
+  const split = raw.indexOf('\r\n\r\n');
+  if (split < 0) return undefined;
+  const [statusLine = '', ...headerLines] = raw.subarray(0, split).toString('latin1').split('\r\n');
+  const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1]);
+  if (!status) return undefined;
+  const headers = Object.fromEntries(headerLines.map((line) => [line.slice(0, line.indexOf(':')).trim().toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+  let body = raw.subarray(split + 4);
+  if (headers['transfer-encoding'] === 'chunked') {
+    const parts: Buffer[] = [];
+    for (let at = 0; at < body.length; ) {
+      const lineEnd = body.indexOf('\r\n', at);
+      const size = parseInt(body.subarray(at, lineEnd).toString('latin1'), 16);
+      if (!(size > 0)) break;
+      parts.push(body.subarray(lineEnd + 2, lineEnd + 2 + size));
+      at = lineEnd + 2 + size + 2;
+    }
+    body = Buffer.concat(parts);
+  }
+  return { status, headers, text: body.toString('utf8') };
 }
 
 /** Everything a request could change in PostgreSQL, reduced to counts and digests. */
