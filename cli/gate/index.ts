@@ -81,6 +81,12 @@ async function makeRuns(request: NonNullable<GateRequest['run']>, repeat: number
   return runDirs;
 }
 
+/** Relative to the working directory when inside it (reports/…), else absolute. */
+function displayPath(path: string): string {
+  const near = relative(process.cwd(), path);
+  return near === '' || near.startsWith('..') ? path : near;
+}
+
 async function writeOutput(file: string, text: string, written: string[]): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, text);
@@ -98,8 +104,8 @@ export async function runGate(request: GateRequest): Promise<GateResult> {
   const baseline = await loadReportModel(join(baselineDir, RunFiles.reportJson));
   const current = medianReport(await Promise.all(runDirs.map((dir) => loadReportModel(dir))));
   const verdicts = judgeComparison(compareReports(current, baseline, comparisonTolerances(config)), current, baseline, config);
-  const label = runDirs.length === 1 ? relative(process.cwd(), runDirs[0]!) || runDirs[0]! : `${runDirs.length} runs of ${current.context.shape ?? '?'}/${current.context.workload ?? '?'}`;
-  const outcome = decideOutcome(verdicts, current.thresholds, { current: label, baseline: relative(process.cwd(), baselineDir) || baselineDir, runs: runDirs.length });
+  const label = runDirs.length === 1 ? displayPath(runDirs[0]!) : `${runDirs.length} runs of ${current.context.shape ?? '?'}/${current.context.workload ?? '?'}`;
+  const outcome = decideOutcome(verdicts, current.thresholds, { current: label, baseline: displayPath(baselineDir), runs: runDirs.length });
 
   const written: string[] = [];
   const summary = renderSummary(outcome);
