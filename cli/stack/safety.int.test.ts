@@ -93,6 +93,22 @@ describe('the machine shared services are out of reach', () => {
     if (foreignRedis) expect(await execa('redis-cli', ['-p', String(foreignRedis.port), 'ping'], { reject: false })).toMatchObject({ stdout: 'PONG' });
   });
 
+  it('uses external Redis/PostgreSQL given by URL and never stops them', async () => {
+    const [ownerDir, userDir] = [mkdtempSync(join(tmpdir(), 'loadctl-owner-')), mkdtempSync(join(tmpdir(), 'loadctl-user-'))];
+    dirs.push(ownerDir, userDir);
+    try {
+      const owner = await up({ stateDir: ownerDir, withApi: false });
+      const user = await up({ stateDir: userDir, withApi: false, redisUrl: owner.redis.url, databaseUrl: owner.postgres.url });
+      expect([user.redis.owned, user.postgres.owned, user.redis.pid, user.postgres.pid]).toEqual([false, false, undefined, undefined]);
+      expect((await status(userDir)).services.filter((service) => service.name !== 'api').every((service) => service.healthy)).toBe(true);
+      const result = await down(userDir);
+      expect(result.stopped).toEqual([]);
+      expect(isAlive(owner.redis.pid as number) && isAlive(owner.postgres.pid as number)).toBe(true);
+    } finally {
+      await down(ownerDir);
+    }
+  });
+
   it('up detects a stale stack (redis kill -9), cleans it and starts a fresh one', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'loadctl-stale-'));
     dirs.push(stateDir);

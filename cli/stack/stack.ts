@@ -43,6 +43,10 @@ export interface UpOptions {
   env?: Record<string, string>;
   /** sizes handed to the API's seed(); its defaults when omitted */
   seedSizes?: SeedInput;
+  /** use this Redis instead of starting one (default: $REDIS_URL); it is never signalled */
+  redisUrl?: string;
+  /** use this PostgreSQL database instead of starting one (default: $DATABASE_URL); it is never signalled */
+  databaseUrl?: string;
   /** one line per step, for the CLI's progress output */
   onProgress?: (line: string) => void;
 }
@@ -153,7 +157,8 @@ export async function up(opts: UpOptions = {}): Promise<StackState> {
     // Replica and toxiproxy are on-demand extras; the stack is reusable when its core answers.
     const wanted = report.services.filter((service) => ['redis', 'postgres', ...(withApi ? ['api'] : [])].includes(service.name));
     if (wanted.every((service) => service.healthy)) {
-      progress(`stack already running in ${stateDir} — reusing it`);
+      const workers = opts.apiWorkers !== undefined && opts.apiWorkers !== existing.api.workers ? ` (its API has ${existing.api.workers} workers; \`loadctl down\` first to change that)` : '';
+      progress(`stack already running in ${stateDir} — reusing it${workers}`);
       return existing;
     }
     const broken = wanted.filter((service) => !service.healthy).map((service) => `${service.name}: ${service.detail}`);
@@ -181,14 +186,16 @@ export async function up(opts: UpOptions = {}): Promise<StackState> {
   process.once('SIGINT', onInterrupt);
   process.once('SIGTERM', onInterrupt);
   try {
-    const redis = process.env.REDIS_URL ? externalService(process.env.REDIS_URL, 'REDIS_URL') : undefined;
+    const externalRedis = opts.redisUrl ?? process.env.REDIS_URL;
+    const redis = externalRedis ? externalService(externalRedis, 'REDIS_URL') : undefined;
     if (redis) {
       progress(`using external Redis at ${redis.host}:${redis.port}`);
       await waitUntilReady({ name: `Redis at ${redis.url}`, timeoutMs: 10_000, probe: () => pingRedis(redis.url) });
     }
     started.redis = redis ?? (await launchRedis(layout, progress));
 
-    const postgres = process.env.DATABASE_URL ? externalService(process.env.DATABASE_URL, 'DATABASE_URL') : undefined;
+    const externalPostgres = opts.databaseUrl ?? process.env.DATABASE_URL;
+    const postgres = externalPostgres ? externalService(externalPostgres, 'DATABASE_URL') : undefined;
     if (postgres) {
       progress(`using external PostgreSQL at ${postgres.host}:${postgres.port}`);
       await waitUntilReady({ name: `PostgreSQL at ${postgres.host}:${postgres.port}`, timeoutMs: 10_000, probe: () => pingPostgres(postgres.url) });
