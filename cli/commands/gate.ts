@@ -4,6 +4,7 @@ import { DEFAULT_WORKLOAD, isWorkloadName, WORKLOAD_NAMES } from '../../scenario
 import { isShapeName, SHAPE_NAMES } from '../../scenarios/lib/shapes.ts';
 import { UserError } from '../errors.ts';
 import { runGate } from '../gate/index.ts';
+import { formatProgress } from '../k6/live.ts';
 import { METRIC_LABEL } from '../gate/verdicts.ts';
 import { paint } from '../output.ts';
 
@@ -80,7 +81,17 @@ Exit codes: 0 passed; 1 a k6 threshold failed; 4 a metric regressed; 2 bad input
         if (!isShapeName(flags.shape)) throw new UserError(`unknown shape '${flags.shape}'.`, `use one of ${SHAPE_NAMES.join(', ')}`);
         const workload = flags.workload ?? DEFAULT_WORKLOAD[flags.shape];
         if (!isWorkloadName(workload)) throw new UserError(`unknown workload '${workload}'.`, `use one of ${WORKLOAD_NAMES.join(', ')}`);
-        run = { shape: flags.shape, workload, scale: flags.scale, duration: flags.duration, target: flags.target, allowRemote: flags.allowRemote ?? false, repeat: flags.repeat };
+        run = {
+          shape: flags.shape,
+          workload,
+          scale: flags.scale,
+          duration: flags.duration,
+          target: flags.target,
+          allowRemote: flags.allowRemote ?? false,
+          repeat: flags.repeat,
+          // one line rewritten in place on a terminal; CI logs get the run-by-run lines only
+          onProgress: process.stderr.isTTY ? (figures) => process.stderr.write(`\r\x1b[2K${paint.cyan('running')} ${formatProgress(figures)}`) : undefined,
+        };
       }
       const result = await runGate({
         runDirs: flags.run,
@@ -91,7 +102,7 @@ Exit codes: 0 passed; 1 a k6 threshold failed; 4 a metric regressed; 2 bad input
         summaryFile: flags.summary,
         prCommentFile: flags.prComment,
         stepSummaryFile: process.env.GITHUB_STEP_SUMMARY || undefined,
-        onInfo: (line) => process.stderr.write(`${paint.dim(line)}\n`),
+        onInfo: (line) => process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[2K' : ''}${paint.dim(line)}\n`),
       });
 
       if (flags.json) {

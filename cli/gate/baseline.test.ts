@@ -24,7 +24,7 @@ async function runDir(files: Record<string, string>): Promise<string> {
 describe('baseline save', () => {
   it('keeps the model, summaries, report and meta, never the raw streams', () => {
     expect(baselineFiles(['meta.json', 'raw.json.gz', 'raw.0.json.gz', 'summary.json', 'summary.1.json', 'report.json', 'report.md', 'k6.log', 'charts']).sort()).toEqual(
-      ['meta.json', 'report.json', 'report.md', 'summary.1.json', 'summary.json'].sort(),
+      ['charts', 'meta.json', 'report.json', 'report.md', 'summary.1.json', 'summary.json'].sort(),
     );
   });
 

@@ -1,7 +1,7 @@
 // Baselines: a run's report model (report.json), k6 summary and meta, copied to reports/baselines/<name>/
 // to be committed. The raw stream stays behind: the model already holds every number the gate compares.
 import { existsSync, statSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../errors.ts';
 import { RunFiles, RunMeta } from '../run/run-dir.ts';
@@ -9,11 +9,10 @@ import { repoRoot } from '../stack/state-file.ts';
 
 export const BASELINES_DIR = join(repoRoot, 'reports', 'baselines');
 
-/** Files of a run dir a baseline keeps: the model, the human report, k6's summaries (one per segment), meta. */
+/** What a baseline keeps of a run dir: the model, the human report and its charts, k6's summaries (one per segment), meta. */
 export function baselineFiles(runDirEntries: readonly string[]): string[] {
-  return runDirEntries.filter(
-    (name) => name === RunFiles.reportJson || name === RunFiles.report || name === RunFiles.meta || /^summary(\.\d+)?\.json$/.test(name),
-  );
+  const kept: string[] = [RunFiles.reportJson, RunFiles.report, RunFiles.chartsDir, RunFiles.meta];
+  return runDirEntries.filter((name) => kept.includes(name) || /^summary(\.\d+)?\.json$/.test(name));
 }
 
 const BASELINE_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -47,7 +46,7 @@ export async function saveBaseline(runDir: string, name: string | undefined, ens
   const dir = join(baselinesDir, baselineName);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  for (const file of files) await copyFile(join(runDir, file), join(dir, file));
+  for (const file of files) await cp(join(runDir, file), join(dir, file), { recursive: true });
   return { dir, files };
 }
 

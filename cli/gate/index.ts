@@ -104,7 +104,7 @@ export async function runGate(request: GateRequest): Promise<GateResult> {
   const baseline = await loadReportModel(join(baselineDir, RunFiles.reportJson));
   const current = medianReport(await Promise.all(runDirs.map((dir) => loadReportModel(dir))));
   const verdicts = judgeComparison(compareReports(current, baseline, comparisonTolerances(config)), current, baseline, config);
-  const label = runDirs.length === 1 ? displayPath(runDirs[0]!) : `${runDirs.length} runs of ${current.context.shape ?? '?'}/${current.context.workload ?? '?'}`;
+  const label = runDirs.length === 1 ? displayPath(runDirs[0]!) : `${current.context.shape ?? '?'}/${current.context.workload ?? '?'}`;
   const outcome = decideOutcome(verdicts, current.thresholds, { current: label, baseline: displayPath(baselineDir), runs: runDirs.length });
 
   const written: string[] = [];
