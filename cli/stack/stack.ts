@@ -2,7 +2,8 @@
 // the reference API — or external Redis/PostgreSQL given by REDIS_URL / DATABASE_URL, which are used
 // but never signalled. Everything a later command needs to find or stop it is in <stateDir>/state.json.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import type { SeedInput } from '../../reference-api/src/db/index.ts';
 import { UserError } from '../errors.ts';
@@ -149,6 +150,44 @@ export function apiEnv(state: StackState, extra: Record<string, string> = {}): A
 export async function up(opts: UpOptions = {}): Promise<StackState> {
   const stateDir = resolveStateDir(opts.stateDir);
   const progress = opts.onProgress ?? (() => undefined);
+  mkdirSync(stateDir, { recursive: true });
+  // Two `loadctl run`s at once both call up(): the second waits and then reuses what the first started.
+  return withStartLock(stateDir, progress, () => startOrReuse(stateDir, opts, progress));
+}
+
+const START_LOCK_WAIT_MS = 180_000;
+
+async function withStartLock<T>(stateDir: string, progress: (line: string) => void, fn: () => Promise<T>): Promise<T> {
+  const lock = join(stateDir, 'up.lock');
+  const deadline = Date.now() + START_LOCK_WAIT_MS;
+  let announced = false;
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = Number(readFileSync(lock, 'utf8').trim());
+    if (!Number.isInteger(holder) || holder <= 0 || !isAlive(holder)) {
+      rmSync(lock, { force: true }); // left by a start-up that crashed
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new UserError(`another \`loadctl up\` (PID ${holder}) has been starting the stack in ${stateDir} for minutes.`, `wait for it, or stop it and remove ${lock}`, ExitCode.environment);
+    }
+    if (!announced) progress(`another loadctl (PID ${holder}) is starting the stack — waiting for it`);
+    announced = true;
+    await sleep(250);
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+async function startOrReuse(stateDir: string, opts: UpOptions, progress: (line: string) => void): Promise<StackState> {
   const withApi = opts.withApi ?? true;
 
   const existing = readStateOrDiscard(stateDir, progress);
