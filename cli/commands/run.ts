@@ -97,7 +97,7 @@ function printOutcome(outcome: RunOutcome): void {
     for (const threshold of digest.failedThresholds) console.log(`  ${paint.red('✗')} threshold ${threshold}`);
   }
   if (outcome.droppedExplanation) console.log(`  ${paint.yellow('!')} ${outcome.droppedExplanation}`);
-  console.log(`  run directory: ${shortPath(outcome.runDir)}${outcome.reportPath ? `   report: ${shortPath(outcome.reportPath)}` : ''}`);
+  console.log(`  run directory: ${shortPath(outcome.runDir)}${outcome.reportError ? '' : `   report: ${shortPath(outcome.reportPath)}`}`);
 }
 
 export function register(program: Command): void {

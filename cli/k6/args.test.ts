@@ -8,7 +8,7 @@ const base = { script: '/repo/scenarios/workloads/concerts.ts', baseUrl: 'http:/
 describe('k6 arguments', () => {
   it('builds a plain run', () => {
     expect(buildK6Args(base)).toEqual([
-      'run', '--no-color', '--address', '127.0.0.1:6565', '--out', 'json=/r/raw.json.gz',
+      'run', '--no-color', '--quiet', '--address', '127.0.0.1:6565', '--out', 'json=/r/raw.json.gz',
       '-e', 'BASE_URL=http://127.0.0.1:9000', '-e', 'SHAPE=peak', '-e', 'SCALE=0.5', '-e', 'SUMMARY_FILE=/r/summary.json',
       '/repo/scenarios/workloads/concerts.ts',
     ]);

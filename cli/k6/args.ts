@@ -45,6 +45,8 @@ export function buildK6Args(run: K6RunArgs): string[] {
   return [
     'run',
     '--no-color',
+    // loadctl shows its own progress line; k6's would only fill k6.log
+    '--quiet',
     '--address',
     run.apiAddress,
     '--out',

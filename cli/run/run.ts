@@ -53,8 +53,10 @@ export interface RunOutcome {
   digest?: RunDigest;
   /** why k6 dropped iterations, when it did */
   droppedExplanation?: string;
-  /** undefined when the report could not be written (the run directory is complete regardless) */
-  reportPath?: string;
+  /** <runDir>/report.md */
+  reportPath: string;
+  /** why report.md could not be written, when it could not (the run's own files are complete regardless) */
+  reportError?: string;
   exitCode: ExitCodeValue;
 }
 
@@ -195,16 +197,17 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
   writeMeta();
 
   const droppedExplanation = digest ? explainDroppedIterations(digest, scenarios) : undefined;
-  let reportPath: string | undefined;
+  let reportError: string | undefined;
   try {
     info('writing the report');
-    reportPath = (await writeReport(runDir)).markdownPath;
+    await writeReport(runDir);
   } catch (error) {
-    info(`could not write the report (${(error as Error).message}); the run's files are complete — retry with: loadctl report ${runDir}`);
+    reportError = (error as Error).message;
+    info(`could not write the report (${reportError}); the run's files are complete — retry with: loadctl report ${runDir}`);
   }
   const missingRaw = rawFiles.filter((file) => !existsSync(join(runDir, file)));
   if (!interrupted && (!digest || missingRaw.length > 0) && k6ExitCodes.every((code) => code === 0 || code === 99)) {
     throw new UserError(`k6 finished but left no ${!digest ? 'summary' : missingRaw.join(', ')} in ${runDir}.`, `see ${join(runDir, RunFiles.k6Log)}`, ExitCode.environment);
   }
-  return { runDir, meta, digest, droppedExplanation, reportPath, exitCode: loadctlExitCode(k6ExitCodes, interrupted) };
+  return { runDir, meta, digest, droppedExplanation, reportPath: join(runDir, RunFiles.report), reportError, exitCode: loadctlExitCode(k6ExitCodes, interrupted) };
 }

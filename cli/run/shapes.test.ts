@@ -42,9 +42,9 @@ describe('shapes', () => {
     expect(() => buildShape('smoke', { scale: 0 })).toThrow(/positive/);
   });
 
-  it('adds the exec function and the browser to every scenario when asked', () => {
-    const { scenarios } = buildShape('seed', { exec: 'book', browser: true });
-    for (const scenario of Object.values(scenarios)) expect(scenario).toMatchObject({ exec: 'book', options: { browser: { type: 'chromium' } } });
+  it('adds the browser to every scenario when asked', () => {
+    const { scenarios } = buildShape('seed', { browser: true });
+    for (const scenario of Object.values(scenarios)) expect(scenario).toMatchObject({ options: { browser: { type: 'chromium' } } });
   });
 
   it('plans phases from the stages', () => {

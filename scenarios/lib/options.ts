@@ -11,7 +11,7 @@ const SYSTEM_TAGS = ['status', 'method', 'name', 'group', 'check', 'error', 'err
 /** Workloads whose iterations only look at status codes: k6 need not keep their bodies. */
 const STATUS_ONLY: readonly WorkloadName[] = ['balance', 'recharge', 'concerts', 'schedules', 'seats'];
 
-export function workloadOptions(workload: WorkloadName, exec = 'default'): Options {
+export function workloadOptions(workload: WorkloadName): Options {
   const shape = __ENV.SHAPE ?? 'smoke';
   if (!isShapeName(shape)) throw new Error(`unknown SHAPE '${shape}'; valid: ${SHAPE_NAMES.join(', ')}`);
   const allowed: readonly string[] = WORKLOADS[workload].shapes;
@@ -19,7 +19,6 @@ export function workloadOptions(workload: WorkloadName, exec = 'default'): Optio
   const { scenarios, thresholds } = buildShape(shape, {
     scale: __ENV.SCALE ? Number(__ENV.SCALE) : 1,
     duration: __ENV.DURATION || undefined,
-    exec: exec === 'default' ? undefined : exec,
     browser: workload === 'browser',
   });
   return {

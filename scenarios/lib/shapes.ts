@@ -13,7 +13,6 @@ export interface Stage {
 }
 
 interface ScenarioBase {
-  exec?: string;
   /** merged into __ENV for this scenario's VUs: THINK_SECONDS is the pause between steps of an iteration */
   env?: Record<string, string>;
   tags?: Record<string, string>;
@@ -181,8 +180,6 @@ export interface ShapeOptions {
   scale?: number;
   /** replaces the duration of a steady shape (smoke, journey, soak, browser) */
   duration?: string;
-  /** the workload's iteration function; every scenario runs it */
-  exec?: string;
   /** k6/browser workloads need a Chromium in every scenario */
   browser?: boolean;
 }
@@ -197,7 +194,6 @@ export function buildShape(name: ShapeName, opts: ShapeOptions = {}): { scenario
   for (const [scenarioName, scenario] of Object.entries(definition.scenarios)) {
     let scaled = scaleScenario(scenario, scale);
     if (opts.duration !== undefined && 'duration' in scaled) scaled = { ...scaled, duration: opts.duration };
-    if (opts.exec) scaled = { ...scaled, exec: opts.exec };
     if (opts.browser) scaled = { ...scaled, options: { browser: { type: 'chromium' } } };
     scenarios[scenarioName] = scaled;
   }

@@ -1,0 +1,54 @@
+// A real user in Chromium (k6/browser) booking through the API's web page at /: join the queue, wait for
+// admission, pick a concert, a schedule and a free seat, reserve and pay. The page marks what a script
+// needs with data-testid attributes (reference-api/web/), so restyling the page does not break this.
+// Browser metrics (web vitals, browser_http_req_duration) come from k6; the checks say whether each step
+// showed what a user expects to see.
+import { check } from 'k6';
+import exec from 'k6/execution';
+import { browser, type Page } from 'k6/browser';
+import { BASE_URL } from '../lib/api.ts';
+import { USERS, userForVu } from '../lib/data.ts';
+import { workloadOptions } from '../lib/options.ts';
+export { handleSummary } from '../lib/summary.ts';
+
+export const options = workloadOptions('browser');
+
+/** Browser users take the top of the user range, away from the users API workloads use first. */
+const userId = (): number => USERS + 1 - userForVu(exec.vu.idInTest);
+
+const STEP_TIMEOUT_MS = 15_000;
+
+async function step(page: Page, name: string, testId: string): Promise<boolean> {
+  const locator = page.getByTestId(testId).first();
+  try {
+    await locator.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    return check(true, { [name]: (ok) => ok });
+  } catch {
+    return check(false, { [name]: (ok) => ok });
+  }
+}
+
+export default async function (): Promise<void> {
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${BASE_URL}/`);
+    await page.getByTestId('user-id').fill(String(userId()));
+    await page.getByTestId('join-queue').click();
+    if (!(await step(page, 'admitted from the queue', 'concert'))) return;
+
+    await page.locator('[data-testid="concert"][data-available="true"]').first().click();
+    if (!(await step(page, 'schedules shown', 'schedule'))) return;
+
+    await page.locator('[data-testid="schedule"][data-available="true"]').first().click();
+    if (!(await step(page, 'seats shown', 'seat'))) return;
+
+    await page.locator('[data-testid="seat"][data-available="true"]').nth(Math.floor(Math.random() * 20)).click();
+    await page.getByTestId('reserve').click();
+    if (!(await step(page, 'seat held', 'pay'))) return;
+
+    await page.getByTestId('pay').click();
+    await step(page, 'payment confirmed', 'payment-done');
+  } finally {
+    await page.close();
+  }
+}
