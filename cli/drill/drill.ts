@@ -28,7 +28,7 @@ import { compileCheck, GuardWatch, parseGuard, SampleStore, type Check } from '.
 
 /** the workload each drill puts on the API unless told otherwise: one that exercises what the fault breaks */
 export const DRILL_WORKLOADS: Record<string, WorkloadName> = {
-  'cache-failure': 'concerts',
+  'cache-failure': 'seats',
   'database-overload': 'journey',
   'queue-malfunction': 'queue',
   'memory-leak': 'journey',
@@ -83,7 +83,7 @@ export function planDrill(runbook: Runbook, options: DrillOptions): DrillPlan {
   return {
     runbookId: runbook.id,
     runbookTitle: runbook.title,
-    fault: { name: fault.name, mode, params: options.faultParams ?? {} },
+    fault: { name: fault.name, mode, params: { ...runbook.fault.params, ...options.faultParams } },
     shape: options.shape,
     workload: options.workload ?? DRILL_WORKLOADS[runbook.id] ?? 'journey',
     scale: options.scale,
@@ -296,7 +296,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillOutcome> {
   const metaPath = path.join(runDir, RunFiles.meta);
   const meta = RunMeta.parse(JSON.parse(readFileSync(metaPath, 'utf8')));
   writeFileSync(metaPath, `${JSON.stringify({ ...meta, workload: `${meta.workload} (drill ${plan.runbookId})`, events: [...meta.events, ...happened.events] }, null, 2)}\n`);
-  const reportPath = await writeDrillReport(runDir, outcome.reportPath, journal);
+  const reportPath = await writeDrillReport(runDir, outcome.reportPath ?? path.join(runDir, RunFiles.report), journal);
   return { runDir, journal, reportPath, exitCode: journal.ok ? ExitCode.ok : ExitCode.violation };
 }
 

@@ -14,7 +14,7 @@ import type { ActiveFault, Fault, FaultContext } from './types.ts';
 export const FAULT_APPLICATION_NAME = 'loadctl-fault';
 /** connection slots pool mode leaves free so an operator (and the cancel-queries mitigation) can still connect */
 const POOL_HEADROOM = 2;
-const CPU_QUERY = 'SELECT sum(sqrt(x)) FROM generate_series(1, 20000000) AS x';
+const CPU_QUERY = 'SELECT sum(sqrt(x)) FROM generate_series(1, 60000000) AS x';
 
 async function withAdminClient<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000, application_name: 'loadctl' });

@@ -89,7 +89,8 @@ export const RunbookFrontMatter = z
     id: z.string().regex(/^[a-z0-9-]+$/),
     title: z.string().min(1),
     severity: z.enum(['sev1', 'sev2', 'sev3']),
-    fault: z.object({ name: z.string(), mode: z.string().optional() }),
+    /** the fault a drill injects; params are its knobs (`loadctl fault inject <name> --<param> <value>`) sized so a short drill shows the effect */
+    fault: z.object({ name: z.string(), mode: z.string().optional(), params: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).default({}) }),
     signals: z.array(Signal).min(1),
     claims: z.array(Claim).default([]),
     slo: Slo,
