@@ -69,7 +69,7 @@ Collecting results and building the report: see cli/k8s/README.md.`,
           `  kubectl wait${ns} --for=jsonpath='{.status.stage}'=finished testrun/${name} --timeout=1h`,
           `  kubectl apply${ns} -f ${result.collectorFile} && kubectl wait${ns} --for=condition=Ready pod/${name}-collector`,
           `  kubectl cp${ns} ${name}-collector:/results reports/${name}`,
-          `  loadctl report reports/${name}`,
+          `  loadctl report reports/${name}/raw.*.json.gz --out reports/${name}`,
           '',
         ].join('\n'),
       );
