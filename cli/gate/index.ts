@@ -68,7 +68,7 @@ function comparisonTolerances(config: GateConfig): Tolerances {
   return { latencyPct: rules.p95.relativePct, errorRatePts: rules.errorRate.absolutePp, throughputPct: rules.throughput.relativePct };
 }
 
-async function makeRuns(request: NonNullable<GateRequest['run']>, repeat: number, info: (line: string) => void): Promise<string[]> {
+async function makeRuns(request: Omit<RunRequest, 'segments'>, repeat: number, info: (line: string) => void): Promise<string[]> {
   const runDirs: string[] = [];
   for (let index = 1; index <= repeat; index++) {
     info(`run ${index} of ${repeat}: ${request.shape} / ${request.workload}`);
@@ -98,7 +98,11 @@ export async function runGate(request: GateRequest): Promise<GateResult> {
   const { config, file: configFile } = await loadGateConfig(request.configFile);
   const baselineDir = await resolveBaseline(request.baseline);
   if (request.runDirs.length === 0 && !request.run) throw new UserError('nothing to gate: give --run <dir> or --shape <shape>.', 'see loadctl gate --help');
-  const runDirs = request.run ? await makeRuns(request.run, request.run.repeat ?? config.repeat, info) : request.runDirs;
+  let runDirs = request.runDirs;
+  if (request.run) {
+    const { repeat, ...run } = request.run;
+    runDirs = await makeRuns(run, repeat ?? config.repeat, info);
+  }
 
   // A baseline is judged by the model it recorded (report.json), a run by its raw streams.
   const baseline = await loadReportModel(join(baselineDir, RunFiles.reportJson));
