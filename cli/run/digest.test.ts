@@ -26,8 +26,9 @@ describe('run digest', () => {
   it("explains the seed's dropped iterations", () => {
     const text = explainDroppedIterations(digestSummaries([summary()]), buildShape('seed').scenarios)!;
     expect(text).toContain('k6 dropped 155063 iterations');
-    expect(text).toContain("'peak_test' asked for up to 5000 iterations/s but with maxVUs 500 because every iteration sleeps 1 s");
-    expect(text).toContain('at most ~498/s');
+    expect(text).toContain("'peak_test' asked for up to 5000 iterations/s, but with maxVUs 500 and iterations averaging 1004 ms because every iteration sleeps 1 s it could start at most ~498/s");
+    const burst = explainDroppedIterations({ ...digestSummaries([summary()]), avgIterationMs: 4 }, buildShape('peak').scenarios)!;
+    expect(burst).toContain('drops came in bursts');
     expect(explainDroppedIterations({ ...digestSummaries([summary()]), droppedIterations: 0 }, buildShape('seed').scenarios)).toBeUndefined();
   });
 

@@ -73,20 +73,24 @@ export function digestSummaries(summaries: readonly SummaryData[]): RunDigest {
 }
 
 /**
- * Why k6 dropped iterations, in words: an arrival-rate scenario can start at most maxVUs / iteration time
- * iterations per second; asking for more than that drops the rest.
+ * Why k6 dropped iterations, in words. An arrival-rate scenario can start at most maxVUs / iteration time
+ * iterations per second: asking for more drops the rest for the whole run (the seed's flaw). When that
+ * ceiling is above the target, the drops came in bursts instead: responses slowed, every pre-allocated VU
+ * was busy, and the VUs k6 initialised mid-run arrived too late.
  */
 export function explainDroppedIterations(digest: RunDigest, scenarios: Record<string, ScenarioSpec>): string | undefined {
   if (digest.droppedIterations === 0) return undefined;
-  const arrival = Object.entries(scenarios).filter(([, s]) => s.executor === 'ramping-arrival-rate' || s.executor === 'constant-arrival-rate');
-  const parts = arrival.map(([name, s]) => {
-    const maxVUs = 'maxVUs' in s ? s.maxVUs : 0;
-    const target = s.executor === 'ramping-arrival-rate' ? Math.max(s.startRate, ...s.stages.map((stage) => stage.target)) : s.executor === 'constant-arrival-rate' ? s.rate : 0;
+  const parts = Object.entries(scenarios).flatMap(([name, s]) => {
+    if (s.executor !== 'ramping-arrival-rate' && s.executor !== 'constant-arrival-rate') return [];
+    const target = s.executor === 'ramping-arrival-rate' ? Math.max(s.startRate, ...s.stages.map((stage) => stage.target)) : s.rate;
     const think = Number(s.env?.THINK_SECONDS ?? 0);
-    const ceiling = digest.avgIterationMs ? Math.round(maxVUs / (digest.avgIterationMs / 1000)) : undefined;
-    const because = think > 0 ? ` because every iteration sleeps ${think} s` : '';
-    return `'${name}' asked for up to ${target} iterations/s but with maxVUs ${maxVUs}${because}${ceiling ? ` and iterations averaging ${Math.round(digest.avgIterationMs!)} ms it could start at most ~${ceiling}/s` : ''}`;
+    const ceiling = digest.avgIterationMs ? Math.round(s.maxVUs / (digest.avgIterationMs / 1000)) : undefined;
+    if (ceiling !== undefined && ceiling < target) {
+      const because = think > 0 ? ` because every iteration sleeps ${think} s` : '';
+      return [`'${name}' asked for up to ${target} iterations/s, but with maxVUs ${s.maxVUs} and iterations averaging ${Math.round(digest.avgIterationMs!)} ms${because} it could start at most ~${ceiling}/s`];
+    }
+    return [`'${name}' had room on average (maxVUs ${s.maxVUs}), so the drops came in bursts: responses slowed, all ${s.preAllocatedVUs} pre-allocated VUs were busy and the ones k6 initialised mid-run came too late`];
   });
   const why = parts.length ? `: ${parts.join('; ')}` : '';
-  return `k6 dropped ${digest.droppedIterations} iterations — the load asked for was never sent${why}. Size maxVUs for rate × iteration time, and never sleep in an arrival-rate iteration.`;
+  return `k6 dropped ${digest.droppedIterations} iterations — load that was asked for and never sent${why}. Size maxVUs for rate × iteration time, pre-allocate enough VUs, and never sleep in an arrival-rate iteration.`;
 }

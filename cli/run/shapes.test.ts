@@ -21,6 +21,7 @@ describe('shapes', () => {
     const scaled = buildShape('seed', { scale: 0.1 }).scenarios;
     expect(scaled.load_test).toMatchObject({ stages: SEED_LOAD_STAGES.map((s) => ({ duration: s.duration, target: Math.round(s.target * 0.1) })) });
     expect(scaled.peak_test).toMatchObject({ startRate: 1, preAllocatedVUs: 20, maxVUs: 50 });
+    expect(buildShape('peak').scenarios.peak_test).toMatchObject({ preAllocatedVUs: 250, maxVUs: 1000 });
     expect(buildShape('journey', { scale: 0.0001 }).scenarios.journey).toMatchObject({ vus: 1, duration: '90s' });
     // the final ramp to 0 stays 0
     expect(scaled.load_test!.executor === 'ramping-vus' && scaled.load_test!.stages.at(-1)!.target).toBe(0);

@@ -77,11 +77,11 @@ const noUnexpectedFailures = { http_req_failed: ['rate<0.01'], checks: ['rate>0.
 
 /**
  * VUs an arrival-rate scenario needs: rate × the iteration time we budget for under stress (Little's law).
- * Pre-allocating for 20 ms and allowing up to 200 ms keeps `peak` from dropping iterations without giving
- * k6 thousands of idle VUs to schedule on a small machine.
+ * Pre-allocating for 50 ms matters most: a VU k6 has to initialise mid-run arrives late, and iterations due
+ * meanwhile are dropped. Up to 200 ms covers a slow patch without giving k6 thousands of idle VUs.
  */
 export function vusForRate(ratePerSecond: number): { preAllocatedVUs: number; maxVUs: number } {
-  return { preAllocatedVUs: Math.max(2, Math.ceil(ratePerSecond * 0.02)), maxVUs: Math.max(4, Math.ceil(ratePerSecond * 0.2)) };
+  return { preAllocatedVUs: Math.max(2, Math.ceil(ratePerSecond * 0.05)), maxVUs: Math.max(4, Math.ceil(ratePerSecond * 0.2)) };
 }
 
 const think = (seconds: number): Record<string, string> => ({ THINK_SECONDS: String(seconds) });
