@@ -28,8 +28,10 @@ Examples:
         return;
       }
       for (const service of result.stopped) {
-        const how = !service.wasRunning ? 'was not running' : service.killed.length > 0 ? `stopped (SIGKILL for ${service.killed.join(', ')})` : 'stopped';
-        process.stdout.write(`${service.name.padEnd(10)} PID ${String(service.pid).padEnd(8)} ${how}\n`);
+        const orphans = service.orphans.length > 0 ? `; stopped ${service.orphans.length} leftover process(es) of its group` : '';
+        const how = service.wasRunning ? 'stopped' : `was not running${orphans}`;
+        const killed = service.killed.length > 0 ? ` (SIGKILL for ${service.killed.join(', ')})` : '';
+        process.stdout.write(`${service.name.padEnd(10)} PID ${String(service.pid).padEnd(8)} ${how}${killed}\n`);
       }
       process.stdout.write(`stack in ${result.stateDir} is down\n`);
     });

@@ -181,10 +181,12 @@ export interface StopSpec {
 
 /**
  * Ask the leader to stop, wait, then SIGKILL whatever is left of the group. Only processes that pass
- * isOurProcess are signalled. Returns the PIDs that were still running and had to be killed.
+ * isOurProcess are signalled. Returns the orphans found when the leader was already gone, and the PIDs
+ * that had to be SIGKILLed.
  */
-export async function stopGroup(spec: StopSpec): Promise<{ killed: number[] }> {
+export async function stopGroup(spec: StopSpec): Promise<{ orphans: number[]; killed: number[] }> {
   let left = ourGroupMembers(spec.pid, spec.identity);
+  const orphans = left.includes(spec.pid) ? [] : left;
   let deadline = Date.now() + spec.graceMs;
   if (left.includes(spec.pid)) {
     signal(spec.pid, spec.gracefulSignal);
@@ -206,7 +208,7 @@ export async function stopGroup(spec: StopSpec): Promise<{ killed: number[] }> {
     }
     await sleep(50);
   }
-  return { killed: left };
+  return { orphans, killed: left };
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveK6 } from '../toolchain/tools.ts';
 import { adminClient } from './admin-client.ts';
 import { isInRecovery, pingPostgres } from './postgres.ts';
+import { isAlive } from './processes.ts';
 import { pingRedis } from './services.ts';
 import { readStackState, restartRedis, startReplica, startToxiproxy, status, stopReplica, up } from './stack.ts';
 import type { StackState } from './state.ts';
@@ -15,10 +16,13 @@ import { startTestStack, type TestStack } from './test-stack.ts';
 
 const loadctl = join(import.meta.dirname, '..', '..', 'bin', 'loadctl');
 
-/** PIDs still alive in the process group a recorded PID leads (pgrep -g), the leader included. */
+/**
+ * PIDs still running in the process group a recorded PID leads (pgrep -g), the leader included. Zombies
+ * do not count: a killed orphan stays one until init gets round to reaping it.
+ */
 async function groupAlive(pid: number): Promise<number[]> {
   const result = await execa('pgrep', ['-g', String(pid)], { reject: false });
-  return result.stdout.split('\n').filter(Boolean).map(Number);
+  return result.stdout.split('\n').filter(Boolean).map(Number).filter(isAlive);
 }
 
 function recordedPids(state: StackState): number[] {
@@ -122,11 +126,15 @@ export function handleSummary(data) { return { [__ENV.SUMMARY_FILE]: JSON.string
   it('`loadctl down` after kill -9 of the API primary and the postmaster stops every process of every group', async () => {
     const state = readStackState(stack.state.stateDir) as StackState;
     const pids = recordedPids(state);
-    // Orphans are the hard part: API workers outlive their primary, PostgreSQL backends their postmaster.
+    // Orphans are the hard part: a frozen API worker cannot notice its primary died, so it outlives it.
+    const worker = (await groupAlive(state.api.pid as number)).find((pid) => pid !== state.api.pid) as number;
+    process.kill(worker, 'SIGSTOP');
     process.kill(state.api.pid as number, 'SIGKILL');
     process.kill(state.postgres.pid as number, 'SIGKILL');
     const result = await execa(loadctl, ['down', '--json'], { env: { LOADCTL_STATE_DIR: state.stateDir }, reject: false, all: true });
     expect(result.exitCode, result.all).toBe(0);
+    const api = (JSON.parse(result.stdout) as { stopped: { name: string; wasRunning: boolean; orphans: number[]; killed: number[] }[] }).stopped.find((service) => service.name === 'api');
+    expect(api).toMatchObject({ wasRunning: false, orphans: expect.arrayContaining([worker]), killed: [worker] });
     for (const pid of pids) expect(await groupAlive(pid)).toEqual([]);
     expect(readStackState(state.stateDir)).toBeUndefined();
     expect(await pingPostgres(state.postgres.url).catch(() => false)).toBe(false);

@@ -345,6 +345,8 @@ export interface StoppedService {
   pid: number;
   /** false when the process was already gone (crashed, killed) */
   wasRunning: boolean;
+  /** processes of its group still running after it had died (API workers, PostgreSQL backends), stopped too */
+  orphans: number[];
   /** PIDs that ignored the polite signal and were SIGKILLed */
   killed: number[];
 }
@@ -355,8 +357,8 @@ async function stopService(stateDir: string, name: ServiceName, service: Service
   const identity = identityOf(stateDir, name);
   const wasRunning = isOurProcess(pid, identity);
   const policy = STOP_POLICY[name];
-  const { killed } = await stopGroup({ name, pid, identity, gracefulSignal: policy.signal, graceMs: policy.graceMs });
-  return { name, pid, wasRunning, killed };
+  const { orphans, killed } = await stopGroup({ name, pid, identity, gracefulSignal: policy.signal, graceMs: policy.graceMs });
+  return { name, pid, wasRunning, orphans, killed };
 }
 
 async function stopServices(stateDir: string, services: Partial<Record<ServiceName, ServiceState>>): Promise<StoppedService[]> {
