@@ -121,14 +121,17 @@ describe('split runs (loadctl run --segments)', () => {
     expect(Math.abs(offered(two) - offered(one))).toBeLessThanOrEqual(Math.ceil(offered(one) * 0.01));
     expect(offered(one)).toBeGreaterThan(200);
 
-    // Consistent percentiles: ordered, and the two runs' p95 within 3× or 25 ms of each other (the machine is
-    // shared; exact equality of merged histograms is the report engine's property test).
+    // Consistent percentiles: ordered in both, medians within 2× or 2 ms of each other. The tails are only
+    // sanity-checked (10× or 100 ms): on a 2-core machine shared with other jobs a sub-millisecond read's
+    // p95 is set by scheduler stalls (7 ms in one run, 69 ms in the next was seen). That merged histograms
+    // are exact is the report engine's property test (cli/report), not something load on a busy box can show.
     for (const stats of [a, b]) {
       const l = stats.latency!;
       expect(l.min <= l.med && l.med <= l.p95 && l.p95 <= (l.p99 ?? l.p95) && (l.p99 ?? l.p95) <= l.max).toBe(true);
     }
-    const [p95a, p95b] = [a.latency!.p95, b.latency!.p95];
-    expect(Math.max(p95a, p95b) / Math.min(p95a, p95b) <= 3 || Math.abs(p95a - p95b) <= 25).toBe(true);
+    const within = (x: number, y: number, factor: number, ms: number) => Math.max(x, y) / Math.min(x, y) <= factor || Math.abs(x - y) <= ms;
+    expect(within(a.latency!.med, b.latency!.med, 2, 2)).toBe(true);
+    expect(within(a.latency!.p95, b.latency!.p95, 10, 100)).toBe(true);
 
     // The merged report is built from both segments' raw streams.
     expect(two.source.files.filter((file) => /raw\.\d\.json\.gz$/.test(file))).toHaveLength(2);
