@@ -109,7 +109,7 @@ describe('the machine shared services are out of reach', () => {
     }
   });
 
-  it('up detects a stale stack (redis kill -9), cleans it and starts a fresh one', async () => {
+  it('up replaces a stale stack (redis kill -9) and stops unrecorded leftovers of a crashed start-up', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'loadctl-stale-'));
     dirs.push(stateDir);
     try {
@@ -117,11 +117,19 @@ describe('the machine shared services are out of reach', () => {
       process.kill(first.redis.pid as number, 'SIGKILL');
       const lines: string[] = [];
       const second = await up({ stateDir, withApi: false, onProgress: (line) => lines.push(line) });
-      expect(lines.join('\n')).toMatch(/stale stack \(redis: not running/);
+      expect(lines.join('\n')).toMatch(/stale or incomplete \(redis: not running/);
       expect(second.redis.pid).not.toBe(first.redis.pid);
       expect(second.postgres.pid).not.toBe(first.postgres.pid);
       expect(isAlive(first.postgres.pid as number)).toBe(false);
       expect(JSON.parse(readFileSync(stateFilePath(stateDir), 'utf8'))).toMatchObject({ redis: { pid: second.redis.pid } });
+
+      // A start-up that died before writing its state file leaves unrecorded processes: the next up stops them.
+      rmSync(stateFilePath(stateDir));
+      lines.length = 0;
+      const third = await up({ stateDir, withApi: false, onProgress: (line) => lines.push(line) });
+      expect(lines.join('\n')).toMatch(/stopping \d+ leftover process/);
+      expect([second.redis.pid, second.postgres.pid].some((pid) => isAlive(pid as number))).toBe(false);
+      expect(isAlive(third.redis.pid as number)).toBe(true);
     } finally {
       await down(stateDir);
     }

@@ -26,7 +26,7 @@ import {
   type ApiEnv,
 } from './services.ts';
 import type { ServiceState, StackState } from './state.ts';
-import { parseStackState, readStackState, resolveStateDir, stateFilePath, writeStackState } from './state-file.ts';
+import { ForeignStateError, parseStackState, readStackState, resolveStateDir, stateFilePath, writeStackState } from './state-file.ts';
 
 export { readStackState, resolveStateDir } from './state-file.ts';
 
@@ -96,6 +96,11 @@ function identityOf(stateDir: string, name: ServiceName): ProcessIdentity {
     case 'api':
       return { executables: API_EXECUTABLES, stateDir };
   }
+}
+
+/** Every live process that is provably part of the stack in this state dir, recorded or not. */
+function stackProcesses(stateDir: string): number[] {
+  return findOurProcesses(STOP_ORDER.map((name) => identityOf(stateDir, name)));
 }
 
 /** SIGINT is PostgreSQL's fast shutdown (what `pg_ctl stop -m fast` sends); the others stop on SIGTERM. */
@@ -168,7 +173,8 @@ async function withStartLock<T>(stateDir: string, progress: (line: string) => vo
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    const holder = Number(readFileSync(lock, 'utf8').trim());
+    const holder = lockHolder(lock);
+    if (holder === undefined) continue; // released between our attempt and this read
     if (!Number.isInteger(holder) || holder <= 0 || !isAlive(holder)) {
       rmSync(lock, { force: true }); // left by a start-up that crashed
       continue;
@@ -187,6 +193,15 @@ async function withStartLock<T>(stateDir: string, progress: (line: string) => vo
   }
 }
 
+function lockHolder(lock: string): number | undefined {
+  try {
+    return Number(readFileSync(lock, 'utf8').trim());
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
 async function startOrReuse(stateDir: string, opts: UpOptions, progress: (line: string) => void): Promise<StackState> {
   const withApi = opts.withApi ?? true;
 
@@ -201,12 +216,19 @@ async function startOrReuse(stateDir: string, opts: UpOptions, progress: (line: 
       return existing;
     }
     const broken = wanted.filter((service) => !service.healthy).map((service) => `${service.name}: ${service.detail}`);
-    progress(`found a stale stack (${broken.join('; ')}) — cleaning it up`);
+    progress(`the recorded stack is stale or incomplete (${broken.join('; ')}) — replacing it`);
     await down(stateDir);
   }
 
   if (withApi && !existsSync(API_ENTRY)) {
     throw new UserError(`the reference API is missing (${API_ENTRY}).`, 'pull the latest main; the API lives in reference-api/', ExitCode.environment);
+  }
+  // Processes of an earlier stack in this dir that no state file records (a start-up that crashed, a
+  // discarded state file) would lose their data dirs below: stop them first. Identity-checked like any signal.
+  const leftovers = stackProcesses(stateDir);
+  if (leftovers.length > 0) {
+    progress(`stopping ${leftovers.length} leftover process(es) of an earlier stack in ${stateDir}`);
+    await terminate(leftovers);
   }
   const layout = layoutOf(stateDir);
   prepareStateDir(layout);
@@ -219,8 +241,7 @@ async function startOrReuse(stateDir: string, opts: UpOptions, progress: (line: 
     progress(`${signal}: stopping what was started`);
     // The step in flight loses its connections as we stop the services; that is expected, not a crash.
     process.on('uncaughtException', () => undefined);
-    const identities = STOP_ORDER.map((name) => identityOf(stateDir, name));
-    void terminate(findOurProcesses(identities)).finally(() => process.exit(ExitCode.interrupted));
+    void terminate(stackProcesses(stateDir)).finally(() => process.exit(ExitCode.interrupted));
   };
   process.once('SIGINT', onInterrupt);
   process.once('SIGTERM', onInterrupt);
@@ -247,30 +268,16 @@ async function startOrReuse(stateDir: string, opts: UpOptions, progress: (line: 
     await db.migrate(started.postgres.url);
     await db.seed(started.postgres.url, opts.seedSizes);
 
-    const apiPort = await freePort();
-    let state: StackState = {
+    const base: StackState = {
       version: 1,
       stateDir,
       createdAt: now(),
       redis: started.redis,
       postgres: started.postgres,
-      api: {
-        host: '127.0.0.1',
-        port: apiPort,
-        url: `http://127.0.0.1:${apiPort}`,
-        logFile: layout.logs.api,
-        owned: false,
-        startedAt: now(),
-        adminToken: randomBytes(24).toString('hex'),
-        workers: opts.apiWorkers ?? DEFAULT_API_WORKERS,
-      },
+      api: reservedApi(await freePort(), opts.apiWorkers ?? DEFAULT_API_WORKERS, layout),
     };
-    if (withApi) {
-      progress(`starting the API on port ${apiPort} with ${state.api.workers} worker(s)`);
-      const pid = await startApi({ env: apiEnv(state, opts.env), logFile: layout.logs.api, stateDir });
-      state = { ...state, api: { ...state.api, pid, owned: true, startedAt: now() } };
-      started.api = state.api;
-    }
+    const state = withApi ? await onFreePort(stateDir, 'api', (port) => launchApi(base, port, opts.env, layout, progress)) : base;
+    started.api = state.api;
     writeStackState(state);
     progress(`stack is up (state: ${stateFilePath(stateDir)})`);
     return state;
@@ -279,6 +286,8 @@ async function startOrReuse(stateDir: string, opts: UpOptions, progress: (line: 
     // failed did so because of it, so there is nothing to report.
     if (interrupted) return new Promise<never>(() => undefined);
     await stopServices(stateDir, started);
+    // A process that never became ready (timed out) is not in `started`; it is still this stack's.
+    await terminate(stackProcesses(stateDir));
     throw error;
   } finally {
     process.removeListener('SIGINT', onInterrupt);
@@ -308,19 +317,58 @@ function prepareStateDir(layout: Layout): void {
   mkdirSync(layout.logsDir, { recursive: true });
 }
 
+/**
+ * Start a service on a free port, retrying on another port when someone took this one between our
+ * probe and the service's bind (other test suites start services on free ports at the same time).
+ */
+async function onFreePort<T>(stateDir: string, name: ServiceName, start: (port: number) => Promise<T>): Promise<T> {
+  const attempts = 3;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await freePort());
+    } catch (error) {
+      const portTaken = error instanceof UserError && /address already in use|EADDRINUSE/i.test(error.message);
+      if (!portTaken || attempt === attempts) throw error;
+      await terminate(findOurProcesses([identityOf(stateDir, name)]));
+    }
+  }
+}
+
+function reservedApi(port: number, workers: number, layout: Layout): StackState['api'] {
+  return {
+    host: '127.0.0.1',
+    port,
+    url: `http://127.0.0.1:${port}`,
+    logFile: layout.logs.api,
+    owned: false,
+    startedAt: now(),
+    adminToken: randomBytes(24).toString('hex'),
+    workers,
+  };
+}
+
+async function launchApi(base: StackState, port: number, env: Record<string, string> | undefined, layout: Layout, progress: (line: string) => void): Promise<StackState> {
+  const reserved: StackState = { ...base, api: { ...base.api, port, url: `http://127.0.0.1:${port}` } };
+  progress(`starting the API on port ${port} with ${reserved.api.workers} worker(s)`);
+  const pid = await startApi({ env: apiEnv(reserved, env), logFile: layout.logs.api, stateDir: base.stateDir });
+  return { ...reserved, api: { ...reserved.api, pid, owned: true, startedAt: now() } };
+}
+
 async function launchRedis(layout: Layout, progress: (line: string) => void): Promise<ServiceState> {
-  const port = await freePort();
-  progress(`starting redis-server on port ${port}`);
-  const pid = await startRedis({ port, dataDir: layout.redisDir, logFile: layout.logs.redis, stateDir: layout.stateDir });
-  return { pid, host: '127.0.0.1', port, url: redisUrl(port), logFile: layout.logs.redis, dataDir: layout.redisDir, owned: true, startedAt: now() };
+  return onFreePort(layout.stateDir, 'redis', async (port) => {
+    progress(`starting redis-server on port ${port}`);
+    const pid = await startRedis({ port, dataDir: layout.redisDir, logFile: layout.logs.redis, stateDir: layout.stateDir });
+    return { pid, host: '127.0.0.1', port, url: redisUrl(port), logFile: layout.logs.redis, dataDir: layout.redisDir, owned: true, startedAt: now() };
+  });
 }
 
 async function launchPostgres(layout: Layout, progress: (line: string) => void): Promise<ServiceState> {
-  const port = await freePort();
-  progress(`initialising and starting PostgreSQL on port ${port}`);
-  const pid = await startPostgresPrimary(layout.postgres, port);
-  await createStackDatabase(port);
-  return { pid, host: '127.0.0.1', port, url: postgresUrl(port), logFile: layout.logs.postgres, dataDir: layout.postgres.dataDir, owned: true, startedAt: now() };
+  return onFreePort(layout.stateDir, 'postgres', async (port) => {
+    progress(`initialising and starting PostgreSQL on port ${port}`);
+    const pid = await startPostgresPrimary(layout.postgres, port);
+    await createStackDatabase(port);
+    return { pid, host: '127.0.0.1', port, url: postgresUrl(port), logFile: layout.logs.postgres, dataDir: layout.postgres.dataDir, owned: true, startedAt: now() };
+  });
 }
 
 /**
@@ -392,7 +440,7 @@ export async function down(stateDir?: string): Promise<DownResult> {
   try {
     state = parseStackState(JSON.parse(readFileSync(file, 'utf8')), dir);
   } catch (error) {
-    if (error instanceof UserError && error.message.includes('belongs to the state dir')) throw error;
+    if (error instanceof ForeignStateError) throw error;
     // Unreadable: it names no PID we could verify, so there is nothing we may signal.
     rmSync(file, { force: true });
     return { stateDir: dir, hadStack: true, stopped: [] };
@@ -490,8 +538,7 @@ export async function startReplica(state: StackState): Promise<StackState> {
     await stopReplica(state);
   }
   const layout = layoutOf(state.stateDir);
-  const port = await freePort();
-  const pid = await startPostgresReplica(layout.replica, primary.port, port);
+  const { pid, port } = await onFreePort(state.stateDir, 'replica', async (port) => ({ pid: await startPostgresReplica(layout.replica, primary.port, port), port }));
   const next: StackState = {
     ...state,
     replica: { pid, host: '127.0.0.1', port, url: postgresUrl(port), logFile: layout.replica.logFile, dataDir: layout.replica.dataDir, owned: true, startedAt: now() },
@@ -513,8 +560,10 @@ export async function startToxiproxy(state: StackState): Promise<StackState> {
   }
   const layout = layoutOf(state.stateDir);
   const { path: binary } = await resolveToxiproxy();
-  const port = await freePort();
-  const pid = await startToxiproxyServer({ binary, port, logFile: layout.logs.toxiproxy, stateDir: state.stateDir });
+  const { pid, port } = await onFreePort(state.stateDir, 'toxiproxy', async (port) => ({
+    pid: await startToxiproxyServer({ binary, port, logFile: layout.logs.toxiproxy, stateDir: state.stateDir }),
+    port,
+  }));
   const next: StackState = {
     ...state,
     toxiproxy: { pid, host: '127.0.0.1', port, url: `http://127.0.0.1:${port}`, logFile: layout.logs.toxiproxy, owned: true, startedAt: now() },

@@ -18,6 +18,9 @@ export function stateFilePath(stateDir: string): string {
   return join(stateDir, 'state.json');
 }
 
+/** A well-formed state file that describes another state dir: refused, never discarded. */
+export class ForeignStateError extends UserError {}
+
 /**
  * Validate a parsed state file. It must describe the directory it was read from: the directory is the
  * marker the stack's processes carry, so a state file copied elsewhere cannot claim someone else's PIDs.
@@ -33,7 +36,7 @@ export function parseStackState(raw: unknown, stateDir: string): StackState {
     );
   }
   if (resolve(parsed.data.stateDir) !== stateDir) {
-    throw new UserError(
+    throw new ForeignStateError(
       `${stateFilePath(stateDir)} belongs to the state dir ${parsed.data.stateDir}, not ${stateDir}.`,
       'remove the copied file and run `loadctl up`',
       ExitCode.badInput,
