@@ -135,5 +135,7 @@ describe('split runs (loadctl run --segments)', () => {
 
     // The merged report is built from both segments' raw streams.
     expect(two.source.files.filter((file) => /raw\.\d\.json\.gz$/.test(file))).toHaveLength(2);
+    // …and says so to its reader.
+    expect(readFileSync(join(split.runDir, 'report.md'), 'utf8')).toMatch(/merged 2 raw streams from 2 execution segments/);
   });
 });

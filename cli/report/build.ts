@@ -26,6 +26,7 @@ function contextFrom(meta: RunMeta | undefined, startMs: number | undefined): Ru
     target: meta.target,
     k6Version: meta.k6Version,
     k6ExitCode: meta.k6ExitCode,
+    segments: meta.segments,
     startedAt: meta.startedAt,
     phases: meta.phases,
     events: meta.events.map((event) => ({ ...event, offsetS: Number.isFinite(origin) ? (Date.parse(event.at) - origin) / 1000 : undefined })),

@@ -102,6 +102,8 @@ export interface RunContext {
   k6Version?: string;
   k6ExitCode?: number;
   startedAt?: string;
+  /** k6 processes (execution segments) whose raw streams were merged into this report */
+  segments?: number;
   phases: { name: string; startS: number; endS: number; target?: number }[];
   /** events with their offset from the first sample */
   events: (RunEvent & { offsetS?: number })[];

@@ -47,6 +47,7 @@ export function renderMarkdown(model: ReportModel, options: MarkdownOptions = {}
     c.k6Version && `k6 ${c.k6Version}`,
     c.startedAt && `started ${c.startedAt}`,
     `source: ${model.source.format} (${model.source.files.map((f) => `\`${f.split('/').at(-1)}\``).join(', ')})`,
+    c.segments !== undefined && c.segments > 1 && `merged ${model.source.files.length} raw streams from ${c.segments} execution segments`,
   ].filter(Boolean);
   out.push(`${verdict} · ${facts.join(' · ')}`, '');
   out.push('## Overview', '');
