@@ -114,6 +114,8 @@ export const dbSaturate: Fault = {
       const result = await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [FAULT_APPLICATION_NAME]);
       return result.rowCount ?? 0;
     });
+    // pg_terminate_backend only signals: wait until the backends are really gone
+    for (let waited = 0; waited < 10_000 && (await faultSessionCount(state.postgres.url)) > 0; waited += 100) await sleep(100);
     return `terminated ${terminated} PostgreSQL session(s) tagged ${FAULT_APPLICATION_NAME}`;
   },
 
