@@ -23,8 +23,9 @@ Examples:
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         return;
       }
+      if (result.leftovers.length > 0) process.stdout.write(`stopped ${result.leftovers.length} unrecorded process(es) of this stack: ${result.leftovers.join(', ')}\n`);
       if (!result.hadStack) {
-        process.stdout.write(`no stack recorded in ${result.stateDir}; nothing to stop\n`);
+        if (result.leftovers.length === 0) process.stdout.write(`no stack recorded in ${result.stateDir}; nothing to stop\n`);
         return;
       }
       for (const service of result.stopped) {

@@ -87,8 +87,9 @@ describe('the machine shared services are out of reach', () => {
     // up sees a stale stack, "cleans" it without touching the foreign PIDs, and would start its own.
     const result = await execa(loadctl, ['down', '--json'], { env: { LOADCTL_STATE_DIR: state.stateDir }, reject: false, all: true });
     expect(result.exitCode, result.all).toBe(0);
-    const stopped = JSON.parse(result.stdout) as { stopped: { wasRunning: boolean; killed: number[] }[] };
+    const stopped = JSON.parse(result.stdout) as { stopped: { wasRunning: boolean; killed: number[] }[]; leftovers: number[] };
     expect(stopped.stopped.every((service) => !service.wasRunning && service.killed.length === 0)).toBe(true);
+    expect(stopped.leftovers).toEqual([]);
     sharedStillRunning();
     if (foreignRedis) expect(await execa('redis-cli', ['-p', String(foreignRedis.port), 'ping'], { reject: false })).toMatchObject({ stdout: 'PONG' });
   });

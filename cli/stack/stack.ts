@@ -423,31 +423,38 @@ async function stopServices(stateDir: string, services: Partial<Record<ServiceNa
 
 export interface DownResult {
   stateDir: string;
-  /** false when there was no state file: nothing to do */
+  /** false when there was no state file */
   hadStack: boolean;
   stopped: StoppedService[];
+  /** processes of this stack no state file recorded (a start-up that crashed), stopped as well */
+  leftovers: number[];
 }
 
 /**
  * Stop every process the stack started (recorded PIDs whose /proc identity matches, and their process
- * groups) and remove the state file. Works when any of them was already killed.
+ * groups) and remove the state file. Works when any of them was already killed, and also stops
+ * unrecorded processes that carry this state dir's identity.
  */
 export async function down(stateDir?: string): Promise<DownResult> {
   const dir = resolveStateDir(stateDir);
   const file = stateFilePath(dir);
-  if (!existsSync(file)) return { stateDir: dir, hadStack: false, stopped: [] };
-  let state: StackState;
+  const hadStack = existsSync(file);
+  const state = hadStack ? readStateForDown(file, dir) : undefined;
+  const stopped = state ? await stopServices(dir, state) : [];
+  const leftovers = stackProcesses(dir);
+  await terminate(leftovers);
+  rmSync(file, { force: true });
+  return { stateDir: dir, hadStack, stopped, leftovers };
+}
+
+/** The state to stop; undefined when the file is unreadable — it then names no PID we could verify. */
+function readStateForDown(file: string, stateDir: string): StackState | undefined {
   try {
-    state = parseStackState(JSON.parse(readFileSync(file, 'utf8')), dir);
+    return parseStackState(JSON.parse(readFileSync(file, 'utf8')), stateDir);
   } catch (error) {
     if (error instanceof ForeignStateError) throw error;
-    // Unreadable: it names no PID we could verify, so there is nothing we may signal.
-    rmSync(file, { force: true });
-    return { stateDir: dir, hadStack: true, stopped: [] };
+    return undefined;
   }
-  const stopped = await stopServices(dir, state);
-  rmSync(file, { force: true });
-  return { stateDir: dir, hadStack: true, stopped };
 }
 
 export interface ServiceStatus {
