@@ -1,7 +1,8 @@
 // Starting, recognising and stopping the processes of one stack. The safety rule lives here: a PID is only
-// ever signalled after /proc proves it is a process this stack started — the right executable AND the
-// stack's marker in its environment. The machine's shared Redis/PostgreSQL carry no marker, so no state
-// file, however crafted, can make loadctl signal them.
+// ever signalled after /proc proves it is a process this stack started — the right executable AND either
+// the stack's marker in its environment or its data dir inside the state dir as working directory. The
+// machine's shared Redis/PostgreSQL have neither, so no state file, however crafted, can make loadctl
+// signal them.
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';

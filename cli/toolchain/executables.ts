@@ -30,7 +30,7 @@ function debianPostgresBinDirs(): string[] {
   }
 }
 
-export type PostgresProgram = 'postgres' | 'initdb' | 'pg_ctl' | 'pg_basebackup';
+export type PostgresProgram = 'postgres' | 'initdb' | 'pg_basebackup';
 
 /** A PostgreSQL program: $LOADCTL_PG_BIN first, then PATH, then Debian's versioned directories. */
 export function findPostgresProgram(name: PostgresProgram): string | undefined {
