@@ -3,6 +3,11 @@
 // needs with data-testid attributes (reference-api/web/), so restyling the page does not break this.
 // Browser metrics (web vitals, browser_http_req_duration) come from k6; the checks say whether each step
 // showed what a user expects to see.
+//
+// data-testid contract with reference-api/web/:
+//   user-id (input) · join-queue (button) · concert, schedule, seat (clickable items, data-available="true"
+//   when bookable) · reserve (button, after choosing seats) · pay (button, once held) · payment-done (shown
+//   when paid)
 import { check } from 'k6';
 import exec from 'k6/execution';
 import { browser, type Page } from 'k6/browser';
