@@ -17,6 +17,8 @@ export interface LoadCounts {
   retried: number;
   /** acknowledged writes sent once more with the same key, to prove replays change nothing */
   replayed: number;
+  /** replays whose answer differed from the original acknowledgement */
+  replayMismatches: number;
   /** writes answered 4xx (seat taken, token gone, insufficient balance …) */
   rejected: number;
   /** writes with no answer before the retry deadline: outcome unknown to the client */
@@ -60,8 +62,10 @@ interface Reply {
 }
 
 export class BookingLoad {
-  readonly counts: LoadCounts = { requests: 0, acknowledged: 0, retried: 0, replayed: 0, rejected: 0, unknown: 0, failures: 0 };
+  readonly counts: LoadCounts = { requests: 0, acknowledged: 0, retried: 0, replayed: 0, replayMismatches: 0, rejected: 0, unknown: 0, failures: 0 };
   readonly writes: WriteLog = { reservations: [], payments: [], recharges: [], uncertainUsers: new Set() };
+  /** requests of each kind waiting for their answer right now, so a test can strike mid-payment */
+  readonly inFlight = { reservation: 0, payment: 0, recharge: 0 };
   private stopping = false;
   private running: Promise<void>[] = [];
 
@@ -71,14 +75,20 @@ export class BookingLoad {
     this.running = Array.from({ length: this.options.vus }, (_, index) => this.virtualUser(index + 1));
   }
 
+  /** Resolves as soon as at least one request of this kind is on the wire. */
+  async whenInFlight(kind: keyof BookingLoad['inFlight']): Promise<void> {
+    while (this.inFlight[kind] === 0) await sleep(1);
+  }
+
   /** Stop starting new bookings and wait for every in-flight one (with its retries) to finish. */
   async stop(): Promise<void> {
     this.stopping = true;
     await Promise.all(this.running);
   }
 
-  private async send(method: string, path: string, init: { body?: unknown; headers?: Record<string, string> } = {}): Promise<Reply | undefined> {
+  private async send(method: string, path: string, init: { body?: unknown; headers?: Record<string, string>; kind?: keyof BookingLoad['inFlight'] } = {}): Promise<Reply | undefined> {
     this.counts.requests += 1;
+    if (init.kind) this.inFlight[init.kind] += 1;
     try {
       const response = await fetch(`${this.options.baseUrl}${path}`, {
         method,
@@ -98,27 +108,32 @@ export class BookingLoad {
     } catch {
       this.counts.failures += 1;
       return undefined;
+    } finally {
+      if (init.kind) this.inFlight[init.kind] -= 1;
     }
   }
 
   /** An idempotent write: retried with the same key on no answer or a 5xx, until a 2xx/4xx or the deadline. */
-  private async idempotentWrite(userId: number, path: string, body: unknown, key: string): Promise<Reply | undefined> {
+  private async idempotentWrite(kind: 'payment' | 'recharge', userId: number, path: string, body: unknown, headers: Record<string, string>): Promise<Reply | undefined> {
     const deadline = Date.now() + (this.options.retryDeadlineMs ?? 30_000);
     for (let attempt = 0; ; attempt += 1) {
       if (attempt > 0) this.counts.retried += 1;
-      const reply = await this.send('POST', path, { body, headers: { 'idempotency-key': key } });
-      if (reply && reply.status < 500) {
-        if (reply.status < 300) this.counts.acknowledged += 1;
-        else this.counts.rejected += 1;
-        return reply;
-      }
+      const reply = await this.send('POST', path, { body, headers, kind });
+      if (reply && reply.status < 500) return reply;
       if (Date.now() > deadline) {
-        this.counts.unknown += 1;
         this.writes.uncertainUsers.add(userId);
         return undefined;
       }
-      await sleep(100 + attempt * 50);
+      await sleep(100 + Math.min(attempt, 10) * 50);
     }
+  }
+
+  /** Counts a write's outcome: acknowledged, rejected, or unknown when no answer ever came. */
+  private tally(reply: Reply | undefined): boolean {
+    if (!reply) this.counts.unknown += 1;
+    else if (reply.status < 300) this.counts.acknowledged += 1;
+    else this.counts.rejected += 1;
+    return reply !== undefined && reply.status < 300;
   }
 
   private async queueToken(userId: number): Promise<string | undefined> {
@@ -138,20 +153,19 @@ export class BookingLoad {
       }
       const scheduleId = randomInt(1, schedules + 1);
       const seatIds = [...new Set([randomInt(1, seatsPerSchedule + 1), randomInt(1, seatsPerSchedule + 1)])];
-      const reserved = await this.send('POST', '/api/v1/reservations', { body: { userId, concertId, scheduleId, seatIds }, headers: { 'queue-token': token } });
+      const heldWith = token;
+      const reserved = await this.send('POST', '/api/v1/reservations', { body: { userId, concertId, scheduleId, seatIds }, headers: { 'queue-token': heldWith }, kind: 'reservation' });
+      if (reserved?.status === 401 || reserved?.status === 403) token = undefined;
+      // a reservation has no idempotency key: an unanswered one is not retried (its hold simply expires)
       if (!reserved || reserved.status >= 500) continue;
-      if (reserved.status === 401 || reserved.status === 403) token = undefined;
-      if (reserved.status >= 300) {
-        this.counts.rejected += 1;
-        continue;
-      }
-      this.counts.acknowledged += 1;
+      if (!this.tally(reserved)) continue;
       const reservationIds = (reserved.body as { id: number }[]).map((reservation) => reservation.id);
       this.writes.reservations.push({ userId, ids: reservationIds });
 
       const paymentKey = randomUUID();
-      const paid = await this.idempotentWrite(userId, `/api/v1/payment/payments/users/${userId}`, { reservationIds }, paymentKey);
-      if (paid && paid.status < 300) {
+      const paid = await this.idempotentWrite('payment', userId, `/api/v1/payment/payments/users/${userId}`, { reservationIds }, { 'queue-token': heldWith, 'idempotency-key': paymentKey });
+      if (paid?.status === 401 || paid?.status === 403) token = undefined;
+      if (this.tally(paid)) {
         this.writes.payments.push({ userId, key: paymentKey, reservationIds });
         token = undefined; // paying ends the queue token
       }
@@ -159,12 +173,13 @@ export class BookingLoad {
       const amount = randomInt(1, 100) * 1000;
       const rechargeKey = randomUUID();
       const path = `/api/v1/balance/users/${userId}/recharge`;
-      const recharged = await this.idempotentWrite(userId, path, { amount }, rechargeKey);
-      if (recharged && recharged.status < 300) {
+      const recharged = await this.idempotentWrite('recharge', userId, path, { amount }, { 'idempotency-key': rechargeKey });
+      if (this.tally(recharged)) {
         this.writes.recharges.push({ userId, key: rechargeKey, amount });
         if (randomInt(5) === 0) {
           this.counts.replayed += 1;
-          await this.idempotentWrite(userId, path, { amount }, rechargeKey);
+          const replay = await this.idempotentWrite('recharge', userId, path, { amount }, { 'idempotency-key': rechargeKey });
+          if (replay?.status !== 200 || JSON.stringify(replay.body) !== JSON.stringify(recharged?.body)) this.counts.replayMismatches += 1;
         }
       }
     }
