@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import net from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
-import { createApp } from './app.ts';
+import { createRequestHandler } from './app.ts';
 import { LeakSwitch, type AppDeps, type ClusterControls } from './deps.ts';
 import { IpcChannel, type IpcReady } from './ipc.ts';
 import { leakRetainedBytes, registry, workerInfo } from './metrics.ts';
@@ -51,10 +51,12 @@ export async function startWorker(config: Config, initial: RuntimeSettings, toke
   const deps: AppDeps = { config, log, db, redis, queue, catalogue, gate, bookings: new Bookings(db), cluster, leak };
 
   let draining = false;
-  const app = createApp(deps);
-  const server = createServer((req, res) => {
+  const handle = createRequestHandler(deps);
+  // header/request deadlines are only enforced when Node checks its connections (every 30 s by default):
+  // check often enough that a slow-loris client is cut off close to REQUEST_TIMEOUT_MS
+  const server = createServer({ connectionsCheckingInterval: Math.min(1000, Math.ceil(config.REQUEST_TIMEOUT_MS / 4)) }, (req, res) => {
     if (draining) res.setHeader('connection', 'close');
-    app(req, res);
+    handle(req, res);
   });
   server.keepAliveTimeout = 5000;
   server.headersTimeout = Math.min(config.REQUEST_TIMEOUT_MS, 60_000);

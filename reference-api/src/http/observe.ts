@@ -1,7 +1,8 @@
 // Per-request latency by Express route pattern (not raw path, so /concerts/1 and /concerts/2 are one
 // series). Routes register their pattern with `labelled`; the histogram child for each
 // (method, route, status) is cached so the hot path does one Map lookup and one observe.
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IRouter, Request, RequestHandler, Response } from 'express';
 import type { Histogram } from 'prom-client';
 import { httpDuration } from '../metrics.ts';
 
@@ -18,15 +19,13 @@ function child(method: string, route: string, status: number): Histogram.Interna
   return found;
 }
 
-export function observeRequests(): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
-    const started = performance.now();
-    res.once('finish', () => {
-      const route = typeof res.locals['route'] === 'string' ? res.locals['route'] : UNMATCHED;
-      child(req.method, route, res.statusCode).observe((performance.now() - started) / 1000);
-    });
-    next();
-  };
+/** Start timing a request; on finish, observe it under the route pattern the handler set in res.locals. */
+export function observeRequest(req: IncomingMessage, res: ServerResponse & { locals?: Record<string, unknown> }): void {
+  const started = performance.now();
+  res.once('finish', () => {
+    const route = typeof res.locals?.['route'] === 'string' ? res.locals['route'] : UNMATCHED;
+    child(req.method ?? 'GET', route, res.statusCode).observe((performance.now() - started) / 1000);
+  });
 }
 
 /**
@@ -34,7 +33,9 @@ export function observeRequests(): RequestHandler {
  * refusal is counted under its route), then `before` (body parsing), then the handler, whose sync
  * throws and async rejections reach the error handler.
  */
-export function labelled(route: string, handler: (req: Request, res: Response) => void | Promise<void>, before: RequestHandler[] = []): RequestHandler[] {
+export type Handler = (req: Request, res: Response) => void | Promise<void>;
+
+function labelled(route: string, handler: Handler, before: RequestHandler[]): RequestHandler[] {
   const label: RequestHandler = (_req, res, next) => {
     res.locals['route'] = route;
     next();
@@ -50,4 +51,9 @@ export function labelled(route: string, handler: (req: Request, res: Response) =
   };
   // the hot read routes have nothing before them: one layer, labelled inside `run`
   return before.length === 0 ? [run] : [label, ...before, run];
+}
+
+/** Register `handler` for `method path`, labelled with `path` for the latency metric. */
+export function route(router: IRouter, method: 'get' | 'post', path: string, handler: Handler, before: RequestHandler[] = []): void {
+  router[method](path, labelled(path, handler, before));
 }

@@ -10,8 +10,9 @@ import { type RequestHandler, Router, json } from 'express';
 import pg from 'pg';
 import { ADMIN_TOKEN_HEADER, AdminRoutes, ChaosBody, EnabledBody, LeakBody, PoolBody, QueueRestoreBody, ReadRoutingBody } from '../admin-contract.ts';
 import type { AppDeps } from '../deps.ts';
+import type { Handler } from '../http/observe.ts';
 import { ApiError, notFoundHandler, parseOr400 } from '../http/errors.ts';
-import { labelled } from '../http/observe.ts';
+import { route } from '../http/observe.ts';
 import { RedisUnavailable } from '../store/redis.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
@@ -51,7 +52,7 @@ export function adminRouter(deps: AppDeps, adminToken: string): Router {
   const router = Router();
   const body = json({ limit: '4kb' });
   router.use('/admin', guard(adminToken));
-  const post = (path: string, handler: Parameters<typeof labelled>[1]) => router.post(path, labelled(path, handler, [body]));
+  const post = (path: string, handler: Handler) => route(router, 'post', path, handler, [body]);
   const queueOp = async <T>(op: string, work: () => Promise<T>): Promise<T> => {
     try {
       return await work();
@@ -61,7 +62,7 @@ export function adminRouter(deps: AppDeps, adminToken: string): Router {
     }
   };
 
-  router.get(AdminRoutes.state, labelled(AdminRoutes.state, async (_req, res) => void res.json(await cluster.adminState())));
+  route(router, 'get', AdminRoutes.state, async (_req, res) => void res.json(await cluster.adminState()));
   post(AdminRoutes.cacheBypass, async (req, res) => {
     const { enabled } = parseOr400(EnabledBody, req.body, 'body');
     res.json(await cluster.updateSettings({ cacheBypass: enabled }));

@@ -1,26 +1,20 @@
-import type { Router } from 'express';
+import type { Express } from 'express';
 import type { AppDeps } from '../deps.ts';
 import { ApiError, parseOr400 } from '../http/errors.ts';
-import { labelled } from '../http/observe.ts';
+import { route } from '../http/observe.ts';
 import { IdParam } from '../http/schemas.ts';
 
-export function queueRoutes(router: Router, { gate, bookings }: AppDeps): void {
-  router.post(
-    '/queue/users/:userId',
-    labelled('/api/v1/queue/users/:userId', async (req, res) => {
-      const userId = parseOr400(IdParam, req.params['userId'], 'userId');
-      await bookings.balance(userId); // 404 for unknown users before anything enters the queue
-      res.json(await gate.issue(userId));
-    }),
-  );
+export function queueRoutes(app: Express, { gate, bookings }: AppDeps): void {
+  route(app, 'post', '/api/v1/queue/users/:userId', async (req, res) => {
+    const userId = parseOr400(IdParam, req.params['userId'], 'userId');
+    await bookings.balance(userId); // 404 for unknown users before anything enters the queue
+    res.json(await gate.issue(userId));
+  });
 
-  router.get(
-    '/queue/status',
-    labelled('/api/v1/queue/status', async (req, res) => {
-      const view = await gate.view(req.get('queue-token'));
-      res.json(view);
-    }),
-  );
+  route(app, 'get', '/api/v1/queue/status', async (req, res) => {
+    const view = await gate.view(req.get('queue-token'));
+    res.json(view);
+  });
 }
 
 export function requireUser(tokenUserId: number, userId: number): void {
