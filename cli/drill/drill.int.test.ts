@@ -71,9 +71,14 @@ describe('drills', () => {
       stateDir: stack.state.stateDir,
       reportsDir,
     });
+    expect(outcome.exitCode).toBe(5);
+    expect(outcome.journal.happened.guardTrippedAt).toBeDefined();
+    expect(outcome.journal.verdicts.find((verdict) => verdict.claim === 'guard held')?.ok).toBe(false);
+    expect(await readFaults(stack.state.stateDir)).toEqual([]);
+  });
 
   it('database-overload: locked hot rows are found and cancelled', async () => {
-    await drill('database-overload', { faultMode: 'locks' });
+    await drill('database-overload', { faultMode: 'locks', detectTimeoutS: 15 });
   });
 
   it('memory-leak: memory grows, rolling restarts fail no request', async () => {
@@ -89,9 +94,4 @@ describe('drills', () => {
     await drill('queue-malfunction');
   });
 
-    expect(outcome.exitCode).toBe(5);
-    expect(outcome.journal.happened.guardTrippedAt).toBeDefined();
-    expect(outcome.journal.verdicts.find((verdict) => verdict.claim === 'guard held')?.ok).toBe(false);
-    expect(await readFaults(stack.state.stateDir)).toEqual([]);
-  });
 });

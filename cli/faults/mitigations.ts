@@ -29,7 +29,10 @@ function onOff(value: string | undefined, action: string): boolean {
   throw new UserError(`loadctl mitigate ${action} needs "on" or "off".`, `e.g. loadctl mitigate ${action} on`);
 }
 
-/** terminates client sessions running a statement, or idle inside a transaction, for longer than the limit */
+/**
+ * Terminates the offenders: client sessions running one statement, or idle inside a transaction, for longer
+ * than the limit — but never a session that is itself waiting for a lock (it is a victim of the offender).
+ */
 async function cancelLongQueries(state: StackState, olderThanS: number): Promise<string> {
   const postgres = requireOwned(state.postgres, 'PostgreSQL', 'cancel-queries');
   const client = new pg.Client({ connectionString: postgres.url, connectionTimeoutMillis: 3_000, application_name: 'loadctl' });
@@ -40,6 +43,8 @@ async function cancelLongQueries(state: StackState, olderThanS: number): Promise
       `SELECT pid, application_name, state, pg_terminate_backend(pid) AS terminated
          FROM pg_stat_activity
         WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
+          -- a session waiting for a lock is a victim, not an offender: leave it, end what blocks it
+          AND coalesce(wait_event_type, '') <> 'Lock'
           AND ((state = 'active' AND now() - query_start > make_interval(secs => $1))
             OR (state LIKE 'idle in transaction%' AND now() - state_change > make_interval(secs => $1)))`,
       [olderThanS],
@@ -115,7 +120,7 @@ export const MITIGATIONS: readonly Mitigation[] = [
   {
     name: 'cancel-queries',
     usage: 'cancel-queries [--older-than S]',
-    description: 'terminate PostgreSQL sessions running one statement, or idle in a transaction, longer than S seconds (default 5)',
+    description: 'terminate PostgreSQL sessions busy on one statement, or idle in a transaction, longer than S seconds (default 5); sessions waiting for a lock are spared',
     run: (state, _value, options) => cancelLongQueries(state, options.olderThanS ?? 5),
   },
   {
