@@ -204,6 +204,7 @@ function lockHolder(lock: string): number | undefined {
 
 async function startOrReuse(stateDir: string, opts: UpOptions, progress: (line: string) => void): Promise<StackState> {
   const withApi = opts.withApi ?? true;
+  const startedAt = Date.now();
 
   const existing = readStateOrDiscard(stateDir, progress);
   if (existing) {
@@ -279,7 +280,7 @@ async function startOrReuse(stateDir: string, opts: UpOptions, progress: (line: 
     const state = withApi ? await onFreePort(stateDir, 'api', (port) => launchApi(base, port, opts.env, layout, progress)) : base;
     started.api = state.api;
     writeStackState(state);
-    progress(`stack is up (state: ${stateFilePath(stateDir)})`);
+    progress(`stack is up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (state: ${stateFilePath(stateDir)})`);
     return state;
   } catch (error) {
     // Interrupted: the signal handler is already stopping everything and will exit; the step that just
