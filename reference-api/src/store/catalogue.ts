@@ -21,6 +21,11 @@ export const CATALOGUE_PREFIX = 'catalogue:';
 export const CATALOGUE_GEN_PREFIX = 'catalogue:gen:';
 export const CATALOGUE_CHANNEL = 'catalogue:invalidate';
 const AGGREGATE_TTL_MS = 1000;
+// counter children resolved once: label lookup per request would cost the hot path
+const localHit = cacheRequests.labels('local', 'hit');
+const localMiss = cacheRequests.labels('local', 'miss');
+const redisHit = cacheRequests.labels('redis', 'hit');
+const redisMiss = cacheRequests.labels('redis', 'miss');
 const LOCAL_MAX_ENTRIES = 20_000;
 
 export type CatalogueKey = 'concerts' | `schedules:${number}` | `seats:${number}:${number}`;
@@ -94,7 +99,7 @@ export class Catalogue {
   peek(key: CatalogueKey): CachedBody | undefined {
     const hit = this.local.get(key);
     if (hit && hit.freshUntil > Date.now()) {
-      cacheRequests.inc({ layer: 'local', result: 'hit' });
+      localHit.inc();
       return hit;
     }
     return undefined;
@@ -127,7 +132,7 @@ export class Catalogue {
   private get(key: CatalogueKey, load: () => Promise<CachedBody>): Promise<CachedBody> {
     const hit = this.peek(key);
     if (hit) return Promise.resolve(hit);
-    cacheRequests.inc({ layer: 'local', result: 'miss' });
+    localMiss.inc();
     const running = this.inflight.get(key);
     if (running) return running;
     const filling = this.fill(key, load).finally(() => this.inflight.delete(key));
@@ -140,11 +145,11 @@ export class Catalogue {
     const shared = this.bypassRedis || !this.redis.usable ? undefined : await this.readRedis(key);
     let value: CachedBody;
     if (shared?.cached !== undefined) {
-      cacheRequests.inc({ layer: 'redis', result: 'hit' });
+      redisHit.inc();
       value = entry(shared.cached);
     } else {
       // a bypassed or unreachable Redis counts as a miss: the Redis hit ratio is what the runbooks watch
-      cacheRequests.inc({ layer: 'redis', result: 'miss' });
+      redisMiss.inc();
       value = await load();
       if (shared) void this.writeRedis(key, shared.generation, value);
     }
