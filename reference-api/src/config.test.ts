@@ -9,15 +9,22 @@ describe('API configuration', () => {
   });
 
   it('treats empty variables as unset and coerces numbers', () => {
-    expect(loadConfig({ ADMIN_TOKEN: '', PORT: '9090' })).toMatchObject({ ADMIN_TOKEN: undefined, PORT: 9090 });
+    const config = loadConfig({ ADMIN_TOKEN: '', PORT: '9090' });
+    expect(config.ADMIN_TOKEN).toBeUndefined();
+    expect(config.PORT).toBe(9090);
   });
 
   it('names every bad variable in one error', () => {
-    expect(() => loadConfig({ PORT: 'eighty', WORKERS: '0', ADMIN_TOKEN: 'short' })).toThrow(ConfigError);
-    try {
-      loadConfig({ PORT: 'eighty', WORKERS: '0', ADMIN_TOKEN: 'short' });
-    } catch (error) {
-      expect((error as Error).message).toMatch(/PORT.*WORKERS.*ADMIN_TOKEN|PORT[\s\S]*WORKERS[\s\S]*ADMIN_TOKEN/);
-    }
+    const bad = { PORT: 'eighty', WORKERS: '0', ADMIN_TOKEN: 'short' };
+    expect(() => loadConfig(bad)).toThrow(ConfigError);
+    const message = (() => {
+      try {
+        loadConfig(bad);
+        return '';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    for (const name of Object.keys(bad)) expect(message).toContain(`${name}:`);
   });
 });
