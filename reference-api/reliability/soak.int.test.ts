@@ -1,0 +1,106 @@
+// Soak (LOADCTL_LONG=1, or `npm run soak`): the real `soak` shape through k6 against a fresh stack.
+// Leak off for LOADCTL_SOAK_MINUTES (default 10): RSS must stay flat (least-squares slope after warm-up)
+// and p95 steady (late p95 close to early p95), with every data invariant intact afterwards. Then the
+// API's leak switch on for a shorter run: the same measure must show the leak plainly.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadReportModel, type ReportModel } from '../../cli/report/index.ts';
+import { executeRun } from '../../cli/run/run.ts';
+import { adminClient } from '../../cli/stack/admin-client.ts';
+import { startTestStack, type TestStack } from '../../cli/stack/test-stack.ts';
+import { verifyInvariants } from '../../cli/verify/index.ts';
+import { linearTrend, quantile } from './trend.ts';
+
+const LONG = process.env.LOADCTL_LONG === '1';
+const SOAK_MINUTES = Number(process.env.LOADCTL_SOAK_MINUTES ?? 10);
+const LEAK_MINUTES = Number(process.env.LOADCTL_LEAK_MINUTES ?? 3);
+/** 300 iterations/s of the booking journey is more than two shared cores sustain for long; 0.1 keeps 30/s */
+const SCALE = Number(process.env.LOADCTL_SOAK_SCALE ?? 0.1);
+const WARM_UP_S = 60;
+/** leak-off bars: drift under 2 MB/min (20 MB over 10 min), late p95 within 1.5× early p95 (+2 ms for sub-ms noise) */
+const FLAT_RSS_MB_PER_MIN = 2;
+const P95_DRIFT_RATIO = 1.5;
+const LEAK_BYTES_PER_REQUEST = 4096;
+
+interface SoakFigures {
+  runDir: string;
+  minutes: number;
+  requests: number;
+  rssStartMb: number;
+  rssEndMb: number;
+  rssSlopeMbPerMin: number;
+  rssR2: number;
+  p95EarlyMs: number;
+  p95LateMs: number;
+  p95OverallMs: number;
+  failed: number;
+}
+
+function figures(model: ReportModel, runDir: string, minutes: number): SoakFigures {
+  const rss = model.server.find((signal) => signal.id === 'rss');
+  expect(rss, 'the run sampled the API RSS from /metrics').toBeDefined();
+  const points = (rss?.points ?? []).filter((point) => point.tS >= WARM_UP_S).map((point) => ({ t: point.tS, value: point.value }));
+  const trend = linearTrend(points);
+  const buckets = model.timeline.filter((bucket) => bucket.startS >= WARM_UP_S && bucket.p95 !== undefined && bucket.requests > 0);
+  const half = Math.floor(buckets.length / 2);
+  const p95 = (list: typeof buckets) => quantile(list.map((bucket) => bucket.p95 ?? 0), 0.5);
+  return {
+    runDir,
+    minutes,
+    requests: model.overview.requests ?? 0,
+    rssStartMb: points[0]?.value ?? Number.NaN,
+    rssEndMb: points.at(-1)?.value ?? Number.NaN,
+    rssSlopeMbPerMin: trend.slopePerS * 60,
+    rssR2: trend.r2,
+    p95EarlyMs: p95(buckets.slice(0, half)),
+    p95LateMs: p95(buckets.slice(half)),
+    p95OverallMs: model.overview.latency?.p95 ?? Number.NaN,
+    failed: model.overview.failed ?? 0,
+  };
+}
+
+describe.runIf(LONG)('soak', () => {
+  let stack: TestStack;
+  const reportsDir = process.env.LOADCTL_SOAK_REPORTS ?? mkdtempSync(join(tmpdir(), 'loadctl-soak-'));
+  const results: Record<string, SoakFigures> = {};
+
+  beforeAll(async () => {
+    stack = await startTestStack({ apiWorkers: 2 });
+  });
+
+  afterAll(async () => {
+    writeFileSync(join(reportsDir, 'soak-figures.json'), `${JSON.stringify(results, null, 2)}\n`);
+    console.info(`soak figures (also in ${join(reportsDir, 'soak-figures.json')}):\n${JSON.stringify(results, null, 2)}`);
+    await stack?.stop();
+  });
+
+  async function soak(minutes: number): Promise<SoakFigures> {
+    const outcome = await executeRun({ shape: 'soak', workload: 'journey', scale: SCALE, duration: `${minutes}m`, target: stack.state.api.url, allowRemote: false, segments: 1, reportsDir });
+    return figures(await loadReportModel(outcome.runDir), outcome.runDir, minutes);
+  }
+
+  it(`leak off for ${SOAK_MINUTES} min: flat RSS, steady p95, invariants intact`, async () => {
+    const off = await soak(SOAK_MINUTES);
+    results['leak-off'] = off;
+    expect(Math.abs(off.rssSlopeMbPerMin)).toBeLessThan(FLAT_RSS_MB_PER_MIN);
+    expect(off.p95LateMs).toBeLessThan(off.p95EarlyMs * P95_DRIFT_RATIO + 2);
+    const report = await verifyInvariants(stack.state);
+    expect(report.checks.filter((check) => check.status === 'violated')).toEqual([]);
+  }, (SOAK_MINUTES + 5) * 60_000);
+
+  it(`leak on for ${LEAK_MINUTES} min (${LEAK_BYTES_PER_REQUEST} B per request): the leak is plain in the RSS slope`, async () => {
+    await adminClient(stack.state).leak({ enabled: true, bytesPerRequest: LEAK_BYTES_PER_REQUEST });
+    try {
+      const on = await soak(LEAK_MINUTES);
+      results['leak-on'] = on;
+      // the retained bytes alone: requests/s × bytes per request, in MB/min
+      const expectedMbPerMin = (on.requests / (LEAK_MINUTES * 60)) * LEAK_BYTES_PER_REQUEST * 60 * 1e-6;
+      expect(on.rssSlopeMbPerMin).toBeGreaterThan(Math.max(FLAT_RSS_MB_PER_MIN * 3, expectedMbPerMin * 0.5));
+      expect(on.rssR2).toBeGreaterThan(0.8);
+    } finally {
+      await adminClient(stack.state).leak({ enabled: false });
+    }
+  }, (LEAK_MINUTES + 5) * 60_000);
+});
