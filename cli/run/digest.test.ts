@@ -32,6 +32,18 @@ describe('run digest', () => {
     expect(explainDroppedIterations({ ...digestSummaries([summary()]), droppedIterations: 0 }, buildShape('seed').scenarios)).toBeUndefined();
   });
 
+  it('counts a browser run by its Chromium requests', () => {
+    const browser = parseSummary({
+      metrics: {
+        browser_http_req_duration: { type: 'trend', values: { 'p(95)': 461 } },
+        browser_http_req_failed: { type: 'rate', values: { rate: 0.1, passes: 4, fails: 36 } },
+        checks: { type: 'rate', values: { rate: 1, passes: 20, fails: 0 } },
+      },
+      state: { testRunDurationMs: 8000 },
+    })!;
+    expect(digestSummaries([browser])).toMatchObject({ httpReqs: 40, rps: 5, p95Ms: 461, failedPercent: 0, checksPercent: 100 });
+  });
+
   it('rejects data that is not a k6 summary', () => {
     expect(parseSummary({ hello: 1 })).toBeUndefined();
   });

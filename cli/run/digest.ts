@@ -42,7 +42,12 @@ export function digestSummaries(summaries: readonly SummaryData[]): RunDigest {
     const found = values(name).map((v) => v[key]).filter((v): v is number => v !== undefined);
     return found.length ? Math.max(...found) : undefined;
   };
-  const httpReqs = sum('http_reqs', 'count');
+  // A browser run makes its requests through Chromium: k6 reports them as browser_http_req_duration.
+  // (a trend has no count, so the count comes from the browser_http_req_failed rate's passes and fails).
+  const browserOnly = summaries.every((s) => !s.metrics.http_reqs && s.metrics.browser_http_req_failed);
+  const duration = browserOnly ? 'browser_http_req_duration' : 'http_req_duration';
+  const httpReqs = browserOnly ? sum('browser_http_req_failed', 'passes') + sum('browser_http_req_failed', 'fails') : sum('http_reqs', 'count');
+  const runSeconds = Math.max(0, ...summaries.map((s) => s.state?.testRunDurationMs ?? 0)) / 1000;
   const failedRequests = sum('http_req_failed', 'passes');
   const checkPasses = sum('checks', 'passes');
   const checkTotal = checkPasses + sum('checks', 'fails');
@@ -59,9 +64,9 @@ export function digestSummaries(summaries: readonly SummaryData[]): RunDigest {
   ];
   return {
     httpReqs,
-    rps: sum('http_reqs', 'rate'),
-    p95Ms: worst('http_req_duration', 'p(95)'),
-    p99Ms: worst('http_req_duration', 'p(99)'),
+    rps: browserOnly ? (runSeconds ? httpReqs / runSeconds : 0) : sum('http_reqs', 'rate'),
+    p95Ms: worst(duration, 'p(95)'),
+    p99Ms: worst(duration, 'p(99)'),
     failedPercent: httpReqs ? (100 * failedRequests) / httpReqs : 0,
     expectedConflicts: sum('business_conflicts', 'count'),
     iterations: sum('iterations', 'count'),

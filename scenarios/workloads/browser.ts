@@ -11,7 +11,7 @@
 import { check } from 'k6';
 import exec from 'k6/execution';
 import { browser, type Page } from 'k6/browser';
-import { BASE_URL } from '../lib/api.ts';
+import { BASE_URL, think } from '../lib/api.ts';
 import { USERS, userForVu } from '../lib/data.ts';
 import { workloadOptions } from '../lib/options.ts';
 export { handleSummary } from '../lib/summary.ts';
@@ -33,27 +33,37 @@ async function step(page: Page, name: string, testId: string): Promise<boolean> 
   }
 }
 
+/** One booking as a user does it; false (and a failed check) at the first step that does not show up. */
+async function book(page: Page): Promise<boolean> {
+  await page.goto(`${BASE_URL}/`);
+  await page.getByTestId('user-id').fill(String(userId()));
+  await page.getByTestId('join-queue').click();
+  if (!(await step(page, 'admitted from the queue', 'concert'))) return false;
+
+  await page.locator('[data-testid="concert"][data-available="true"]').first().click();
+  if (!(await step(page, 'schedules shown', 'schedule'))) return false;
+
+  await page.locator('[data-testid="schedule"][data-available="true"]').first().click();
+  if (!(await step(page, 'seats shown', 'seat'))) return false;
+
+  await page.locator('[data-testid="seat"][data-available="true"]').nth(Math.floor(Math.random() * 20)).click();
+  await page.getByTestId('reserve').click();
+  if (!(await step(page, 'seat held', 'pay'))) return false;
+
+  await page.getByTestId('pay').click();
+  return step(page, 'payment confirmed', 'payment-done');
+}
+
 export default async function (): Promise<void> {
   const page = await browser.newPage();
   try {
-    await page.goto(`${BASE_URL}/`);
-    await page.getByTestId('user-id').fill(String(userId()));
-    await page.getByTestId('join-queue').click();
-    if (!(await step(page, 'admitted from the queue', 'concert'))) return;
-
-    await page.locator('[data-testid="concert"][data-available="true"]').first().click();
-    if (!(await step(page, 'schedules shown', 'schedule'))) return;
-
-    await page.locator('[data-testid="schedule"][data-available="true"]').first().click();
-    if (!(await step(page, 'seats shown', 'seat'))) return;
-
-    await page.locator('[data-testid="seat"][data-available="true"]').nth(Math.floor(Math.random() * 20)).click();
-    await page.getByTestId('reserve').click();
-    if (!(await step(page, 'seat held', 'pay'))) return;
-
-    await page.getByTestId('pay').click();
-    await step(page, 'payment confirmed', 'payment-done');
+    await book(page);
+  } catch (error) {
+    // A browser error (page not served, element never there) is a failed booking, not a silent iteration.
+    check(false, { 'booking finished without a browser error': (ok) => ok });
+    console.error(`browser booking failed: ${String(error)}`);
   } finally {
     await page.close();
   }
+  think();
 }
