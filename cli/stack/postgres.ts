@@ -1,7 +1,9 @@
 // The stack's own PostgreSQL: a fresh cluster in <stateDir>/pg, and on demand a streaming replica of it.
 // PostgreSQL refuses to run as root, so when we are root every PostgreSQL program runs as `postgres`.
-import { appendFileSync, chownSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { appendFileSync, chownSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
 import { UserError } from '../errors.ts';
@@ -42,6 +44,27 @@ export function postgresProgram(name: PostgresProgram): string {
     throw new UserError(`PostgreSQL's \`${name}\` was not found.`, 'install PostgreSQL (`apt-get install -y postgresql`) or set LOADCTL_PG_BIN to its bin directory', ExitCode.environment);
   }
   return path;
+}
+
+/** Whether `user` may traverse every directory above `dir` (by the permission bits that apply to it). */
+function ancestorsTraversableBy(user: OsUser, dir: string): boolean {
+  for (let current = dirname(resolve(dir)); ; current = dirname(current)) {
+    const stat = statSync(current);
+    const searchBit = stat.uid === user.uid ? 0o100 : stat.gid === user.gid ? 0o010 : 0o001;
+    if ((stat.mode & searchBit) === 0) return false;
+    if (dirname(current) === current) return true;
+  }
+}
+
+/**
+ * Where PostgreSQL's directories go: inside the state dir — unless, as root, the `postgres` user cannot
+ * reach it (a clone under /root, a 0700 temp dir), then a fixed directory under the system temp dir,
+ * derived from the state dir so every later command finds it again.
+ */
+export function postgresHome(stateDir: string): string {
+  const runAs = postgresRunAs();
+  if (!runAs || ancestorsTraversableBy(runAs, stateDir)) return stateDir;
+  return join(tmpdir(), `loadctl-pg-${createHash('sha256').update(stateDir).digest('hex').slice(0, 12)}`);
 }
 
 /** A directory PostgreSQL may write: created empty, mode 0700, owned by the user it runs as. */

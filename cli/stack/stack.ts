@@ -10,7 +10,7 @@ import { UserError } from '../errors.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { resolveToxiproxy } from '../toolchain/tools.ts';
 import { freePort } from './ports.ts';
-import { createStackDatabase, pingPostgres, POSTGRES_EXECUTABLES, postgresUrl, startPostgresPrimary, startPostgresReplica, type PostgresLayout } from './postgres.ts';
+import { createStackDatabase, pingPostgres, POSTGRES_EXECUTABLES, postgresHome, postgresUrl, startPostgresPrimary, startPostgresReplica, type PostgresLayout } from './postgres.ts';
 import { findOurProcesses, isAlive, isOurProcess, SHARED_PORTS, stopGroup, terminate, waitUntilReady, type ProcessIdentity } from './processes.ts';
 import {
   API_ENTRY,
@@ -56,6 +56,8 @@ interface Layout {
   stateDir: string;
   logsDir: string;
   redisDir: string;
+  /** the state dir, or where PostgreSQL's dirs go when the `postgres` user cannot reach it */
+  pgHome: string;
   postgres: PostgresLayout;
   replica: PostgresLayout;
   logs: Record<ServiceName, string>;
@@ -70,13 +72,15 @@ function layoutOf(stateDir: string): Layout {
     toxiproxy: join(logsDir, 'toxiproxy.log'),
     api: join(logsDir, 'api.log'),
   };
-  const socketDir = join(stateDir, 'sockets');
+  const pgHome = postgresHome(stateDir);
+  const socketDir = join(pgHome, 'sockets');
   return {
     stateDir,
     logsDir,
     redisDir: join(stateDir, 'redis'),
-    postgres: { dataDir: join(stateDir, 'pg'), socketDir, logFile: logs.postgres, stateDir },
-    replica: { dataDir: join(stateDir, 'replica'), socketDir, logFile: logs.replica, stateDir },
+    pgHome,
+    postgres: { dataDir: join(pgHome, 'pg'), socketDir, logFile: logs.postgres, stateDir },
+    replica: { dataDir: join(pgHome, 'replica'), socketDir, logFile: logs.replica, stateDir },
     logs,
   };
 }
@@ -311,7 +315,8 @@ function readStateOrDiscard(stateDir: string, progress: (line: string) => void):
 /** Fresh data dirs and logs; the dir is world-traversable so the `postgres` user can reach its data. */
 function prepareStateDir(layout: Layout): void {
   mkdirSync(layout.stateDir, { recursive: true });
-  if (process.getuid?.() === 0) chmodSync(layout.stateDir, 0o755);
+  mkdirSync(layout.pgHome, { recursive: true });
+  if (process.getuid?.() === 0) for (const dir of new Set([layout.stateDir, layout.pgHome])) chmodSync(dir, 0o755);
   for (const dir of [layout.logsDir, layout.redisDir, layout.postgres.dataDir, layout.replica.dataDir, layout.postgres.socketDir]) {
     rmSync(dir, { recursive: true, force: true });
   }
