@@ -124,7 +124,12 @@ export function register(program: Command): void {
       const abort = new AbortController();
       const onSigint = (): void => {
         progress.clear();
-        info('stopping k6 gracefully (it still writes its summary)…');
+        if (abort.signal.aborted) {
+          // a second Ctrl-C: stop now (k6 is killed on exit; the run directory keeps what was written)
+          info('stopping at once');
+          process.exit(ExitCode.interrupted);
+        }
+        info('stopping k6 gracefully (it still writes its summary; Ctrl-C again to stop at once)…');
         abort.abort();
       };
       process.on('SIGINT', onSigint);
