@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { linearTrend, quantile } from './trend.ts';
+import { linearTrend, quantile, windowFloors } from './trend.ts';
 
 describe('linearTrend', () => {
   it('recovers the slope and intercept of an exact line', () => {
@@ -27,5 +27,15 @@ describe('quantile', () => {
     expect(quantile([1, 2, 3, 4, 5], 0.5)).toBe(3);
     expect(quantile([10, 20], 0.95)).toBeCloseTo(19.5);
     expect(quantile([], 0.5)).toBeNaN();
+  });
+});
+
+describe('windowFloors', () => {
+  it('keeps the lowest value of each window, so a GC sawtooth on a flat floor has no slope', () => {
+    const sawtooth = Array.from({ length: 600 }, (_, t) => ({ t, value: 400 + (t % 20) * 3 }));
+    const floors = windowFloors(sawtooth, 30);
+    expect(floors).toHaveLength(20);
+    expect(floors.every((floor) => floor.value === 400)).toBe(true);
+    expect(linearTrend(floors).slopePerS).toBe(0);
   });
 });

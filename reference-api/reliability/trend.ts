@@ -36,3 +36,17 @@ export function quantile(values: readonly number[], q: number): number {
   const high = Math.ceil(at);
   return (sorted[low] ?? 0) + ((sorted[high] ?? 0) - (sorted[low] ?? 0)) * (at - low);
 }
+
+/**
+ * The lowest value in each window of `windowS` seconds, at the window's start. RSS saws up and down with
+ * garbage collection; its floor (what is left after a collection) is what a leak raises, so a line
+ * through the floors measures drift with far less noise than a line through every sample.
+ */
+export function windowFloors(points: readonly { t: number; value: number }[], windowS: number): { t: number; value: number }[] {
+  const floors = new Map<number, number>();
+  for (const { t, value } of points) {
+    const window = Math.floor(t / windowS) * windowS;
+    floors.set(window, Math.min(floors.get(window) ?? Number.POSITIVE_INFINITY, value));
+  }
+  return [...floors].sort(([a], [b]) => a - b).map(([t, value]) => ({ t, value }));
+}
