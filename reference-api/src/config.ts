@@ -24,7 +24,7 @@ export const ConfigSchema = z.object({
   DB_POOL_MAX: int(1, 500).default(10),
   DB_STATEMENT_TIMEOUT_MS: int(100, 600_000).default(5000),
   DB_CONNECT_TIMEOUT_MS: int(100, 60_000).default(2000),
-  REDIS_TIMEOUT_MS: int(10, 60_000).default(500),
+  REDIS_TIMEOUT_MS: int(10, 60_000).default(1000),
   REQUEST_TIMEOUT_MS: int(100, 600_000).default(10_000),
   /** how long a worker trusts its own copy of a catalogue response or token status without asking Redis */
   LOCAL_CACHE_TTL_MS: int(0, 10_000).default(1000),

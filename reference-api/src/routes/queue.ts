@@ -7,7 +7,7 @@ import { IdParam } from '../http/schemas.ts';
 export function queueRoutes(app: Express, { gate, bookings }: AppDeps): void {
   route(app, 'post', '/api/v1/queue/users/:userId', async (req, res) => {
     const userId = parseOr400(IdParam, req.params['userId'], 'userId');
-    await bookings.balance(userId); // 404 for unknown users before anything enters the queue
+    await bookings.assertUserExists(userId); // 404 for unknown users before anything enters the queue
     res.json(await gate.issue(userId));
   });
 

@@ -44,8 +44,21 @@ function pgCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+const MAX_KNOWN_USERS = 100_000;
+
 export class Bookings {
+  /** users seen to exist: users are never deleted, so the queue endpoint can skip the lookup next time */
+  private readonly knownUsers = new Set<number>();
+
   constructor(private readonly db: Db) {}
+
+  /** Throws 404 for a user that does not exist. */
+  async assertUserExists(userId: number): Promise<void> {
+    if (this.knownUsers.has(userId)) return;
+    await this.balance(userId);
+    if (this.knownUsers.size >= MAX_KNOWN_USERS) this.knownUsers.clear();
+    this.knownUsers.add(userId);
+  }
 
   async balance(userId: number): Promise<{ userId: number; balance: number }> {
     const result = await this.db.write('balance-get', (db) => db.query<{ balance: number }>('SELECT balance FROM users WHERE id = $1', [userId]));
