@@ -7,8 +7,10 @@ import { checkResult, type CheckResult } from './report.ts';
 
 /**
  * A HELD reservation whose expiry passed less than this long ago may still block its seat: the API's
- * sweeper returns expired holds in batches on a timer, not at the exact instant of expiry. Beyond it, a
- * blocking expired hold is a violation (a seat lost to sale).
+ * sweeper returns expired holds in batches on a timer (every second, 2,000 seats a batch; reference-api
+ * src/jobs.ts), not at the instant of expiry, and it pauses while PostgreSQL is down. Thirty sweeps of
+ * slack; beyond it, a blocking expired hold is a violation (a seat lost to sale). The same grace applies
+ * to an expired queue admission still occupying an active slot (admission ticks every 100 ms).
  */
 export const HOLD_GRACE_SECONDS = 30;
 

@@ -10,7 +10,7 @@ export function renderInvariantReport(report: InvariantReport): string {
     const result = check.status === 'ok' ? paint.green('ok') : paint.red('VIOLATED');
     table.push([check.title, result, check.checked.toLocaleString('en-US'), check.violations.toLocaleString('en-US'), check.detail ?? '']);
   }
-  const lines = [`Data invariants at ${report.at} (expired holds may block a seat for ${report.holdGraceSeconds} s before they count)`, table.toString()];
+  const lines = [`Data invariants at ${report.at} (an expired hold or queue admission counts as stale ${report.holdGraceSeconds} s after its expiry)`, table.toString()];
   for (const check of report.checks.filter((c) => c.status === 'violated')) {
     lines.push(paint.red(`${check.id}: ${check.violations} violation${check.violations === 1 ? '' : 's'}, e.g.`), ...check.examples.map((example) => `  - ${example}`));
   }

@@ -19,7 +19,7 @@ export interface InvariantReport {
   ok: boolean;
   /** ISO time the snapshot was taken */
   at: string;
-  /** how long past its expiry a hold may still block its seat before it counts as a violation */
+  /** how long past its expiry a hold (or a queue admission) may linger before it counts as a violation */
   holdGraceSeconds: number;
   checks: CheckResult[];
   totals: { checks: number; violated: number; violations: number };
