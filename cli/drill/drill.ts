@@ -22,7 +22,7 @@ import { loadRunbook, type Runbook } from '../runbooks/load.ts';
 import { durationSeconds, numberedSteps } from '../runbooks/schema.ts';
 import { verifyInvariants } from '../verify/index.ts';
 import type { WorkloadName } from '../../scenarios/lib/catalogue.ts';
-import type { ShapeName } from '../../scenarios/lib/shapes.ts';
+import { buildShape, plannedSeconds, shapeDefinition, type ShapeName } from '../../scenarios/lib/shapes.ts';
 import { drillMarkdown, figuresOf, verdictsOf, type DrillPlan, type Happened, type Journal, type PlannedStep } from './journal.ts';
 import { compileCheck, GuardWatch, parseGuard, SampleStore, type Check } from './watch.ts';
 
@@ -78,7 +78,12 @@ export function planDrill(runbook: Runbook, options: DrillOptions): DrillPlan {
   const sloWindowS = durationSeconds(runbook.slo.window);
   const restoreWithinS = durationSeconds(runbook.slo.restoreWithin);
   // load must outlast: injection, detection or the fault window, the steps, and the SLO's restore budget
-  const loadDurationS = Math.ceil(options.injectAtS + Math.max(options.faultDurationS, options.detectTimeoutS) + 30 + restoreWithinS + sloWindowS);
+  const wantedS = Math.ceil(options.injectAtS + Math.max(options.faultDurationS, options.detectTimeoutS) + 30 + restoreWithinS + sloWindowS);
+  // a steady shape is stretched to cover the drill; a ramping one (load, peak) keeps its own length
+  const loadDurationS = shapeDefinition(options.shape).steady ? wantedS : plannedSeconds(buildShape(options.shape, { scale: options.scale }).scenarios);
+  if (options.injectAtS + options.faultDurationS >= loadDurationS) {
+    throw new UserError(`the ${options.shape} shape lasts ${loadDurationS} s, too short to inject at ${options.injectAtS} s for ${options.faultDurationS} s.`, 'inject earlier, shorten --duration, or use a steady shape (smoke, soak)');
+  }
   if (options.guard) parseGuard(options.guard);
   return {
     runbookId: runbook.id,
@@ -161,7 +166,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillOutcome> {
     shape: options.shape,
     workload: plan.workload as WorkloadName,
     scale: plan.scale,
-    duration: `${plan.loadDurationS}s`,
+    duration: shapeDefinition(options.shape).steady ? `${plan.loadDurationS}s` : undefined,
     allowRemote: false,
     segments: 1,
     stateDir: ctx.stateDir,
