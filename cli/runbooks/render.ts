@@ -13,7 +13,8 @@ export function runbookMarkdown(runbook: Runbook): string {
     '',
     '## Signals',
     '',
-    ...runbook.signals.map((signal) => `- **${signal.id}** (${signal.source}, ${signal.window}): \`${signal.metric} ${signal.condition}\`${signal.description ? ` — ${signal.description}` : ''}`),
+    // paragraphs, not lists: marked-terminal leaves inline markup inside list items unrendered
+    ...runbook.signals.flatMap((signal) => [`**${signal.id}** (${signal.source}, ${signal.window}): \`${signal.metric} ${signal.condition}\`${signal.description ? ` — ${signal.description}` : ''}`, '']),
     '',
     '## SLO to restore',
     '',
@@ -28,7 +29,7 @@ export function runbookMarkdown(runbook: Runbook): string {
       lines.push('', `### ${GROUP_TITLES[stepGroup]}`, '');
     }
     const how = step.run ? ` — \`${step.run}\`${step.automatable ? '' : ' (a person decides)'}` : ' — by hand';
-    lines.push(`${number}. ${step.title}${how}${step.detail ? `  \n   ${step.detail}` : ''}`);
+    lines.push(`**${number}.** ${step.title}${how}${step.detail ? `  \n${step.detail}` : ''}`, '');
   }
   lines.push('', '---', '', runbook.body.replace(/^# .*\n/, ''));
   return lines.join('\n');
