@@ -75,6 +75,12 @@ export function jsonBody<T>(response: Response): T | undefined {
   }
 }
 
+/** The JSON body when it is an array (a list the API returned), else empty (an error object, no body). */
+export function jsonList<T>(response: Response): T[] {
+  const body = jsonBody<unknown>(response);
+  return Array.isArray(body) ? (body as T[]) : [];
+}
+
 /**
  * A token that is ACTIVE: takes one (the same one comes back while it lives) and, while the queue makes the
  * user wait, polls /queue/status as a real client would. Undefined when not admitted within `maxWaitSeconds`.

@@ -1,6 +1,6 @@
 // What setup() prepares for the VUs and how VUs keep using it: real ACTIVE queue tokens (the seed sent the
 // literal header `token`, which a real service must reject) and the catalogue's real ids.
-import { api, activeToken, jsonBody, type CatalogueItem } from './api.ts';
+import { api, activeToken, jsonList, type CatalogueItem } from './api.ts';
 
 export interface UserToken {
   userId: number;
@@ -24,10 +24,10 @@ export function activeTokens(count: number): UserToken[] {
 
 /** Concert ids and their schedule ids as the API lists them. */
 export function catalogueIds(token: string): CatalogueIds[] {
-  const concerts = jsonBody<CatalogueItem[]>(api.concerts(token, 'text'));
-  if (!Array.isArray(concerts) || concerts.length === 0) throw new Error('setup: GET /concerts returned no concerts');
+  const concerts = jsonList<CatalogueItem>(api.concerts(token, 'text'));
+  if (concerts.length === 0) throw new Error('setup: GET /concerts returned no concerts');
   return concerts.map((concert) => {
-    const schedules = jsonBody<CatalogueItem[]>(api.schedules(token, concert.id, 'text')) ?? [];
+    const schedules = jsonList<CatalogueItem>(api.schedules(token, concert.id, 'text'));
     return { concertId: concert.id, scheduleIds: schedules.map((schedule) => schedule.id) };
   });
 }

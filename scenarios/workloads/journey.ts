@@ -7,7 +7,7 @@
 // - 409 seat taken (someone was faster) ends the journey as a correct, counted outcome, not an error.
 import { check } from 'k6';
 import exec from 'k6/execution';
-import { activeToken, api, jsonBody, think, type CatalogueItem, type SeatItem } from '../lib/api.ts';
+import { activeToken, api, jsonList, think, type CatalogueItem, type SeatItem } from '../lib/api.ts';
 import { randomInt, randomItem, randomSubset, userForVu } from '../lib/data.ts';
 import { workloadOptions } from '../lib/options.ts';
 export { handleSummary } from '../lib/summary.ts';
@@ -25,7 +25,7 @@ export default function (): void {
   // Step 2: which concerts can be booked.
   const concertsResponse = api.concerts(token);
   check(concertsResponse, { 'Concerts checked': (r) => r.status === 200 });
-  const concerts = (jsonBody<CatalogueItem[]>(concertsResponse) ?? []).filter((concert) => concert.available);
+  const concerts = jsonList<CatalogueItem>(concertsResponse).filter((concert) => concert.available);
   if (concerts.length === 0) return;
   const concertId = randomItem(concerts).id;
   think();
@@ -33,7 +33,7 @@ export default function (): void {
   // Step 3: that concert's schedules.
   const schedulesResponse = api.schedules(token, concertId);
   check(schedulesResponse, { 'Concert schedules checked': (r) => r.status === 200 });
-  const schedules = (jsonBody<CatalogueItem[]>(schedulesResponse) ?? []).filter((schedule) => schedule.available);
+  const schedules = jsonList<CatalogueItem>(schedulesResponse).filter((schedule) => schedule.available);
   if (schedules.length === 0) return;
   const scheduleId = randomItem(schedules).id;
   think();
@@ -41,7 +41,7 @@ export default function (): void {
   // Step 4: the schedule's free seats.
   const seatsResponse = api.seats(token, concertId, scheduleId);
   check(seatsResponse, { 'Seats availability checked': (r) => r.status === 200 });
-  const freeSeats = (jsonBody<SeatItem[]>(seatsResponse) ?? []).filter((seat) => seat.available).map((seat) => seat.seatNo);
+  const freeSeats = jsonList<SeatItem>(seatsResponse).filter((seat) => seat.available).map((seat) => seat.seatNo);
   if (freeSeats.length === 0) return;
 
   // Step 5: hold some of them; 409 means another user got one first, all or nothing.
@@ -49,7 +49,7 @@ export default function (): void {
   const reservationResponse = api.reserve(token, { userId, concertId, scheduleId, seatIds });
   check(reservationResponse, { 'Reservation made, or 409 seat taken': (r) => r.status === 200 || r.status === 409 });
   if (reservationResponse.status !== 200) return;
-  const reservationIds = (jsonBody<{ id: number }[]>(reservationResponse) ?? []).map((reservation) => reservation.id);
+  const reservationIds = jsonList<{ id: number }>(reservationResponse).map((reservation) => reservation.id);
   think();
 
   // Step 6: pay, which confirms the seats and ends this token.

@@ -5,7 +5,7 @@
 import { check } from 'k6';
 import exec from 'k6/execution';
 import http from 'k6/http';
-import { api, BASE_URL, jsonBody, think, type SeatItem } from '../lib/api.ts';
+import { api, BASE_URL, jsonList, think, type SeatItem } from '../lib/api.ts';
 import { randomInt, randomItem, randomSeatNumbers, USERS, userForVu } from '../lib/data.ts';
 import { workloadOptions } from '../lib/options.ts';
 import { activeTokens, catalogueIds, TokenBook, type CatalogueIds, type UserToken } from '../lib/session.ts';
@@ -24,9 +24,8 @@ interface SetupData {
 /** Up to half the users get a hold in setup (a smoke run needs few); the rest serve iterations after the pool is spent. */
 const POOL_USERS = Math.min(__ENV.SHAPE === 'smoke' ? 20 : 500, Math.floor(USERS / 2));
 
-function reservationIdsOf(response: { status: number } & Parameters<typeof jsonBody>[0]): number[] {
-  if (response.status !== 200) return [];
-  return (jsonBody<{ id: number }[]>(response) ?? []).map((reservation) => reservation.id);
+function reservationIdsOf(response: Parameters<typeof jsonList>[0]): number[] {
+  return jsonList<{ id: number }>(response).map((reservation) => reservation.id);
 }
 
 export function setup(): SetupData {
@@ -38,7 +37,7 @@ export function setup(): SetupData {
   for (const { concertId, scheduleId } of slots) {
     const waiting = tokens.slice(pool.length);
     if (waiting.length === 0) break;
-    const freeSeats = (jsonBody<SeatItem[]>(api.seats(tokens[0]!.token, concertId, scheduleId, 'text')) ?? []).filter((seat) => seat.available).map((seat) => seat.seatNo);
+    const freeSeats = jsonList<SeatItem>(api.seats(tokens[0]!.token, concertId, scheduleId, 'text')).filter((seat) => seat.available).map((seat) => seat.seatNo);
     const requests: { user: UserToken; request: ReturnType<typeof reservationRequest> }[] = [];
     for (const user of waiting) {
       const seatIds = freeSeats.splice(0, randomInt(1, 3));
@@ -86,8 +85,7 @@ export default function ({ pool, catalogue }: SetupData): void {
   check(response, {
     'status is 200': (r) => r.status === 200,
     'response has payment results': (r) => {
-      const results = jsonBody<unknown[]>(r);
-      return Array.isArray(results) && results.length > 0;
+      return jsonList<unknown>(r).length > 0;
     },
   });
   // Paying ended this user's token: the next hold for the user needs a new one.
