@@ -113,12 +113,12 @@ describe('queue-corrupt', () => {
     await admin.staticQueue({ enabled: true });
     try {
       const tokens = new Map<number, string>();
-      for (let userId = 100; userId < 130; userId++) {
+      for (let userId = 100; userId < 200; userId++) {
         const body = (await (await api(`/queue/users/${userId}`, { method: 'POST' })).json()) as { token: string };
         tokens.set(userId, body.token);
       }
       const before = await positions(tokens);
-      expect([...before.values()].filter((position) => typeof position === 'number').length).toBeGreaterThan(10);
+      expect([...before.values()].filter((position) => typeof position === 'number').length).toBeGreaterThan(90);
       await injectFault(context(), 'queue-corrupt', { mode, durationS: 60 });
       expect(await positions(tokens)).not.toEqual(before);
       await recoverFault(context(), 'queue-corrupt');
