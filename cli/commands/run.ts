@@ -96,6 +96,8 @@ function printOutcome(outcome: RunOutcome): void {
     );
     for (const threshold of digest.failedThresholds) console.log(`  ${paint.red('✗')} threshold ${threshold}`);
   }
+  const { cores } = outcome;
+  console.log(`  CPU: k6 ${cores.k6.toFixed(2)} cores${cores.api === undefined ? '' : `, API ${cores.api.toFixed(2)} cores`} of ${cores.machine} on this machine`);
   if (outcome.droppedExplanation) console.log(`  ${paint.yellow('!')} ${outcome.droppedExplanation}`);
   console.log(`  run directory: ${shortPath(outcome.runDir)}${outcome.reportError ? '' : `   report: ${shortPath(outcome.reportPath)}`}`);
 }
@@ -151,7 +153,7 @@ export function register(program: Command): void {
           },
         });
         progress.clear();
-        if (flags.json) console.log(JSON.stringify({ runDir: outcome.runDir, report: outcome.reportPath, exitCode: outcome.exitCode, meta: outcome.meta, digest: outcome.digest, droppedExplanation: outcome.droppedExplanation }, null, 2));
+        if (flags.json) console.log(JSON.stringify({ runDir: outcome.runDir, report: outcome.reportPath, exitCode: outcome.exitCode, meta: outcome.meta, digest: outcome.digest, cores: outcome.cores, droppedExplanation: outcome.droppedExplanation }, null, 2));
         else printOutcome(outcome);
         process.exitCode = outcome.exitCode;
       } finally {

@@ -47,6 +47,9 @@ export interface RunRequest {
   onInfo?: (line: string) => void;
 }
 
+/** The API's CPU counter (prom-client's default metric, summed over its workers). */
+const API_CPU_METRIC = 'process_cpu_seconds_total';
+
 export interface RunOutcome {
   runDir: string;
   meta: RunMeta;
@@ -57,6 +60,8 @@ export interface RunOutcome {
   reportPath: string;
   /** why report.md could not be written, when it could not (the run's own files are complete regardless) */
   reportError?: string;
+  /** average cores used by k6 and (when its /metrics says) by the API: which side saturated */
+  cores: { k6: number; api?: number; machine: number };
   exitCode: ExitCodeValue;
 }
 
@@ -129,11 +134,17 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
   // The API's own view of the run, one scrape a second.
   const serverMetrics = openLog(join(runDir, RunFiles.serverMetrics));
   let scrapeFailures = 0;
+  const apiCpu: { first?: [number, number]; last?: [number, number] } = {};
   const scraper = scrapeLoop(
     `${baseUrl}/metrics`,
     1000,
     (t, samples) => {
       const line: ServerMetricsSample = { t, values: finiteSamples(samples) };
+      const cpu = line.values[API_CPU_METRIC];
+      if (cpu !== undefined) {
+        apiCpu.first ??= [t, cpu];
+        apiCpu.last = [t, cpu];
+      }
       serverMetrics.write(`${JSON.stringify(line)}\n`);
     },
     { onError: (error) => scrapeFailures++ === 0 && info(`could not sample ${baseUrl}/metrics (${error.message}); continuing without server metrics`) },
@@ -171,7 +182,11 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
 
   let previous: K6Snapshot | undefined;
   let previousAt = Date.now();
+  // last CPU reading per k6 process: /proc forgets a process once it has exited
+  const k6Cpu = processes.map(() => 0);
+  const k6StartedAt = Date.now();
   const progressTimer = setInterval(() => {
+    processes.forEach(({ process }, index) => (k6Cpu[index] = process.cpuSeconds() ?? k6Cpu[index]!));
     void Promise.all(processes.map(({ address }) => fetchSnapshot(address))).then((snapshots) => {
       const live = snapshots.filter((s): s is K6Snapshot => s !== undefined);
       if (live.length === 0) return;
@@ -193,7 +208,8 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
   const summaries = summaryFiles.map((file) => parseSummary(readJson(join(runDir, file)))).filter((s) => s !== undefined);
   const digest = summaries.length === summaryFiles.length ? digestSummaries(summaries) : undefined;
   const k6ExitCode = k6ExitCodes.find((code) => code !== 0) ?? 0;
-  meta = { ...meta, endedAt: new Date().toISOString(), k6ExitCode, interrupted: meta.interrupted || interrupted };
+  const loadGenerator = { cpuSeconds: Math.round(k6Cpu.reduce((a, b) => a + b, 0) * 100) / 100, wallSeconds: Math.round((Date.now() - k6StartedAt) / 100) / 10 };
+  meta = { ...meta, endedAt: new Date().toISOString(), k6ExitCode, interrupted: meta.interrupted || interrupted, loadGenerator };
   writeMeta();
 
   const droppedExplanation = digest ? explainDroppedIterations(digest, scenarios) : undefined;
@@ -209,5 +225,7 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
   if (!interrupted && (!digest || missingRaw.length > 0) && k6ExitCodes.every((code) => code === 0 || code === 99)) {
     throw new UserError(`k6 finished but left no ${!digest ? 'summary' : missingRaw.join(', ')} in ${runDir}.`, `see ${join(runDir, RunFiles.k6Log)}`, ExitCode.environment);
   }
-  return { runDir, meta, digest, droppedExplanation, reportPath: join(runDir, RunFiles.report), reportError, exitCode: loadctlExitCode(k6ExitCodes, interrupted) };
+  const apiCores = apiCpu.first && apiCpu.last && apiCpu.last[0] > apiCpu.first[0] ? (apiCpu.last[1] - apiCpu.first[1]) / ((apiCpu.last[0] - apiCpu.first[0]) / 1000) : undefined;
+  const cores = { k6: loadGenerator.wallSeconds ? loadGenerator.cpuSeconds / loadGenerator.wallSeconds : 0, api: apiCores, machine: meta.machine.cpus };
+  return { runDir, meta, digest, droppedExplanation, reportPath: join(runDir, RunFiles.report), reportError, cores, exitCode: loadctlExitCode(k6ExitCodes, interrupted) };
 }
