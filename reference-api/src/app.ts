@@ -55,7 +55,7 @@ export type RequestListener = (req: IncomingMessage, res: ServerResponse) => voi
 export function createRequestHandler(deps: AppDeps): RequestListener {
   const app = createApp(deps);
   return (req, res) => {
-    observeRequest(req, res);
+    observeRequest(res);
     if (!req.url?.startsWith(API_PREFIX)) {
       app(req, res);
       return;

@@ -1,7 +1,7 @@
 // Per-request latency by Express route pattern (not raw path, so /concerts/1 and /concerts/2 are one
 // series). Routes register their pattern with `labelled`; the histogram child for each
 // (method, route, status) is cached so the hot path does one Map lookup and one observe.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { IRouter, Request, RequestHandler, Response } from 'express';
 import type { Histogram } from 'prom-client';
 import { httpDuration } from '../metrics.ts';
@@ -19,13 +19,19 @@ function child(method: string, route: string, status: number): Histogram.Interna
   return found;
 }
 
+const STARTED = Symbol('requestStarted');
+type TimedResponse = ServerResponse & { [STARTED]?: number; locals?: Record<string, unknown> };
+
+// one shared listener (no closure per request): the response carries its own start time
+function onFinish(this: TimedResponse): void {
+  const route = typeof this.locals?.['route'] === 'string' ? this.locals['route'] : UNMATCHED;
+  child(this.req.method ?? 'GET', route, this.statusCode).observe((performance.now() - (this[STARTED] ?? 0)) / 1000);
+}
+
 /** Start timing a request; on finish, observe it under the route pattern the handler set in res.locals. */
-export function observeRequest(req: IncomingMessage, res: ServerResponse & { locals?: Record<string, unknown> }): void {
-  const started = performance.now();
-  res.once('finish', () => {
-    const route = typeof res.locals?.['route'] === 'string' ? res.locals['route'] : UNMATCHED;
-    child(req.method ?? 'GET', route, res.statusCode).observe((performance.now() - started) / 1000);
-  });
+export function observeRequest(res: TimedResponse): void {
+  res[STARTED] = performance.now();
+  res.on('finish', onFinish);
 }
 
 /**
