@@ -324,6 +324,16 @@ describe('operations', () => {
     expect((await admin(AdminRoutes.state)).body.workers).toBe(2);
   });
 
+  it('replaces a worker that dies, while the other keeps serving', async () => {
+    const victim = (await call('GET', '/health')).body.pid as number;
+    process.kill(victim, 'SIGKILL');
+    const statuses = [];
+    for (let i = 0; i < 10; i++) statuses.push((await call('GET', '/health').catch(() => ({ status: -1 }))).status);
+    expect(statuses.filter((status) => status === 200).length).toBeGreaterThanOrEqual(9); // at most the request on the killed socket
+    for (let attempt = 0; attempt < 40 && (await admin(AdminRoutes.state)).body.workers !== 2; attempt++) await sleep(250);
+    expect((await admin(AdminRoutes.state)).body.workers).toBe(2);
+  });
+
   it('serves catalogue reads from PostgreSQL while Redis is dead and recovers the Redis hit ratio when it returns', async () => {
     const token = await tokenFor(80);
     const read = () => call('GET', '/api/v1/concerts/2/schedules/5/seats', { token });
