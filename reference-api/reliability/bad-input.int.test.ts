@@ -3,6 +3,7 @@
 // (a snapshot of every table that holds business state, taken before and after each rejected request).
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../../cli/stack/test-stack.ts';
@@ -11,6 +12,7 @@ import { businessSnapshot, INJECTION_STRINGS, sendRaw } from './http-helpers.ts'
 const SIZES = { users: 20, concerts: 2, schedules: 3, seats: 30, balance: 1_000_000 };
 let stack: TestStack;
 let db: pg.Client;
+let redis: Redis;
 let baseUrl: string;
 let token: string;
 
@@ -19,12 +21,14 @@ beforeAll(async () => {
   baseUrl = stack.state.api.url;
   db = new pg.Client(stack.state.postgres.url);
   await db.connect();
+  redis = new Redis(stack.state.redis.url);
   const issued = await fetch(`${baseUrl}/api/v1/queue/users/1`, { method: 'POST' });
   token = ((await issued.json()) as { token: string }).token;
 });
 
 afterAll(async () => {
   await db?.end();
+  redis?.disconnect();
   await stack?.stop();
 });
 
@@ -87,13 +91,13 @@ describe('every endpoint under generated bad input', () => {
     it(`${name}: never 5xx, and a 4xx changes nothing`, async () => {
       await fc.assert(
         fc.asyncProperty(arbitrary, async (request) => {
-          const before = await businessSnapshot(db);
+          const before = await businessSnapshot(db, redis);
           const { status, text, headers } = await send(request);
           expect(status, `${request.method} ${request.path} → ${status} ${text.slice(0, 200)}`).toBeLessThan(500);
           if (status >= 400) {
             // Node's own HTTP parser answers malformed requests (control characters in a header) before Express sees them
             if (headers['content-type']?.startsWith('application/json')) expect(JSON.parse(text)).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
-            expect(await businessSnapshot(db), `${request.method} ${request.path} → ${status} changed state`).toEqual(before);
+            expect(await businessSnapshot(db, redis), `${request.method} ${request.path} → ${status} changed state`).toEqual(before);
           }
         }),
         { numRuns: 100 },
@@ -122,12 +126,12 @@ describe('malformed HTTP', () => {
     ];
     for (const path of writes) {
       for (const { contentType, body, valid } of bodies) {
-        const before = await businessSnapshot(db);
+        const before = await businessSnapshot(db, redis);
         const reply = await sendRaw(baseUrl, 'POST', path, { 'content-type': contentType, 'queue-token': token }, body);
         const what = `${path} ${contentType} ${JSON.stringify(body.subarray(0, 30).toString())} → ${reply.status} ${reply.text.slice(0, 120)}`;
         expect(reply.status, what).toBeLessThan(500);
         if (!valid) expect(reply.status, what).toBeGreaterThanOrEqual(400);
-        if (reply.status >= 400) expect(await businessSnapshot(db), what).toEqual(before);
+        if (reply.status >= 400) expect(await businessSnapshot(db, redis), what).toEqual(before);
       }
     }
   });

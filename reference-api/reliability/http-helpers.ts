@@ -1,7 +1,9 @@
 // Shared by the reliability and security tests: raw HTTP where fetch would tidy the request up, a snapshot
 // of all business state for "a 4xx changes nothing", and the hostile strings every input is tried with.
 import { connect } from 'node:net';
+import type { Redis } from 'ioredis';
 import type pg from 'pg';
+import { QueueKeys } from '../src/store/queue.ts';
 
 export const INJECTION_STRINGS = [
   "1' OR '1'='1",
@@ -71,8 +73,8 @@ function parseResponse(raw: Buffer): RawReply | undefined {
   return { status, headers, text: body.toString('utf8') };
 }
 
-/** Everything a request could change in PostgreSQL, reduced to counts and digests. */
-export async function businessSnapshot(db: pg.Client): Promise<Record<string, string>> {
+/** Everything a request could change — PostgreSQL's business tables and the Redis waiting queue — as counts and digests. */
+export async function businessSnapshot(db: pg.Client, redis: Redis): Promise<Record<string, string>> {
   const { rows } = await db.query<Record<string, string>>(`
     SELECT (SELECT md5(coalesce(string_agg(id || ':' || balance, ',' ORDER BY id), '')) FROM users) AS users,
            (SELECT md5(coalesce(string_agg(id || ':' || status || ':' || expires_at, ',' ORDER BY id), '')) FROM reservations) AS reservations,
@@ -80,5 +82,13 @@ export async function businessSnapshot(db: pg.Client): Promise<Record<string, st
            (SELECT count(*)::text FROM payments) AS payments,
            (SELECT count(*)::text FROM balance_ledger) AS ledger,
            (SELECT count(*)::text FROM idempotency_keys) AS idempotency_keys`);
-  return rows[0] ?? {};
+  const queue = await redis.eval(
+    `return {redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[2]), #redis.call('KEYS', ARGV[1] .. '*'), #redis.call('KEYS', ARGV[2] .. '*')}`,
+    2,
+    QueueKeys.waiting,
+    QueueKeys.active,
+    QueueKeys.tokenPrefix,
+    QueueKeys.userPrefix,
+  );
+  return { ...rows[0], queue: JSON.stringify(queue) };
 }
