@@ -19,6 +19,7 @@ export async function listMigrations(dir = MIGRATIONS_DIR): Promise<string[]> {
 
 export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promise<MigrationResult> {
   const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
+  client.on('error', () => undefined); // a lost connection fails the awaited query; unheard, the event would kill the process
   await client.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);

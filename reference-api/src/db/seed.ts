@@ -27,6 +27,7 @@ export interface SeedResult {
 export async function seed(databaseUrl: string, input: SeedInput = {}, opts: { reset?: boolean } = {}): Promise<SeedResult> {
   const sizes = SeedSizes.parse(input);
   const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
+  client.on('error', () => undefined); // a lost connection fails the awaited query; unheard, the event would kill the process
   await client.connect();
   try {
     await client.query('BEGIN');

@@ -8,11 +8,13 @@ import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
 import { type RequestHandler, Router, json } from 'express';
 import pg from 'pg';
+import type { Logger } from 'pino';
 import { ADMIN_TOKEN_HEADER, AdminRoutes, ChaosBody, EnabledBody, LeakBody, PoolBody, QueueRestoreBody, ReadRoutingBody } from '../admin-contract.ts';
 import type { AppDeps } from '../deps.ts';
 import type { Handler } from '../http/observe.ts';
 import { ApiError, notFoundHandler, parseOr400 } from '../http/errors.ts';
 import { route } from '../http/observe.ts';
+import { guardClient } from '../store/db.ts';
 import { RedisUnavailable } from '../store/redis.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
@@ -35,8 +37,8 @@ function guard(adminToken: string): RequestHandler {
   };
 }
 
-async function assertReachable(url: string, timeoutMs: number): Promise<void> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+async function assertReachable(url: string, timeoutMs: number, log: Logger): Promise<void> {
+  const client = guardClient(new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs }), 'replica-check', log);
   try {
     await client.connect();
     await client.query('SELECT 1');
@@ -48,7 +50,7 @@ async function assertReachable(url: string, timeoutMs: number): Promise<void> {
 }
 
 export function adminRouter(deps: AppDeps, adminToken: string): Router {
-  const { cluster, catalogue, redis, queue, config } = deps;
+  const { cluster, catalogue, redis, queue, config, log } = deps;
   const router = Router();
   const body = json({ limit: '4kb' });
   router.use('/admin', guard(adminToken));
@@ -74,7 +76,7 @@ export function adminRouter(deps: AppDeps, adminToken: string): Router {
   });
   post(AdminRoutes.readRouting, async (req, res) => {
     const { replicaUrl } = parseOr400(ReadRoutingBody, req.body, 'body');
-    if (replicaUrl) await assertReachable(replicaUrl, config.DB_CONNECT_TIMEOUT_MS);
+    if (replicaUrl) await assertReachable(replicaUrl, config.DB_CONNECT_TIMEOUT_MS, log);
     res.json(await cluster.updateSettings({ readReplicaUrl: replicaUrl }));
   });
   post(AdminRoutes.leak, async (req, res) => {

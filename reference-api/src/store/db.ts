@@ -34,8 +34,24 @@ function makePool(url: string, max: number, opts: DbOptions, log: Logger, name: 
     application_name: `reference-api:${name}`,
     types,
   });
-  pool.on('error', (error) => log.warn({ err: error, pool: name }, 'idle PostgreSQL connection failed'));
+  // pg emits 'error' on a client whose connection dies (pg_terminate_backend, network cut, server restart) even
+  // while it is checked out, and pg-pool listens only while it is idle: an unheard 'error' event kills the
+  // process. So every connection gets a permanent listener. The pool then drops the dead client (it is no
+  // longer queryable) and opens a fresh one at the next checkout; the request that was using it fails alone.
+  pool.on('connect', (client) => client.on('error', (error: Error) => onConnectionLost(error, name, log)));
+  pool.on('error', () => undefined); // the idle client's error, already counted and logged by its own listener
   return pool;
+}
+
+function onConnectionLost(error: Error, pool: string, log: Logger): void {
+  dbErrors.inc({ op: 'connection-lost' });
+  log.warn({ err: error, pool }, 'PostgreSQL connection lost; the pool replaces it');
+}
+
+/** A standalone pg.Client (not pooled) that survives its connection dying: the error is logged and counted, and the awaiting query fails. */
+export function guardClient(client: pg.Client, name: string, log: Logger): pg.Client {
+  client.on('error', (error: Error) => onConnectionLost(error, name, log));
+  return client;
 }
 
 /** pg errors that mean the database (not the request) is the problem: connection trouble, timeouts, overload */
@@ -115,16 +131,18 @@ export class Db {
   private async transactionOnce<T>(op: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     return this.timed(op, async () => {
       const client = await this.primary.connect();
+      let broken: Error | undefined;
       try {
         await client.query('BEGIN');
         const result = await work(client);
         await client.query('COMMIT');
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        // a connection that cannot even roll back (e.g. terminated) must not go back into the pool
+        await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
         throw error;
       } finally {
-        client.release();
+        client.release(broken);
       }
     });
   }
