@@ -6,8 +6,9 @@ describe('shapes', () => {
   it('load and seed reproduce the seed common-options.js verbatim', () => {
     expect(buildShape('load').scenarios.load_test).toMatchObject({ executor: 'ramping-vus', startVUs: 0, stages: SEED_LOAD_STAGES });
     const seed = buildShape('seed').scenarios;
-    expect(seed.load_test).toMatchObject({ executor: 'ramping-vus', startVUs: 0, stages: SEED_LOAD_STAGES, env: { THINK_SECONDS: '1' } });
-    expect(seed.peak_test).toMatchObject({ executor: 'ramping-arrival-rate', startRate: 10, timeUnit: '1s', preAllocatedVUs: 200, maxVUs: 500, stages: SEED_PEAK_STAGES, env: { THINK_SECONDS: '1' } });
+    expect(seed.load_test).toMatchObject({ executor: 'ramping-vus', startVUs: 0, stages: SEED_LOAD_STAGES, env: { THINK_SECONDS: '1', THINK_JITTER: '0' } });
+    expect(seed.peak_test).toMatchObject({ executor: 'ramping-arrival-rate', startRate: 10, timeUnit: '1s', preAllocatedVUs: 200, maxVUs: 500, stages: SEED_PEAK_STAGES, env: { THINK_SECONDS: '1', THINK_JITTER: '0' } });
+    expect(buildShape('journey').scenarios.journey).toMatchObject({ env: { THINK_SECONDS: '1', THINK_JITTER: '0.5' } });
   });
 
   it('our peak keeps the seed stages, never sleeps, and has VUs for 5000/s at 200 ms', () => {

@@ -96,8 +96,13 @@ export function activeToken(userId: number, maxWaitSeconds = 30): string | undef
   return status === 'ACTIVE' ? ticket.token : undefined;
 }
 
-/** The pause between steps of an iteration: the scenario's THINK_SECONDS (0 for arrival-rate shapes). */
+/**
+ * The pause between steps of an iteration: the scenario's THINK_SECONDS (0 for arrival-rate shapes), spread by
+ * ±THINK_JITTER of itself around the same mean. Without jitter, VUs that start together stay in lockstep and
+ * hit the API in synchronised bursts no real crowd produces; the `seed` shape keeps the seed's exact sleep(1).
+ */
 export function think(): void {
   const seconds = Number(__ENV.THINK_SECONDS ?? 0);
-  if (seconds > 0) sleep(seconds);
+  const jitter = Number(__ENV.THINK_JITTER ?? 0);
+  if (seconds > 0) sleep(seconds * (1 + jitter * (2 * Math.random() - 1)));
 }

@@ -84,7 +84,8 @@ export function vusForRate(ratePerSecond: number): { preAllocatedVUs: number; ma
   return { preAllocatedVUs: Math.max(2, Math.ceil(ratePerSecond * 0.05)), maxVUs: Math.max(4, Math.ceil(ratePerSecond * 0.2)) };
 }
 
-const think = (seconds: number): Record<string, string> => ({ THINK_SECONDS: String(seconds) });
+/** Think time between steps, with ±50 % jitter unless `exact` (the seed's own scenarios). */
+const think = (seconds: number, exact = false): Record<string, string> => ({ THINK_SECONDS: String(seconds), THINK_JITTER: exact || seconds === 0 ? '0' : '0.5' });
 
 function definitions(): Record<ShapeName, ShapeDefinition> {
   const peakRate = Math.max(...SEED_PEAK_STAGES.map((stage) => stage.target));
@@ -113,8 +114,8 @@ function definitions(): Record<ShapeName, ShapeDefinition> {
       description: "load_test and peak_test together exactly as the seed ran them, flaw included (sleep(1) with maxVUs 500 caps peak near 500 it/s)",
       steady: false,
       scenarios: {
-        load_test: { executor: 'ramping-vus', startVUs: 0, stages: [...SEED_LOAD_STAGES], env: think(1) },
-        peak_test: { executor: 'ramping-arrival-rate', startRate: 10, timeUnit: '1s', preAllocatedVUs: 200, maxVUs: 500, stages: [...SEED_PEAK_STAGES], env: think(1) },
+        load_test: { executor: 'ramping-vus', startVUs: 0, stages: [...SEED_LOAD_STAGES], env: think(1, true) },
+        peak_test: { executor: 'ramping-arrival-rate', startRate: 10, timeUnit: '1s', preAllocatedVUs: 200, maxVUs: 500, stages: [...SEED_PEAK_STAGES], env: think(1, true) },
       },
       // The seed set no thresholds; this one makes the run say out loud what the seed's report missed.
       thresholds: { dropped_iterations: ['count==0'] },
