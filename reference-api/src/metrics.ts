@@ -84,7 +84,7 @@ export const queueTokens = new client.Gauge({
 
 export const queueAdmissions = new client.Counter({
   name: 'api_queue_admissions_total',
-  help: 'Admission loop outcomes: admitted (WAITING → ACTIVE), dropped (waiting entry whose token was gone), expired (ACTIVE past its lifetime)',
+  help: 'Admission loop outcomes: admitted (WAITING → ACTIVE), dropped (waiting entry whose token was gone), expired (ACTIVE past its lifetime), recovered (token re-registered after Redis lost its data)',
   labelNames: ['outcome'] as const,
   registers: [registry],
 });

@@ -8,6 +8,12 @@
 //   queue:snapshot:<id>    ZSET  copy of queue:waiting;  queue:snapshot:<id>:users HASH token → userId;
 //                          queue:snapshot:<id>:taken STRING entry count (exists even for an empty queue); 24 h TTL
 //   queue:snapshot:latest  STRING id of the newest snapshot
+//   queue:epoch            STRING when this Redis's queue data began (epoch ms): set by the first script to find
+//                          it missing, i.e. at first start and after Redis lost its data (restart without persistence)
+//   queue:ended:<token>    STRING end-marker of a token issued before the epoch and ended (paid) since, so it is not
+//                          recovered again; TTL = the token's remaining lifetime
+// Recovery after data loss: a validly signed token issued before the epoch whose record is missing lost it with
+// the data, so the lookup re-registers it (see README "Tokens after a Redis restart").
 // Every multi-key change is one Lua script, so admission, issue and end are atomic.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -22,6 +28,8 @@ export const QueueKeys = {
   snapshotPrefix: 'queue:snapshot:',
   snapshotLatest: 'queue:snapshot:latest',
   leader: 'queue:leader',
+  epoch: 'queue:epoch',
+  endedPrefix: 'queue:ended:',
 } as const;
 
 export type QueueState = { status: 'ACTIVE'; expiresAt: number } | { status: 'WAITING'; position: number } | { status: 'UNKNOWN' };
@@ -34,6 +42,12 @@ export interface TokenRecord {
 
 const SNAPSHOT_TTL_SECONDS = 86_400;
 
+/** What the signature proves about a token: its user and when it was issued. */
+export interface TokenClaimsForQueue {
+  userId: number;
+  issuedAtMs: number;
+}
+
 // Shared Lua: the state of token t → {'ACTIVE', expiresAt} | {'WAITING', position} | {'UNKNOWN', 0}
 const STATE_OF = `
 local function state_of(t)
@@ -45,11 +59,22 @@ local function state_of(t)
 end
 `;
 
-// KEYS waiting, active, seq, userKey · ARGV newToken, userId, now, capacity, ttlMs, tokenPrefix, static(0/1)
-// → {token, status, value}
+// Shared Lua: the epoch stored at key k, set to \`now\` when missing (first use, or Redis lost its data)
+const EPOCH_OF = `
+local function epoch_of(k, now)
+  local epoch = redis.call('GET', k)
+  if epoch then return tonumber(epoch) end
+  redis.call('SET', k, now)
+  return tonumber(now)
+end
+`;
+
+// KEYS waiting, active, seq, userKey, epoch · ARGV newToken, userId, now (= the new token's issue time), capacity,
+// ttlMs, tokenPrefix, static(0/1) → {token, status, value}
 const issue = new LuaScript(
   'queueIssue',
-  `${STATE_OF}
+  `${STATE_OF}${EPOCH_OF}
+epoch_of(KEYS[5], ARGV[3])
 local now, capacity, ttl, prefix = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
 local token = redis.call('GET', KEYS[4])
 if token and redis.call('EXISTS', prefix .. token) == 1 then
@@ -69,41 +94,73 @@ else
 end
 local s = state_of(token)
 return {token, s[1], s[2]}`,
+  5,
+);
+
+// KEYS waiting, active, seq, epoch · ARGV token, tokenPrefix, ttlMs, claimedUserId, claimedIssuedAt, now, capacity
+// → {userId|false, status, value, recovered (0/1)}; polling keeps a waiting token alive.
+// A token without a record is recovered when it was issued before the epoch (its record and any end-marker were
+// lost with Redis's data), is younger than its lifetime, has no end-marker since, and its user holds no other
+// token: ACTIVE (until issue time + lifetime) while the active set has room, else WAITING at the back.
+const lookup = new LuaScript(
+  'queueLookup',
+  `${STATE_OF}${EPOCH_OF}
+local token, ttl = ARGV[1], tonumber(ARGV[3])
+local key = ARGV[2] .. token
+local userId = redis.call('HGET', key, 'userId')
+local recovered = 0
+if not userId then
+  local issuedAt, now = tonumber(ARGV[5]), tonumber(ARGV[6])
+  local userKey = '${QueueKeys.userPrefix}' .. ARGV[4]
+  local owner = redis.call('GET', userKey)
+  if issuedAt >= epoch_of(KEYS[4], now) or issuedAt + ttl <= now or (owner and owner ~= token)
+    or redis.call('EXISTS', '${QueueKeys.endedPrefix}' .. token) == 1 then
+    return {false, 'UNKNOWN', '0', 0}
+  end
+  userId = ARGV[4]
+  redis.call('HSET', key, 'userId', userId, 'issuedAt', now)
+  redis.call('PEXPIRE', key, ttl)
+  redis.call('SET', userKey, token, 'PX', ttl)
+  if redis.call('ZCOUNT', KEYS[2], '(' .. now, '+inf') < tonumber(ARGV[7]) then
+    redis.call('ZADD', KEYS[2], issuedAt + ttl, token)
+  else
+    redis.call('ZADD', KEYS[1], redis.call('INCR', KEYS[3]), token)
+  end
+  recovered = 1
+end
+local s = state_of(token)
+if s[1] == 'WAITING' then
+  redis.call('PEXPIRE', key, ttl)
+  redis.call('PEXPIRE', '${QueueKeys.userPrefix}' .. userId, ttl)
+end
+return {userId, s[1], s[2], recovered}`,
   4,
 );
 
-// KEYS waiting, active · ARGV token, tokenPrefix, ttlMs → {userId|false, status, value}; polling keeps a waiting token alive
-const lookup = new LuaScript(
-  'queueLookup',
-  `${STATE_OF}
-local key = ARGV[2] .. ARGV[1]
-local userId = redis.call('HGET', key, 'userId')
-if not userId then return {false, 'UNKNOWN', '0'} end
-local s = state_of(ARGV[1])
-if s[1] == 'WAITING' then
-  redis.call('PEXPIRE', key, ARGV[3])
-  redis.call('PEXPIRE', '${QueueKeys.userPrefix}' .. userId, ARGV[3])
-end
-return {userId, s[1], s[2]}`,
-  2,
-);
-
-// KEYS waiting, active · ARGV token, tokenPrefix, userPrefix
+// KEYS waiting, active, epoch · ARGV token, tokenPrefix, userPrefix, issuedAt, now, ttlMs
+// A token issued before the epoch gets an end-marker, so the lookup does not recover it.
 const end = new LuaScript(
   'queueEnd',
-  `local userId = redis.call('HGET', ARGV[2] .. ARGV[1], 'userId')
+  `${EPOCH_OF}
+local userId = redis.call('HGET', ARGV[2] .. ARGV[1], 'userId')
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('DEL', ARGV[2] .. ARGV[1])
 if userId and redis.call('GET', ARGV[3] .. userId) == ARGV[1] then redis.call('DEL', ARGV[3] .. userId) end
+local issuedAt, now, ttl = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local left = issuedAt + ttl - now
+if issuedAt < epoch_of(KEYS[3], now) and left > 0 then redis.call('SET', '${QueueKeys.endedPrefix}' .. ARGV[1], 1, 'PX', left) end
 return 1`,
-  2,
+  3,
 );
 
-// KEYS waiting, active · ARGV now, capacity, maxAdmit, ttlMs, tokenPrefix, userPrefix → {admitted, dropped, expired, waiting, active}
+// KEYS waiting, active, epoch · ARGV now, capacity, maxAdmit, ttlMs, tokenPrefix, userPrefix → {admitted, dropped, expired, waiting, active}
+// (sets the epoch too, so data loss is noticed within one admission tick even when no request arrives)
 const admit = new LuaScript(
   'queueAdmit',
-  `local now, capacity, maxAdmit, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+  `${EPOCH_OF}
+epoch_of(KEYS[3], ARGV[1])
+local now, capacity, maxAdmit, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local expiredTokens = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
 for _, t in ipairs(expiredTokens) do
   local userId = redis.call('HGET', ARGV[5] .. t, 'userId')
@@ -128,7 +185,7 @@ while admitted < room do
   end
 end
 return {admitted, dropped, #expiredTokens, redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[2])}`,
-  2,
+  3,
 );
 
 // KEYS waiting, snapshot, snapshotUsers, latest · ARGV id, tokenPrefix, ttlSeconds → entries
@@ -181,30 +238,42 @@ export class QueueStore {
     private readonly opts: { capacity: number; tokenTtlMs: number },
   ) {}
 
-  async issue(redis: Redis, userId: number, newToken: string, staticMode: boolean): Promise<TokenRecord> {
+  /** `issuedAtMs` must be the issue time signed into `newToken`: it may become the epoch. */
+  async issue(redis: Redis, userId: number, newToken: string, issuedAtMs: number, staticMode: boolean): Promise<TokenRecord> {
     const reply = (await issue.run(
       redis,
-      [QueueKeys.waiting, QueueKeys.active, QueueKeys.seq, QueueKeys.userPrefix + userId],
-      [newToken, userId, Date.now(), this.opts.capacity, this.opts.tokenTtlMs, QueueKeys.tokenPrefix, staticMode ? 1 : 0],
+      [QueueKeys.waiting, QueueKeys.active, QueueKeys.seq, QueueKeys.userPrefix + userId, QueueKeys.epoch],
+      [newToken, userId, issuedAtMs, this.opts.capacity, this.opts.tokenTtlMs, QueueKeys.tokenPrefix, staticMode ? 1 : 0],
     )) as [string, string, string];
     return { token: reply[0], userId, state: toState(reply[1], reply[2]) };
   }
 
-  /** The token's owner and queue state; undefined when Redis has no record of it (expired, ended, unknown). */
-  async lookup(redis: Redis, token: string): Promise<{ userId: number; state: QueueState } | undefined> {
-    const reply = (await lookup.run(redis, [QueueKeys.waiting, QueueKeys.active], [token, QueueKeys.tokenPrefix, this.opts.tokenTtlMs])) as [string | null, string, string];
+  /**
+   * The token's owner and queue state, re-registering a token whose record Redis lost (`recovered`);
+   * undefined when Redis has no record of it (expired, ended, unknown).
+   */
+  async lookup(redis: Redis, token: string, claims: TokenClaimsForQueue): Promise<{ userId: number; state: QueueState; recovered: boolean } | undefined> {
+    const reply = (await lookup.run(
+      redis,
+      [QueueKeys.waiting, QueueKeys.active, QueueKeys.seq, QueueKeys.epoch],
+      [token, QueueKeys.tokenPrefix, this.opts.tokenTtlMs, claims.userId, claims.issuedAtMs, Date.now(), this.opts.capacity],
+    )) as [string | null, string, string, number];
     if (!reply[0]) return undefined;
-    return { userId: Number(reply[0]), state: toState(reply[1], reply[2]) };
+    return { userId: Number(reply[0]), state: toState(reply[1], reply[2]), recovered: reply[3] === 1 };
   }
 
-  async end(redis: Redis, token: string): Promise<void> {
-    await end.run(redis, [QueueKeys.waiting, QueueKeys.active], [token, QueueKeys.tokenPrefix, QueueKeys.userPrefix]);
+  async end(redis: Redis, token: string, issuedAtMs: number): Promise<void> {
+    await end.run(
+      redis,
+      [QueueKeys.waiting, QueueKeys.active, QueueKeys.epoch],
+      [token, QueueKeys.tokenPrefix, QueueKeys.userPrefix, issuedAtMs, Date.now(), this.opts.tokenTtlMs],
+    );
   }
 
   async admit(redis: Redis, maxAdmit: number): Promise<{ admitted: number; dropped: number; expired: number; waiting: number; active: number }> {
     const [admitted, dropped, expired, waiting, active] = (await admit.run(
       redis,
-      [QueueKeys.waiting, QueueKeys.active],
+      [QueueKeys.waiting, QueueKeys.active, QueueKeys.epoch],
       [Date.now(), this.opts.capacity, maxAdmit, this.opts.tokenTtlMs, QueueKeys.tokenPrefix, QueueKeys.userPrefix],
     )) as number[];
     return { admitted: admitted ?? 0, dropped: dropped ?? 0, expired: expired ?? 0, waiting: waiting ?? 0, active: active ?? 0 };

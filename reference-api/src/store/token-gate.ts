@@ -7,18 +7,19 @@
 // Degraded mode (Redis unreachable): the last known state keeps deciding; a validly signed token this
 // worker has never seen passes while younger than TOKEN_TTL_SECONDS (the signature proves we issued it
 // to that user); no new tokens can be issued (503) — see README "When Redis is down".
+// Redis restarted empty: the lookup re-registers signed tokens issued before the data loss (QueueStore.lookup),
+// so holders keep their place — see README "Tokens after a Redis restart".
 import type { Redis } from 'ioredis';
 import { issueToken, verifyToken } from '../domain/tokens.ts';
 import { ApiError } from '../http/errors.ts';
-import { queueDegraded, queueRejections } from '../metrics.ts';
-import type { QueueState, QueueStore, TokenRecord } from './queue.ts';
+import { queueAdmissions, queueDegraded, queueRejections } from '../metrics.ts';
+import type { QueueState, QueueStore, TokenClaimsForQueue, TokenRecord } from './queue.ts';
 import { RedisUnavailable, type RedisStore } from './redis.ts';
 
 export const TOKEN_ENDED_CHANNEL = 'queue:ended';
 const MAX_CACHED_TOKENS = 200_000;
 
-interface Known {
-  userId: number;
+interface Known extends TokenClaimsForQueue {
   state: QueueState;
   checkedAt: number;
 }
@@ -67,30 +68,34 @@ export class TokenGate {
     if (!token) throw reject('missing', 401, 'TOKEN_MISSING', 'the QUEUE-TOKEN header is required');
     const claims = verifyToken(this.secret, token);
     if (!claims) throw reject('invalid', 401, 'TOKEN_INVALID', 'queue token is not valid');
-    const found = await this.lookup(token);
+    const found = await this.lookup(token, claims);
     if (!found || found.state.status === 'UNKNOWN') throw reject('expired', 401, 'TOKEN_EXPIRED', 'queue token has expired or was used; get a new one');
     return toView(token, found.userId, found.state);
   }
 
   async issue(userId: number): Promise<QueueView> {
     let record: TokenRecord;
+    const issuedAtMs = Date.now();
     try {
-      record = await this.redis.run('queue-issue', (redis) => this.queue.issue(redis, userId, issueToken(this.secret, userId, Date.now()), this.opts.staticQueue()));
+      record = await this.redis.run('queue-issue', (redis) => this.queue.issue(redis, userId, issueToken(this.secret, userId, issuedAtMs), issuedAtMs, this.opts.staticQueue()));
     } catch (error) {
       if (error instanceof RedisUnavailable) throw new ApiError(503, 'QUEUE_UNAVAILABLE', 'the waiting queue is unavailable, retry shortly');
       throw error;
     }
-    this.remember(record.token, { userId, state: record.state, checkedAt: Date.now() });
+    // an existing token handed back keeps its own issue time (the MAC was ours when we stored it)
+    this.remember(record.token, { userId, issuedAtMs: verifyToken(this.secret, record.token)?.issuedAtMs ?? issuedAtMs, state: record.state, checkedAt: Date.now() });
     if (record.state.status === 'UNKNOWN') throw new ApiError(503, 'QUEUE_UNAVAILABLE', 'the waiting queue could not place this user, retry');
     return toView(record.token, userId, record.state);
   }
 
   /** Payment finished: the token is spent. Best effort — if Redis is down it still expires with its TTL. */
   async end(token: string): Promise<void> {
+    const claims = this.known.get(token) ?? verifyToken(this.secret, token);
     this.known.delete(token);
+    if (!claims) return;
     await this.redis
       .run('queue-end', async (redis: Redis) => {
-        await this.queue.end(redis, token);
+        await this.queue.end(redis, token, claims.issuedAtMs);
         await redis.publish(TOKEN_ENDED_CHANNEL, token);
       })
       .catch(() => undefined);
@@ -105,24 +110,26 @@ export class TokenGate {
   }
 
   private async resolve(token: string, known: Known | undefined): Promise<GateResult> {
-    const claims = known ? { userId: known.userId, issuedAtMs: 0 } : verifyToken(this.secret, token);
+    const claims = known ?? verifyToken(this.secret, token);
     if (!claims) return reject('invalid', 401, 'TOKEN_INVALID', 'queue token is not valid');
-    let found: { userId: number; state: QueueState } | undefined;
+    let found: Awaited<ReturnType<TokenGate['lookup']>>;
     try {
-      found = await this.lookup(token);
+      found = await this.lookup(token, claims);
     } catch {
       queueDegraded.inc();
       if (known) return this.decide(known);
       if (claims.issuedAtMs + this.opts.tokenTtlMs > Date.now()) return { userId: claims.userId };
       return reject('expired', 401, 'TOKEN_EXPIRED', 'queue token has expired; get a new one');
     }
-    const entry: Known = { userId: found?.userId ?? claims.userId, state: found?.state ?? { status: 'UNKNOWN' }, checkedAt: Date.now() };
+    const entry: Known = { userId: found?.userId ?? claims.userId, issuedAtMs: claims.issuedAtMs, state: found?.state ?? { status: 'UNKNOWN' }, checkedAt: Date.now() };
     this.remember(token, entry);
     return this.decide(entry);
   }
 
-  private lookup(token: string): Promise<{ userId: number; state: QueueState } | undefined> {
-    return this.redis.run('queue-lookup', (redis) => this.queue.lookup(redis, token));
+  private async lookup(token: string, claims: TokenClaimsForQueue): ReturnType<QueueStore['lookup']> {
+    const found = await this.redis.run('queue-lookup', (redis) => this.queue.lookup(redis, token, claims));
+    if (found?.recovered) queueAdmissions.inc({ outcome: 'recovered' });
+    return found;
   }
 
   private decide(known: Known): GateResult {
