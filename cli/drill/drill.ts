@@ -13,6 +13,7 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { faultContext, injectFault, recoverFault } from '../faults/engine.ts';
 import { faultByName } from '../faults/registry.ts';
 import { finiteSamples, scrapeLoop } from '../observe/prometheus.ts';
+import { K6_EXIT } from '../k6/exit-codes.ts';
 import type { ProgressFigures } from '../k6/live.ts';
 import { executeRun, REPO_ROOT, type RunOutcome } from '../run/run.ts';
 import { RunFiles, RunMeta, type RunEvent } from '../run/run-dir.ts';
@@ -300,7 +301,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillOutcome> {
   writeFileSync(path.join(runDir, RunFiles.journal), `${JSON.stringify(journal, null, 2)}\n`);
   const metaPath = path.join(runDir, RunFiles.meta);
   const meta = RunMeta.parse(JSON.parse(readFileSync(metaPath, 'utf8')));
-  writeFileSync(metaPath, `${JSON.stringify({ ...meta, workload: `${meta.workload} (drill ${plan.runbookId})`, events: [...meta.events, ...happened.events] }, null, 2)}\n`);
+  const stoppedEarly = meta.k6ExitCode === K6_EXIT.externalAbort ? `the drill ended its load once its timeline was done${happened.aborted ? ` (${happened.aborted})` : ''}` : undefined;
+  const drillMeta: RunMeta = { ...meta, workload: `${meta.workload} (drill ${plan.runbookId})`, events: [...meta.events, ...happened.events], stoppedEarly };
+  writeFileSync(metaPath, `${JSON.stringify(drillMeta, null, 2)}\n`);
   const reportPath = await writeDrillReport(runDir, outcome.reportPath ?? path.join(runDir, RunFiles.report), journal);
   return { runDir, journal, reportPath, exitCode: journal.ok ? ExitCode.ok : ExitCode.violation };
 }

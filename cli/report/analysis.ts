@@ -2,20 +2,12 @@
 // Pure: a model in, notes out.
 import type { EndpointStats, LatencyStats, Note, ReportModel, TimelineBucket } from './model.ts';
 import { formatCount, formatMs, formatPercent } from './units.ts';
+import { describeK6Exit } from '../k6/exit-codes.ts';
 
 type ModelWithoutNotes = Omit<ReportModel, 'notes'>;
 
 /** p95 at least this many times the median is called a tail worth explaining. */
 export const TAIL_SPREAD_RATIO = 4;
-
-const K6_EXIT_MEANINGS: Record<number, string> = {
-  99: 'thresholds failed',
-  104: 'invalid configuration',
-  105: 'aborted from outside',
-  107: 'the script threw an exception',
-  108: 'the script called test.abort()',
-  110: 'the test was marked as failed',
-};
 
 export function analyse(model: ModelWithoutNotes): Note[] {
   const notes = [
@@ -37,7 +29,9 @@ export function analyse(model: ModelWithoutNotes): Note[] {
 function k6ExitNotes(model: ModelWithoutNotes): Note[] {
   const code = model.context.k6ExitCode;
   if (code === undefined || code === 0 || code === 99) return [];
-  return [{ id: 'k6-exit', severity: 'critical', value: code, text: `k6 exited with code ${code} (${K6_EXIT_MEANINGS[code] ?? 'an error'}); the numbers may cover only part of the planned run.` }];
+  const stoppedEarly = model.context.stoppedEarly;
+  if (stoppedEarly) return [{ id: 'k6-exit', severity: 'info', value: code, text: `The load ended before its planned end on purpose: ${stoppedEarly} (k6 exit ${code}).` }];
+  return [{ id: 'k6-exit', severity: 'critical', value: code, text: `k6 exited with code ${code} (${describeK6Exit(code)}); the numbers may cover only part of the planned run.` }];
 }
 
 function observedFor(model: ModelWithoutNotes, metric: string, expression: string): number | undefined {

@@ -27,6 +27,7 @@ function contextFrom(meta: RunMeta | undefined, startMs: number | undefined): Ru
     k6Version: meta.k6Version,
     k6ExitCode: meta.k6ExitCode,
     segments: meta.segments,
+    stoppedEarly: meta.stoppedEarly,
     startedAt: meta.startedAt,
     phases: meta.phases,
     events: meta.events.map((event) => ({ ...event, offsetS: Number.isFinite(origin) ? (Date.parse(event.at) - origin) / 1000 : undefined })),
@@ -56,7 +57,8 @@ export function buildModel(input: BuildInput): ReportModel {
         checks: summary?.checks ?? [],
         timeline: [],
       };
-  if (meta?.k6ExitCode !== undefined && meta.k6ExitCode !== 0) base.overview.passed = false;
+  // a load that loadctl itself stopped on purpose (a drill's) is not a failed run
+  if (meta?.k6ExitCode !== undefined && meta.k6ExitCode !== 0 && !meta.stoppedEarly) base.overview.passed = false;
   const withoutNotes = {
     schema: 'loadctl.report/v1' as const,
     title: input.title ?? (meta ? `${meta.shape} · ${meta.workload} — ${meta.runId}` : 'k6 load test report'),

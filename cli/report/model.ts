@@ -104,6 +104,8 @@ export interface RunContext {
   startedAt?: string;
   /** k6 processes (execution segments) whose raw streams were merged into this report */
   segments?: number;
+  /** why loadctl ended the load before its planned end, when it did so on purpose */
+  stoppedEarly?: string;
   phases: { name: string; startS: number; endS: number; target?: number }[];
   /** events with their offset from the first sample */
   events: (RunEvent & { offsetS?: number })[];

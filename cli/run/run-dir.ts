@@ -50,6 +50,8 @@ export const RunMeta = z.object({
   /** fault windows, mitigations and the like, marked on charts and timelines */
   events: z.array(RunEvent).default([]),
   interrupted: z.boolean().default(false),
+  /** why loadctl itself ended the load before its planned end (a drill stops its load once its timeline is done) */
+  stoppedEarly: z.string().optional(),
   /** CPU the k6 processes used (Linux), to tell a saturated load generator from a saturated API */
   loadGenerator: z.object({ cpuSeconds: z.number(), wallSeconds: z.number() }).optional(),
 });

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The main job end to end on the embedded default: install what is missing, start the stack, run the
+# `peak` shape, write its report, then check the data invariants. Extra arguments go to `loadctl run`
+# (e.g. `npm start -- --scale 0.2`). Exits with the run's exit code, or verify's when the data is wrong.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || exit $?
+./bin/loadctl up || exit $?
+./bin/loadctl run peak "$@"
+run_status=$?
+./bin/loadctl verify || exit $?
+echo "The stack is still running (loadctl status); stop it with: ./bin/loadctl down"
+exit "$run_status"
