@@ -10,25 +10,15 @@ import { UserError } from '../errors.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { intParam, requireOwned } from './guards.ts';
 import type { ActiveFault, Fault, FaultContext } from './types.ts';
+import { withClient } from '../stack/postgres.ts';
 
 export const FAULT_APPLICATION_NAME = 'loadctl-fault';
 /** connection slots pool mode leaves free so an operator (and the cancel-queries mitigation) can still connect */
 const POOL_HEADROOM = 2;
 const CPU_QUERY = 'SELECT sum(sqrt(x)) FROM generate_series(1, 60000000) AS x';
 
-async function withAdminClient<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000, application_name: 'loadctl' });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 async function faultSessionCount(url: string): Promise<number> {
-  return withAdminClient(url, async (client) => {
+  return withClient(url, async (client) => {
     const result = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [FAULT_APPLICATION_NAME]);
     return result.rows[0]?.n ?? 0;
   });
@@ -47,7 +37,7 @@ async function openSession(url: string): Promise<pg.Client> {
 async function plannedSessions(ctx: FaultContext, fault: ActiveFault): Promise<number> {
   if (fault.mode === 'locks') return 2;
   if (fault.mode === 'cpu') return Number(fault.details.connections);
-  return withAdminClient(ctx.state.postgres.url, async (client) => {
+  return withClient(ctx.state.postgres.url, async (client) => {
     const result = await client.query<{ free: number }>(
       "SELECT (SELECT setting::int FROM pg_settings WHERE name = 'max_connections') - (SELECT count(*)::int FROM pg_stat_activity WHERE backend_type = 'client backend') AS free",
     );
@@ -81,7 +71,7 @@ export const dbSaturate: Fault = {
   async inject({ state }, { mode, params }) {
     const postgres = requireOwned(state.postgres, 'PostgreSQL', 'db-saturate');
     const connections = intParam(params, 'connections', 2, 1, 50);
-    await withAdminClient(postgres.url, async () => undefined).catch((error: Error) => {
+    await withClient(postgres.url, async () => undefined).catch((error: Error) => {
       throw new UserError(`PostgreSQL at ${postgres.url} does not answer (${error.message}).`, 'check `loadctl status`', ExitCode.environment);
     });
     return { details: { connections, url: postgres.url }, summary: `${mode} saturation of PostgreSQL on port ${postgres.port}` };
@@ -110,7 +100,7 @@ export const dbSaturate: Fault = {
   },
 
   async recover({ state }) {
-    const terminated = await withAdminClient(state.postgres.url, async (client) => {
+    const terminated = await withClient(state.postgres.url, async (client) => {
       const result = await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [FAULT_APPLICATION_NAME]);
       return result.rowCount ?? 0;
     });

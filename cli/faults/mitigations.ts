@@ -1,6 +1,5 @@
 // The mitigations runbooks call (`loadctl mitigate <action>`): each does one real thing to the stack and
 // returns one line saying what it did. They are safe to repeat.
-import pg from 'pg';
 import { UserError } from '../errors.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { adminClient } from '../stack/admin-client.ts';
@@ -8,6 +7,7 @@ import { pingRedis } from '../stack/services.ts';
 import { restartRedis, startReplica, stopReplica } from '../stack/stack.ts';
 import type { StackState } from '../stack/state.ts';
 import { requireOwned } from './guards.ts';
+import { withClient } from '../stack/postgres.ts';
 
 export interface MitigationOptions {
   max?: number;
@@ -35,10 +35,7 @@ function onOff(value: string | undefined, action: string): boolean {
  */
 async function cancelLongQueries(state: StackState, olderThanS: number): Promise<string> {
   const postgres = requireOwned(state.postgres, 'PostgreSQL', 'cancel-queries');
-  const client = new pg.Client({ connectionString: postgres.url, connectionTimeoutMillis: 3_000, application_name: 'loadctl' });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
+  return withClient(postgres.url, async (client) => {
     const result = await client.query<{ pid: number; application_name: string; state: string }>(
       `SELECT pid, application_name, state, pg_terminate_backend(pid) AS terminated
          FROM pg_stat_activity
@@ -51,9 +48,7 @@ async function cancelLongQueries(state: StackState, olderThanS: number): Promise
     );
     const who = [...new Set(result.rows.map((row) => row.application_name || '(no name)'))].join(', ');
     return `terminated ${result.rowCount ?? 0} session(s) busy or idle in a transaction for more than ${olderThanS} s${who ? ` (${who})` : ''}`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  });
 }
 
 export const MITIGATIONS: readonly Mitigation[] = [

@@ -154,9 +154,9 @@ export function postgresUrl(port: number, database: string = STACK_DATABASE): st
   return `postgres://postgres@127.0.0.1:${port}/${database}`;
 }
 
-/** Open a connection, run one query, close it. */
-async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+/** Open a short-lived connection as loadctl, run `run` on it, close it. A dropped connection fails the query, never the process. */
+export async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>, timeoutMs = 3_000): Promise<T> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, application_name: 'loadctl' });
   client.on('error', () => undefined);
   await client.connect();
   try {
