@@ -4,6 +4,7 @@
 import { UserError } from '../errors.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { intParam, requireOwned } from './guards.ts';
+import { toxiproxyCall } from './proxies.ts';
 import type { Fault, FaultContext } from './types.ts';
 
 type Proxy = { name: string; listen: string; upstream: string; enabled: boolean; toxics: Array<{ name: string; type: string }> };
@@ -12,23 +13,11 @@ type Toxic = { name: string; type: string; stream: 'downstream' | 'upstream'; to
 const TOXIC_PREFIX = 'loadctl-';
 const TARGETS = ['redis', 'postgres', 'both'] as const;
 
-async function toxiproxy<T>(base: string, method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(5_000),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new UserError(`toxiproxy ${method} ${path} answered ${response.status}: ${text.trim()}`, undefined, ExitCode.environment);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
-
 /** the proxies that lead to the chosen services, found by their upstream port */
 async function proxiesFor(ctx: FaultContext, target: string): Promise<Proxy[]> {
   const toxi = requireOwned(ctx.state.toxiproxy, 'toxiproxy', 'network');
   const wantedPorts = [target !== 'postgres' && ctx.state.redis.port, target !== 'redis' && ctx.state.postgres.port].filter((port): port is number => typeof port === 'number');
-  const proxies = Object.values(await toxiproxy<Record<string, Proxy>>(toxi.url, 'GET', '/proxies'));
+  const proxies = Object.values(await toxiproxyCall<Record<string, Proxy>>(toxi.url, 'GET', '/proxies'));
   const chosen = proxies.filter((proxy) => wantedPorts.includes(Number(proxy.upstream.split(':').at(-1))));
   if (chosen.length !== wantedPorts.length) {
     throw new UserError(`toxiproxy has no proxy in front of ${target}.`, 'start the stack with `loadctl up --proxies` so the API connects through toxiproxy', ExitCode.environment);
@@ -73,18 +62,18 @@ export const network: Fault = {
     const proxies = await proxiesFor(ctx, target);
     for (const proxy of proxies) {
       const name = `${TOXIC_PREFIX}${mode}`;
-      if (!proxy.toxics.some((existing) => existing.name === name)) await toxiproxy(base, 'POST', `/proxies/${proxy.name}/toxics`, { ...toxic, name });
+      if (!proxy.toxics.some((existing) => existing.name === name)) await toxiproxyCall(base, 'POST', `/proxies/${proxy.name}/toxics`, { ...toxic, name });
     }
     return { details: { target, proxies: proxies.map((proxy) => proxy.name), toxic }, summary: `${mode} toxic on ${proxies.map((proxy) => proxy.name).join(', ')}` };
   },
 
   async recover(ctx) {
     const base = requireOwned(ctx.state.toxiproxy, 'toxiproxy', 'network').url;
-    const proxies = Object.values(await toxiproxy<Record<string, Proxy>>(base, 'GET', '/proxies'));
+    const proxies = Object.values(await toxiproxyCall<Record<string, Proxy>>(base, 'GET', '/proxies'));
     let removed = 0;
     for (const proxy of proxies) {
       for (const toxic of proxy.toxics.filter((candidate) => candidate.name.startsWith(TOXIC_PREFIX))) {
-        await toxiproxy(base, 'DELETE', `/proxies/${proxy.name}/toxics/${toxic.name}`);
+        await toxiproxyCall(base, 'DELETE', `/proxies/${proxy.name}/toxics/${toxic.name}`);
         removed++;
       }
     }
@@ -93,7 +82,7 @@ export const network: Fault = {
 
   async observe(ctx) {
     if (!ctx.state.toxiproxy) return { healthy: true, detail: 'no toxiproxy in this stack' };
-    const proxies = Object.values(await toxiproxy<Record<string, Proxy>>(ctx.state.toxiproxy.url, 'GET', '/proxies'));
+    const proxies = Object.values(await toxiproxyCall<Record<string, Proxy>>(ctx.state.toxiproxy.url, 'GET', '/proxies'));
     const ours = proxies.flatMap((proxy) => proxy.toxics.filter((toxic) => toxic.name.startsWith(TOXIC_PREFIX)).map((toxic) => `${proxy.name}:${toxic.type}`));
     return { healthy: ours.length === 0, detail: ours.length ? `toxics: ${ours.join(', ')}` : 'no loadctl toxics' };
   },

@@ -16,7 +16,8 @@ export const PROXY_NAMES = { redis: 'loadctl-redis', postgres: 'loadctl-postgres
 
 type Proxy = { name: string; listen: string; upstream: string };
 
-async function toxiproxyCall<T>(base: string, method: string, path: string, body?: unknown): Promise<T> {
+/** one call to toxiproxy's HTTP API; a refusal becomes a UserError naming the call */
+export async function toxiproxyCall<T>(base: string, method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(`${base}${path}`, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
