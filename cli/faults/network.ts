@@ -1,6 +1,6 @@
 // network: degrade the links from the API to Redis and/or PostgreSQL with toxiproxy toxics (latency,
 // jitter, timeouts, connection resets). Needs a stack whose API connects through toxiproxy
-// (`loadctl up --proxies`); toxics are named loadctl-* so recover removes exactly ours.
+// (`loadctl fault proxy on`); toxics are named loadctl-* so recover removes exactly ours.
 import { UserError } from '../errors.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { intParam, requireOwned } from './guards.ts';
@@ -20,7 +20,7 @@ async function proxiesFor(ctx: FaultContext, target: string): Promise<Proxy[]> {
   const proxies = Object.values(await toxiproxyCall<Record<string, Proxy>>(toxi.url, 'GET', '/proxies'));
   const chosen = proxies.filter((proxy) => wantedPorts.includes(Number(proxy.upstream.split(':').at(-1))));
   if (chosen.length !== wantedPorts.length) {
-    throw new UserError(`toxiproxy has no proxy in front of ${target}.`, 'start the stack with `loadctl up --proxies` so the API connects through toxiproxy', ExitCode.environment);
+    throw new UserError(`toxiproxy has no proxy in front of ${target}.`, 'run `loadctl fault proxy on` first so the API connects through toxiproxy', ExitCode.environment);
   }
   return chosen;
 }
