@@ -32,6 +32,17 @@ export function catalogueIds(token: string): CatalogueIds[] {
   });
 }
 
+/** What the catalogue workloads (schedules, seats, reservation) start from: a few users' ACTIVE tokens and the real ids. */
+export interface CatalogueSession {
+  tokens: UserToken[];
+  catalogue: CatalogueIds[];
+}
+
+export function catalogueSession(users = 5): CatalogueSession {
+  const tokens = activeTokens(users);
+  return { tokens, catalogue: catalogueIds(tokens[0]!.token) };
+}
+
 /**
  * A VU's tokens by user. A token can end during a run (it expires, or paying ends it), so a 401 takes a new
  * one for that user and the call is tried once more.

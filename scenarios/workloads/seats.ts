@@ -3,24 +3,18 @@ import { check } from 'k6';
 import { api, think } from '../lib/api.ts';
 import { randomItem } from '../lib/data.ts';
 import { workloadOptions } from '../lib/options.ts';
-import { activeTokens, catalogueIds, TokenBook, type CatalogueIds, type UserToken } from '../lib/session.ts';
+import { catalogueSession, TokenBook, type CatalogueSession } from '../lib/session.ts';
 export { handleSummary } from '../lib/summary.ts';
 
 export const options = workloadOptions('seats');
 
-interface SetupData {
-  tokens: UserToken[];
-  catalogue: CatalogueIds[];
-}
-
-export function setup(): SetupData {
-  const tokens = activeTokens(5);
-  return { tokens, catalogue: catalogueIds(tokens[0]!.token) };
+export function setup(): CatalogueSession {
+  return catalogueSession();
 }
 
 let book: TokenBook | undefined;
 
-export default function ({ tokens, catalogue }: SetupData): void {
+export default function ({ tokens, catalogue }: CatalogueSession): void {
   book ??= new TokenBook(tokens);
   const { concertId, scheduleIds } = randomItem(catalogue);
   const scheduleId = randomItem(scheduleIds);
