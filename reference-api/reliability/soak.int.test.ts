@@ -3,13 +3,13 @@
 // floor after warm-up), p95 steady (every minute within the shape's threshold; early vs late half
 // reported) and every data invariant intact afterwards. Then the API's leak switch on for a shorter run:
 // the same measure must show the leak plainly.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadReportModel, type ReportModel } from '../../cli/report/index.ts';
 import { executeRun } from '../../cli/run/run.ts';
 import { adminClient } from '../../cli/stack/admin-client.ts';
+import { repoRoot } from '../../cli/stack/state-file.ts';
 import { startTestStack, type TestStack } from '../../cli/stack/test-stack.ts';
 import { verifyInvariants } from '../../cli/verify/index.ts';
 import { linearTrend, quantile, windowFloors } from './trend.ts';
@@ -81,10 +81,12 @@ function figures(model: ReportModel, runDir: string, minutes: number): SoakFigur
 
 describe.runIf(LONG)('soak', () => {
   let stack: TestStack;
-  const reportsDir = process.env.LOADCTL_SOAK_REPORTS ?? mkdtempSync(join(tmpdir(), 'loadctl-soak-'));
+  // run directories and soak-figures.json go to reports/ (kept, git-ignored) unless LOADCTL_SOAK_REPORTS says otherwise
+  const reportsDir = process.env.LOADCTL_SOAK_REPORTS ?? join(repoRoot, 'reports');
   const results: Record<string, SoakFigures> = {};
 
   beforeAll(async () => {
+    mkdirSync(reportsDir, { recursive: true });
     // every journey VU books as one user and never recharges: give them enough money for an hour of payments
     stack = await startTestStack({ apiWorkers: 2, seedSizes: { balance: 1_000_000_000_000 } });
   });
