@@ -6,8 +6,8 @@ import { UserError } from '../errors.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { freePort } from '../stack/ports.ts';
 import { isOurProcess, STACK_MARKER_ENV, stopGroup } from '../stack/processes.ts';
-import { API_EXECUTABLES, startApi, type ApiEnv } from '../stack/services.ts';
-import { startToxiproxy, stopToxiproxy } from '../stack/stack.ts';
+import { startApi, type ApiEnv } from '../stack/services.ts';
+import { identityOf, startToxiproxy, stopToxiproxy } from '../stack/stack.ts';
 import { writeStackState } from '../stack/state-file.ts';
 import type { StackState } from '../stack/state.ts';
 import { requireOwned } from './guards.ts';
@@ -38,8 +38,7 @@ function withPort(url: string, port: number): string {
 /** the environment the running API was started with (its own /proc entry), minus the stack marker */
 function runningApiEnv(state: StackState): Record<string, string> {
   const api = requireOwned(state.api, 'API', 'network');
-  const identity = { executables: API_EXECUTABLES, stateDir: state.stateDir };
-  if (api.pid === undefined || !isOurProcess(api.pid, identity)) {
+  if (api.pid === undefined || !isOurProcess(api.pid, identityOf(state.stateDir, 'api'))) {
     throw new UserError('the stack API is not running.', 'start it with `loadctl up`', ExitCode.environment);
   }
   const pairs = readFileSync(`/proc/${api.pid}/environ`, 'utf8')
@@ -52,7 +51,7 @@ function runningApiEnv(state: StackState): Record<string, string> {
 async function restartApi(state: StackState, urls: { REDIS_URL: string; DATABASE_URL: string }): Promise<StackState> {
   const api = state.api;
   const env = { ...runningApiEnv(state), ...urls } as ApiEnv;
-  await stopGroup({ name: 'API', pid: api.pid as number, identity: { executables: API_EXECUTABLES, stateDir: state.stateDir }, gracefulSignal: 'SIGTERM', graceMs: 15_000 });
+  await stopGroup({ name: 'API', pid: api.pid as number, identity: identityOf(state.stateDir, 'api'), gracefulSignal: 'SIGTERM', graceMs: 15_000 });
   const pid = await startApi({ env, logFile: api.logFile ?? `${state.stateDir}/logs/api.log`, stateDir: state.stateDir });
   const next: StackState = { ...state, api: { ...api, pid, startedAt: new Date().toISOString() } };
   writeStackState(next);

@@ -5,8 +5,8 @@ import { UserError } from '../errors.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { adminClient } from '../stack/admin-client.ts';
 import { isAlive, isOurProcess } from '../stack/processes.ts';
-import { REDIS_EXECUTABLES, pingRedis } from '../stack/services.ts';
-import { readStackState, restartRedis } from '../stack/stack.ts';
+import { pingRedis } from '../stack/services.ts';
+import { identityOf, readStackState, restartRedis } from '../stack/stack.ts';
 import { requireOwned } from './guards.ts';
 import type { Fault } from './types.ts';
 
@@ -21,10 +21,10 @@ export const redisKill: Fault = {
   defaultMode: 'sigkill',
   runbookId: 'cache-failure',
 
-  async inject({ state }) {
+  async inject({ state, stateDir }) {
     const redis = requireOwned(state.redis, 'Redis', 'redis-kill');
     const pid = redis.pid;
-    if (pid === undefined || !isOurProcess(pid, { executables: REDIS_EXECUTABLES, stateDir: state.stateDir, workDir: redis.dataDir })) {
+    if (pid === undefined || !isOurProcess(pid, identityOf(stateDir, 'redis'))) {
       throw new UserError(`PID ${pid ?? '?'} recorded for Redis is not a redis-server this stack started; refusing to signal it.`, 'check `loadctl status`', ExitCode.environment);
     }
     process.kill(pid, 'SIGKILL');

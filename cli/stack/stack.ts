@@ -85,8 +85,11 @@ function layoutOf(stateDir: string): Layout {
   };
 }
 
-/** How each service's processes are recognised as ours — see isOurProcess. */
-function identityOf(stateDir: string, name: ServiceName): ProcessIdentity {
+/**
+ * How each service's processes are recognised as ours — see isOurProcess. Derived from the state dir's
+ * layout, never from paths a state file names, so a crafted state file cannot vouch for a foreign process.
+ */
+export function identityOf(stateDir: string, name: ServiceName): ProcessIdentity {
   const layout = layoutOf(stateDir);
   switch (name) {
     case 'redis':
