@@ -2,7 +2,7 @@
 // stream; JSON is one of k6's three summary shapes (or our own report.json); anything else must read as a
 // k6 text summary.
 import { open, readFile, stat } from 'node:fs/promises';
-import type { InputFormat, ReportModel } from '../model.ts';
+import { REPORT_SCHEMA_ID, ReportModel, type InputFormat } from '../model.ts';
 import { ReportInputError } from './input-error.ts';
 import { isGzipFile } from './raw-stream.ts';
 import { looksLikeHandleSummary, parseHandleSummary } from './summary-handle.ts';
@@ -55,11 +55,20 @@ export async function detectInput(file: string): Promise<DetectedInput> {
 }
 
 function detectJson(json: unknown, file: string): DetectedInput {
-  if (isRecord(json) && json.schema === 'loadctl.report/v1') return { format: 'report-json', model: json as unknown as ReportModel };
+  if (isRecord(json) && json.schema === REPORT_SCHEMA_ID) return { format: 'report-json', model: parseReportJson(json, file) };
   if (looksLikeMachineSummary(json)) return { format: 'summary', summary: parseMachineSummary(json, file) };
   if (looksLikeHandleSummary(json)) return { format: 'summary', summary: parseHandleSummary(json, file) };
   if (looksLikeLegacySummary(json)) return { format: 'summary', summary: parseLegacySummary(json, file) };
   throw new ReportInputError(file, 'top level', 'JSON but not a k6 summary; expected "metrics" (--summary-export, handleSummary) or "results" (machine-readable summary)');
+}
+
+/** A report.json written earlier (a baseline, say): trusted only after every field checks out. */
+function parseReportJson(json: unknown, file: string): ReportModel {
+  const parsed = ReportModel.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.length ? `field ${issue.path.join('.')}` : 'top level';
+  throw new ReportInputError(file, field, `damaged loadctl report: ${issue?.message ?? 'invalid'}`);
 }
 
 function jsonErrorPosition(error: unknown): string | undefined {
