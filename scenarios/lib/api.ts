@@ -15,6 +15,7 @@ type Response = RefinedResponse<ResponseType | undefined>;
 // A Counter only (its share is business_conflicts / http_reqs): a Rate would add a sample to every request.
 http.setResponseCallback(http.expectedStatuses({ min: 200, max: 299 }, 409));
 export const businessConflicts = new Counter('business_conflicts');
+const PAYMENT_MAY_BE_SHORT = http.expectedStatuses({ min: 200, max: 299 }, 402, 409);
 
 function record(route: string, response: Response): Response {
   if (response.status === 409) businessConflicts.add(1, { name: route });
@@ -25,8 +26,21 @@ function record(route: string, response: Response): Response {
  * Read workloads set discardResponseBodies (k6 then skips keeping bodies it will not look at, which matters at
  * 5000 req/s); a call whose body is needed anyway says so with responseType 'text'.
  */
-function send(method: 'GET' | 'POST', route: string, path: string, body: unknown, headers: Record<string, string>, responseType?: 'text'): Response {
-  const params = { headers: { ...headers, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) }, tags: { name: route }, ...(responseType ? { responseType } : {}) };
+function send(
+  method: 'GET' | 'POST',
+  route: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string>,
+  responseType?: 'text',
+  responseCallback?: ReturnType<typeof http.expectedStatuses>,
+): Response {
+  const params = {
+    headers: { ...headers, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    tags: { name: route },
+    ...(responseType ? { responseType } : {}),
+    ...(responseCallback ? { responseCallback } : {}),
+  };
   const payload = body === undefined ? null : JSON.stringify(body);
   const response = method === 'GET' ? http.get(`${API}${path}`, params) : http.post(`${API}${path}`, payload, params);
   return record(route, response);
@@ -64,6 +78,9 @@ export const api = {
     send('POST', '/reservations', '/reservations', body, tokenHeader(token), 'text'),
   pay: (token: string, userId: number, reservationIds: number[]) =>
     send('POST', '/payment/payments/users/:userId', `/payment/payments/users/${userId}`, { reservationIds }, tokenHeader(token), 'text'),
+  /** a payment by a user who tops up when short: 402 (insufficient balance) is then an expected answer */
+  payMayBeShort: (token: string, userId: number, reservationIds: number[]) =>
+    send('POST', '/payment/payments/users/:userId', `/payment/payments/users/${userId}`, { reservationIds }, tokenHeader(token), 'text', PAYMENT_MAY_BE_SHORT),
 };
 
 /** The parsed JSON body, or undefined when the body is not JSON (an error page, an empty reply). */

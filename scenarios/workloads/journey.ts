@@ -14,6 +14,9 @@ export { handleSummary } from '../lib/summary.ts';
 
 export const options = workloadOptions('journey');
 
+/** what a user short of money adds before paying again: more than the dearest 4-seat hold */
+const TOP_UP_AMOUNT = 1_000_000;
+
 export default function (): void {
   const userId = userForVu(exec.vu.idInTest);
 
@@ -52,8 +55,13 @@ export default function (): void {
   const reservationIds = jsonList<{ id: number }>(reservationResponse).map((reservation) => reservation.id);
   think();
 
-  // Step 6: pay, which confirms the seats and ends this token.
-  const paymentResponse = api.pay(token, userId, reservationIds);
+  // Step 6: pay, which confirms the seats and ends this token. A user whose balance has run out (long runs:
+  // each VU is one user buying again and again) tops up and pays again, as a real user would.
+  let paymentResponse = api.payMayBeShort(token, userId, reservationIds);
+  if (paymentResponse.status === 402) {
+    api.recharge(userId, TOP_UP_AMOUNT, `journey-top-up-${userId}-${exec.scenario.iterationInTest}`);
+    paymentResponse = api.pay(token, userId, reservationIds);
+  }
   check(paymentResponse, { 'Payment completed': (r) => r.status === 200 });
   think();
 }
