@@ -256,6 +256,25 @@ describe('reservations and payments', () => {
     const other = await tokenFor(61);
     expect((await call('POST', '/api/v1/reservations', { token: other, body: { userId: 61, concertId: 1, scheduleId: 9, seatIds: [7] } })).status).toBe(200);
   });
+
+  it('patches cached seat lists on a hold: every worker shows the seats taken within the bound, without querying PostgreSQL again', async () => {
+    const token = await tokenFor(62);
+    const seatsQueries = () => metric('api_db_query_duration_seconds_count{op="catalogue-seats"}');
+    const availability = async () => {
+      const seats = (await call('GET', '/api/v1/concerts/3/schedules/11/seats', { token })).body as Array<{ available: boolean }>;
+      return seats.slice(9, 12).map((seat) => seat.available);
+    };
+    for (let i = 0; i < 6; i++) expect(await availability()).toEqual([true, true, true]); // warms Redis and both workers
+    const before = await seatsQueries();
+    expect((await call('POST', '/api/v1/reservations', { token, body: { userId: 62, concertId: 3, scheduleId: 11, seatIds: [10, 12] } })).status).toBe(200);
+    await sleep(100); // LOCAL_CACHE_TTL_MS here: the bound, even for a worker whose patch message were lost
+    // reads spread over both workers, across several local lifetimes (refreshes come from the patched Redis copy)
+    for (let i = 0; i < 10; i++) {
+      expect(await availability()).toEqual([false, true, false]);
+      await sleep(30);
+    }
+    expect(await seatsQueries()).toBe(before);
+  });
 });
 
 describe('operations', () => {

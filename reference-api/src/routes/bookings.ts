@@ -16,7 +16,7 @@ export function bookingRoutes(app: Express, { gate, bookings, catalogue, config 
     const request = parseOr400(ReservationBody, req.body, 'body');
     requireUser(checked.userId, request.userId);
     const held = await counted('reservation', () => bookings.hold(request.userId, request.concertId, request.scheduleId, request.seatIds, config.HOLD_TTL_SECONDS));
-    await catalogue.invalidate([seatsKey(request.concertId, request.scheduleId)]);
+    await catalogue.patchSeats({ key: seatsKey(request.concertId, request.scheduleId), seatNos: held.map((seat) => seat.seatId), available: false });
     res.json(held);
   }, body);
 

@@ -2,15 +2,21 @@
 // JSON buffers (LOCAL_CACHE_TTL_MS), Redis (shared by all workers), PostgreSQL (truth).
 //
 // Staleness bounds, stated once here and in the README:
-// - seat lists are invalidated on every hold and every expiry: the writer bumps a generation counter,
-//   deletes the Redis copy and publishes the key; workers drop their local copy on the message. A
-//   reader that raced the writer cannot put an old list back into Redis (the SET is conditional on the
-//   generation it read before querying), and a local copy lives at most LOCAL_CACHE_TTL_MS even if a
-//   message is lost. So a sold/held seat shows as available for at most LOCAL_CACHE_TTL_MS (1 s).
+// - seat lists are patched on every hold: the holding worker knows which seats it took, so it marks them
+//   unavailable in its own copy and, in one Lua script, in the Redis copy (bumping the generation counter)
+//   and publishes the delta; other workers patch their copy on the message. Rebuilding instead would send
+//   nearly every seat-list read to PostgreSQL, as holds and reads come ~1:1. Expiry (rare, and racing a
+//   re-hold of the same seat) still invalidates: generation bump, Redis copy deleted, key published,
+//   local copies dropped. A reader that raced a writer cannot put an old list back into Redis (the SET
+//   is conditional on the generation it read before querying), nor locally (a local generation bumped by
+//   every patch/invalidation), and a local copy lives at most LOCAL_CACHE_TTL_MS even if a message is
+//   lost. So a sold/held seat shows as available for at most LOCAL_CACHE_TTL_MS (1 s).
+// - within that lifetime a copy past half of it is still served while one refresh per key runs
+//   (stale-while-revalidate), so a worker never queues readers behind a refill of a copy it still may serve.
 // - concert and schedule summaries (remaining seats, `available`) are aggregates over every seat, too
 //   costly to recompute on each hold; they are cached for AGGREGATE_TTL_MS in Redis plus the local TTL,
 //   so they lag by at most 2 s.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { cacheRequests } from '../metrics.ts';
 import { ApiError } from '../http/errors.ts';
@@ -20,6 +26,7 @@ import { LuaScript, type RedisStore } from './redis.ts';
 export const CATALOGUE_PREFIX = 'catalogue:';
 export const CATALOGUE_GEN_PREFIX = 'catalogue:gen:';
 export const CATALOGUE_CHANNEL = 'catalogue:invalidate';
+export const SEAT_PATCH_CHANNEL = 'catalogue:seat-patch';
 const AGGREGATE_TTL_MS = 1000;
 // counter children resolved once: label lookup per request would cost the hot path
 const localHit = cacheRequests.labels('local', 'hit');
@@ -36,13 +43,55 @@ export interface CachedBody {
   etag: string;
 }
 interface LocalEntry extends CachedBody {
+  /** after this a read triggers a background refresh but is still answered from this copy */
+  refreshAfter: number;
+  /** never served after this: the staleness bound */
   freshUntil: number;
+}
+
+/** A seat-list delta: these seat numbers of this schedule are now (un)available. */
+export interface SeatPatch {
+  key: CatalogueKey;
+  seatNos: number[];
+  available: boolean;
+}
+const encodePatch = (origin: string, patch: SeatPatch): string => `${origin} ${patch.key} ${patch.available ? 1 : 0} ${patch.seatNos.join(',')}`;
+function decodePatch(message: string): { origin: string; patch: SeatPatch } | undefined {
+  const [origin, key, available, seats] = message.split(' ');
+  if (!origin || !key?.startsWith('seats:') || !seats) return undefined;
+  return { origin, patch: { key: key as CatalogueKey, available: available === '1', seatNos: seats.split(',').map(Number) } };
+}
+
+interface SeatView {
+  id: number;
+  seatNo: number;
+  price: number;
+  available: boolean;
 }
 
 // SET the value only if the generation is still the one read before the database query.
 const setIfGeneration = new LuaScript(
   'catalogueSetIfGeneration',
   "if (redis.call('GET', KEYS[2]) or '0') == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 end return 0",
+  2,
+);
+
+// Patch the Redis copy of a seat list in place (the body layout is the one loadSeats writes), bump the
+// generation so a fill that queried before the hold cannot overwrite it, and publish the delta.
+// KEYS: list, generation · ARGV: channel, message, available ('true'|'false'), seat numbers…
+const patchSeatList = new LuaScript(
+  'catalogueSeatPatch',
+  `redis.call('INCR', KEYS[2])
+   local body = redis.call('GET', KEYS[1])
+   if body then
+     for i = 4, #ARGV do
+       local n = ARGV[i]
+       body = string.gsub(body, '{"id":' .. n .. ',"seatNo":' .. n .. ',"price":(%-?[%d.e+]+),"available":%a+}', '{"id":' .. n .. ',"seatNo":' .. n .. ',"price":%1,"available":' .. ARGV[3] .. '}', 1)
+     end
+     redis.call('SET', KEYS[1], body, 'KEEPTTL')
+   end
+   redis.call('PUBLISH', ARGV[1], ARGV[2])
+   return 1`,
   2,
 );
 
@@ -54,6 +103,13 @@ export async function invalidateShared(redis: RedisStore, keys: CatalogueKey[]):
     pipeline.publish(CATALOGUE_CHANNEL, keys.join(' '));
     await pipeline.exec();
   });
+}
+
+function applyPatch(body: Buffer, patch: SeatPatch): CachedBody {
+  const seats = JSON.parse(body.toString()) as SeatView[];
+  const changed = new Set(patch.seatNos);
+  for (const seat of seats) if (changed.has(seat.seatNo)) seat.available = patch.available;
+  return entry(JSON.stringify(seats));
 }
 
 function entry(json: string): CachedBody {
@@ -68,6 +124,8 @@ export class Catalogue {
   private readonly inflight = new Map<CatalogueKey, Promise<CachedBody>>();
   /** invalidations Redis could not take; replayed when the breaker closes */
   private readonly pendingInvalidations = new Set<CatalogueKey>();
+  /** tells this worker's own patch messages apart: it applied them before publishing */
+  private readonly origin = randomUUID();
   bypassRedis = false;
 
   constructor(
@@ -78,8 +136,12 @@ export class Catalogue {
   ) {
     redis.subscriber.on('message', (channel: string, message: string) => {
       if (channel === CATALOGUE_CHANNEL) for (const key of message.split(' ')) this.dropLocal(key as CatalogueKey);
+      if (channel === SEAT_PATCH_CHANNEL) {
+        const decoded = decodePatch(message);
+        if (decoded && decoded.origin !== this.origin) this.patchLocal(decoded.patch);
+      }
     });
-    redis.subscriber.subscribe(CATALOGUE_CHANNEL).catch((error: unknown) => log.warn({ err: error }, 'catalogue subscribe failed; relying on local TTL'));
+    redis.subscriber.subscribe(CATALOGUE_CHANNEL, SEAT_PATCH_CHANNEL).catch((error: unknown) => log.warn({ err: error }, 'catalogue subscribe failed; relying on local TTL'));
     redis.onRecovered(() => void this.flushPendingInvalidations());
   }
 
@@ -116,6 +178,20 @@ export class Catalogue {
     }
   }
 
+  /** After a committed hold: apply the delta here at once, to the Redis copy, and everywhere else via Redis. */
+  async patchSeats(patch: SeatPatch): Promise<void> {
+    this.patchLocal(patch);
+    if (this.bypassRedis) return;
+    try {
+      await this.redis.run('catalogue-patch', (client) =>
+        patchSeatList.run(client, [CATALOGUE_PREFIX + patch.key, CATALOGUE_GEN_PREFIX + patch.key], [SEAT_PATCH_CHANNEL, encodePatch(this.origin, patch), String(patch.available), ...patch.seatNos]),
+      );
+    } catch {
+      // the delta is lost for the others: fall back to a full invalidation once Redis answers again
+      this.pendingInvalidations.add(patch.key);
+    }
+  }
+
   /** Load every catalogue key into Redis and this worker's layer now (admin cache warm) → number of keys. */
   async warm(): Promise<number> {
     const keys: Array<[CatalogueKey, () => Promise<CachedBody>]> = [['concerts', () => this.loadConcerts()]];
@@ -130,9 +206,19 @@ export class Catalogue {
   }
 
   private get(key: CatalogueKey, load: () => Promise<CachedBody>): Promise<CachedBody> {
-    const hit = this.peek(key);
-    if (hit) return Promise.resolve(hit);
+    const hit = this.local.get(key);
+    const now = Date.now();
+    if (hit && hit.freshUntil > now) {
+      localHit.inc();
+      if (hit.refreshAfter <= now) this.refill(key, load).catch(() => undefined);
+      return Promise.resolve(hit);
+    }
     localMiss.inc();
+    return this.refill(key, load);
+  }
+
+  /** One fill per key at a time in this worker: concurrent callers share it. */
+  private refill(key: CatalogueKey, load: () => Promise<CachedBody>): Promise<CachedBody> {
     const running = this.inflight.get(key);
     if (running) return running;
     const filling = this.fill(key, load).finally(() => this.inflight.delete(key));
@@ -179,7 +265,16 @@ export class Catalogue {
       const oldest = this.local.keys().next();
       if (!oldest.done) this.local.delete(oldest.value);
     }
-    this.local.set(key, { ...value, freshUntil: Date.now() + this.opts.localTtlMs });
+    const now = Date.now();
+    this.local.set(key, { ...value, refreshAfter: now + this.opts.localTtlMs / 2, freshUntil: now + this.opts.localTtlMs });
+  }
+
+  /** Apply a delta to this worker's copy (keeping its lifetime); a fill still running is not stored. */
+  private patchLocal(patch: SeatPatch): void {
+    this.localGen.set(patch.key, (this.localGen.get(patch.key) ?? 0) + 1);
+    const current = this.local.get(patch.key);
+    if (!current || current.freshUntil <= Date.now()) return;
+    this.local.set(patch.key, { ...applyPatch(current.body, patch), refreshAfter: current.refreshAfter, freshUntil: current.freshUntil });
   }
 
   private dropLocal(key: CatalogueKey): void {
