@@ -77,18 +77,22 @@ const setIfGeneration = new LuaScript(
 );
 
 // Patch the Redis copy of a seat list in place (the body layout is the one loadSeats writes), bump the
-// generation so a fill that queried before the hold cannot overwrite it, and publish the delta.
+// generation so a fill that queried before the hold cannot overwrite it, and publish the delta. A copy in
+// which a seat is not found (another layout) is deleted rather than left stale.
 // KEYS: list, generation · ARGV: channel, message, available ('true'|'false'), seat numbers…
 const patchSeatList = new LuaScript(
   'catalogueSeatPatch',
   `redis.call('INCR', KEYS[2])
    local body = redis.call('GET', KEYS[1])
    if body then
+     local matched = true
      for i = 4, #ARGV do
        local n = ARGV[i]
-       body = string.gsub(body, '{"id":' .. n .. ',"seatNo":' .. n .. ',"price":(%-?[%d.e+]+),"available":%a+}', '{"id":' .. n .. ',"seatNo":' .. n .. ',"price":%1,"available":' .. ARGV[3] .. '}', 1)
+       local found
+       body, found = string.gsub(body, '{"id":' .. n .. ',"seatNo":' .. n .. ',"price":(%-?[%d.e+]+),"available":%a+}', '{"id":' .. n .. ',"seatNo":' .. n .. ',"price":%1,"available":' .. ARGV[3] .. '}', 1)
+       if found == 0 then matched = false end
      end
-     redis.call('SET', KEYS[1], body, 'KEEPTTL')
+     if matched then redis.call('SET', KEYS[1], body, 'KEEPTTL') else redis.call('DEL', KEYS[1]) end
    end
    redis.call('PUBLISH', ARGV[1], ARGV[2])
    return 1`,
