@@ -6,31 +6,16 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminRoutes, ADMIN_TOKEN_HEADER } from '../src/admin-contract.ts';
 import { startTestStack, type TestStack } from '../../cli/stack/test-stack.ts';
+import { apiClient, type ApiClient, type Reply } from './api-client.ts';
 import { restartRedis } from '../../cli/stack/stack.ts';
 
 const HOLD_TTL_SECONDS = 2;
 const START_BALANCE = 1_000_000;
 let stack: TestStack;
-let base: string;
+let call: ApiClient['call'];
+let admin: ApiClient['admin'];
+let metric: ApiClient['metric'];
 let db: pg.Pool;
-
-interface Reply {
-  status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- response bodies of many shapes
-  headers: Headers;
-}
-
-async function call(method: string, path: string, opts: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
-  const headers: Record<string, string> = { ...opts.headers };
-  if (opts.token !== undefined) headers['QUEUE-TOKEN'] = opts.token;
-  if (opts.body !== undefined || opts.raw !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(base + path, { method, headers, body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)) });
-  const text = await response.text();
-  return { status: response.status, body: text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text, headers: response.headers };
-}
-
-const admin = (path: string, body?: unknown) =>
-  call(body === undefined ? 'GET' : 'POST', path, { body, headers: { [ADMIN_TOKEN_HEADER]: stack.state.api.adminToken } });
 
 async function tokenFor(userId: number): Promise<string> {
   const reply = await call('POST', `/api/v1/queue/users/${userId}`);
@@ -43,21 +28,13 @@ function expectError(reply: Reply, status: number, code: string): void {
   expect(typeof reply.body.error.message).toBe('string');
 }
 
-async function metric(name: string): Promise<number> {
-  const text = (await call('GET', '/metrics')).body as string;
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith(name))
-    .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
-}
-
 beforeAll(async () => {
   stack = await startTestStack({
     apiWorkers: 2,
     seedSizes: { users: 300, balance: START_BALANCE },
     env: { HOLD_TTL_SECONDS: String(HOLD_TTL_SECONDS), LOCAL_CACHE_TTL_MS: '100', LOG_LEVEL: 'warn' },
   });
-  base = stack.state.api.url.replace(/\/$/, '');
+  ({ call, admin, metric } = apiClient(stack.state.api.url, stack.state.api.adminToken));
   db = new pg.Pool({ connectionString: stack.state.postgres.url, max: 2 });
 });
 

@@ -6,31 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminRoutes, ADMIN_TOKEN_HEADER } from '../src/admin-contract.ts';
 import { restartRedis } from '../../cli/stack/stack.ts';
 import { startTestStack, type TestStack } from '../../cli/stack/test-stack.ts';
+import { apiClient, type ApiClient } from './api-client.ts';
 
 let stack: TestStack;
-let base: string;
-
-interface Reply {
-  status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- response bodies of many shapes
-}
-
-async function call(method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Reply> {
-  const headers: Record<string, string> = { ...opts.headers };
-  if (opts.token !== undefined) headers['QUEUE-TOKEN'] = opts.token;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(base + path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
-  const text = await response.text();
-  return { status: response.status, body: response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
-}
-
-async function metric(name: string): Promise<number> {
-  const text = (await call('GET', '/metrics')).body as string;
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith(name))
-    .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
-}
+let call: ApiClient['call'];
+let metric: ApiClient['metric'];
 
 /** Repeat `attempt` every 200 ms until it returns true, for at most `limitMs`; → ms it took. */
 async function within(limitMs: number, attempt: () => Promise<boolean>): Promise<number> {
@@ -61,7 +41,7 @@ const workerPids = async () => new Set(await Promise.all(Array.from({ length: 8 
 
 beforeAll(async () => {
   stack = await startTestStack({ apiWorkers: 2, seedSizes: { users: 50 }, env: { LOCAL_CACHE_TTL_MS: '100', LOG_LEVEL: 'warn' } });
-  base = stack.state.api.url.replace(/\/$/, '');
+  ({ call, metric } = apiClient(stack.state.api.url, stack.state.api.adminToken));
 });
 
 afterAll(async () => {

@@ -1,0 +1,46 @@
+// The HTTP client the API's integration tests share: plain fetch, JSON bodies parsed, the queue token and
+// admin token headers filled in, and a reader for one metric summed over its label sets.
+import { ADMIN_TOKEN_HEADER } from '../src/admin-contract.ts';
+
+export interface Reply {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- response bodies of many shapes
+  headers: Headers;
+}
+
+export interface CallOptions {
+  token?: string;
+  body?: unknown;
+  /** a body sent as is (malformed JSON and the like) */
+  raw?: string;
+  headers?: Record<string, string>;
+}
+
+export function apiClient(baseUrl: string, adminToken: string) {
+  const base = baseUrl.replace(/\/$/, '');
+
+  async function call(method: string, path: string, opts: CallOptions = {}): Promise<Reply> {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.token !== undefined) headers['QUEUE-TOKEN'] = opts.token;
+    if (opts.body !== undefined || opts.raw !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(base + path, { method, headers, body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)) });
+    const text = await response.text();
+    return { status: response.status, body: text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text, headers: response.headers };
+  }
+
+  /** GET without a body, POST with one */
+  const admin = (path: string, body?: unknown): Promise<Reply> =>
+    call(body === undefined ? 'GET' : 'POST', path, { body, headers: { [ADMIN_TOKEN_HEADER]: adminToken } });
+
+  /** the sum of every sample of one metric family in /metrics */
+  async function metric(name: string): Promise<number> {
+    const text = (await call('GET', '/metrics')).body as string;
+    return text
+      .split('\n')
+      .filter((line) => line.startsWith(name))
+      .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+  }
+
+  return { call, admin, metric };
+}
+export type ApiClient = ReturnType<typeof apiClient>;
