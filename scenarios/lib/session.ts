@@ -11,11 +11,24 @@ export interface CatalogueIds {
   scheduleIds: number[];
 }
 
+/**
+ * setup() runs once for the whole test, so one transient failure there (a fault being drilled, the API's chaos
+ * switch) would abort the run before it starts: each setup call gets a few tries before setup gives up.
+ */
+const SETUP_TRIES = 5;
+function withTries<T>(attempt: () => T | undefined): T | undefined {
+  for (let tried = 0; tried < SETUP_TRIES; tried++) {
+    const result = attempt();
+    if (result !== undefined) return result;
+  }
+  return undefined;
+}
+
 /** ACTIVE tokens for users 1..count; setup fails loudly when the queue will not admit them. */
 export function activeTokens(count: number): UserToken[] {
   const tokens: UserToken[] = [];
   for (let userId = 1; userId <= count; userId++) {
-    const token = activeToken(userId);
+    const token = withTries(() => activeToken(userId));
     if (!token) throw new Error(`setup: user ${userId} got no ACTIVE queue token (is the API up and the queue admitting?)`);
     tokens.push({ userId, token });
   }
@@ -24,10 +37,12 @@ export function activeTokens(count: number): UserToken[] {
 
 /** Concert ids and their schedule ids as the API lists them. */
 export function catalogueIds(token: string): CatalogueIds[] {
-  const concerts = jsonList<CatalogueItem>(api.concerts(token, 'text'));
-  if (concerts.length === 0) throw new Error('setup: GET /concerts returned no concerts');
+  const nonEmpty = <T>(list: T[]): T[] | undefined => (list.length > 0 ? list : undefined);
+  const concerts = withTries(() => nonEmpty(jsonList<CatalogueItem>(api.concerts(token, 'text'))));
+  if (!concerts) throw new Error('setup: GET /concerts returned no concerts');
   return concerts.map((concert) => {
-    const schedules = jsonList<CatalogueItem>(api.schedules(token, concert.id, 'text'));
+    const schedules = withTries(() => nonEmpty(jsonList<CatalogueItem>(api.schedules(token, concert.id, 'text'))));
+    if (!schedules) throw new Error(`setup: GET /concerts/${concert.id}/schedules returned no schedules`);
     return { concertId: concert.id, scheduleIds: schedules.map((schedule) => schedule.id) };
   });
 }
