@@ -9,6 +9,7 @@ import { OVERALL, type ComparedMetric } from '../report/compare.ts';
 import { compareReports, loadReportModel, type Comparison, type Tolerances } from '../report/index.ts';
 import type { ReportModel } from '../report/model.ts';
 import { RunFiles } from '../run/run-dir.ts';
+import { describeK6Exit, K6_EXIT } from '../k6/exit-codes.ts';
 import { executeRun, type RunRequest } from '../run/run.ts';
 import { resolveBaseline } from './baseline.ts';
 import { medianReport } from './median.ts';
@@ -106,7 +107,16 @@ export async function runGate(request: GateRequest): Promise<GateResult> {
 
   // A baseline is judged by the model it recorded (report.json), a run by its raw streams.
   const baseline = await loadReportModel(join(baselineDir, RunFiles.reportJson));
-  const current = medianReport(await Promise.all(runDirs.map((dir) => loadReportModel(dir))));
+  const models = await Promise.all(runDirs.map((dir) => loadReportModel(dir)));
+  // A run k6 did not complete (script exception, aborted …) measured nothing worth comparing: say so
+  // instead of gating its partial numbers as if they were a verdict on the API.
+  models.forEach((model, index) => {
+    const code = model.context.k6ExitCode;
+    if (code !== undefined && code !== K6_EXIT.ok && code !== K6_EXIT.thresholdsFailed && !model.context.stoppedEarly) {
+      throw new UserError(`run ${displayPath(runDirs[index]!)} did not complete: k6 exited with ${code} (${describeK6Exit(code)}).`, `see its k6.log`, ExitCode.environment);
+    }
+  });
+  const current = medianReport(models);
   const verdicts = judgeComparison(compareReports(current, baseline, comparisonTolerances(config)), current, baseline, config);
   const label = runDirs.length === 1 ? displayPath(runDirs[0]!) : `${current.context.shape ?? '?'}/${current.context.workload ?? '?'}`;
   const outcome = decideOutcome(verdicts, current.thresholds, { current: label, baseline: displayPath(baselineDir), runs: runDirs.length });
