@@ -133,8 +133,8 @@ export const MITIGATIONS: readonly Mitigation[] = [
     usage: 'queue-restore [--snapshot ID]',
     description: 'put the waiting queue back as it was in a snapshot (the latest by default)',
     async run(state, _value, options) {
-      const { restored } = await adminClient(state).queueRestore(options.snapshot ? { snapshotId: options.snapshot } : {});
-      return `waiting queue restored from ${options.snapshot ?? 'the latest snapshot'}: ${restored} user(s) in their original positions`;
+      const { restored, requeued } = await adminClient(state).queueRestore(options.snapshot ? { snapshotId: options.snapshot } : {});
+      return `waiting queue restored from ${options.snapshot ?? 'the latest snapshot'}: ${restored} user(s) in their original positions, ${requeued} who joined after it back at theirs`;
     },
   },
   {

@@ -69,8 +69,8 @@ export const queueCorrupt: Fault = {
 
   async recover({ state }, fault) {
     const snapshotId = typeof fault.details.snapshotId === 'string' ? fault.details.snapshotId : undefined;
-    const { restored } = await adminClient(state).queueRestore(snapshotId ? { snapshotId } : {});
-    return `waiting queue restored from snapshot ${snapshotId ?? '(latest)'}: ${restored} user(s) back in place`;
+    const { restored, requeued } = await adminClient(state).queueRestore(snapshotId ? { snapshotId } : {});
+    return `waiting queue restored from snapshot ${snapshotId ?? '(latest)'}: ${restored} user(s) back in place, ${requeued} who joined after it back at theirs`;
   },
 
   async observe({ state }, fault) {

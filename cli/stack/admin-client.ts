@@ -20,7 +20,7 @@ import type { StackState } from './state.ts';
 export const CacheWarmResult = z.looseObject({ keys: z.number() });
 export const HeapSnapshotResult = z.looseObject({ path: z.string(), bytes: z.number() });
 export const QueueSnapshotResult = z.looseObject({ snapshotId: z.string(), entries: z.number() });
-export const QueueRestoreResult = z.looseObject({ restored: z.number() });
+export const QueueRestoreResult = z.looseObject({ restored: z.number(), requeued: z.number() });
 export const RollingRestartResult = z.looseObject({ restarted: z.number() });
 /** Routes whose answer the contract leaves open: whatever JSON object the API sends back. */
 const AnyObject = z.looseObject({});

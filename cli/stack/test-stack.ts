@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { down, up, type UpOptions } from './stack.ts';
 import type { StackState } from './state.ts';
 
@@ -29,4 +30,14 @@ export async function startTestStack(opts: Omit<UpOptions, 'stateDir'> = {}): Pr
     rmSync(stateDir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** Poll `condition` every 50 ms until it holds; → how long that took (ms). Throws naming `what` after `timeoutMs`. */
+export async function waitUntil(what: string, condition: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<number> {
+  const started = Date.now();
+  while (!(await condition())) {
+    if (Date.now() - started > timeoutMs) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+    await sleep(50);
+  }
+  return Date.now() - started;
 }

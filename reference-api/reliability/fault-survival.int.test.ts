@@ -13,7 +13,7 @@ import { isAlive, launchDetached, waitUntilReady } from '../../cli/stack/process
 import { restartRedis } from '../../cli/stack/stack.ts';
 import { writeStackState } from '../../cli/stack/state-file.ts';
 import type { StackState } from '../../cli/stack/state.ts';
-import { startTestStack, type TestStack } from '../../cli/stack/test-stack.ts';
+import { startTestStack, waitUntil, type TestStack } from '../../cli/stack/test-stack.ts';
 import { verifyInvariants } from '../../cli/verify/index.ts';
 import { BookingLoad } from './booking-load.ts';
 
@@ -36,15 +36,6 @@ function workerPids(primaryPid: number): number[] {
   return text === '' ? [] : text.split(/\s+/).map(Number);
 }
 
-async function until(what: string, condition: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<number> {
-  const started = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await sleep(50);
-  }
-  return Date.now() - started;
-}
-
 const apiReady = async () => (await fetch(`${state.api.url}/health/ready`).catch(() => undefined))?.status === 200;
 
 /** Crash PostgreSQL (SIGQUIT = immediate shutdown, no checkpoint: the restart replays the WAL) and start it again on the same port. */
@@ -52,7 +43,7 @@ async function crashAndRestartPostgres(): Promise<void> {
   const { pid, dataDir, logFile, port } = state.postgres;
   if (pid === undefined || dataDir === undefined || logFile === undefined) throw new Error('the test stack has no PostgreSQL of its own');
   process.kill(pid, 'SIGQUIT');
-  await until('PostgreSQL exit', () => !isAlive(pid), 30_000);
+  await waitUntil('PostgreSQL exit', () => !isAlive(pid), 30_000);
   const restarted = await launchDetached({ name: 'PostgreSQL', command: postgresProgram('postgres'), args: ['-D', dataDir], logFile, stateDir: state.stateDir, user: postgresRunAs() });
   state = { ...state, postgres: { ...state.postgres, pid: restarted } };
   writeStackState(state);
@@ -74,7 +65,7 @@ describe('crash and fault survival under load', () => {
     await load.whenInFlight('payment');
     const victim = before[0] ?? 0;
     process.kill(victim, 'SIGKILL');
-    const replacedMs = await until('worker replacement', () => {
+    const replacedMs = await waitUntil('worker replacement', () => {
       const now = workerPids(state.api.pid ?? 0);
       return now.length === WORKERS && !now.includes(victim);
     });
@@ -86,7 +77,7 @@ describe('crash and fault survival under load', () => {
     const pgStarted = Date.now();
     await crashAndRestartPostgres();
     const pgDownMs = Date.now() - pgStarted;
-    await until('API ready after PostgreSQL restart', apiReady);
+    await waitUntil('API ready after PostgreSQL restart', apiReady);
     await sleep(4_000);
     mark('PostgreSQL crash+restart', { pgDownMs });
 
@@ -95,7 +86,7 @@ describe('crash and fault survival under load', () => {
     process.kill(state.redis.pid ?? 0, 'SIGKILL');
     await sleep(2_000);
     state = await restartRedis(state);
-    const redisBackMs = await until('API ready after Redis restart', apiReady);
+    const redisBackMs = await waitUntil('API ready after Redis restart', apiReady);
     await sleep(4_000);
     mark('Redis SIGKILL+restart', { redisBackMs });
 

@@ -22,7 +22,7 @@ export const AdminRoutes = {
   heapSnapshot: '/admin/heap-snapshot',
   /** POST {} : copy the waiting queue aside → { snapshotId, entries } */
   queueSnapshot: '/admin/queue/snapshot',
-  /** POST { snapshotId? } : put the waiting queue back as snapshotted (latest when omitted) → { restored } */
+  /** POST { snapshotId? } : put the waiting queue back as snapshotted (latest when omitted), then requeue live tokens that lost their place since → { snapshotId, restored, requeued } */
   queueRestore: '/admin/queue/restore',
   /** POST { enabled } : freeze admission; tokens keep their positions, no one is admitted or expired */
   staticQueue: '/admin/queue/static-mode',
@@ -47,5 +47,7 @@ export const AdminState = z.object({
   staticQueue: z.boolean(),
   chaos: z.object({ latencyMs: z.number(), errorRate: z.number() }),
   workers: z.number(),
+  /** PIDs of the workers that answered, ascending: who serves now (a rolling restart replaces all of them) */
+  workerPids: z.array(z.number()),
 });
 export type AdminState = z.infer<typeof AdminState>;

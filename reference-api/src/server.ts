@@ -18,6 +18,11 @@ import { QueueStore } from './store/queue.ts';
 import { RedisStore } from './store/redis.ts';
 import { startWorker, type WorkerReport } from './worker.ts';
 
+// Workers accept connections themselves from the shared socket. With the default round robin, the primary
+// accepts each connection and hands it over by IPC, and a handover in flight when a worker is killed leaves
+// the client's connection open and unanswered forever (nodejs/node#3551 and kin; it hung our SIGKILL tests).
+cluster.schedulingPolicy = cluster.SCHED_NONE;
+
 const SETTINGS_ENV = 'LOADCTL_API_SETTINGS';
 const READY_TIMEOUT_MS = 30_000;
 const RESPAWN_DELAY_MS = 1000;
@@ -129,6 +134,7 @@ class Primary {
       staticQueue: this.settings.staticQueue,
       chaos: this.settings.chaos,
       workers: reports.length,
+      workerPids: reports.map((report) => report.pid).sort((a, b) => a - b),
     };
   }
 

@@ -1,5 +1,6 @@
 // The HTTP client the API's integration tests share: plain fetch, JSON bodies parsed, the queue token and
 // admin token headers filled in, and a reader for one metric summed over its label sets.
+import { get, type ClientRequest } from 'node:http';
 import { ADMIN_TOKEN_HEADER } from '../src/admin-contract.ts';
 
 export interface Reply {
@@ -41,6 +42,27 @@ export function apiClient(baseUrl: string, adminToken: string) {
       .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
   }
 
-  return { call, admin, metric };
+  /**
+   * GET on a connection of its own (fetch reuses pooled keep-alive sockets, which stay bound to one worker):
+   * so the cluster's round robin picks the worker, as it does for a new client.
+   */
+  function freshGet(path: string): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+      get(base + path, { agent: false }, (response) => {
+        let text = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => {
+          const headers = new Headers(Object.entries(response.headers).flatMap(([name, value]) => (typeof value === 'string' ? [[name, value] as [string, string]] : [])));
+          resolve({ status: response.statusCode ?? 0, body: headers.get('content-type')?.includes('json') ? JSON.parse(text) : text, headers });
+        });
+      })
+        .setTimeout(10_000, function (this: ClientRequest) {
+          this.destroy(new Error(`GET ${path}: no answer within 10 s`));
+        })
+        .on('error', reject);
+    });
+  }
+
+  return { call, admin, metric, freshGet };
 }
 export type ApiClient = ReturnType<typeof apiClient>;

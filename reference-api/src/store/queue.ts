@@ -3,7 +3,9 @@
 //   queue:waiting          ZSET  member = token, score = arrival number (lower = earlier)
 //   queue:active           ZSET  member = token, score = expiry time (epoch ms)
 //   queue:seq              STRING counter handing out arrival numbers
-//   queue:token:<token>    HASH  userId, issuedAt (ms); TTL = TOKEN_TTL_SECONDS (refreshed while waiting and polled)
+//   queue:token:<token>    HASH  userId, issuedAt (ms), arrival (its arrival number while it waits); TTL =
+//                          TOKEN_TTL_SECONDS (refreshed while waiting and polled). The arrival kept here lets a
+//                          restore put back a waiting user whom no snapshot holds (joined after the last one).
 //   queue:user:<userId>    STRING the user's current token (same TTL), so asking again returns it
 //   queue:snapshot:<id>    ZSET  copy of queue:waiting;  queue:snapshot:<id>:users HASH token → userId;
 //                          queue:snapshot:<id>:taken STRING entry count (exists even for an empty queue); 24 h TTL
@@ -69,11 +71,20 @@ local function epoch_of(k, now)
 end
 `;
 
+// Shared Lua: token t (record key k) joins the back of waiting queue w, numbered by counter seq
+const JOIN_BACK = `
+local function join_back(w, seq, k, t)
+  local arrival = redis.call('INCR', seq)
+  redis.call('ZADD', w, arrival, t)
+  redis.call('HSET', k, 'arrival', arrival)
+end
+`;
+
 // KEYS waiting, active, seq, userKey, epoch · ARGV newToken, userId, now (= the new token's issue time), capacity,
 // ttlMs, tokenPrefix, static(0/1) → {token, status, value}
 const issue = new LuaScript(
   'queueIssue',
-  `${STATE_OF}${EPOCH_OF}
+  `${STATE_OF}${EPOCH_OF}${JOIN_BACK}
 epoch_of(KEYS[5], ARGV[3])
 local now, capacity, ttl, prefix = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
 local token = redis.call('GET', KEYS[4])
@@ -90,7 +101,7 @@ redis.call('SET', KEYS[4], token, 'PX', ttl)
 if ARGV[7] == '0' and redis.call('ZCARD', KEYS[1]) == 0 and redis.call('ZCOUNT', KEYS[2], '(' .. now, '+inf') < capacity then
   redis.call('ZADD', KEYS[2], now + ttl, token)
 else
-  redis.call('ZADD', KEYS[1], redis.call('INCR', KEYS[3]), token)
+  join_back(KEYS[1], KEYS[3], prefix .. token, token)
 end
 local s = state_of(token)
 return {token, s[1], s[2]}`,
@@ -104,7 +115,7 @@ return {token, s[1], s[2]}`,
 // token: ACTIVE (until issue time + lifetime) while the active set has room, else WAITING at the back.
 const lookup = new LuaScript(
   'queueLookup',
-  `${STATE_OF}${EPOCH_OF}
+  `${STATE_OF}${EPOCH_OF}${JOIN_BACK}
 local token, ttl = ARGV[1], tonumber(ARGV[3])
 local key = ARGV[2] .. token
 local userId = redis.call('HGET', key, 'userId')
@@ -124,7 +135,7 @@ if not userId then
   if redis.call('ZCOUNT', KEYS[2], '(' .. now, '+inf') < tonumber(ARGV[7]) then
     redis.call('ZADD', KEYS[2], issuedAt + ttl, token)
   else
-    redis.call('ZADD', KEYS[1], redis.call('INCR', KEYS[3]), token)
+    join_back(KEYS[1], KEYS[3], key, token)
   end
   recovered = 1
 end
@@ -223,6 +234,7 @@ for i = 1, #entries, 2 do
     if redis.call('EXISTS', ARGV[1] .. t) == 0 then
       redis.call('HSET', ARGV[1] .. t, 'userId', userId, 'issuedAt', ARGV[4])
     end
+    redis.call('HSET', ARGV[1] .. t, 'arrival', score)
     redis.call('PEXPIRE', ARGV[1] .. t, ARGV[3])
     redis.call('SET', ARGV[2] .. userId, t, 'PX', ARGV[3])
     redis.call('ZADD', KEYS[1], score, t)
@@ -232,6 +244,34 @@ end
 return restored`,
   4,
 );
+
+// KEYS waiting, active, seq · ARGV tokenPrefix, userPrefix, ttlMs, token… → requeued
+// The second half of a restore: a live token that is neither waiting nor active, and is still its user's
+// token, lost its place after the snapshot was taken (or the queue was damaged with no snapshot of it): it
+// goes back at the arrival number its record kept, or at the back when it never had one.
+const requeueOrphans = new LuaScript(
+  'queueRequeueOrphans',
+  `${JOIN_BACK}
+local requeued = 0
+for i = 4, #ARGV do
+  local t = ARGV[i]
+  local key = ARGV[1] .. t
+  local userId = redis.call('HGET', key, 'userId')
+  if userId and not redis.call('ZSCORE', KEYS[1], t) and not redis.call('ZSCORE', KEYS[2], t)
+    and (redis.call('GET', ARGV[2] .. userId) or t) == t then
+    local arrival = redis.call('HGET', key, 'arrival')
+    if arrival then redis.call('ZADD', KEYS[1], arrival, t) else join_back(KEYS[1], KEYS[3], key, t) end
+    redis.call('PEXPIRE', key, ARGV[3])
+    redis.call('SET', ARGV[2] .. userId, t, 'PX', ARGV[3])
+    requeued = requeued + 1
+  end
+end
+return requeued`,
+  3,
+);
+
+/** token records scanned per requeue script call: each call runs alone on the server, so keep it short */
+const ORPHAN_BATCH = 500;
 
 export class QueueStore {
   constructor(
@@ -291,8 +331,11 @@ export class QueueStore {
     return { snapshotId, entries };
   }
 
-  /** → restored count, or undefined when there is no such snapshot */
-  async restore(redis: Redis, snapshotId?: string): Promise<{ snapshotId: string; restored: number } | undefined> {
+  /**
+   * Put the snapshot's waiting users back at their positions, then every other live token that lost its place
+   * (`requeued`). → undefined when there is no such snapshot.
+   */
+  async restore(redis: Redis, snapshotId?: string): Promise<{ snapshotId: string; restored: number; requeued: number } | undefined> {
     const id = snapshotId ?? (await redis.get(QueueKeys.snapshotLatest));
     if (!id) return undefined;
     const key = QueueKeys.snapshotPrefix + id;
@@ -302,7 +345,19 @@ export class QueueStore {
       [QueueKeys.waiting, QueueKeys.active, key, `${key}:users`],
       [QueueKeys.tokenPrefix, QueueKeys.userPrefix, this.opts.tokenTtlMs, Date.now()],
     )) as number;
-    return { snapshotId: id, restored };
+    return { snapshotId: id, restored, requeued: await this.requeueOrphans(redis) };
+  }
+
+  /** SCAN, not KEYS: the queue keeps serving while a restore walks a large keyspace. */
+  private async requeueOrphans(redis: Redis): Promise<number> {
+    let requeued = 0;
+    const stream = redis.scanStream({ match: `${QueueKeys.tokenPrefix}*`, count: ORPHAN_BATCH });
+    for await (const keys of stream as AsyncIterable<string[]>) {
+      if (keys.length === 0) continue;
+      const tokens = keys.map((key) => key.slice(QueueKeys.tokenPrefix.length));
+      requeued += (await requeueOrphans.run(redis, [QueueKeys.waiting, QueueKeys.active, QueueKeys.seq], [QueueKeys.tokenPrefix, QueueKeys.userPrefix, this.opts.tokenTtlMs, ...tokens])) as number;
+    }
+    return requeued;
   }
 }
 
