@@ -9,7 +9,11 @@ export function register(program: Command): void {
     .description('compare a run with a baseline per endpoint and metric; mark regressions beyond tolerance')
     .argument('<current>', 'run directory, report.json or any input `loadctl report` reads')
     .argument('<baseline>', 'the baseline, in any of the same forms')
-    .option('--tolerance <list>', 'latency=N% (avg/med/p95/p99 growth), errors=N (percentage points), throughput=N% (rps drop)', 'latency=10%,errors=0.5,throughput=10%')
+    .option(
+      '--tolerance <list>',
+      'latency=N% and latency-min=Nms (avg/med/p95/p99 growth must exceed both), errors=N (percentage points), throughput=N% and throughput-min=N (rps drop must exceed both) — the same rule as `loadctl gate`',
+      'latency=10%,latency-min=2ms,errors=0.5,throughput=10%,throughput-min=5',
+    )
     .option('--format <format>', 'md or json', 'md')
     .option('--fail-on-regression', `exit ${ExitCode.regression} when anything regressed beyond tolerance`)
     .addHelpText('after', '\nExamples:\n  loadctl compare reports/run-b reports/baselines/peak --tolerance latency=15%\n  loadctl compare b/report.json a/report.json --format json')

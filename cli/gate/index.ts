@@ -42,9 +42,8 @@ export interface GateResult extends GateOutcome {
 const COMPARED: Record<GatedMetric, ComparedMetric> = { p95: 'p95', p99: 'p99', errorRate: 'error_rate', throughput: 'rps' };
 
 /**
- * The report engine's comparison (pairs of values per endpoint and metric), judged by the gate's rule:
- * compareReports' own regression flag knows only a relative tolerance, the gate adds the minimum effect
- * size, per-endpoint rules and the minimum sample size.
+ * The report engine's comparison (pairs of values per endpoint and metric), judged by the same rule with the
+ * gate's per-endpoint tolerances and its minimum sample size.
  */
 export function judgeComparison(comparison: Comparison, current: ReportModel, baseline: ReportModel, config: GateConfig): MetricVerdict[] {
   const requestsOf = (model: ReportModel, subject: string) => (subject === OVERALL ? model.overview : model.endpoints.find((e) => e.name === subject))?.requests;
@@ -66,7 +65,7 @@ export function judgeComparison(comparison: Comparison, current: ReportModel, ba
 /** The comparison's own tolerances, from the gate config's defaults (for anyone rendering it). */
 function comparisonTolerances(config: GateConfig): Tolerances {
   const rules = rulesFor(config, undefined);
-  return { latencyPct: rules.p95.relativePct, errorRatePts: rules.errorRate.absolutePp, throughputPct: rules.throughput.relativePct };
+  return { latencyPct: rules.p95.relativePct, latencyMinMs: rules.p95.absolute, errorRatePts: rules.errorRate.absolutePp, throughputPct: rules.throughput.relativePct, throughputMinRps: rules.throughput.absolute };
 }
 
 async function makeRuns(request: Omit<RunRequest, 'segments'>, repeat: number, info: (line: string) => void): Promise<string[]> {

@@ -10,9 +10,8 @@ export const GATED_METRICS = ['p95', 'p99', 'errorRate', 'throughput'] as const;
 export type GatedMetric = (typeof GATED_METRICS)[number];
 
 /**
- * A latency or throughput rule: the change must exceed BOTH the relative and the absolute bound to count.
- * The relative bound scales with the endpoint; the absolute one keeps a 0.4 ms → 0.6 ms "50 % regression"
- * on a sub-millisecond cached read from failing a build.
+ * A latency or throughput rule (ChangeRule, judged by judgeChange in cli/report/compare.ts): the change must
+ * exceed BOTH the relative and the absolute bound to count.
  */
 const RelativeAndAbsolute = z
   .object({

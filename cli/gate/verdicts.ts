@@ -1,10 +1,12 @@
 // Pure: the gate's rule applied to one metric of one endpoint, and the overall outcome.
 //
-// The rule (cli/gate/README.md): a metric regresses only when it is worse than the baseline by MORE than its
-// relative tolerance AND by MORE than its absolute minimum effect size. Error rate is judged on percentage
-// points alone. Endpoints with too few requests are shown but not gated.
+// The rule is the report engine's (judgeChange in cli/report/compare.ts, shared with `loadctl compare`): a
+// metric regresses only when it is worse than the baseline by MORE than its relative tolerance AND by MORE than
+// its absolute minimum effect size; error rate on percentage points alone. The gate adds per-endpoint rules and
+// leaves endpoints with too few requests ungated.
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import type { ThresholdResult } from '../report/model.ts';
+import { judgeChange, judgeErrorRateChange } from '../report/compare.ts';
 import { formatCount, formatMs, formatPercent } from '../report/units.ts';
 import type { EffectiveRules, GatedMetric } from './tolerances.ts';
 
@@ -51,26 +53,23 @@ export function judge(sample: MetricSample, rules: EffectiveRules, minRequests: 
   }
 
   if (metric === 'errorRate') {
-    const deltaPp = (current - baseline) * 100;
     const limit = rules.errorRate.absolutePp;
+    const { verdict, deltaPp } = judgeErrorRateChange(baseline, current, limit);
     const change = `${deltaPp >= 0 ? '+' : ''}${deltaPp.toFixed(2)} pp`;
-    if (deltaPp > limit) return { ...base, status: 'regressed', explanation: `${values} (${change}): more than the allowed +${limit} pp.` };
-    return { ...base, status: deltaPp < -limit ? 'improved' : 'pass', explanation: `${values} (${change}); allowed +${limit} pp.` };
+    if (verdict === 'regressed') return { ...base, status: 'regressed', explanation: `${values} (${change}): more than the allowed +${limit} pp.` };
+    return { ...base, status: verdict, explanation: `${values} (${change}); allowed +${limit} pp.` };
   }
 
   // Latency gets worse upwards, throughput downwards.
   const rule = rules[metric];
-  const worseBy = metric === 'throughput' ? baseline - current : current - baseline;
-  const worsePct = baseline > 0 ? (worseBy / baseline) * 100 : worseBy > 0 ? Infinity : 0;
+  const { verdict, worseBy, worsePct } = judgeChange(baseline, current, rule, metric !== 'throughput');
   const unit = UNIT[metric];
   const direction = metric === 'throughput' ? (worseBy >= 0 ? 'lower' : 'higher') : worseBy >= 0 ? 'slower' : 'faster';
   const change = `${Math.abs(worsePct).toFixed(1)} % / ${formatValue(metric, Math.abs(worseBy))} ${direction}`;
-  const allowed = `allowed ${rule.relativePct} % and ${rule.absolute} ${unit}`;
-  if (worsePct > rule.relativePct && worseBy > rule.absolute) {
+  if (verdict === 'regressed') {
     return { ...base, status: 'regressed', explanation: `${values} (${change}): beyond both ${rule.relativePct} % and ${rule.absolute} ${unit}.` };
   }
-  const improved = -worsePct > rule.relativePct && -worseBy > rule.absolute;
-  return { ...base, status: improved ? 'improved' : 'pass', explanation: `${values} (${change}); ${allowed}.` };
+  return { ...base, status: verdict, explanation: `${values} (${change}); allowed ${rule.relativePct} % and ${rule.absolute} ${unit}.` };
 }
 
 export type GateStatus = 'passed' | 'thresholds-failed' | 'regressed';

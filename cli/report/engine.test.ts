@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { Aggregate } from './aggregate.ts';
 import { aggregateRawFile, aggregateRawFiles } from './inputs/raw-stream.ts';
 import { compareReports, loadReportModel, renderComparisonMarkdown, writeReport } from './index.ts';
+import { DEFAULT_TOLERANCES, judgeChange, judgeErrorRateChange } from './compare.ts';
 import { renderMarkdown } from './render/markdown.ts';
 
 const fixture = (name: string) => new URL(`fixtures/${name}`, import.meta.url).pathname;
@@ -170,11 +171,27 @@ describe('compare', () => {
     const slow = current.endpoints.find((e) => e.name === 'GET /slow');
     if (slow?.latency) slow.latency.p95 *= 1.5;
     current.overview.errorRate = (current.overview.errorRate ?? 0) + 0.02;
-    const comparison = compareReports(current, baseline, { latencyPct: 10, errorRatePts: 0.5, throughputPct: 10 });
+    const comparison = compareReports(current, baseline, { latencyPct: 10, latencyMinMs: 2, errorRatePts: 0.5, throughputPct: 10, throughputMinRps: 5 });
     expect(comparison.regressions.map((r) => `${r.subject} ${r.metric}`)).toEqual(['all requests error_rate', 'GET /slow p95']);
     expect(comparison.regressions.find((r) => r.metric === 'p95')?.deltaPct).toBeCloseTo(50, 6);
     expect(renderComparisonMarkdown(comparison)).toContain('❌ **2 regressions beyond tolerance.**');
     expect(compareReports(baseline, baseline).regressions).toEqual([]);
+    // the same change under a minimum effect larger than it: not a regression (the gate's rule, shared)
+    const p95Growth = (slow?.latency?.p95 ?? 0) / 3;
+    const lenient = compareReports(current, baseline, { ...DEFAULT_TOLERANCES, latencyMinMs: p95Growth + 1 });
+    expect(lenient.regressions.map((r) => `${r.subject} ${r.metric}`)).toEqual(['all requests error_rate']);
+  });
+
+  it('judges latency up, throughput down and error rate in points, each needing both bounds', () => {
+    const rule = { relativePct: 10, absolute: 2 };
+    expect(judgeChange(0.4, 0.6, rule, true).verdict).toBe('pass'); // +50 % but 0.2 ms
+    expect(judgeChange(40, 43, rule, true).verdict).toBe('pass'); // +3 ms but 7.5 %
+    expect(judgeChange(40, 45, rule, true)).toEqual({ verdict: 'regressed', worseBy: 5, worsePct: 12.5 });
+    expect(judgeChange(40, 35, rule, true).verdict).toBe('improved');
+    expect(judgeChange(100, 80, rule, false).verdict).toBe('regressed'); // throughput fell 20 %
+    expect(judgeChange(0, 5, rule, true).verdict).toBe('regressed');
+    expect(judgeErrorRateChange(0.01, 0.02, 0.5)).toEqual({ verdict: 'regressed', deltaPp: 1 });
+    expect(judgeErrorRateChange(0.01, 0.012, 0.5).verdict).toBe('pass');
   });
 });
 
