@@ -1,13 +1,11 @@
 import type { Command } from 'commander';
 import Table from 'cli-table3';
-import { marked } from 'marked';
-import { markedTerminal } from 'marked-terminal';
 import { UserError } from '../errors.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { paint, useColour } from '../output.ts';
 import { runLoadctl } from '../runbooks/exec.ts';
 import { loadRunbook, loadRunbooks } from '../runbooks/load.ts';
-import { runbookMarkdown } from '../runbooks/render.ts';
+import { markdownForTerminal, runbookMarkdown } from '../runbooks/render.ts';
 import { numberedSteps } from '../runbooks/schema.ts';
 
 export function register(program: Command): void {
@@ -56,8 +54,7 @@ Examples:
         process.stdout.write(`${markdown}\n`);
         return;
       }
-      marked.use(markedTerminal({ reflowText: true, width: Math.min(process.stdout.columns || 100, 110) }) as Parameters<typeof marked.use>[0]);
-      process.stdout.write(`${await marked.parse(markdown)}\n`);
+      process.stdout.write(`${await markdownForTerminal(markdown, Math.min(process.stdout.columns || 100, 110))}\n`);
     });
 
   runbook

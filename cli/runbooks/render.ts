@@ -1,5 +1,7 @@
 // A runbook as markdown for the terminal: the machine half (signals, SLO, numbered steps) summarised on
 // top, then the prose. `runbook show` pipes it through marked-terminal.
+import { Marked } from 'marked';
+import { markedTerminal } from 'marked-terminal';
 import type { Runbook } from './load.ts';
 import { numberedSteps, type StepGroup } from './schema.ts';
 
@@ -33,4 +35,19 @@ export function runbookMarkdown(runbook: Runbook): string {
   }
   lines.push('', '---', '', runbook.body.replace(/^# .*\n/, ''));
   return lines.join('\n');
+}
+
+/** Markdown → ANSI text for a terminal `width` columns wide (what `runbook show` prints on a TTY). */
+export async function markdownForTerminal(markdown: string, width: number): Promise<string> {
+  const renderer = new Marked(markedTerminal({ reflowText: true, width }) as ConstructorParameters<typeof Marked>[0]);
+  // marked-terminal prints a list item's text raw, so **bold** and `code` in steps showed their markers
+  // (mikaelbr/marked-terminal#304): render the inline tokens a text token carries.
+  renderer.use({
+    renderer: {
+      text(token) {
+        return 'tokens' in token && token.tokens ? this.parser.parseInline(token.tokens) : false;
+      },
+    },
+  });
+  return renderer.parse(markdown);
 }

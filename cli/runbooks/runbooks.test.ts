@@ -3,6 +3,7 @@ import { FAULTS } from '../faults/registry.ts';
 import { evaluate, parseExpression, type Sample } from './expression.ts';
 import { holds, parseCondition } from './condition.ts';
 import { loadRunbooks, parseRunbook } from './load.ts';
+import { markdownForTerminal } from './render.ts';
 import { numberedSteps } from './schema.ts';
 
 describe('runbook files', () => {
@@ -86,5 +87,13 @@ describe('metric expressions', () => {
     expect(() => parseExpression('median(x)')).toThrow(/unknown function/);
     expect(() => parseExpression('x{a~"b"}')).toThrow();
     expect(() => parseCondition('about 5')).toThrow(/comparison/);
+  });
+});
+
+describe('markdownForTerminal', () => {
+  it('renders bold and code inside list items instead of printing their markers', async () => {
+    const text = await markdownForTerminal('1. **Freeze the queue** (`loadctl mitigate static-queue on`). Then wait.\n- plain **bold** item\n', 100);
+    expect(text).not.toMatch(/\*\*|`/);
+    expect(text.replace(/\u001b\[\d+m/g, '')).toContain('Freeze the queue (loadctl mitigate static-queue on). Then wait.');
   });
 });
