@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { proxyOn } from '../faults/proxies.ts';
 import { readFaults } from '../faults/store.ts';
 import { RunMeta } from '../run/run-dir.ts';
+import { adminClient } from '../stack/admin-client.ts';
 import { readStackState } from '../stack/stack.ts';
 import { startTestStack, type TestStack } from '../stack/test-stack.ts';
 import { runDrill, type DrillOptions } from './drill.ts';
@@ -16,8 +16,8 @@ let stack: TestStack;
 let reportsDir: string;
 
 beforeAll(async () => {
-  // a small active set so that the queue drill has users waiting
-  stack = await startTestStack({ env: { QUEUE_ACTIVE_CAPACITY: '20', QUEUE_ADMIT_PER_SECOND: '2', LOG_LEVEL: 'warn' } });
+  // the API's defaults: each drill prepares what its fault needs (toxiproxy routing, users waiting)
+  stack = await startTestStack({ env: { LOG_LEVEL: 'warn' } });
   reportsDir = mkdtempSync(path.join(tmpdir(), 'loadctl-drills-'));
 });
 
@@ -85,13 +85,17 @@ describe('drills', () => {
     await drill('memory-leak');
   });
 
-  it('network-degradation: latency through toxiproxy is seen and goes away', async () => {
-    await proxyOn(readStackState(stack.state.stateDir) ?? stack.state);
-    await drill('network-degradation');
+  it('network-degradation: the drill routes the API through toxiproxy, the latency is seen and goes away', async () => {
+    const journal = await drill('network-degradation');
+    const phases = journal.happened.events.filter((event) => event.kind === 'phase').map((event) => event.name);
+    expect(phases).toEqual(expect.arrayContaining(['stack prepared', 'stack as before']));
+    expect(readStackState(stack.state.stateDir)?.toxiproxy).toBeUndefined(); // routed directly again
   });
 
-  it('queue-malfunction: the emptied queue is detected and restored', async () => {
-    await drill('queue-malfunction');
+  it('queue-malfunction: with room for everyone, the drill freezes the queue; the emptied queue is detected and restored', async () => {
+    const journal = await drill('queue-malfunction');
+    expect(journal.happened.events.find((event) => event.name === 'stack prepared')?.detail).toContain('static mode');
+    expect((await adminClient(stack.state).state()).staticQueue).toBe(false);
   });
 
 });

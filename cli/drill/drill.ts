@@ -124,7 +124,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillOutcome> {
   const say = options.onLine ?? (() => undefined);
   const runbook = await loadRunbook(options.runbookId);
   const plan = planDrill(runbook, options);
-  const ctx = await faultContext(options.stateDir);
+  let ctx = await faultContext(options.stateDir);
   const faultName = plan.fault.name;
 
   const store = new SampleStore();
@@ -152,6 +152,13 @@ export async function runDrill(options: DrillOptions): Promise<DrillOutcome> {
     });
   };
   const nowS = (): number => Date.now() / 1000;
+
+  // before anything is measured: a stack the fault can act on (it may restart the API, hence the new context)
+  const preparation = await faultByName(faultName).prepare?.(ctx);
+  if (preparation) {
+    event('phase', 'stack prepared', preparation.summary);
+    ctx = await faultContext(options.stateDir);
+  }
 
   const scraper = scrapeLoop(`${ctx.state.api.url}/metrics`, 1000, (t, samples) => {
     store.add('api-metrics', { t: t / 1000, values: finiteSamples(samples) });
@@ -282,6 +289,11 @@ export async function runDrill(options: DrillOptions): Promise<DrillOutcome> {
   await runSettled;
   await scraper.stop();
   happened.k6ExitCode = outcome?.meta.k6ExitCode;
+  if (preparation) {
+    const undone = await preparation.undo(ctx).catch((error: Error) => `could not undo (${error.message}): ${preparation.summary}`);
+    event('phase', 'stack as before', undone);
+    ctx = await faultContext(options.stateDir);
+  }
 
   try {
     const report = await verifyInvariants(ctx.state);

@@ -4,7 +4,7 @@
 import { UserError } from '../errors.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { intParam, requireOwned } from './guards.ts';
-import { toxiproxyCall } from './proxies.ts';
+import { proxyOff, proxyOn, toxiproxyCall } from './proxies.ts';
 import type { Fault, FaultContext } from './types.ts';
 
 type Proxy = { name: string; listen: string; upstream: string; enabled: boolean; toxics: Array<{ name: string; type: string }> };
@@ -65,6 +65,13 @@ export const network: Fault = {
       if (!proxy.toxics.some((existing) => existing.name === name)) await toxiproxyCall(base, 'POST', `/proxies/${proxy.name}/toxics`, { ...toxic, name });
     }
     return { details: { target, proxies: proxies.map((proxy) => proxy.name), toxic }, summary: `${mode} toxic on ${proxies.map((proxy) => proxy.name).join(', ')}` };
+  },
+
+  async prepare(ctx) {
+    const routed = ctx.state.toxiproxy !== undefined && (await proxiesFor(ctx, 'both').then(() => true, () => false));
+    if (routed) return undefined;
+    const { summary } = await proxyOn(ctx.state);
+    return { summary, undo: async (after) => (await proxyOff(after.state)).summary };
   },
 
   async recover(ctx) {

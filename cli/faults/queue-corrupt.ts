@@ -73,6 +73,23 @@ export const queueCorrupt: Fault = {
     return `waiting queue restored from snapshot ${snapshotId ?? '(latest)'}: ${restored} user(s) back in place, ${requeued} who joined after it back at theirs`;
   },
 
+  // With room for every user (the default capacity), nobody waits, so there is no place to lose: freeze
+  // admission as before a ticket opening, so arrivals queue up. The runbook's own steps unfreeze it.
+  async prepare({ state }) {
+    const admin = adminClient(state);
+    if ((await admin.state()).staticQueue) return undefined;
+    await admin.staticQueue({ enabled: true });
+    return {
+      summary: 'queue frozen (static mode) so that arrivals wait, as before a ticket opening',
+      undo: async (after) => {
+        const again = adminClient(after.state);
+        if (!(await again.state()).staticQueue) return 'queue already admitting again';
+        await again.staticQueue({ enabled: false });
+        return 'queue admitting again (static mode off)';
+      },
+    };
+  },
+
   async observe({ state }, fault) {
     const members = await withRedis(state.redis.url, (client) => client.zrange(WAITING_QUEUE_KEY, 0, -1));
     if (!fault) return { healthy: true, detail: `${members.length} user(s) waiting` };

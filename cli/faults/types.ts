@@ -57,4 +57,14 @@ export interface Fault {
   recover(ctx: FaultContext, fault: ActiveFault): Promise<string>;
   /** looks at the target itself, not at faults.json */
   observe(ctx: FaultContext, fault: ActiveFault | undefined): Promise<Observation>;
+  /**
+   * Before a drill's load starts: makes the stack one this fault can act on (the API routed through
+   * toxiproxy, users waiting in the queue). → what it did and how to undo it; undefined when nothing was needed.
+   */
+  prepare?(ctx: FaultContext): Promise<Preparation | undefined>;
+}
+
+export interface Preparation {
+  summary: string;
+  undo(ctx: FaultContext): Promise<string>;
 }
