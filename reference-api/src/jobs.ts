@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
-import { holdsExpired, queueAdmissions, queueTokens } from './metrics.ts';
+import { holdsExpired, queueAdmissions, queueOrderViolations, queueTokens } from './metrics.ts';
 import type { Bookings } from './store/bookings.ts';
 import { invalidateShared, seatsKey } from './store/catalogue.ts';
 import { QueueKeys, type QueueStore } from './store/queue.ts';
@@ -68,6 +68,7 @@ export function startJobs({ config, log, redis, queue, bookings, staticQueue }: 
       queueAdmissions.inc({ outcome: 'admitted' }, result.admitted);
       queueAdmissions.inc({ outcome: 'dropped' }, result.dropped);
       queueAdmissions.inc({ outcome: 'expired' }, result.expired);
+      queueOrderViolations.inc(result.misordered);
       queueTokens.set({ state: 'waiting' }, result.waiting);
       queueTokens.set({ state: 'active' }, result.active);
     } catch (error) {

@@ -89,6 +89,12 @@ export const queueAdmissions = new client.Counter({
   registers: [registry],
 });
 
+export const queueOrderViolations = new client.Counter({
+  name: 'api_queue_order_violations_total',
+  help: 'Users admitted from a queue position that is not the arrival number they were given: something rewrote the waiting queue (reordered it)',
+  registers: [registry],
+});
+
 export const queueRejections = new client.Counter({
   name: 'api_queue_rejections_total',
   help: 'Protected requests refused by the token check, by reason (missing, invalid, foreign, waiting, expired)',

@@ -161,6 +161,27 @@ describe('queue and catalogue', () => {
     // admitted in order once admission resumes, leaving the queue empty for the tests after this one
     await waitUntil('the restored users to be admitted', async () => (await call('GET', '/api/v1/queue/status', { token: after.at(-1) })).body.status === 'ACTIVE', 10_000);
   });
+
+  it('counts users admitted out of turn when something rewrote the queue order', async () => {
+    await admin(AdminRoutes.staticQueue, { enabled: true });
+    const tokens: string[] = [];
+    try {
+      for (const userId of [33, 34, 35]) tokens.push((await call('POST', `/api/v1/queue/users/${userId}`)).body.token);
+      const redis = new Redis(stack.state.redis.url);
+      try {
+        const scores = await Promise.all(tokens.map((token) => redis.zscore(QueueKeys.waiting, token)));
+        await redis.zadd(QueueKeys.waiting, scores[2] ?? '', tokens[0] ?? '', scores[0] ?? '', tokens[2] ?? ''); // first and last swap places
+      } finally {
+        redis.disconnect();
+      }
+    } finally {
+      await admin(AdminRoutes.staticQueue, { enabled: false });
+    }
+    const before = await metric('api_queue_order_violations_total');
+    await waitUntil('the three users to be admitted', async () => (await call('GET', '/api/v1/queue/status', { token: tokens[0] })).body.status === 'ACTIVE', 10_000);
+    await waitUntil('the admission to be counted', async () => (await metric('api_queue_order_violations_total')) >= before + 2, 5_000);
+    expect((await metric('api_queue_order_violations_total')) - before).toBe(2); // the middle user kept their place
+  });
 });
 
 describe('reservations and payments', () => {

@@ -165,8 +165,10 @@ return 1`,
   3,
 );
 
-// KEYS waiting, active, epoch · ARGV now, capacity, maxAdmit, ttlMs, tokenPrefix, userPrefix → {admitted, dropped, expired, waiting, active}
-// (sets the epoch too, so data loss is noticed within one admission tick even when no request arrives)
+// KEYS waiting, active, epoch · ARGV now, capacity, maxAdmit, ttlMs, tokenPrefix, userPrefix
+// → {admitted, dropped, expired, waiting, active, misordered}
+// (sets the epoch too, so data loss is noticed within one admission tick even when no request arrives).
+// misordered: admitted tokens whose queue score is not the arrival number their record kept — the order was rewritten.
 const admit = new LuaScript(
   'queueAdmit',
   `${EPOCH_OF}
@@ -180,13 +182,15 @@ for _, t in ipairs(expiredTokens) do
 end
 if #expiredTokens > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now) end
 local room = math.min(capacity - redis.call('ZCARD', KEYS[2]), maxAdmit)
-local admitted, dropped = 0, 0
+local admitted, dropped, misordered = 0, 0, 0
 while admitted < room do
   local popped = redis.call('ZPOPMIN', KEYS[1])
   if #popped == 0 then break end
   local t = popped[1]
-  local userId = redis.call('HGET', ARGV[5] .. t, 'userId')
+  local record = redis.call('HMGET', ARGV[5] .. t, 'userId', 'arrival')
+  local userId = record[1]
   if userId then
+    if record[2] and tonumber(record[2]) ~= tonumber(popped[2]) then misordered = misordered + 1 end
     redis.call('ZADD', KEYS[2], now + ttl, t)
     redis.call('PEXPIRE', ARGV[5] .. t, ttl)
     redis.call('PEXPIRE', ARGV[6] .. userId, ttl)
@@ -195,7 +199,7 @@ while admitted < room do
     dropped = dropped + 1
   end
 end
-return {admitted, dropped, #expiredTokens, redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[2])}`,
+return {admitted, dropped, #expiredTokens, redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[2]), misordered}`,
   3,
 );
 
@@ -310,13 +314,13 @@ export class QueueStore {
     );
   }
 
-  async admit(redis: Redis, maxAdmit: number): Promise<{ admitted: number; dropped: number; expired: number; waiting: number; active: number }> {
-    const [admitted, dropped, expired, waiting, active] = (await admit.run(
+  async admit(redis: Redis, maxAdmit: number): Promise<{ admitted: number; dropped: number; expired: number; waiting: number; active: number; misordered: number }> {
+    const [admitted, dropped, expired, waiting, active, misordered] = (await admit.run(
       redis,
       [QueueKeys.waiting, QueueKeys.active, QueueKeys.epoch],
       [Date.now(), this.opts.capacity, maxAdmit, this.opts.tokenTtlMs, QueueKeys.tokenPrefix, QueueKeys.userPrefix],
     )) as number[];
-    return { admitted: admitted ?? 0, dropped: dropped ?? 0, expired: expired ?? 0, waiting: waiting ?? 0, active: active ?? 0 };
+    return { admitted: admitted ?? 0, dropped: dropped ?? 0, expired: expired ?? 0, waiting: waiting ?? 0, active: active ?? 0, misordered: misordered ?? 0 };
   }
 
   async sizes(redis: Redis): Promise<{ waiting: number; active: number }> {
