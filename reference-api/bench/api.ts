@@ -1,10 +1,12 @@
 // `npm run bench:api`: GET /api/v1/concerts (valid token) on the reference API vs a bare Express 5 app and a
 // bare node:http server returning the identical bytes — same load generator (k6), same process count
 // (one primary + WORKERS cluster workers each), runs interleaved ROUNDS times, best round per target
-// reported. Then reservation + payment throughput with zero unexpected errors.
+// reported. Then reservation + payment throughput with zero unexpected errors. Also the CPU each request
+// costs the server and k6, and so the rate this machine can carry with k6 on the same cores (the `peak`
+// shape asks for 5,000/s).
 // Env: WORKERS (2), VUS (64), DURATION (10s), ROUNDS (2), K6 (path; default .tools/bin/k6 or PATH).
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
@@ -33,6 +35,31 @@ interface Figures {
   rps: number;
   p99: number;
   failedRate: number;
+  /** CPU milliseconds per request: the server's processes, and k6 */
+  serverCpuMs: number;
+  k6CpuMs: number;
+}
+
+const PEAK_TARGET_RPS = 5000;
+const CLOCK_TICKS_PER_SECOND = 100; // Linux USER_HZ, what /proc/<pid>/stat counts in
+
+/** Fields of /proc/<pid>/stat after the command name (which may contain spaces): [0] = state. */
+function statFields(pid: number | 'self'): number[] {
+  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number);
+}
+
+/** CPU seconds used so far by a server: its primary and the workers it forked. */
+function serverCpuSeconds(primaryPid: number): number {
+  const children = readFileSync(`/proc/${primaryPid}/task/${primaryPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  // utime, stime are fields 14, 15 of stat (1-based), i.e. 11, 12 after the name
+  return [primaryPid, ...children].reduce((sum, pid) => sum + (statFields(pid)[11] ?? 0) + (statFields(pid)[12] ?? 0), 0) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** CPU seconds of this process's finished, waited-for children (k6 runs): cutime + cstime, fields 16, 17. */
+function finishedChildrenCpuSeconds(): number {
+  const fields = statFields('self');
+  return ((fields[13] ?? 0) + (fields[14] ?? 0)) / CLOCK_TICKS_PER_SECOND;
 }
 
 const work = mkdtempSync(join(tmpdir(), 'bench-api-'));
@@ -46,12 +73,23 @@ async function k6(script: string, env: Record<string, string>): Promise<Summary>
   return Summary.parse(JSON.parse(readFileSync(out, 'utf8')));
 }
 
-function figures(summary: Summary): Figures {
+/** One measured k6 run against a server, with the CPU both sides spent on it. */
+async function measure(serverPid: number, env: Record<string, string>): Promise<Figures> {
+  const [server0, k60] = [serverCpuSeconds(serverPid), finishedChildrenCpuSeconds()];
+  const summary = await k6('concerts.k6.js', env);
+  const [server1, k61] = [serverCpuSeconds(serverPid), finishedChildrenCpuSeconds()];
   const value = (metric: string, key: string) => summary.metrics[metric]?.values[key] ?? 0;
-  return { rps: value('http_reqs', 'rate'), p99: value('http_req_duration', 'p(99)'), failedRate: value('http_req_failed', 'rate') };
+  const requests = value('http_reqs', 'count') || 1;
+  return {
+    rps: value('http_reqs', 'rate'),
+    p99: value('http_req_duration', 'p(99)'),
+    failedRate: value('http_req_failed', 'rate'),
+    serverCpuMs: ((server1 - server0) * 1000) / requests,
+    k6CpuMs: ((k61 - k60) * 1000) / requests,
+  };
 }
 
-async function startBare(kind: 'express' | 'http', bodyFile: string): Promise<{ url: string; process: ResultPromise }> {
+async function startBare(kind: 'express' | 'http', bodyFile: string): Promise<{ url: string; pid: number; process: ResultPromise }> {
   const port = await freePort();
   const child = execa('node', ['--import', 'tsx', join(import.meta.dirname, 'bare-server.ts')], {
     env: { KIND: kind, PORT: String(port), WORKERS: String(WORKERS), BODY_FILE: bodyFile },
@@ -63,7 +101,7 @@ async function startBare(kind: 'express' | 'http', bodyFile: string): Promise<{ 
     child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
     void child.then(() => reject(new Error(`bare ${kind} server exited`)));
   });
-  return { url: `http://127.0.0.1:${port}`, process: child };
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid ?? 0, process: child };
 }
 
 const ms = (value: number) => `${value.toFixed(2)} ms`;
@@ -86,17 +124,17 @@ async function main(): Promise<void> {
       if (!same.equals(body)) throw new Error(`${url} does not return the same bytes`);
     }
 
-    const targets = { 'reference API': api, 'bare Express 5': express.url, 'bare node:http': http.url } as const;
-    for (const [name, url] of Object.entries(targets)) {
+    const targets = { 'reference API': { url: api, pid: stack.state.api.pid ?? 0 }, 'bare Express 5': express, 'bare node:http': http } as const;
+    for (const [name, { url }] of Object.entries(targets)) {
       process.stderr.write(`warm-up: ${name}…\n`);
       await k6('concerts.k6.js', { TARGET: url, TOKEN: token, VUS: '16', DURATION: '3s' });
     }
     const best: Record<string, Figures> = {};
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const [name, url] of Object.entries(targets)) {
+      for (const [name, { url, pid }] of Object.entries(targets)) {
         process.stderr.write(`round ${round}/${ROUNDS}: ${name} (${VUS} VUs, ${DURATION})…\n`);
         await sleep(1000);
-        const result = figures(await k6('concerts.k6.js', { TARGET: url, TOKEN: token }));
+        const result = await measure(pid, { TARGET: url, TOKEN: token });
         if (result.failedRate > 0) throw new Error(`${name}: ${(result.failedRate * 100).toFixed(2)} % of requests failed`);
         if (!best[name] || result.rps > best[name].rps) best[name] = result;
       }
@@ -110,16 +148,20 @@ async function main(): Promise<void> {
     const ours = best['reference API']!;
     const expressFigures = best['bare Express 5']!;
     const httpFigures = best['bare node:http']!;
+    const cores = availableParallelism();
+    const carried = (cores * 1000) / (ours.serverCpuMs + ours.k6CpuMs);
     const lines = [
       `GET /api/v1/concerts, ${body.length} bytes, k6 constant ${VUS} VUs × ${DURATION}, best of ${ROUNDS} interleaved rounds, ${WORKERS} workers each`,
       '',
-      '| target | rps | p99 | vs bare Express | vs bare node:http |',
-      '|---|---:|---:|---:|---:|',
+      '| target | rps | p99 | vs bare Express | vs bare node:http | server CPU / request | k6 CPU / request |',
+      '|---|---:|---:|---:|---:|---:|---:|',
       ...Object.entries(best).map(
-        ([name, f]) => `| ${name} | ${f.rps.toFixed(0)} | ${ms(f.p99)} | ${(f.rps / expressFigures.rps).toFixed(2)}× | ${(f.rps / httpFigures.rps).toFixed(2)}× |`,
+        ([name, f]) =>
+          `| ${name} | ${f.rps.toFixed(0)} | ${ms(f.p99)} | ${(f.rps / expressFigures.rps).toFixed(2)}× | ${(f.rps / httpFigures.rps).toFixed(2)}× | ${ms(f.serverCpuMs)} | ${ms(f.k6CpuMs)} |`,
       ),
       '',
       `bar: reference API ≥ 0.9× bare Express → ${(ours.rps / expressFigures.rps).toFixed(2)}× ${ours.rps / expressFigures.rps >= 0.9 ? 'PASS' : 'FAIL'}`,
+      `capacity with k6 on the same ${cores} cores: ≈ ${carried.toFixed(0)} req/s (${cores} × 1000 / (${ms(ours.serverCpuMs)} API + ${ms(ours.k6CpuMs)} k6)) = ${(carried / PEAK_TARGET_RPS).toFixed(2)}× the peak shape's ${PEAK_TARGET_RPS}/s${carried < PEAK_TARGET_RPS ? ': this machine cannot run full-size peak without drops; give k6 its own cores (--segments on other hosts, loadctl k8s)' : ''}`,
       '',
       `booking (${process.env['BOOKING_VUS'] ?? 20} VUs, token → reserve 1 seat → pay, ${seconds.toFixed(1)} s):`,
       `  reservations ${(count('booking_reservations_ok') / seconds).toFixed(0)}/s, payments ${(count('booking_payments_ok') / seconds).toFixed(0)}/s, unexpected errors ${count('booking_unexpected_errors')}`,
