@@ -12,6 +12,9 @@ const port = Number(process.env['PORT']);
 const workers = Number(process.env['WORKERS'] ?? 2);
 const body = readFileSync(process.env['BODY_FILE'] ?? '');
 
+// the API's process model (reference-api/src/server.ts): each worker accepts its own connections
+cluster.schedulingPolicy = cluster.SCHED_NONE;
+
 if (cluster.isPrimary) {
   for (let i = 0; i < workers; i++) cluster.fork();
   let listening = 0;
