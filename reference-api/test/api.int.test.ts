@@ -371,11 +371,11 @@ describe('operations', () => {
     expect(restart.body).toEqual({ restarted: 2 });
     expect(statuses.length).toBeGreaterThan(20);
     expect(statuses.filter((status) => status !== 200)).toEqual([]);
-    // the worker that answered the restart retires just after its answer: wait for it to be gone
+    // the worker that answered the restart retires just after its answer: wait for it to have exited
     let pidsAfter: number[] = [];
     await waitUntil('the old workers to retire', async () => {
       pidsAfter = (await admin(AdminRoutes.state)).body.workerPids;
-      return pidsAfter.length === 2 && pidsAfter.every((pid) => !pidsBefore.includes(pid));
+      return pidsAfter.length === 2 && pidsAfter.every((pid) => !pidsBefore.includes(pid)) && !pidsBefore.some(isAlive);
     }, 20_000);
     // and only new workers serve new clients
     for (let i = 0; i < 6; i++) expect(pidsAfter).toContain((await freshGet('/health')).body.pid);
