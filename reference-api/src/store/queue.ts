@@ -80,6 +80,17 @@ local function join_back(w, seq, k, t)
 end
 `;
 
+// Shared Lua: put token t (record key k, its user's pointer userKey) back into waiting queue w at arrival
+// number \`arrival\`, keeping that number in its record and both keys alive for ttl ms
+const PUT_BACK = `
+local function put_back(w, k, userKey, t, arrival, ttl)
+  redis.call('HSET', k, 'arrival', arrival)
+  redis.call('PEXPIRE', k, ttl)
+  redis.call('SET', userKey, t, 'PX', ttl)
+  redis.call('ZADD', w, arrival, t)
+end
+`;
+
 // KEYS waiting, active, seq, userKey, epoch · ARGV newToken, userId, now (= the new token's issue time), capacity,
 // ttlMs, tokenPrefix, static(0/1) → {token, status, value}
 const issue = new LuaScript(
@@ -227,7 +238,8 @@ return #entries / 2`,
 // the snapshot keep their place in the order of their arrival numbers.
 const restore = new LuaScript(
   'queueRestore',
-  `local entries = redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES')
+  `${PUT_BACK}
+local entries = redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES')
 local restored = 0
 for i = 1, #entries, 2 do
   local t, score = entries[i], entries[i + 1]
@@ -238,10 +250,7 @@ for i = 1, #entries, 2 do
     if redis.call('EXISTS', ARGV[1] .. t) == 0 then
       redis.call('HSET', ARGV[1] .. t, 'userId', userId, 'issuedAt', ARGV[4])
     end
-    redis.call('HSET', ARGV[1] .. t, 'arrival', score)
-    redis.call('PEXPIRE', ARGV[1] .. t, ARGV[3])
-    redis.call('SET', ARGV[2] .. userId, t, 'PX', ARGV[3])
-    redis.call('ZADD', KEYS[1], score, t)
+    put_back(KEYS[1], ARGV[1] .. t, ARGV[2] .. userId, t, score, ARGV[3])
     restored = restored + 1
   end
 end
@@ -255,7 +264,7 @@ return restored`,
 // goes back at the arrival number its record kept, or at the back when it never had one.
 const requeueOrphans = new LuaScript(
   'queueRequeueOrphans',
-  `${JOIN_BACK}
+  `${PUT_BACK}
 local requeued = 0
 for i = 4, #ARGV do
   local t = ARGV[i]
@@ -263,10 +272,7 @@ for i = 4, #ARGV do
   local userId = redis.call('HGET', key, 'userId')
   if userId and not redis.call('ZSCORE', KEYS[1], t) and not redis.call('ZSCORE', KEYS[2], t)
     and (redis.call('GET', ARGV[2] .. userId) or t) == t then
-    local arrival = redis.call('HGET', key, 'arrival')
-    if arrival then redis.call('ZADD', KEYS[1], arrival, t) else join_back(KEYS[1], KEYS[3], key, t) end
-    redis.call('PEXPIRE', key, ARGV[3])
-    redis.call('SET', ARGV[2] .. userId, t, 'PX', ARGV[3])
+    put_back(KEYS[1], key, ARGV[2] .. userId, t, redis.call('HGET', key, 'arrival') or redis.call('INCR', KEYS[3]), ARGV[3])
     requeued = requeued + 1
   end
 end
