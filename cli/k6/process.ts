@@ -1,8 +1,9 @@
 // One k6 process: started via execa in its own process group (so a terminal's Ctrl-C reaches loadctl only,
 // and loadctl forwards exactly one SIGINT: a second one would make k6 skip handleSummary), its output
 // appended to the run's k6.log.
-import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { execa } from 'execa';
+import { procCpuSeconds } from '../stack/processes.ts';
 
 export interface K6Process {
   /** k6's exit code once it has finished (a signal death counts as 128 + signal number) */
@@ -13,18 +14,6 @@ export interface K6Process {
   kill(): void;
   /** CPU seconds k6 has used so far (Linux /proc), undefined once it has exited or elsewhere */
   cpuSeconds(): number | undefined;
-}
-
-/** user + system CPU seconds of a live process, from /proc/<pid>/stat (fields 14 and 15, in clock ticks of 1/100 s). */
-export function procCpuSeconds(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // the command name (field 2) may contain spaces; everything after its closing parenthesis is fixed
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
 }
 
 const SIGNAL_NUMBERS: Record<string, number> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };

@@ -74,17 +74,47 @@ interface ProcStat {
   state: string;
   ppid: number;
   pgrp: number;
+  /** user + system CPU seconds of the process itself */
+  cpuSeconds: number;
+  /** user + system CPU seconds of its children that exited and were waited for */
+  waitedChildrenCpuSeconds: number;
 }
 
-function procStat(pid: number): ProcStat | undefined {
+/** /proc/<pid>/stat counts CPU time in clock ticks of 1/100 s (Linux USER_HZ) */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+function procStat(pid: number | 'self'): ProcStat | undefined {
   const text = readProc(pid, 'stat');
   if (text === undefined) return undefined;
   // The command name in field 2 may contain spaces and parentheses; the fields after the last ')' do not.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { state: fields[0] ?? '?', ppid: Number(fields[1]), pgrp: Number(fields[2]) };
+  const field = (index: number) => Number(fields[index] ?? 0);
+  // fields 14–17 of proc(5)'s stat (utime, stime, cutime, cstime) are 11–14 here
+  return {
+    state: fields[0] ?? '?',
+    ppid: field(1),
+    pgrp: field(2),
+    cpuSeconds: (field(11) + field(12)) / CLOCK_TICKS_PER_SECOND,
+    waitedChildrenCpuSeconds: (field(13) + field(14)) / CLOCK_TICKS_PER_SECOND,
+  };
 }
 
-function readProc(pid: number, file: string): string | undefined {
+/** CPU seconds (user + system) a live process has used so far; undefined once it has exited, or off Linux. */
+export function procCpuSeconds(pid: number): number | undefined {
+  return procStat(pid)?.cpuSeconds;
+}
+
+/** CPU seconds used by this process's children that have exited and been waited for (finished k6 runs). */
+export function waitedChildrenCpuSeconds(): number {
+  return procStat('self')?.waitedChildrenCpuSeconds ?? 0;
+}
+
+/** The PIDs a process has forked and that are still its children (a cluster primary's workers). */
+export function childPids(pid: number): number[] {
+  return (readProc(pid, `task/${pid}/children`) ?? '').trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
+function readProc(pid: number | 'self', file: string): string | undefined {
   try {
     return readFileSync(`/proc/${pid}/${file}`, 'utf8');
   } catch {

@@ -13,6 +13,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
 import { z } from 'zod';
 import { freePort } from '../../cli/stack/ports.ts';
+import { childPids, procCpuSeconds, waitedChildrenCpuSeconds } from '../../cli/stack/processes.ts';
+import { SEED_PEAK_STAGES } from '../../scenarios/lib/shapes.ts';
 import { startTestStack } from '../../cli/stack/test-stack.ts';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
@@ -41,26 +43,11 @@ interface Figures {
   k6CpuMs: number;
 }
 
-const PEAK_TARGET_RPS = 5000;
-const CLOCK_TICKS_PER_SECOND = 100; // Linux USER_HZ, what /proc/<pid>/stat counts in
-
-/** Fields of /proc/<pid>/stat after the command name (which may contain spaces): [0] = state. */
-function statFields(pid: number | 'self'): number[] {
-  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number);
-}
-
+/** what the `peak` shape asks for at its top stages */
+const PEAK_TARGET_RPS = Math.max(...SEED_PEAK_STAGES.map((stage) => stage.target));
 /** CPU seconds used so far by a server: its primary and the workers it forked. */
 function serverCpuSeconds(primaryPid: number): number {
-  const children = readFileSync(`/proc/${primaryPid}/task/${primaryPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  // utime, stime are fields 14, 15 of stat (1-based), i.e. 11, 12 after the name
-  return [primaryPid, ...children].reduce((sum, pid) => sum + (statFields(pid)[11] ?? 0) + (statFields(pid)[12] ?? 0), 0) / CLOCK_TICKS_PER_SECOND;
-}
-
-/** CPU seconds of this process's finished, waited-for children (k6 runs): cutime + cstime, fields 16, 17. */
-function finishedChildrenCpuSeconds(): number {
-  const fields = statFields('self');
-  return ((fields[13] ?? 0) + (fields[14] ?? 0)) / CLOCK_TICKS_PER_SECOND;
+  return [primaryPid, ...childPids(primaryPid)].reduce((sum, pid) => sum + (procCpuSeconds(pid) ?? 0), 0);
 }
 
 const work = mkdtempSync(join(tmpdir(), 'bench-api-'));
@@ -76,9 +63,9 @@ async function k6(script: string, env: Record<string, string>): Promise<Summary>
 
 /** One measured k6 run against a server, with the CPU both sides spent on it. */
 async function measure(serverPid: number, env: Record<string, string>): Promise<Figures> {
-  const [server0, k60] = [serverCpuSeconds(serverPid), finishedChildrenCpuSeconds()];
+  const [server0, k60] = [serverCpuSeconds(serverPid), waitedChildrenCpuSeconds()];
   const summary = await k6('concerts.k6.js', env);
-  const [server1, k61] = [serverCpuSeconds(serverPid), finishedChildrenCpuSeconds()];
+  const [server1, k61] = [serverCpuSeconds(serverPid), waitedChildrenCpuSeconds()];
   const value = (metric: string, key: string) => summary.metrics[metric]?.values[key] ?? 0;
   const requests = value('http_reqs', 'count') || 1;
   return {

@@ -3,13 +3,12 @@
 // SIGKILLed mid-reservation. Clients retry payments and recharges with the same Idempotency-Key. Then
 // verify must find every invariant intact, and every write the API acknowledged must be in the database
 // exactly once.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresProgram, postgresRunAs, postgresUrl, pingPostgres } from '../../cli/stack/postgres.ts';
-import { isAlive, launchDetached, waitUntilReady } from '../../cli/stack/processes.ts';
+import { childPids, isAlive, launchDetached, waitUntilReady } from '../../cli/stack/processes.ts';
 import { restartRedis } from '../../cli/stack/stack.ts';
 import { writeStackState } from '../../cli/stack/state-file.ts';
 import type { StackState } from '../../cli/stack/state.ts';
@@ -30,11 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
-function workerPids(primaryPid: number): number[] {
-  const text = readFileSync(`/proc/${primaryPid}/task/${primaryPid}/children`, 'utf8').trim();
-  return text === '' ? [] : text.split(/\s+/).map(Number);
-}
 
 const apiReady = async () => (await fetch(`${state.api.url}/health/ready`).catch(() => undefined))?.status === 200;
 
@@ -60,13 +54,13 @@ describe('crash and fault survival under load', () => {
     mark('warm-up');
 
     // 1. SIGKILL one API worker while a payment is in flight; the primary forks a replacement
-    const before = workerPids(state.api.pid ?? 0);
+    const before = childPids(state.api.pid ?? 0);
     expect(before).toHaveLength(WORKERS);
     await load.whenInFlight('payment');
     const victim = before[0] ?? 0;
     process.kill(victim, 'SIGKILL');
     const replacedMs = await waitUntil('worker replacement', () => {
-      const now = workerPids(state.api.pid ?? 0);
+      const now = childPids(state.api.pid ?? 0);
       return now.length === WORKERS && !now.includes(victim);
     });
     await sleep(3_000);
