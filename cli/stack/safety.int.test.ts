@@ -10,6 +10,7 @@ import { freePort } from './ports.ts';
 import { isAlive } from './processes.ts';
 import { down, restartRedis, status, up } from './stack.ts';
 import type { StackState } from './state.ts';
+import { waitUntil } from './test-stack.ts';
 import { stateFilePath } from './state-file.ts';
 
 const loadctl = join(import.meta.dirname, '..', '..', 'bin', 'loadctl');
@@ -116,6 +117,9 @@ describe('the machine shared services are out of reach', () => {
     try {
       const first = await up({ stateDir, withApi: false });
       process.kill(first.redis.pid as number, 'SIGKILL');
+      // A crash leaves a dead PID; SIGKILL is asynchronous, and a process still tearing itself down is
+      // alive but no longer recognisable as ours (CI once saw exactly that), so wait for the death.
+      await waitUntil('the killed redis-server has exited', () => !isAlive(first.redis.pid as number), 10_000);
       const lines: string[] = [];
       const second = await up({ stateDir, withApi: false, onProgress: (line) => lines.push(line) });
       expect(lines.join('\n')).toMatch(/stale or incomplete \(redis: not running/);
