@@ -9,7 +9,7 @@ import type { SeedInput } from '../../reference-api/src/db/index.ts';
 import { UserError } from '../errors.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { resolveToxiproxy } from '../toolchain/tools.ts';
-import { freePort } from './ports.ts';
+import { freePort, waitForPortRelease } from './ports.ts';
 import { createStackDatabase, pingPostgres, POSTGRES_EXECUTABLES, postgresHome, postgresUrl, startPostgresPrimary, startPostgresReplica, type PostgresLayout } from './postgres.ts';
 import { findOurProcesses, isAlive, isOurProcess, SHARED_PORTS, stopGroup, terminate, waitUntilReady, type ProcessIdentity } from './processes.ts';
 import {
@@ -538,6 +538,7 @@ function requireOwned(state: StackState, name: ServiceName): ServiceState {
 export async function restartRedis(state: StackState): Promise<StackState> {
   const redis = requireOwned(state, 'redis');
   await stopService(state.stateDir, 'redis', redis);
+  await waitForPortRelease(redis.port);
   const layout = layoutOf(state.stateDir);
   const pid = await startRedis({ port: redis.port, dataDir: redis.dataDir ?? layout.redisDir, logFile: redis.logFile ?? layout.logs.redis, stateDir: state.stateDir });
   const next: StackState = { ...state, redis: { ...redis, pid, startedAt: now() } };
