@@ -5,7 +5,12 @@
 // per-round ratios is the verdict (on a shared host the targets' own throughput swings far more than that). Then reservation + payment throughput with zero unexpected errors. Also the CPU each request
 // costs the server and k6, and so the rate this machine can carry with k6 on the same cores (the `peak`
 // shape asks for 5,000/s).
-// Env: WORKERS (2), VUS (64), DURATION (8s), ROUNDS (5), K6 (path; default .tools/bin/k6 or PATH).
+// Placement: by default k6 runs on the first half of the cores and every server process (the API, its Redis
+// and PostgreSQL, the bare servers) on the other half, as a load generator on its own machine would. On
+// shared cores the generator's own cost and the scheduler's split between it and the server swing each
+// run (this 2-core host: the same bare Express measured 0.71×–1.0× of itself); PLACEMENT=shared measures
+// that case anyway.
+// Env: WORKERS (2), VUS (64), DURATION (6s), ROUNDS (7), PLACEMENT (split|shared), K6 (path; default .tools/bin/k6 or PATH).
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,8 +25,13 @@ import { startTestStack } from '../../cli/stack/test-stack.ts';
 const repoRoot = join(import.meta.dirname, '..', '..');
 const WORKERS = Number(process.env['WORKERS'] ?? 2);
 const VUS = process.env['VUS'] ?? '64';
-const DURATION = process.env['DURATION'] ?? '8s';
-const ROUNDS = Number(process.env['ROUNDS'] ?? 5);
+const DURATION = process.env['DURATION'] ?? '6s';
+const ROUNDS = Number(process.env['ROUNDS'] ?? 7);
+const PLACEMENT = process.env['PLACEMENT'] ?? 'split';
+if (PLACEMENT !== 'split' && PLACEMENT !== 'shared') {
+  process.stderr.write(`bench: PLACEMENT must be split or shared, not ${PLACEMENT}\n`);
+  process.exit(2);
+}
 const K6 = process.env['K6'] ?? (existsSync(join(repoRoot, '.tools/bin/k6')) ? join(repoRoot, '.tools/bin/k6') : 'k6');
 
 // the handleSummary fields we read
@@ -50,11 +60,27 @@ function serverCpuSeconds(primaryPid: number): number {
   return [primaryPid, ...childPids(primaryPid)].reduce((sum, pid) => sum + (procCpuSeconds(pid) ?? 0), 0);
 }
 
+/** CPU lists for taskset: k6 on the first half of the cores, the servers on the rest; undefined when shared. */
+function coreSplit(): { k6: string; servers: string } | undefined {
+  const cores = availableParallelism();
+  if (PLACEMENT === 'shared' || cores < 2) return undefined;
+  const k6Cores = Math.floor(cores / 2);
+  return { k6: `0-${k6Cores - 1}`, servers: `${k6Cores}-${cores - 1}` };
+}
+const split = coreSplit();
+
+/** Pin a server and every process it has forked (workers, PostgreSQL backends); later forks inherit it. */
+async function pinToServerCores(pid: number): Promise<void> {
+  if (!split) return;
+  for (const member of [pid, ...childPids(pid)]) await execa('taskset', ['--all-tasks', '--pid', '--cpu-list', split.servers, String(member)]);
+}
+
 const work = mkdtempSync(join(tmpdir(), 'bench-api-'));
 
 async function k6(script: string, env: Record<string, string>): Promise<Summary> {
   const out = join(work, `summary-${Date.now()}.json`);
-  await execa(K6, ['run', '--quiet', '--no-usage-report', join(import.meta.dirname, script)], {
+  const command = [K6, 'run', '--quiet', '--no-usage-report', join(import.meta.dirname, script)];
+  await execa(split ? 'taskset' : K6, split ? ['--cpu-list', split.k6, ...command] : command.slice(1), {
     env: { VUS, DURATION, ...env, OUT: out, K6_NO_USAGE_REPORT: 'true' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -81,6 +107,10 @@ async function startBare(kind: 'express' | 'http', bodyFile: string): Promise<{ 
   const port = await freePort();
   const child = execa('node', ['--import', 'tsx', join(import.meta.dirname, 'bare-server.ts')], {
     env: { KIND: kind, PORT: String(port), WORKERS: String(WORKERS), BODY_FILE: bodyFile },
+    // its own session, as the stack starts the API: with CFS autogroups (Linux's default) a session is a
+    // scheduling group, and a reference server sharing k6's group got a larger share of the cores than
+    // the API in its own group — measured 0.71× for the same bare Express started in another session
+    detached: true,
     stdout: 'pipe',
     stderr: 'inherit',
     reject: false,
@@ -113,6 +143,7 @@ async function main(): Promise<void> {
     }
 
     const targets = { 'reference API': { url: api, pid: stack.state.api.pid ?? 0 }, 'bare Express 5': express, 'bare node:http': http } as const;
+    for (const pid of [stack.state.api.pid, stack.state.redis.pid, stack.state.postgres.pid, express.pid, http.pid]) await pinToServerCores(pid ?? 0);
     for (const [name, { url }] of Object.entries(targets)) {
       process.stderr.write(`warm-up: ${name}…\n`);
       await k6('concerts.k6.js', { TARGET: url, TOKEN: token, VUS: '16', DURATION: '3s' });
@@ -156,6 +187,7 @@ async function main(): Promise<void> {
     const carried = (cores * 1000) / (ours.serverCpuMs + ours.k6CpuMs);
     const lines = [
       `GET /api/v1/concerts, ${body.length} bytes, k6 constant ${VUS} VUs × ${DURATION}, ${ROUNDS} interleaved rounds (medians; ratios paired per round), ${WORKERS} workers each`,
+      split ? `placement: k6 on cores ${split.k6}, servers (and the API's Redis and PostgreSQL) on cores ${split.servers}` : `placement: shared (k6 and the servers on all ${cores} cores)`,
       '',
       '| target | rps | p99 | vs bare Express | vs bare node:http | server CPU / request | k6 CPU / request |',
       '|---|---:|---:|---:|---:|---:|---:|',

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import express, { type Express, type RequestHandler } from 'express';
 import type { AppDeps } from './deps.ts';
 import { errorHandler, notFoundHandler } from './http/errors.ts';
-import { observeRequest } from './http/observe.ts';
+import { timed } from './http/observe.ts';
 import { chaosInjected, leakRetainedBytes } from './metrics.ts';
 import { adminRouter } from './routes/admin.ts';
 import { balanceRoutes } from './routes/balance.ts';
@@ -54,8 +54,7 @@ export type RequestListener = (req: IncomingMessage, res: ServerResponse) => voi
 
 export function createRequestHandler(deps: AppDeps): RequestListener {
   const app = createApp(deps);
-  return (req, res) => {
-    observeRequest(res);
+  const dispatch: RequestListener = (req, res) => {
     if (!req.url?.startsWith(API_PREFIX)) {
       app(req, res);
       return;
@@ -81,4 +80,5 @@ export function createRequestHandler(deps: AppDeps): RequestListener {
     chaosInjected.inc({ kind: 'latency' });
     setTimeout(proceed, chaos.latencyMs);
   };
+  return (req, res) => timed(req, res, dispatch);
 }

@@ -1,26 +1,56 @@
 // Prometheus metrics. Every process (workers and the primary) registers these in its own registry; the
 // primary merges them with AggregatorRegistry.aggregate, summing counters/histograms and applying the
 // per-metric `aggregator` where a sum would be wrong. Names are documented in reference-api/README.md.
-import client from 'prom-client';
+import client, { type Metric } from 'prom-client';
 import { ApiError } from './http/errors.ts';
+import { RouteLatencyHistogram } from './http/route-latency.ts';
 
 export const registry = new client.Registry();
 client.collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
 
-export const httpDuration = new client.Histogram({
-  name: 'http_request_duration_seconds',
-  help: 'HTTP request latency by method, Express route pattern and status code',
-  labelNames: ['method', 'route', 'status'] as const,
-  buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-  registers: [registry],
-});
+export const httpDuration = new RouteLatencyHistogram(
+  'http_request_duration_seconds',
+  'HTTP request latency by method, Express route pattern and status code',
+  [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+);
+// prom-client's typings admit only its own four metric classes; its registry reads name, get() and reset()
+registry.registerMetric(httpDuration as unknown as Metric);
+
+/**
+ * A counter series bumped on a hot path: `add()` is a plain increment, folded into the prom-client counter
+ * whenever the registry reads it (prom-client's inc() builds and hashes a label string on every call).
+ */
+export class Tally {
+  private pending = 0;
+  constructor(private readonly series: { inc(value: number): void }) {}
+  add(): void {
+    this.pending++;
+  }
+  fold(): void {
+    if (this.pending === 0) return;
+    this.series.inc(this.pending);
+    this.pending = 0;
+  }
+}
+
+const cacheTallies: Tally[] = [];
 
 export const cacheRequests = new client.Counter({
   name: 'api_cache_requests_total',
   help: 'Catalogue cache lookups by layer (local = in-process, redis) and result (hit, miss)',
   labelNames: ['layer', 'result'] as const,
   registers: [registry],
+  collect() {
+    for (const tally of cacheTallies) tally.fold();
+  },
 });
+
+/** A catalogue cache lookup counter for the read path (one per layer and result). */
+export function cacheTally(layer: 'local' | 'redis', result: 'hit' | 'miss'): Tally {
+  const tally = new Tally(cacheRequests.labels(layer, result));
+  cacheTallies.push(tally);
+  return tally;
+}
 
 export const redisErrors = new client.Counter({
   name: 'api_redis_errors_total',

@@ -1,37 +1,29 @@
 // Per-request latency by Express route pattern (not raw path, so /concerts/1 and /concerts/2 are one
-// series). Routes register their pattern with `labelled`; the histogram child for each
-// (method, route, status) is cached so the hot path does one Map lookup and one observe.
-import type { ServerResponse } from 'node:http';
+// series). `route()` creates each route's series once and labels its requests with it in res.locals.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { IRouter, Request, RequestHandler, Response } from 'express';
-import type { Histogram } from 'prom-client';
 import { httpDuration } from '../metrics.ts';
+import { RouteSeries } from './route-latency.ts';
 
-const children = new Map<string, Histogram.Internal<'method' | 'route' | 'status'>>();
-const UNMATCHED = 'unmatched';
+const ROUTE_LOCAL = 'latencyRoute';
+type LabelledResponse = ServerResponse & { locals?: Record<string, unknown> };
 
-function child(method: string, route: string, status: number): Histogram.Internal<'method' | 'route' | 'status'> {
-  const key = `${method} ${route} ${status}`;
-  let found = children.get(key);
-  if (!found) {
-    found = httpDuration.labels(method, route, String(status));
-    children.set(key, found);
-  }
-  return found;
+function record(req: IncomingMessage, res: LabelledResponse, started: number): void {
+  const labelled = res.locals?.[ROUTE_LOCAL];
+  const route = labelled instanceof RouteSeries ? labelled : httpDuration.unmatched(req.method ?? 'GET');
+  httpDuration.record(route, res.statusCode, (performance.now() - started) / 1000);
 }
 
-const STARTED = Symbol('requestStarted');
-type TimedResponse = ServerResponse & { [STARTED]?: number; locals?: Record<string, unknown> };
-
-// one shared listener (no closure per request): the response carries its own start time
-function onFinish(this: TimedResponse): void {
-  const route = typeof this.locals?.['route'] === 'string' ? this.locals['route'] : UNMATCHED;
-  child(this.req.method ?? 'GET', route, this.statusCode).observe((performance.now() - (this[STARTED] ?? 0)) / 1000);
-}
-
-/** Start timing a request; on finish, observe it under the route pattern the handler set in res.locals. */
-export function observeRequest(res: TimedResponse): void {
-  res[STARTED] = performance.now();
-  res.on('finish', onFinish);
+/**
+ * Handle a request and record its latency under its route: at once when the handler answered
+ * synchronously (warm catalogue reads — the response is complete, and no per-request 'finish' listener
+ * is needed), else when the response finishes.
+ */
+export function timed(req: IncomingMessage, res: LabelledResponse, handle: (req: IncomingMessage, res: ServerResponse) => void): void {
+  const started = performance.now();
+  handle(req, res);
+  if (res.writableEnded) record(req, res, started);
+  else res.once('finish', () => record(req, res, started));
 }
 
 /**
@@ -41,13 +33,13 @@ export function observeRequest(res: TimedResponse): void {
  */
 export type Handler = (req: Request, res: Response) => void | Promise<void>;
 
-function labelled(route: string, handler: Handler, before: RequestHandler[]): RequestHandler[] {
+function labelled(route: RouteSeries, handler: Handler, before: RequestHandler[]): RequestHandler[] {
   const label: RequestHandler = (_req, res, next) => {
-    res.locals['route'] = route;
+    res.locals[ROUTE_LOCAL] = route;
     next();
   };
   const run: RequestHandler = (req, res, next) => {
-    res.locals['route'] = route;
+    res.locals[ROUTE_LOCAL] = route;
     try {
       const result = handler(req, res);
       if (result) result.catch(next);
@@ -61,5 +53,5 @@ function labelled(route: string, handler: Handler, before: RequestHandler[]): Re
 
 /** Register `handler` for `method path`, labelled with `path` for the latency metric. */
 export function route(router: IRouter, method: 'get' | 'post', path: string, handler: Handler, before: RequestHandler[] = []): void {
-  router[method](path, labelled(path, handler, before));
+  router[method](path, labelled(httpDuration.route(method, path), handler, before));
 }

@@ -18,7 +18,7 @@
 //   so they lag by at most 2 s.
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { cacheRequests } from '../metrics.ts';
+import { cacheTally } from '../metrics.ts';
 import { ApiError } from '../http/errors.ts';
 import type { Db } from './db.ts';
 import { LuaScript, type RedisStore } from './redis.ts';
@@ -28,11 +28,10 @@ export const CATALOGUE_GEN_PREFIX = 'catalogue:gen:';
 export const CATALOGUE_CHANNEL = 'catalogue:invalidate';
 export const SEAT_PATCH_CHANNEL = 'catalogue:seat-patch';
 const AGGREGATE_TTL_MS = 1000;
-// counter children resolved once: label lookup per request would cost the hot path
-const localHit = cacheRequests.labels('local', 'hit');
-const localMiss = cacheRequests.labels('local', 'miss');
-const redisHit = cacheRequests.labels('redis', 'hit');
-const redisMiss = cacheRequests.labels('redis', 'miss');
+const localHit = cacheTally('local', 'hit');
+const localMiss = cacheTally('local', 'miss');
+const redisHit = cacheTally('redis', 'hit');
+const redisMiss = cacheTally('redis', 'miss');
 const LOCAL_MAX_ENTRIES = 20_000;
 
 export type CatalogueKey = 'concerts' | `schedules:${number}` | `seats:${number}:${number}`;
@@ -161,11 +160,14 @@ export class Catalogue {
     return this.get(seatsKey(concertId, scheduleId), () => this.loadSeats(concertId, scheduleId));
   }
 
-  /** The in-process layer only; the hot path of GET /concerts, synchronous when warm. */
+  /**
+   * The in-process layer only; the hot path of GET /concerts, synchronous when warm. A copy past its
+   * refresh point is left to the async path, which still serves it but also starts the one refresh.
+   */
   peek(key: CatalogueKey): CachedBody | undefined {
     const hit = this.local.get(key);
-    if (hit && hit.freshUntil > Date.now()) {
-      localHit.inc();
+    if (hit && hit.refreshAfter > Date.now()) {
+      localHit.add();
       return hit;
     }
     return undefined;
@@ -213,11 +215,11 @@ export class Catalogue {
     const hit = this.local.get(key);
     const now = Date.now();
     if (hit && hit.freshUntil > now) {
-      localHit.inc();
+      localHit.add();
       if (hit.refreshAfter <= now) this.refill(key, load).catch(() => undefined);
       return Promise.resolve(hit);
     }
-    localMiss.inc();
+    localMiss.add();
     return this.refill(key, load);
   }
 
@@ -235,11 +237,11 @@ export class Catalogue {
     const shared = this.bypassRedis || !this.redis.usable ? undefined : await this.readRedis(key);
     let value: CachedBody;
     if (shared?.cached !== undefined) {
-      redisHit.inc();
+      redisHit.add();
       value = entry(shared.cached);
     } else {
       // a bypassed or unreachable Redis counts as a miss: the Redis hit ratio is what the runbooks watch
-      redisMiss.inc();
+      redisMiss.add();
       value = await load();
       if (shared) void this.writeRedis(key, shared.generation, value);
     }
