@@ -5,14 +5,7 @@ import { ExitCode } from '../exit-codes.ts';
 import { paint } from '../output.ts';
 import { isWorkloadName, WORKLOAD_NAMES } from '../../scenarios/lib/catalogue.ts';
 import { isShapeName, SHAPE_NAMES } from '../../scenarios/lib/shapes.ts';
-
-function seconds(flag: string, min: number) {
-  return (value: string): number => {
-    const n = Number(value.replace(/s$/, ''));
-    if (!Number.isFinite(n) || n < min) throw new UserError(`${flag} takes seconds (≥ ${min}), got "${value}".`);
-    return n;
-  };
-}
+import { positiveNumber, seconds } from './option-parsers.ts';
 
 export function register(program: Command): void {
   program
@@ -20,10 +13,10 @@ export function register(program: Command): void {
     .description("game day: load + the runbook's fault + its signals + its mitigation + recovery, timed and judged")
     .option('--shape <shape>', `load shape (${SHAPE_NAMES.join(', ')})`, 'smoke')
     .option('--workload <name>', `workload (default: the one the runbook's fault hurts; ${WORKLOAD_NAMES.join(', ')})`)
-    .option('--scale <factor>', 'multiply VUs/rates of the shape', seconds('--scale', 0.001), 1)
-    .option('--inject-at <seconds>', 'inject the fault this long after the load starts', seconds('--inject-at', 0), 15)
-    .option('--duration <seconds>', 'how long the fault lasts before the drill recovers it', seconds('--duration', 1), 30)
-    .option('--detect-timeout <seconds>', 'how long to wait for the signals before mitigating anyway', seconds('--detect-timeout', 1), 20)
+    .option('--scale <factor>', 'multiply VUs/rates of the shape', positiveNumber, 1)
+    .option('--inject-at <seconds>', 'inject the fault this long after the load starts', seconds(0), 15)
+    .option('--duration <seconds>', 'how long the fault lasts before the drill recovers it', seconds(1), 30)
+    .option('--detect-timeout <seconds>', 'how long to wait for the signals before mitigating anyway', seconds(1), 20)
     .option('--mode <mode>', "fault mode (default: the runbook's)")
     .option('--manual', 'a person carries out each step and presses Enter; nothing is automated')
     .option('--guard <expr>', "halt early and recover when this holds, e.g. 'k6:k6_error_percent > 20 for 5s'")

@@ -6,16 +6,9 @@ import { MITIGATIONS, mitigationByName } from '../faults/mitigations.ts';
 import { proxyOff, proxyOn } from '../faults/proxies.ts';
 import { FAULTS, faultByName } from '../faults/registry.ts';
 import { paint, useColour } from '../output.ts';
+import { positiveNumber, seconds, wholeNumber } from './option-parsers.ts';
 
 const FAULT_PARAMS = ['connections', 'target', 'latency', 'jitter', 'timeout', 'percent', 'bytes-per-request'] as const;
-
-function positiveNumber(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw new UserError(`${flag} must be a positive number, got "${value}".`);
-    return n;
-  };
-}
 
 const print = (json: boolean | undefined, data: unknown, text: string): void => {
   process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${text}\n`);
@@ -60,7 +53,7 @@ Examples:
     .command('inject <name>')
     .description('inject a fault for a bounded time; prints the runbook to follow')
     .option('--mode <mode>', 'fault mode (see `fault list`)')
-    .option('--duration <seconds>', 'recover automatically after this many seconds', positiveNumber('--duration'), 60)
+    .option('--duration <seconds>', 'recover automatically after this long (seconds, or 30s, 2m)', seconds(1), 60)
     .option('--json', 'print as JSON');
   for (const param of FAULT_PARAMS) inject.addOption(new Option(`--${param} <value>`, `fault parameter (see \`fault list --json\`)`));
   inject.action(async (name: string, opts: Record<string, string | number | boolean | undefined>) => {
@@ -126,9 +119,9 @@ Examples:
   program
     .command('mitigate <action> [value]')
     .description('carry out one runbook mitigation against the stack')
-    .option('--max <n>', 'pool-resize: new pool size per worker', positiveNumber('--max'))
-    .option('--factor <f>', 'pool-resize: multiply the current pool size', positiveNumber('--factor'))
-    .option('--older-than <seconds>', 'cancel-queries: how long a session must have been busy', positiveNumber('--older-than'))
+    .option('--max <n>', 'pool-resize: new pool size per worker', wholeNumber(1))
+    .option('--factor <f>', 'pool-resize: multiply the current pool size', positiveNumber)
+    .option('--older-than <seconds>', 'cancel-queries: how long a session must have been busy', seconds(0))
     .option('--snapshot <id>', 'queue-restore: snapshot id (latest by default)')
     .option('--force', 'redis-restart: restart even when Redis answers')
     .option('--json', 'print as JSON')

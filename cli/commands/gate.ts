@@ -1,5 +1,5 @@
 // `loadctl gate`: flags → runGate → one verdict line per regression, files written, exit code.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { DEFAULT_WORKLOAD, isWorkloadName, WORKLOAD_NAMES } from '../../scenarios/lib/catalogue.ts';
 import { isShapeName, SHAPE_NAMES } from '../../scenarios/lib/shapes.ts';
 import { UserError } from '../errors.ts';
@@ -7,6 +7,7 @@ import { runGate } from '../gate/index.ts';
 import { formatProgress } from '../k6/live.ts';
 import { METRIC_LABEL } from '../gate/verdicts.ts';
 import { paint } from '../output.ts';
+import { positiveNumber, wholeNumber } from './option-parsers.ts';
 
 interface GateFlags {
   run: string[];
@@ -23,20 +24,6 @@ interface GateFlags {
   prComment?: string;
   repeat?: number;
   json?: boolean;
-}
-
-function wholeNumber(min: number, max: number) {
-  return (value: string): number => {
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < min || parsed > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}.`);
-    return parsed;
-  };
-}
-
-function positiveNumber(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a number > 0.');
-  return parsed;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];

@@ -1,20 +1,9 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { DEFAULT_WORKLOAD } from '../../scenarios/lib/catalogue.ts';
 import { isShapeName } from '../../scenarios/lib/shapes.ts';
 import { DEFAULT_CLUSTER_TARGET, writeK8s } from '../k8s/index.ts';
 import { paint } from '../output.ts';
-
-function positiveInt(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('expected a whole number ≥ 1.');
-  return parsed;
-}
-
-function positiveNumber(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a number > 0.');
-  return parsed;
-}
+import { positiveNumber, wholeNumber } from './option-parsers.ts';
 
 export function register(program: Command): void {
   program
@@ -22,7 +11,7 @@ export function register(program: Command): void {
     .description('write a k6-operator TestRun + ConfigMap (the workload as a k6 archive) for runs larger than one machine')
     .argument('<shape>', 'load shape: smoke, load, peak, seed, journey, soak, browser')
     .option('-w, --workload <name>', 'workload to run (default: the shape\'s default workload)')
-    .requiredOption('-p, --parallelism <n>', 'number of k6 runner pods; each runs an equal execution segment', positiveInt)
+    .requiredOption('-p, --parallelism <n>', 'number of k6 runner pods; each runs an equal execution segment', wholeNumber(1))
     .option('-t, --target <url>', 'API base URL as the runner pods see it', DEFAULT_CLUSTER_TARGET)
     .option('-o, --out <dir>', 'directory for the manifests', 'reports/k8s')
     .option('-n, --namespace <ns>', 'namespace for every object (default: kubectl\'s current one)')

@@ -9,6 +9,7 @@ import { paint } from '../output.ts';
 import { executeRun, type RunOutcome } from '../run/run.ts';
 import { DEFAULT_WORKLOAD, isWorkloadName, WORKLOADS, WORKLOAD_NAMES } from '../../scenarios/lib/catalogue.ts';
 import { isShapeName, shapeDefinition, SHAPE_NAMES } from '../../scenarios/lib/shapes.ts';
+import { positiveNumber } from './option-parsers.ts';
 
 const shapeList = SHAPE_NAMES.map((name) => `  ${name.padEnd(9)} ${shapeDefinition(name).description}`).join('\n');
 const workloadList = WORKLOAD_NAMES.map((name) => `  ${name.padEnd(12)} ${WORKLOADS[name].description}`).join('\n');
@@ -38,19 +39,13 @@ Exit codes: 0 passed; 1 thresholds failed (k6 99); 2 bad flags; 3 environment or
 
 interface RunFlags {
   workload?: string;
-  scale: string;
+  scale: number;
   duration?: string;
   target?: string;
   allowRemote?: boolean;
   segments: string;
   out?: string;
   json?: boolean;
-}
-
-function numberFlag(name: string, raw: string): number {
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || value <= 0) throw new UserError(`${name} must be a positive number, got '${raw}'.`);
-  return value;
 }
 
 /** On a terminal one line rewritten in place; otherwise (CI, pipes) a plain line every 10 seconds. */
@@ -108,7 +103,7 @@ export function register(program: Command): void {
     .description('run a load shape with k6 against the embedded stack (or --target) and write reports/<run-id>/')
     .argument('<shape>', `load shape: ${SHAPE_NAMES.join(', ')}`)
     .option('-w, --workload <name>', `what each iteration does: ${WORKLOAD_NAMES.join(', ')}`)
-    .option('--scale <factor>', 'multiply VUs and arrival rates (durations stay), e.g. 0.1 on a small machine', '1')
+    .option('--scale <factor>', 'multiply VUs and arrival rates (durations stay), e.g. 0.1 on a small machine', positiveNumber, 1)
     .option('--duration <d>', 'new length for a steady shape (smoke, journey, soak, browser), e.g. 30s, 2h')
     .option('--target <url>', 'base URL of the API (default: the embedded stack, started if needed)')
     .option('--allow-remote', 'allow a --target that is not this machine')
@@ -139,7 +134,7 @@ export function register(program: Command): void {
         const outcome = await executeRun({
           shape,
           workload,
-          scale: numberFlag('--scale', flags.scale),
+          scale: flags.scale,
           duration: flags.duration,
           target: flags.target,
           allowRemote: Boolean(flags.allowRemote),

@@ -1,19 +1,14 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { paint } from '../output.ts';
 import { DEFAULT_API_WORKERS, up } from '../stack/stack.ts';
 import { stateFilePath } from '../stack/state-file.ts';
-
-function positiveInteger(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 64) throw new InvalidArgumentError('expected a whole number from 1 to 64.');
-  return parsed;
-}
+import { wholeNumber } from './option-parsers.ts';
 
 export function register(program: Command): void {
   program
     .command('up')
     .description('start the embedded stack: its own redis-server, PostgreSQL and the reference API')
-    .option('--workers <n>', 'API worker processes', positiveInteger, DEFAULT_API_WORKERS)
+    .option('--workers <n>', 'API worker processes', wholeNumber(1, 64), DEFAULT_API_WORKERS)
     .option('--json', 'print the stack state as JSON (progress goes to stderr)')
     .addHelpText(
       'after',

@@ -129,6 +129,14 @@ describe('queue-corrupt', () => {
   });
 });
 
+describe('network', () => {
+  it('on a stack without toxiproxy, names the one command that fixes it, and recover is a no-op', async () => {
+    await expect(injectFault(context(), 'network', { durationS: 10 })).rejects.toMatchObject({ message: /nothing to degrade/, fix: /loadctl fault proxy on/ });
+    expect(await readFaults(stack.state.stateDir)).toEqual([]);
+    expect((await recoverFault(context(), 'network')).summary).toMatch(/no toxic to remove/);
+  });
+});
+
 describe('memory-leak', () => {
   it('grows memory under traffic; recover restarts the workers without a failed request', async () => {
     const rss = async (): Promise<number> => {

@@ -13,14 +13,22 @@ type Toxic = { name: string; type: string; stream: 'downstream' | 'upstream'; to
 const TOXIC_PREFIX = 'loadctl-';
 const TARGETS = ['redis', 'postgres', 'both'] as const;
 
+const PROXY_ON_FIX = 'run `loadctl fault proxy on` first: it starts toxiproxy and reconnects the API through it';
+
+/** The stack's toxiproxy; a stack without one gets the fix that applies here (not `loadctl up`). */
+function toxiproxyOf(ctx: FaultContext): { url: string } {
+  if (!ctx.state.toxiproxy) throw new UserError('the API does not connect through toxiproxy, so the network fault has nothing to degrade.', PROXY_ON_FIX, ExitCode.environment);
+  return requireOwned(ctx.state.toxiproxy, 'toxiproxy', 'network');
+}
+
 /** the proxies that lead to the chosen services, found by their upstream port */
 async function proxiesFor(ctx: FaultContext, target: string): Promise<Proxy[]> {
-  const toxi = requireOwned(ctx.state.toxiproxy, 'toxiproxy', 'network');
+  const toxi = toxiproxyOf(ctx);
   const wantedPorts = [target !== 'postgres' && ctx.state.redis.port, target !== 'redis' && ctx.state.postgres.port].filter((port): port is number => typeof port === 'number');
   const proxies = Object.values(await toxiproxyCall<Record<string, Proxy>>(toxi.url, 'GET', '/proxies'));
   const chosen = proxies.filter((proxy) => wantedPorts.includes(Number(proxy.upstream.split(':').at(-1))));
   if (chosen.length !== wantedPorts.length) {
-    throw new UserError(`toxiproxy has no proxy in front of ${target}.`, 'run `loadctl fault proxy on` first so the API connects through toxiproxy', ExitCode.environment);
+    throw new UserError(`toxiproxy has no proxy in front of ${target}.`, PROXY_ON_FIX, ExitCode.environment);
   }
   return chosen;
 }
@@ -58,7 +66,7 @@ export const network: Fault = {
     const target = params.target ?? 'redis';
     if (!TARGETS.some((known) => known === target)) throw new UserError(`--target must be one of ${TARGETS.join(', ')}.`);
     const toxic = toxicFor(mode, params);
-    const base = requireOwned(ctx.state.toxiproxy, 'toxiproxy', 'network').url;
+    const base = toxiproxyOf(ctx).url;
     const proxies = await proxiesFor(ctx, target);
     for (const proxy of proxies) {
       const name = `${TOXIC_PREFIX}${mode}`;
@@ -75,7 +83,8 @@ export const network: Fault = {
   },
 
   async recover(ctx) {
-    const base = requireOwned(ctx.state.toxiproxy, 'toxiproxy', 'network').url;
+    if (!ctx.state.toxiproxy) return 'no toxiproxy in this stack: no toxic to remove';
+    const base = toxiproxyOf(ctx).url;
     const proxies = Object.values(await toxiproxyCall<Record<string, Proxy>>(base, 'GET', '/proxies'));
     let removed = 0;
     for (const proxy of proxies) {
