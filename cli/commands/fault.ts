@@ -30,7 +30,7 @@ recovers it; any later 'loadctl fault' call also recovers expired ones), and nam
 
 Examples:
   $ loadctl fault list
-  $ loadctl fault inject redis-kill --duration 30
+  $ loadctl fault inject redis-kill --duration 30s
   $ loadctl fault inject db-saturate --mode locks
   $ loadctl fault inject queue-corrupt --mode drop --percent 30
   $ loadctl fault proxy on && loadctl fault inject network --mode latency --target redis --latency 300
