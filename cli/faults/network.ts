@@ -22,10 +22,9 @@ function toxiproxyOf(ctx: FaultContext): { url: string } {
 }
 
 /** the proxies that lead to the chosen services, found by their upstream port */
-async function proxiesFor(ctx: FaultContext, target: string): Promise<Proxy[]> {
-  const toxi = toxiproxyOf(ctx);
+async function proxiesFor(ctx: FaultContext, toxiproxyUrl: string, target: string): Promise<Proxy[]> {
   const wantedPorts = [target !== 'postgres' && ctx.state.redis.port, target !== 'redis' && ctx.state.postgres.port].filter((port): port is number => typeof port === 'number');
-  const proxies = Object.values(await toxiproxyCall<Record<string, Proxy>>(toxi.url, 'GET', '/proxies'));
+  const proxies = Object.values(await toxiproxyCall<Record<string, Proxy>>(toxiproxyUrl, 'GET', '/proxies'));
   const chosen = proxies.filter((proxy) => wantedPorts.includes(Number(proxy.upstream.split(':').at(-1))));
   if (chosen.length !== wantedPorts.length) {
     throw new UserError(`toxiproxy has no proxy in front of ${target}.`, PROXY_ON_FIX, ExitCode.environment);
@@ -67,7 +66,7 @@ export const network: Fault = {
     if (!TARGETS.some((known) => known === target)) throw new UserError(`--target must be one of ${TARGETS.join(', ')}.`);
     const toxic = toxicFor(mode, params);
     const base = toxiproxyOf(ctx).url;
-    const proxies = await proxiesFor(ctx, target);
+    const proxies = await proxiesFor(ctx, base, target);
     for (const proxy of proxies) {
       const name = `${TOXIC_PREFIX}${mode}`;
       if (!proxy.toxics.some((existing) => existing.name === name)) await toxiproxyCall(base, 'POST', `/proxies/${proxy.name}/toxics`, { ...toxic, name });
@@ -76,7 +75,7 @@ export const network: Fault = {
   },
 
   async prepare(ctx) {
-    const routed = ctx.state.toxiproxy !== undefined && (await proxiesFor(ctx, 'both').then(() => true, () => false));
+    const routed = ctx.state.toxiproxy !== undefined && (await proxiesFor(ctx, ctx.state.toxiproxy.url, 'both').then(() => true, () => false));
     if (routed) return undefined;
     const { summary } = await proxyOn(ctx.state);
     return { summary, undo: async (after) => (await proxyOff(after.state)).summary };

@@ -2,27 +2,25 @@ import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SHARED_PORTS } from './processes.ts';
 
+/** Bind 127.0.0.1:port (0 = the kernel picks one) and let go again → the port bound, or undefined when taken. */
+function bindOnce(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(undefined));
+    server.listen(port, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : undefined));
+    });
+  });
+}
+
 /** A port that is free on 127.0.0.1 right now: the kernel picks it when we bind port 0. */
 export async function freePort(): Promise<number> {
   for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port assigned'))));
-      });
-    });
+    const port = await bindOnce(0);
+    if (port === undefined) throw new Error('no port assigned');
     if (!SHARED_PORTS.has(port)) return port;
   }
-}
-
-function canBind(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }
 
 /**
@@ -31,5 +29,5 @@ function canBind(port: number): Promise<boolean> {
  */
 export async function waitForPortRelease(port: number, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await canBind(port)) && Date.now() < deadline) await sleep(50);
+  while ((await bindOnce(port)) === undefined && Date.now() < deadline) await sleep(50);
 }
