@@ -3,20 +3,20 @@
 // (time to detect); its automatable steps are carried out, or a person does them (--manual); the fault
 // is recovered; the SLO is watched until it holds again (time to recover); then the data invariants are
 // checked. Every moment goes into meta.json events (fault windows on the charts) and journal.json.
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pathToFileURL } from 'node:url';
-import { UserError } from '../errors.ts';
-import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
+import { UserError } from '../contracts/errors.ts';
+import { ExitCode, type ExitCodeValue } from '../contracts/exit-codes.ts';
 import { faultContext, injectFault, recoverFault } from '../faults/engine.ts';
 import { faultByName } from '../faults/registry.ts';
 import { finiteSamples, scrapeLoop } from '../observe/prometheus.ts';
 import { K6_EXIT } from '../k6/exit-codes.ts';
 import type { ProgressFigures } from '../k6/live.ts';
-import { executeRun, REPO_ROOT, type RunOutcome } from '../run/run.ts';
-import { RunFiles, RunMeta, type RunEvent } from '../run/run-dir.ts';
+import { writeReport } from '../report/index.ts';
+import { executeRun, type RunOutcome } from '../run/run.ts';
+import { RunFiles, RunMeta, type RunEvent } from '../contracts/run-dir.ts';
 import { holds } from '../runbooks/condition.ts';
 import { runLoadctl } from '../runbooks/exec.ts';
 import { loadRunbook, type Runbook } from '../runbooks/load.ts';
@@ -316,7 +316,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillOutcome> {
   const stoppedEarly = meta.k6ExitCode === K6_EXIT.externalAbort ? `the drill ended its load once its timeline was done${happened.aborted ? ` (${happened.aborted})` : ''}` : undefined;
   const drillMeta: RunMeta = { ...meta, workload: `${meta.workload} (drill ${plan.runbookId})`, events: [...meta.events, ...happened.events], stoppedEarly };
   writeFileSync(metaPath, `${JSON.stringify(drillMeta, null, 2)}\n`);
-  const reportPath = await writeDrillReport(runDir, outcome.reportPath ?? path.join(runDir, RunFiles.report), journal);
+  const reportPath = await writeDrillReport(runDir, journal);
   return { runDir, journal, reportPath, exitCode: journal.ok ? ExitCode.ok : ExitCode.violation };
 }
 
@@ -337,14 +337,9 @@ function evaluateClaims(runbook: Runbook, store: SampleStore, happened: Happened
   }
 }
 
-/** The report engine's report (when it is there) plus the drill section; the run's plain report otherwise. */
-async function writeDrillReport(runDir: string, plainReportPath: string, journal: Journal): Promise<string> {
-  const engine = path.join(REPO_ROOT, 'cli', 'report', 'index.ts');
-  let reportPath = plainReportPath;
-  if (existsSync(engine)) {
-    const module: { writeReport?: (dir: string) => Promise<{ markdownPath: string }> } = await import(pathToFileURL(engine).href);
-    if (module.writeReport) reportPath = (await module.writeReport(runDir)).markdownPath;
-  }
-  appendFileSync(reportPath, `\n\n${drillMarkdown(journal)}\n`);
-  return reportPath;
+/** The run's report with the drill section appended. */
+async function writeDrillReport(runDir: string, journal: Journal): Promise<string> {
+  const { markdownPath } = await writeReport(runDir);
+  appendFileSync(markdownPath, `\n\n${drillMarkdown(journal)}\n`);
+  return markdownPath;
 }

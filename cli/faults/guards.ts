@@ -1,7 +1,7 @@
 // Safety checks shared by the faults: a fault only ever acts on a service the stack started itself.
-import { UserError } from '../errors.ts';
-import { ExitCode } from '../exit-codes.ts';
-import type { ServiceState } from '../stack/state.ts';
+import { UserError } from '../contracts/errors.ts';
+import { ExitCode } from '../contracts/exit-codes.ts';
+import type { ServiceState } from '../contracts/stack-state.ts';
 
 export function requireOwned(service: ServiceState | undefined, what: string, fault: string): ServiceState {
   if (!service) {

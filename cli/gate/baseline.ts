@@ -3,11 +3,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { cp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, isAbsolute, join, resolve } from 'node:path';
-import { UserError } from '../errors.ts';
-import { RunFiles, RunMeta } from '../run/run-dir.ts';
-import { repoRoot } from '../stack/state-file.ts';
+import { UserError } from '../contracts/errors.ts';
+import { RunFiles, RunMeta } from '../contracts/run-dir.ts';
+import { BASELINES_DIR } from '../contracts/paths.ts';
 
-export const BASELINES_DIR = join(repoRoot, 'reports', 'baselines');
 
 /** What a baseline keeps of a run dir: the model, the human report and its charts, k6's summaries (one per segment), meta. */
 export function baselineFiles(runDirEntries: readonly string[]): string[] {

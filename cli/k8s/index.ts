@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WORKLOADS, isWorkloadName, workloadScript } from '../../scenarios/lib/catalogue.ts';
 import { SHAPE_NAMES, isShapeName } from '../../scenarios/lib/shapes.ts';
-import { UserError } from '../errors.ts';
-import { ExitCode } from '../exit-codes.ts';
-import { repoRoot } from '../stack/state-file.ts';
+import { UserError } from '../contracts/errors.ts';
+import { ExitCode } from '../contracts/exit-codes.ts';
+import { REPO_ROOT } from '../contracts/paths.ts';
 import { resolveK6 } from '../toolchain/tools.ts';
 import { CONFIG_MAP_MAX_BYTES } from './k6-operator-schema.ts';
 import { buildManifests, collectorYaml, rawFileName, testRunName, testRunYaml, type K8sManifests } from './manifests.ts';
@@ -76,7 +76,7 @@ export async function writeK8s(options: K8sOptions): Promise<K8sResult> {
     const result = await execa(
       k6.path,
       ['archive', '-e', `SHAPE=${options.shape}`, '-e', `SCALE=${options.scale}`, '-O', archivePath, workloadScript(options.workload as keyof typeof WORKLOADS)],
-      { cwd: repoRoot, reject: false, all: true, env: { K6_NO_USAGE_REPORT: 'true' } },
+      { cwd: REPO_ROOT, reject: false, all: true, env: { K6_NO_USAGE_REPORT: 'true' } },
     );
     if (result.exitCode !== 0) {
       const detail = (result.all ?? '').trim().split('\n').slice(-2).join(' ');

@@ -2,10 +2,10 @@
 // segment), follow it live, sample the API's /metrics beside it, and leave a complete run directory —
 // also when the user interrupts. Data flows one way: shape → k6 → files in reports/<run-id>/ → report.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { UserError } from '../errors.ts';
-import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
+import { join } from 'node:path';
+import { UserError } from '../contracts/errors.ts';
+import { ExitCode, type ExitCodeValue } from '../contracts/exit-codes.ts';
+import { DEFAULT_REPORTS_DIR, REPO_ROOT } from '../contracts/paths.ts';
 import { buildK6Args, k6Environment } from '../k6/args.ts';
 import { loadctlExitCode } from '../k6/exit-codes.ts';
 import { combineSnapshots, fetchSnapshot, progressFigures, type K6Snapshot, type ProgressFigures } from '../k6/live.ts';
@@ -19,12 +19,10 @@ import { WORKLOADS, workloadScript, type WorkloadName } from '../../scenarios/li
 import { buildShape, durationSeconds, plannedPhases, plannedSeconds, type ShapeName } from '../../scenarios/lib/shapes.ts';
 import { digestSummaries, explainDroppedIterations, parseSummary, type RunDigest } from './digest.ts';
 import { gitCommit, machineInfo } from './environment.ts';
-import { RunFiles, RunMeta, type ServerMetricsSample } from './run-dir.ts';
+import { RunFiles, RunMeta, type ServerMetricsSample } from '../contracts/run-dir.ts';
 import { freshRunId } from './run-id.ts';
 import { assertTargetAllowed } from './target.ts';
 
-export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-export const DEFAULT_REPORTS_DIR = join(REPO_ROOT, 'reports');
 
 export interface RunRequest {
   shape: ShapeName;

@@ -2,17 +2,17 @@
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Redis } from 'ioredis';
-import { UserError } from '../errors.ts';
-import { ExitCode } from '../exit-codes.ts';
+import { UserError } from '../contracts/errors.ts';
+import { ExitCode } from '../contracts/exit-codes.ts';
 import { findExecutable } from '../toolchain/executables.ts';
 import { launchDetached, waitUntilReady } from './processes.ts';
-import { repoRoot } from './state-file.ts';
+import { REPO_ROOT } from '../contracts/paths.ts';
 
 export const REDIS_EXECUTABLES = ['redis-server'] as const;
 export const API_EXECUTABLES = [basename(process.execPath)] as const;
 export const TOXIPROXY_EXECUTABLES = ['toxiproxy-server'] as const;
 
-export const API_ENTRY = join(repoRoot, 'reference-api', 'src', 'server.ts');
+export const API_ENTRY = join(REPO_ROOT, 'reference-api', 'src', 'server.ts');
 
 export function redisUrl(port: number): string {
   return `redis://127.0.0.1:${port}`;
@@ -59,7 +59,7 @@ export async function startApi(opts: { env: ApiEnv; logFile: string; stateDir: s
     name: 'API',
     command: process.execPath,
     args: ['--import', 'tsx', API_ENTRY],
-    cwd: repoRoot,
+    cwd: REPO_ROOT,
     env: opts.env,
     logFile: opts.logFile,
     stateDir: opts.stateDir,

@@ -2,16 +2,14 @@
 // never leaves a half file that a later command would misread.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { UserError } from '../errors.ts';
-import { ExitCode } from '../exit-codes.ts';
-import { StackState } from './state.ts';
-
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { UserError } from '../contracts/errors.ts';
+import { ExitCode } from '../contracts/exit-codes.ts';
+import { REPO_ROOT } from '../contracts/paths.ts';
+import { StackState } from '../contracts/stack-state.ts';
 
 /** $LOADCTL_STATE_DIR, else <repo>/.loadctl — always absolute, because it is also the processes' marker. */
 export function resolveStateDir(stateDir?: string): string {
-  return resolve(stateDir ?? process.env.LOADCTL_STATE_DIR ?? join(repoRoot, '.loadctl'));
+  return resolve(stateDir ?? process.env.LOADCTL_STATE_DIR ?? join(REPO_ROOT, '.loadctl'));
 }
 
 export function stateFilePath(stateDir: string): string {

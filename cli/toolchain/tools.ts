@@ -8,9 +8,9 @@
 import { execa } from 'execa';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../errors.ts';
-import { ExitCode } from '../exit-codes.ts';
-import { repoRoot } from '../stack/state-file.ts';
+import { UserError } from '../contracts/errors.ts';
+import { ExitCode } from '../contracts/exit-codes.ts';
+import { REPO_ROOT } from '../contracts/paths.ts';
 import { findExecutable } from './executables.ts';
 
 export interface PinnedTool {
@@ -33,7 +33,7 @@ export const K6: PinnedTool = {
   name: 'k6',
   binary: 'k6',
   pinnedVersion: '2.2.0',
-  moduleDir: join(repoRoot, 'toolchain', 'k6'),
+  moduleDir: join(REPO_ROOT, 'toolchain', 'k6'),
   goPackage: 'go.k6.io/k6/v2',
   versionArgs: ['version'],
   installHint: 'install k6 ≥ v2.2.0 from Grafana (https://grafana.com/docs/k6/latest/set-up/install-k6/: the apt/rpm packages or a release binary from https://github.com/grafana/k6/releases) and put it on PATH, or install Go ≥ 1.25 so loadctl can build it',
@@ -43,7 +43,7 @@ export const TOXIPROXY: PinnedTool = {
   name: 'toxiproxy',
   binary: 'toxiproxy-server',
   pinnedVersion: '2.5.0',
-  moduleDir: join(repoRoot, 'toolchain', 'toxiproxy'),
+  moduleDir: join(REPO_ROOT, 'toolchain', 'toxiproxy'),
   goPackage: 'github.com/Shopify/toxiproxy/v2/cmd/server',
   // Built from source the server reports version "git" unless the version variable is set.
   ldflags: '-X github.com/Shopify/toxiproxy/v2.Version=2.5.0',
@@ -59,7 +59,7 @@ export interface ResolvedTool {
 
 /** <repo>/.tools, or $LOADCTL_TOOLS_DIR (tests point it at an empty dir). */
 export function toolsDir(): string {
-  return process.env.LOADCTL_TOOLS_DIR ?? join(repoRoot, '.tools');
+  return process.env.LOADCTL_TOOLS_DIR ?? join(REPO_ROOT, '.tools');
 }
 
 /** Compare dotted versions numerically ("v2.10.0" > "2.9.1"); a leading "v" and any "-suffix" are ignored. */

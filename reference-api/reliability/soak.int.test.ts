@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadReportModel, type ReportModel } from '../../cli/report/index.ts';
 import { executeRun } from '../../cli/run/run.ts';
 import { adminClient } from '../../cli/stack/admin-client.ts';
-import { repoRoot } from '../../cli/stack/state-file.ts';
+import { REPO_ROOT } from '../../cli/contracts/paths.ts';
 import { startTestStack, type TestStack } from '../../cli/stack/test-stack.ts';
 import { verifyInvariants } from '../../cli/verify/index.ts';
 import { linearTrend, quantile, windowFloors } from './trend.ts';
@@ -82,7 +82,7 @@ function figures(model: ReportModel, runDir: string, minutes: number): SoakFigur
 describe.runIf(LONG)('soak', () => {
   let stack: TestStack;
   // run directories and soak-figures.json go to reports/ (kept, git-ignored) unless LOADCTL_SOAK_REPORTS says otherwise
-  const reportsDir = process.env.LOADCTL_SOAK_REPORTS ?? join(repoRoot, 'reports');
+  const reportsDir = process.env.LOADCTL_SOAK_REPORTS ?? join(REPO_ROOT, 'reports');
   const results: Record<string, SoakFigures> = {};
 
   beforeAll(async () => {
