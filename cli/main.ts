@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // The loadctl program: wiring only. Each command lives in cli/commands/<name>.ts and exports register().
 import { Command, CommanderError } from 'commander';
-import { UserError } from './contracts/errors.ts';
-import { ExitCode } from './contracts/exit-codes.ts';
-import { printError } from './contracts/output.ts';
+import { UserError } from './shared/errors.ts';
+import { ExitCode } from './shared/exit-codes.ts';
+import { printError } from './shared/output.ts';
 import * as doctor from './commands/doctor.ts';
 import * as up from './commands/up.ts';
 import * as down from './commands/down.ts';

@@ -2,7 +2,7 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { saveBaseline } from '../gate/baseline.ts';
-import { paint } from '../contracts/output.ts';
+import { paint } from '../shared/output.ts';
 import { writeReport } from '../report/index.ts';
 
 export function register(program: Command): void {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { UserError } from '../contracts/errors.ts';
-import { ExitCode } from '../contracts/exit-codes.ts';
+import { UserError } from '../shared/errors.ts';
+import { ExitCode } from '../shared/exit-codes.ts';
 import { compareReports, loadReportModel, parseTolerances, renderComparisonMarkdown } from '../report/index.ts';
 
 export function register(program: Command): void {

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import Table from 'cli-table3';
-import { UserError } from '../contracts/errors.ts';
-import { ExitCode } from '../contracts/exit-codes.ts';
-import { paint, useColour } from '../contracts/output.ts';
+import { UserError } from '../shared/errors.ts';
+import { ExitCode } from '../shared/exit-codes.ts';
+import { paint, useColour } from '../shared/output.ts';
 import { allPresent, runChecks, type CheckStatus } from '../toolchain/doctor.ts';
 
 const STATUS_LABEL: Record<CheckStatus, string> = {

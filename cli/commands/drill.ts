@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { runDrill } from '../drill/drill.ts';
-import { UserError } from '../contracts/errors.ts';
-import { ExitCode } from '../contracts/exit-codes.ts';
-import { paint } from '../contracts/output.ts';
+import { UserError } from '../shared/errors.ts';
+import { ExitCode } from '../shared/exit-codes.ts';
+import { paint } from '../shared/output.ts';
 import { isWorkloadName, WORKLOAD_NAMES } from '../../scenarios/lib/catalogue.ts';
 import { isShapeName, SHAPE_NAMES } from '../../scenarios/lib/shapes.ts';
 import { positiveNumber, seconds } from './option-parsers.ts';

@@ -1,11 +1,11 @@
 import { Option, type Command } from 'commander';
 import Table from 'cli-table3';
-import { UserError } from '../contracts/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import { faultContext, faultStatuses, injectFault, recoverFault } from '../faults/engine.ts';
 import { MITIGATIONS, mitigationByName } from '../faults/mitigations.ts';
 import { proxyOff, proxyOn } from '../faults/proxies.ts';
 import { FAULTS, faultByName } from '../faults/registry.ts';
-import { paint, useColour } from '../contracts/output.ts';
+import { paint, useColour } from '../shared/output.ts';
 import { positiveNumber, seconds, wholeNumber } from './option-parsers.ts';
 
 const FAULT_PARAMS = ['connections', 'target', 'latency', 'jitter', 'timeout', 'percent', 'bytes-per-request'] as const;

@@ -2,11 +2,11 @@
 import { Command } from 'commander';
 import { DEFAULT_WORKLOAD, isWorkloadName, WORKLOAD_NAMES } from '../../scenarios/lib/catalogue.ts';
 import { isShapeName, SHAPE_NAMES } from '../../scenarios/lib/shapes.ts';
-import { UserError } from '../contracts/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import { runGate } from '../gate/index.ts';
 import { formatProgress } from '../k6/live.ts';
 import { METRIC_LABEL } from '../gate/verdicts.ts';
-import { paint } from '../contracts/output.ts';
+import { paint } from '../shared/output.ts';
 import { positiveNumber, wholeNumber } from './option-parsers.ts';
 
 interface GateFlags {

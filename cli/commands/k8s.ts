@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { DEFAULT_WORKLOAD } from '../../scenarios/lib/catalogue.ts';
 import { isShapeName } from '../../scenarios/lib/shapes.ts';
 import { DEFAULT_CLUSTER_TARGET, writeK8s } from '../k8s/index.ts';
-import { paint } from '../contracts/output.ts';
+import { paint } from '../shared/output.ts';
 import { positiveNumber, wholeNumber } from './option-parsers.ts';
 
 export function register(program: Command): void {

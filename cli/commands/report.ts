@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { UserError } from '../contracts/errors.ts';
-import { paint } from '../contracts/output.ts';
+import { UserError } from '../shared/errors.ts';
+import { paint } from '../shared/output.ts';
 import { loadReportModel, writeReportFiles } from '../report/index.ts';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';

@@ -1,11 +1,11 @@
 // `loadctl run <shape>`: flags → executeRun → a live line while k6 runs → the verdict and the run directory.
 import { isAbsolute, relative } from 'node:path';
 import type { Command } from 'commander';
-import { UserError } from '../contracts/errors.ts';
-import { ExitCode } from '../contracts/exit-codes.ts';
+import { UserError } from '../shared/errors.ts';
+import { ExitCode } from '../shared/exit-codes.ts';
 import { describeK6Exit } from '../k6/exit-codes.ts';
 import { formatProgress, type ProgressFigures } from '../k6/live.ts';
-import { paint } from '../contracts/output.ts';
+import { paint } from '../shared/output.ts';
 import { executeRun, type RunOutcome } from '../run/run.ts';
 import { DEFAULT_WORKLOAD, isWorkloadName, WORKLOADS, WORKLOAD_NAMES } from '../../scenarios/lib/catalogue.ts';
 import { isShapeName, shapeDefinition, SHAPE_NAMES } from '../../scenarios/lib/shapes.ts';

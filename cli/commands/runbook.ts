@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import Table from 'cli-table3';
-import { UserError } from '../contracts/errors.ts';
-import { ExitCode } from '../contracts/exit-codes.ts';
-import { paint, useColour } from '../contracts/output.ts';
+import { UserError } from '../shared/errors.ts';
+import { ExitCode } from '../shared/exit-codes.ts';
+import { paint, useColour } from '../shared/output.ts';
 import { runLoadctl } from '../runbooks/exec.ts';
 import { loadRunbook, loadRunbooks } from '../runbooks/load.ts';
 import { markdownForTerminal, runbookMarkdown } from '../runbooks/render.ts';

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import Table from 'cli-table3';
-import { UserError } from '../contracts/errors.ts';
-import { ExitCode } from '../contracts/exit-codes.ts';
-import { paint, useColour } from '../contracts/output.ts';
+import { UserError } from '../shared/errors.ts';
+import { ExitCode } from '../shared/exit-codes.ts';
+import { paint, useColour } from '../shared/output.ts';
 import { status } from '../stack/stack.ts';
 
 /** 3725 → "1h 2m 5s" */

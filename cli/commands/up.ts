@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { paint } from '../contracts/output.ts';
+import { paint } from '../shared/output.ts';
 import { DEFAULT_API_WORKERS, up } from '../stack/stack.ts';
 import { stateFilePath } from '../stack/state-file.ts';
 import { wholeNumber } from './option-parsers.ts';

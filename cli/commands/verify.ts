@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { UserError } from '../contracts/errors.ts';
-import { ExitCode } from '../contracts/exit-codes.ts';
+import { UserError } from '../shared/errors.ts';
+import { ExitCode } from '../shared/exit-codes.ts';
 import { readStackState } from '../stack/stack.ts';
 import { HOLD_GRACE_SECONDS, verifyInvariants } from '../verify/index.ts';
 import { renderInvariantReport } from '../verify/render.ts';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFaults } from '../faults/store.ts';
-import { RunMeta } from '../contracts/run-dir.ts';
+import { RunMeta } from '../shared/run-dir.ts';
 import { adminClient } from '../stack/admin-client.ts';
 import { readStackState } from '../stack/stack.ts';
 import { startTestStack, type TestStack } from '../stack/test-stack.ts';

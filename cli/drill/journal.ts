@@ -1,6 +1,6 @@
 // The drill's record (journal.json): what was planned, what happened when, and a verdict per runbook
 // claim — the experiment/journal split of Chaos Toolkit. Verdicts and the markdown section are pure.
-import type { RunEvent } from '../contracts/run-dir.ts';
+import type { RunEvent } from '../shared/run-dir.ts';
 import type { StepGroup } from '../runbooks/schema.ts';
 
 export interface PlannedStep {

@@ -6,8 +6,8 @@
 //   pool  — idle-in-transaction sessions take every free connection slot (new connections are refused)
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { UserError } from '../contracts/errors.ts';
-import { ExitCode } from '../contracts/exit-codes.ts';
+import { UserError } from '../shared/errors.ts';
+import { ExitCode } from '../shared/exit-codes.ts';
 import { intParam, requireOwned } from './guards.ts';
 import type { ActiveFault, Fault, FaultContext } from './types.ts';
 import { withClient } from '../stack/postgres.ts';

@@ -7,7 +7,7 @@ import { adminClient } from '../stack/admin-client.ts';
 import { pingRedis } from '../stack/services.ts';
 import { readStackState } from '../stack/stack.ts';
 import { startTestStack, type TestStack } from '../stack/test-stack.ts';
-import type { StackState } from '../contracts/stack-state.ts';
+import type { StackState } from '../shared/stack-state.ts';
 import { faultContext, injectFault, recoverFault } from './engine.ts';
 import { readFaults } from './store.ts';
 import type { FaultContext } from './types.ts';

@@ -1,7 +1,7 @@
 // Safety checks shared by the faults: a fault only ever acts on a service the stack started itself.
-import { UserError } from '../contracts/errors.ts';
-import { ExitCode } from '../contracts/exit-codes.ts';
-import type { ServiceState } from '../contracts/stack-state.ts';
+import { UserError } from '../shared/errors.ts';
+import { ExitCode } from '../shared/exit-codes.ts';
+import type { ServiceState } from '../shared/stack-state.ts';
 
 export function requireOwned(service: ServiceState | undefined, what: string, fault: string): ServiceState {
   if (!service) {

@@ -1,11 +1,11 @@
 // The mitigations runbooks call (`loadctl mitigate <action>`): each does one real thing to the stack and
 // returns one line saying what it did. They are safe to repeat.
-import { UserError } from '../contracts/errors.ts';
-import { ExitCode } from '../contracts/exit-codes.ts';
+import { UserError } from '../shared/errors.ts';
+import { ExitCode } from '../shared/exit-codes.ts';
 import { adminClient } from '../stack/admin-client.ts';
 import { pingRedis } from '../stack/services.ts';
 import { restartRedis, startReplica, stopReplica } from '../stack/stack.ts';
-import type { StackState } from '../contracts/stack-state.ts';
+import type { StackState } from '../shared/stack-state.ts';
 import { requireOwned } from './guards.ts';
 import { withClient } from '../stack/postgres.ts';
 

@@ -1,8 +1,8 @@
 // network: degrade the links from the API to Redis and/or PostgreSQL with toxiproxy toxics (latency,
 // jitter, timeouts, connection resets). Needs a stack whose API connects through toxiproxy
 // (`loadctl fault proxy on`); toxics are named loadctl-* so recover removes exactly ours.
-import { UserError } from '../contracts/errors.ts';
-import { ExitCode } from '../contracts/exit-codes.ts';
+import { UserError } from '../shared/errors.ts';
+import { ExitCode } from '../shared/exit-codes.ts';
 import { intParam, requireOwned } from './guards.ts';
 import { proxyOff, proxyOn, toxiproxyCall } from './proxies.ts';
 import type { Fault, FaultContext } from './types.ts';

@@ -2,14 +2,14 @@
 // toxiproxy, creates one proxy per store, and restarts the API with REDIS_URL / DATABASE_URL pointing
 // at the proxies (every other setting the API ran with is kept). `proxy off` routes it directly again.
 import { readFileSync } from 'node:fs';
-import { UserError } from '../contracts/errors.ts';
-import { ExitCode } from '../contracts/exit-codes.ts';
+import { UserError } from '../shared/errors.ts';
+import { ExitCode } from '../shared/exit-codes.ts';
 import { freePort } from '../stack/ports.ts';
 import { isOurProcess, STACK_MARKER_ENV, stopGroup } from '../stack/processes.ts';
 import { startApi, type ApiEnv } from '../stack/services.ts';
 import { identityOf, startToxiproxy, stopToxiproxy } from '../stack/stack.ts';
 import { writeStackState } from '../stack/state-file.ts';
-import type { StackState } from '../contracts/stack-state.ts';
+import type { StackState } from '../shared/stack-state.ts';
 import { requireOwned } from './guards.ts';
 
 export const PROXY_NAMES = { redis: 'loadctl-redis', postgres: 'loadctl-postgres' } as const;

@@ -3,8 +3,8 @@
 // taken first, and recover restores it, so every waiting user gets their original position back.
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { UserError } from '../contracts/errors.ts';
-import { ExitCode } from '../contracts/exit-codes.ts';
+import { UserError } from '../shared/errors.ts';
+import { ExitCode } from '../shared/exit-codes.ts';
 import { adminClient } from '../stack/admin-client.ts';
 import { intParam, requireOwned } from './guards.ts';
 import type { Fault } from './types.ts';

@@ -1,8 +1,8 @@
 // redis-kill: SIGKILL the stack's redis-server, as a crashed cache server would die. Recover starts it
 // again on the same port and warms the catalogue cache through the admin API.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UserError } from '../contracts/errors.ts';
-import { ExitCode } from '../contracts/exit-codes.ts';
+import { UserError } from '../shared/errors.ts';
+import { ExitCode } from '../shared/exit-codes.ts';
 import { adminClient } from '../stack/admin-client.ts';
 import { isAlive, isOurProcess } from '../stack/processes.ts';
 import { pingRedis } from '../stack/services.ts';

@@ -1,5 +1,5 @@
 // Every fault loadctl can inject, by name. Each is tied to exactly one runbook (checked by a unit test).
-import { UserError } from '../contracts/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import { dbSaturate } from './db-saturate.ts';
 import { memoryLeak } from './memory-leak.ts';
 import { network } from './network.ts';

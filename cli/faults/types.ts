@@ -1,6 +1,6 @@
 // What every fault implements, and the record of an active fault kept in <stateDir>/faults.json.
 import { z } from 'zod';
-import type { StackState } from '../contracts/stack-state.ts';
+import type { StackState } from '../shared/stack-state.ts';
 
 export const ActiveFault = z.object({
   /** unique per injection, so a late timer can never recover a later injection of the same fault */

@@ -3,9 +3,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { cp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, isAbsolute, join, resolve } from 'node:path';
-import { UserError } from '../contracts/errors.ts';
-import { RunFiles, RunMeta } from '../contracts/run-dir.ts';
-import { BASELINES_DIR } from '../contracts/paths.ts';
+import { UserError } from '../shared/errors.ts';
+import { RunFiles, RunMeta } from '../shared/run-dir.ts';
+import { BASELINES_DIR } from '../shared/paths.ts';
 
 
 /** What a baseline keeps of a run dir: the model, the human report and its charts, k6's summaries (one per segment), meta. */

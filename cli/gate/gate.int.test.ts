@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExitCode } from '../contracts/exit-codes.ts';
+import { ExitCode } from '../shared/exit-codes.ts';
 import { loadReportModel, writeReport } from '../report/index.ts';
 import { executeRun } from '../run/run.ts';
 import { adminClient } from '../stack/admin-client.ts';

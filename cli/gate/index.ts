@@ -3,12 +3,12 @@
 // checked-in tolerances, and write JUnit / summary / PR comment.
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { UserError } from '../contracts/errors.ts';
-import { ExitCode } from '../contracts/exit-codes.ts';
+import { UserError } from '../shared/errors.ts';
+import { ExitCode } from '../shared/exit-codes.ts';
 import { OVERALL, type ComparedMetric } from '../report/compare.ts';
 import { compareReports, loadReportModel, type Comparison, type Tolerances } from '../report/index.ts';
 import type { ReportModel } from '../report/model.ts';
-import { RunFiles } from '../contracts/run-dir.ts';
+import { RunFiles } from '../shared/run-dir.ts';
 import { describeK6Exit, K6_EXIT } from '../k6/exit-codes.ts';
 import { executeRun, type RunRequest } from '../run/run.ts';
 import { resolveBaseline } from './baseline.ts';

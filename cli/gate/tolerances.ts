@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { UserError } from '../contracts/errors.ts';
+import { UserError } from '../shared/errors.ts';
 
 export const GATED_METRICS = ['p95', 'p99', 'errorRate', 'throughput'] as const;
 export type GatedMetric = (typeof GATED_METRICS)[number];

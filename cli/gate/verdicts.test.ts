@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ExitCode } from '../contracts/exit-codes.ts';
+import { ExitCode } from '../shared/exit-codes.ts';
 import { GateConfig, parseGateConfig, rulesFor } from './tolerances.ts';
 import { decideOutcome, judge, type MetricSample } from './verdicts.ts';
 

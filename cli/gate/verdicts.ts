@@ -4,7 +4,7 @@
 // metric regresses only when it is worse than the baseline by MORE than its relative tolerance AND by MORE than
 // its absolute minimum effect size; error rate on percentage points alone. The gate adds per-endpoint rules and
 // leaves endpoints with too few requests ungated.
-import { ExitCode, type ExitCodeValue } from '../contracts/exit-codes.ts';
+import { ExitCode, type ExitCodeValue } from '../shared/exit-codes.ts';
 import type { ThresholdResult } from '../report/model.ts';
 import { judgeChange, judgeErrorRateChange } from '../report/compare.ts';
 import { formatCount, formatMs, formatPercent } from '../report/units.ts';

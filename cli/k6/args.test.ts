@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildK6Args, executionSegment } from './args.ts';
 import { loadctlExitCode } from './exit-codes.ts';
-import { ExitCode } from '../contracts/exit-codes.ts';
+import { ExitCode } from '../shared/exit-codes.ts';
 
 const base = { script: '/repo/scenarios/workloads/concerts.ts', baseUrl: 'http://127.0.0.1:9000', shape: 'peak', scale: 0.5, summaryFile: '/r/summary.json', rawFile: '/r/raw.json.gz', apiAddress: '127.0.0.1:6565' };
 

@@ -1,5 +1,5 @@
 // k6's exit codes (SPEC §8) → loadctl's. Documented in `loadctl run --help`.
-import { ExitCode, type ExitCodeValue } from '../contracts/exit-codes.ts';
+import { ExitCode, type ExitCodeValue } from '../shared/exit-codes.ts';
 
 export const K6_EXIT = {
   ok: 0,

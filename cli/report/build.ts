@@ -1,6 +1,6 @@
 // Assembles a ReportModel from what was read: a raw-stream aggregate (the source of truth for numbers), an
 // optional summary (threshold verdicts), the run's meta.json and server signals. Pure.
-import type { RunMeta } from '../contracts/run-dir.ts';
+import type { RunMeta } from '../shared/run-dir.ts';
 import type { Aggregate } from './aggregate.ts';
 import { analyse } from './analysis.ts';
 import { numbersFromSummary } from './from-summary.ts';

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { RunFiles, RunMeta } from '../contracts/run-dir.ts';
+import { RunFiles, RunMeta } from '../shared/run-dir.ts';
 import { buildModel } from './build.ts';
 import { detectInput } from './inputs/detect.ts';
 import { ReportInputError } from './inputs/input-error.ts';

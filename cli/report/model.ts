@@ -4,7 +4,7 @@
 // Declared as zod schemas so a report.json read back from disk (report, compare, gate baselines) is
 // validated field by field; the TypeScript types are inferred from them.
 import { z } from 'zod';
-import { RunEvent } from '../contracts/run-dir.ts';
+import { RunEvent } from '../shared/run-dir.ts';
 
 export const InputFormat = z.enum(['raw-stream', 'summary-legacy', 'summary-handle', 'summary-machine', 'text-summary', 'report-json']);
 export type InputFormat = z.infer<typeof InputFormat>;

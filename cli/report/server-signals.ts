@@ -1,7 +1,7 @@
 // Server-side signals beside k6's: the API's /metrics samples (server-metrics.ndjson) reduced to the series a
 // reader needs next to latency: cache hit ratio, pool waiting, event-loop lag and RSS. Metric names are
 // matched by pattern so the report survives renames in the API's instrumentation.
-import { ServerMetricsSample } from '../contracts/run-dir.ts';
+import { ServerMetricsSample } from '../shared/run-dir.ts';
 import type { ServerSignal } from './model.ts';
 import { ReportInputError } from './inputs/input-error.ts';
 

@@ -1,7 +1,7 @@
 // Facts about where a run happened, recorded in meta.json so two runs can be compared honestly.
 import { cpus, hostname, platform, release, totalmem } from 'node:os';
 import { execa } from 'execa';
-import type { RunMeta } from '../contracts/run-dir.ts';
+import type { RunMeta } from '../shared/run-dir.ts';
 
 export function machineInfo(): RunMeta['machine'] {
   const cpuList = cpus();

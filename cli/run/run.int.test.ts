@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExitCode } from '../contracts/exit-codes.ts';
+import { ExitCode } from '../shared/exit-codes.ts';
 import { startTestStack, type TestStack } from '../stack/test-stack.ts';
 import { WORKLOAD_NAMES } from '../../scenarios/lib/catalogue.ts';
 import { executeRun } from './run.ts';
-import { RunFiles, RunMeta, ServerMetricsSample } from '../contracts/run-dir.ts';
+import { RunFiles, RunMeta, ServerMetricsSample } from '../shared/run-dir.ts';
 
 let stack: TestStack;
 let reportsDir: string;

@@ -3,9 +3,9 @@
 // also when the user interrupts. Data flows one way: shape → k6 → files in reports/<run-id>/ → report.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../contracts/errors.ts';
-import { ExitCode, type ExitCodeValue } from '../contracts/exit-codes.ts';
-import { DEFAULT_REPORTS_DIR, REPO_ROOT } from '../contracts/paths.ts';
+import { UserError } from '../shared/errors.ts';
+import { ExitCode, type ExitCodeValue } from '../shared/exit-codes.ts';
+import { DEFAULT_REPORTS_DIR, REPO_ROOT } from '../shared/paths.ts';
 import { buildK6Args, k6Environment } from '../k6/args.ts';
 import { loadctlExitCode } from '../k6/exit-codes.ts';
 import { combineSnapshots, fetchSnapshot, progressFigures, type K6Snapshot, type ProgressFigures } from '../k6/live.ts';
@@ -19,7 +19,7 @@ import { WORKLOADS, workloadScript, type WorkloadName } from '../../scenarios/li
 import { buildShape, durationSeconds, plannedPhases, plannedSeconds, type ShapeName } from '../../scenarios/lib/shapes.ts';
 import { digestSummaries, explainDroppedIterations, parseSummary, type RunDigest } from './digest.ts';
 import { gitCommit, machineInfo } from './environment.ts';
-import { RunFiles, RunMeta, type ServerMetricsSample } from '../contracts/run-dir.ts';
+import { RunFiles, RunMeta, type ServerMetricsSample } from '../shared/run-dir.ts';
 import { freshRunId } from './run-id.ts';
 import { assertTargetAllowed } from './target.ts';
 

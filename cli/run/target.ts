@@ -2,7 +2,7 @@
 // Hostnames are resolved: a name that maps to any non-loopback address is remote.
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { UserError } from '../contracts/errors.ts';
+import { UserError } from '../shared/errors.ts';
 
 export function isLoopbackAddress(address: string): boolean {
   const bare = address.replace(/^\[|\]$/g, '');

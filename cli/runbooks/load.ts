@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { UserError } from '../contracts/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import { RunbookFrontMatter } from './schema.ts';
 
 export const RUNBOOKS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../runbooks');

@@ -12,9 +12,9 @@ import {
   QueueRestoreBody,
   ReadRoutingBody,
 } from '../../reference-api/src/admin-contract.ts';
-import { UserError } from '../contracts/errors.ts';
-import { ExitCode } from '../contracts/exit-codes.ts';
-import type { StackState } from '../contracts/stack-state.ts';
+import { UserError } from '../shared/errors.ts';
+import { ExitCode } from '../shared/exit-codes.ts';
+import type { StackState } from '../shared/stack-state.ts';
 
 // Answers the contract documents; other fields the API may add are kept.
 export const CacheWarmResult = z.looseObject({ keys: z.number() });

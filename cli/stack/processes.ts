@@ -7,8 +7,8 @@ import { spawn } from 'node:child_process';
 import { openSync, closeSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UserError } from '../contracts/errors.ts';
-import { ExitCode } from '../contracts/exit-codes.ts';
+import { UserError } from '../shared/errors.ts';
+import { ExitCode } from '../shared/exit-codes.ts';
 
 /** Environment variable set on every process a stack starts; its value is the stack's state dir. */
 export const STACK_MARKER_ENV = 'LOADCTL_STACK_DIR';

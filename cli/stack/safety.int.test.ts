@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './ports.ts';
 import { isAlive } from './processes.ts';
 import { down, restartRedis, status, up } from './stack.ts';
-import type { StackState } from '../contracts/stack-state.ts';
+import type { StackState } from '../shared/stack-state.ts';
 import { waitUntil } from './test-stack.ts';
 import { stateFilePath } from './state-file.ts';
 

@@ -2,11 +2,11 @@
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Redis } from 'ioredis';
-import { UserError } from '../contracts/errors.ts';
-import { ExitCode } from '../contracts/exit-codes.ts';
+import { UserError } from '../shared/errors.ts';
+import { ExitCode } from '../shared/exit-codes.ts';
 import { findExecutable } from '../toolchain/executables.ts';
 import { launchDetached, waitUntilReady } from './processes.ts';
-import { REPO_ROOT } from '../contracts/paths.ts';
+import { REPO_ROOT } from '../shared/paths.ts';
 
 export const REDIS_EXECUTABLES = ['redis-server'] as const;
 export const API_EXECUTABLES = [basename(process.execPath)] as const;

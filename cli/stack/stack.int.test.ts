@@ -11,7 +11,7 @@ import { isInRecovery, pingPostgres } from './postgres.ts';
 import { isAlive } from './processes.ts';
 import { pingRedis } from './services.ts';
 import { readStackState, restartRedis, startReplica, startToxiproxy, status, stopReplica, up } from './stack.ts';
-import type { StackState } from '../contracts/stack-state.ts';
+import type { StackState } from '../shared/stack-state.ts';
 import { startTestStack, type TestStack } from './test-stack.ts';
 
 const loadctl = join(import.meta.dirname, '..', '..', 'bin', 'loadctl');

@@ -6,8 +6,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import type { SeedInput } from '../../reference-api/src/db/index.ts';
-import { UserError } from '../contracts/errors.ts';
-import { ExitCode } from '../contracts/exit-codes.ts';
+import { UserError } from '../shared/errors.ts';
+import { ExitCode } from '../shared/exit-codes.ts';
 import { resolveToxiproxy } from '../toolchain/tools.ts';
 import { freePort, waitForPortRelease } from './ports.ts';
 import { createStackDatabase, pingPostgres, POSTGRES_EXECUTABLES, postgresHome, postgresUrl, startPostgresPrimary, startPostgresReplica, type PostgresLayout } from './postgres.ts';
@@ -25,7 +25,7 @@ import {
   TOXIPROXY_EXECUTABLES,
   type ApiEnv,
 } from './services.ts';
-import type { ServiceState, StackState } from '../contracts/stack-state.ts';
+import type { ServiceState, StackState } from '../shared/stack-state.ts';
 import { ForeignStateError, parseStackState, readStackState, resolveStateDir, stateFilePath, writeStackState } from './state-file.ts';
 
 export { readStackState, resolveStateDir } from './state-file.ts';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../contracts/errors.ts';
+import { UserError } from '../shared/errors.ts';
 import { assertSignallable } from './stack.ts';
 import { parseStackState } from './state-file.ts';
-import type { StackState } from '../contracts/stack-state.ts';
+import type { StackState } from '../shared/stack-state.ts';
 
 const dir = '/tmp/loadctl-unit-state';
 const at = '2026-01-01T00:00:00.000Z';

@@ -2,10 +2,10 @@
 // never leaves a half file that a later command would misread.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { UserError } from '../contracts/errors.ts';
-import { ExitCode } from '../contracts/exit-codes.ts';
-import { REPO_ROOT } from '../contracts/paths.ts';
-import { StackState } from '../contracts/stack-state.ts';
+import { UserError } from '../shared/errors.ts';
+import { ExitCode } from '../shared/exit-codes.ts';
+import { REPO_ROOT } from '../shared/paths.ts';
+import { StackState } from '../shared/stack-state.ts';
 
 /** $LOADCTL_STATE_DIR, else <repo>/.loadctl — always absolute, because it is also the processes' marker. */
 export function resolveStateDir(stateDir?: string): string {

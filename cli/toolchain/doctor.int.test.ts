@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ExitCode } from '../contracts/exit-codes.ts';
+import { ExitCode } from '../shared/exit-codes.ts';
 import { findExecutable } from './executables.ts';
 import type { CheckResult } from './doctor.ts';
 

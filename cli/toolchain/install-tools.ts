@@ -1,7 +1,7 @@
 // `npm run setup` calls this: make sure the pinned k6 and toxiproxy are available, building them if not.
 // Silent when both are already there, so a repeated setup prints nothing.
-import { UserError } from '../contracts/errors.ts';
-import { printError } from '../contracts/output.ts';
+import { UserError } from '../shared/errors.ts';
+import { printError } from '../shared/output.ts';
 import { K6, resolveTool, TOXIPROXY } from './tools.ts';
 
 try {

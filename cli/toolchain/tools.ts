@@ -8,9 +8,9 @@
 import { execa } from 'execa';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../contracts/errors.ts';
-import { ExitCode } from '../contracts/exit-codes.ts';
-import { REPO_ROOT } from '../contracts/paths.ts';
+import { UserError } from '../shared/errors.ts';
+import { ExitCode } from '../shared/exit-codes.ts';
+import { REPO_ROOT } from '../shared/paths.ts';
 import { findExecutable } from './executables.ts';
 
 export interface PinnedTool {

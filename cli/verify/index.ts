@@ -4,7 +4,7 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { QueueKeys } from '../../reference-api/src/store/queue.ts';
-import type { StackState } from '../contracts/stack-state.ts';
+import type { StackState } from '../shared/stack-state.ts';
 import { HOLD_GRACE_SECONDS, SQL_INVARIANTS, queueInvariants, sqlCheckResult, type QueueSnapshot } from './invariants.ts';
 import { invariantReport, type CheckResult, type InvariantReport } from './report.ts';
 

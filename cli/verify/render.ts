@@ -1,7 +1,7 @@
 // verify's human output: one table row per invariant with its counts, then the offending rows of each
 // violated check, so the first thing on screen after a bad run is what broke and where.
 import Table from 'cli-table3';
-import { paint } from '../contracts/output.ts';
+import { paint } from '../shared/output.ts';
 import type { InvariantReport } from './report.ts';
 
 export function renderInvariantReport(report: InvariantReport): string {

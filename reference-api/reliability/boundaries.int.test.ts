@@ -7,11 +7,11 @@ import { createServer, type Server } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ExitCode } from '../../cli/contracts/exit-codes.ts';
+import { ExitCode } from '../../cli/shared/exit-codes.ts';
 import { freePort } from '../../cli/stack/ports.ts';
 import { isAlive } from '../../cli/stack/processes.ts';
 import { writeStackState } from '../../cli/stack/state-file.ts';
-import type { StackState } from '../../cli/contracts/stack-state.ts';
+import type { StackState } from '../../cli/shared/stack-state.ts';
 
 const loadctl = join(import.meta.dirname, '..', '..', 'bin', 'loadctl');
 const nonLoopbackAddress = Object.values(networkInterfaces())

@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import fc from 'fast-check';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ExitCode } from '../../cli/contracts/exit-codes.ts';
+import { ExitCode } from '../../cli/shared/exit-codes.ts';
 import { INJECTION_STRINGS } from './http-helpers.ts';
 
 const loadctl = join(import.meta.dirname, '..', '..', 'bin', 'loadctl');

@@ -6,7 +6,7 @@ import { freePort } from '../../cli/stack/ports.ts';
 import { stopGroup } from '../../cli/stack/processes.ts';
 import { API_EXECUTABLES, startApi } from '../../cli/stack/services.ts';
 import { apiEnv } from '../../cli/stack/stack.ts';
-import type { StackState } from '../../cli/contracts/stack-state.ts';
+import type { StackState } from '../../cli/shared/stack-state.ts';
 
 export interface ExtraApi {
   port: number;

@@ -11,7 +11,7 @@ import { postgresProgram, postgresRunAs, postgresUrl, pingPostgres } from '../..
 import { childPids, isAlive, launchDetached, waitUntilReady } from '../../cli/stack/processes.ts';
 import { restartRedis } from '../../cli/stack/stack.ts';
 import { writeStackState } from '../../cli/stack/state-file.ts';
-import type { StackState } from '../../cli/contracts/stack-state.ts';
+import type { StackState } from '../../cli/shared/stack-state.ts';
 import { startTestStack, waitUntil, type TestStack } from '../../cli/stack/test-stack.ts';
 import { verifyInvariants } from '../../cli/verify/index.ts';
 import { BookingLoad } from './booking-load.ts';

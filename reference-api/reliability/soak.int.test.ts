@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadReportModel, type ReportModel } from '../../cli/report/index.ts';
 import { executeRun } from '../../cli/run/run.ts';
 import { adminClient } from '../../cli/stack/admin-client.ts';
-import { REPO_ROOT } from '../../cli/contracts/paths.ts';
+import { REPO_ROOT } from '../../cli/shared/paths.ts';
 import { startTestStack, type TestStack } from '../../cli/stack/test-stack.ts';
 import { verifyInvariants } from '../../cli/verify/index.ts';
 import { linearTrend, quantile, windowFloors } from './trend.ts';

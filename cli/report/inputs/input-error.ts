@@ -1,5 +1,5 @@
-import { UserError } from '../../contracts/errors.ts';
-import { ExitCode } from '../../contracts/exit-codes.ts';
+import { UserError } from '../../shared/errors.ts';
+import { ExitCode } from '../../shared/exit-codes.ts';
 
 /** Bad report input: one line naming the file, where in it (line or field), and what was expected. */
 export class ReportInputError extends UserError {
