@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from './ports.ts';
+import { freePort } from '../shared/ports.ts';
 import { isAlive } from './processes.ts';
 import { down, restartRedis, status, up } from './stack.ts';
 import type { StackState } from '../shared/stack-state.ts';

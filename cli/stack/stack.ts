@@ -9,9 +9,9 @@ import type { SeedInput } from '../../reference-api/src/db/index.ts';
 import { UserError } from '../shared/errors.ts';
 import { ExitCode } from '../shared/exit-codes.ts';
 import { resolveToxiproxy } from '../toolchain/tools.ts';
-import { freePort, waitForPortRelease } from './ports.ts';
+import { freePort, SHARED_PORTS, waitForPortRelease } from '../shared/ports.ts';
 import { createStackDatabase, pingPostgres, POSTGRES_EXECUTABLES, postgresHome, postgresUrl, startPostgresPrimary, startPostgresReplica, type PostgresLayout } from './postgres.ts';
-import { findOurProcesses, isAlive, isOurProcess, SHARED_PORTS, stopGroup, terminate, waitUntilReady, type ProcessIdentity } from './processes.ts';
+import { findOurProcesses, isAlive, isOurProcess, stopGroup, terminate, waitUntilReady, type ProcessIdentity } from './processes.ts';
 import {
   API_ENTRY,
   API_EXECUTABLES,

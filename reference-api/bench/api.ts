@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
 import { z } from 'zod';
-import { freePort } from '../../cli/stack/ports.ts';
+import { freePort } from '../../cli/shared/ports.ts';
 import { childPids, procCpuSeconds, waitedChildrenCpuSeconds } from '../../cli/stack/processes.ts';
 import { SEED_PEAK_STAGES } from '../../scenarios/lib/shapes.ts';
 import { startTestStack } from '../../cli/stack/test-stack.ts';
