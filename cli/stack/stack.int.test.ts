@@ -10,7 +10,9 @@ import { adminClient } from './admin-client.ts';
 import { isInRecovery, pingPostgres } from './postgres.ts';
 import { isAlive } from './processes.ts';
 import { pingRedis } from './services.ts';
-import { readStackState, restartRedis, startReplica, startToxiproxy, status, stopReplica, up } from './stack.ts';
+import { readStackState } from './state-file.ts';
+import { restartRedis, startReplica, startToxiproxy, stopReplica } from './extras.ts';
+import { status, up } from './lifecycle.ts';
 import type { StackState } from '../shared/stack-state.ts';
 import { startTestStack, type TestStack } from './test-stack.ts';
 

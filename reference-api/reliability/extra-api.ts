@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { freePort } from '../../cli/shared/ports.ts';
 import { stopGroup } from '../../cli/stack/processes.ts';
 import { API_EXECUTABLES, startApi } from '../../cli/stack/services.ts';
-import { apiEnv } from '../../cli/stack/stack.ts';
+import { apiEnv } from '../../cli/stack/launch.ts';
 import type { StackState } from '../../cli/shared/stack-state.ts';
 
 export interface ExtraApi {

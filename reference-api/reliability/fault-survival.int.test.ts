@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresUrl, pingPostgres } from '../../cli/stack/postgres.ts';
 import { postgresProgram, postgresRunAs } from '../../cli/toolchain/executables.ts';
 import { childPids, isAlive, launchDetached, waitUntilReady } from '../../cli/stack/processes.ts';
-import { restartRedis } from '../../cli/stack/stack.ts';
+import { restartRedis } from '../../cli/stack/extras.ts';
 import { writeStackState } from '../../cli/stack/state-file.ts';
 import type { StackState } from '../../cli/shared/stack-state.ts';
 import { startTestStack, waitUntil, type TestStack } from '../../cli/stack/test-stack.ts';

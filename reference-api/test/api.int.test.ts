@@ -10,7 +10,7 @@ import { QueueKeys } from '../src/store/queue.ts';
 import { startTestStack, waitUntil, type TestStack } from '../../cli/stack/test-stack.ts';
 import { isAlive } from '../../cli/stack/processes.ts';
 import { apiClient, type ApiClient, type Reply } from './api-client.ts';
-import { restartRedis } from '../../cli/stack/stack.ts';
+import { restartRedis } from '../../cli/stack/extras.ts';
 
 const HOLD_TTL_SECONDS = 2;
 const START_BALANCE = 1_000_000;
