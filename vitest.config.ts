@@ -11,7 +11,11 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: [`${TEST_ROOTS}/**/*.test.ts`], exclude: ['**/*.int.test.ts', 'node_modules/**'] },
+        test: {
+          name: 'unit',
+          include: [`${TEST_ROOTS}/**/*.test.ts`],
+          exclude: ['**/*.int.test.ts', 'node_modules/**'],
+        },
       },
       {
         extends: true,

@@ -60,7 +60,11 @@ function externalService(url: string, what: string): ServiceState {
 }
 
 /** The external Redis at `externalUrl` once it answers, or our own redis-server. */
-export async function useOrLaunchRedis(externalUrl: string | undefined, layout: Layout, progress: Progress): Promise<ServiceState> {
+export async function useOrLaunchRedis(
+  externalUrl: string | undefined,
+  layout: Layout,
+  progress: Progress,
+): Promise<ServiceState> {
   if (!externalUrl) return launchRedis(layout, progress);
   const redis = externalService(externalUrl, 'REDIS_URL');
   progress(`using external Redis at ${redis.host}:${redis.port}`);
@@ -69,7 +73,11 @@ export async function useOrLaunchRedis(externalUrl: string | undefined, layout: 
 }
 
 /** The external PostgreSQL at `externalUrl` once it answers, or our own fresh cluster. */
-export async function useOrLaunchPostgres(externalUrl: string | undefined, layout: Layout, progress: Progress): Promise<ServiceState> {
+export async function useOrLaunchPostgres(
+  externalUrl: string | undefined,
+  layout: Layout,
+  progress: Progress,
+): Promise<ServiceState> {
   if (!externalUrl) return launchPostgres(layout, progress);
   const postgres = externalService(externalUrl, 'DATABASE_URL');
   progress(`using external PostgreSQL at ${postgres.host}:${postgres.port}`);

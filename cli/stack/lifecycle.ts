@@ -9,7 +9,15 @@ import { ExitCode } from '../shared/exit-codes.ts';
 import { freePort } from '../shared/ports.ts';
 import type { ServiceState, StackState } from '../shared/stack-state.ts';
 import { serviceStatus, type ServiceStatus } from './health.ts';
-import { launchApi, now, onFreePort, reservedApi, useOrLaunchPostgres, useOrLaunchRedis, type Progress } from './launch.ts';
+import {
+  launchApi,
+  now,
+  onFreePort,
+  reservedApi,
+  useOrLaunchPostgres,
+  useOrLaunchRedis,
+  type Progress,
+} from './launch.ts';
 import { layoutOf, type Layout, type ServiceName } from './layout.ts';
 import { terminate } from './processes.ts';
 import { API_ENTRY } from './services.ts';

@@ -30,7 +30,8 @@ export function stackProcesses(stateDir: string): number[] {
  */
 export function requireOwned(service: ServiceState | undefined, what: string, action: string): ServiceState {
   if (!service) {
-    throw new UserError(`the stack has no ${what}, so ${action} has nothing to act on.`, 'start the stack with `loadctl up`', ExitCode.environment);
+    const hint = 'start the stack with `loadctl up`';
+    throw new UserError(`the stack has no ${what}, so ${action} has nothing to act on.`, hint, ExitCode.environment);
   }
   if (!service.owned) {
     throw new UserError(
