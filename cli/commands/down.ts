@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { down } from '../stack/stack.ts';
+import { down } from '../stack/lifecycle.ts';
 
 export function register(program: Command): void {
   program

@@ -3,7 +3,7 @@ import Table from 'cli-table3';
 import { UserError } from '../shared/errors.ts';
 import { ExitCode } from '../shared/exit-codes.ts';
 import { paint, useColour } from '../shared/output.ts';
-import { status } from '../stack/stack.ts';
+import { status } from '../stack/lifecycle.ts';
 
 /** 3725 → "1h 2m 5s" */
 export function formatUptime(seconds: number | undefined): string {

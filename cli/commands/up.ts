@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { paint } from '../shared/output.ts';
-import { DEFAULT_API_WORKERS, up } from '../stack/stack.ts';
+import { DEFAULT_API_WORKERS, up } from '../stack/lifecycle.ts';
 import { stateFilePath } from '../stack/state-file.ts';
 import { wholeNumber } from './option-parsers.ts';
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../shared/errors.ts';
 import { ExitCode } from '../shared/exit-codes.ts';
-import { readStackState } from '../stack/stack.ts';
+import { readStackState } from '../stack/state-file.ts';
 import { HOLD_GRACE_SECONDS, verifyInvariants } from '../verify/index.ts';
 import { renderInvariantReport } from '../verify/render.ts';
 

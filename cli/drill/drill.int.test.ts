@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFaults } from '../faults/store.ts';
 import { RunMeta } from '../shared/run-dir.ts';
 import { adminClient } from '../stack/admin-client.ts';
-import { readStackState } from '../stack/stack.ts';
+import { readStackState } from '../stack/state-file.ts';
 import { startTestStack, type TestStack } from '../stack/test-stack.ts';
 import { runDrill, type DrillOptions } from './drill.ts';
 import type { Journal } from './journal.ts';

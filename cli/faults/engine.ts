@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../shared/errors.ts';
 import { ExitCode } from '../shared/exit-codes.ts';
-import { readStackState } from '../stack/stack.ts';
+import { readStackState } from '../stack/state-file.ts';
 import { faultByName } from './registry.ts';
 import { readFaults, updateFaults } from './store.ts';
 import type { ActiveFault, FaultContext, Observation } from './types.ts';

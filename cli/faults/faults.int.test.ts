@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminClient } from '../stack/admin-client.ts';
 import { pingRedis } from '../stack/services.ts';
-import { readStackState } from '../stack/stack.ts';
+import { readStackState } from '../stack/state-file.ts';
 import { startTestStack, type TestStack } from '../stack/test-stack.ts';
 import type { StackState } from '../shared/stack-state.ts';
 import { faultContext, injectFault, recoverFault } from './engine.ts';

@@ -1,21 +1,8 @@
-// Safety checks shared by the faults: a fault only ever acts on a service the stack started itself.
+// Checks shared by the faults before they act: a fault only ever acts on a service the stack started itself
+// (the stack's own ownership rule), and its parameters stay within bounds.
 import { UserError } from '../shared/errors.ts';
-import { ExitCode } from '../shared/exit-codes.ts';
-import type { ServiceState } from '../shared/stack-state.ts';
 
-export function requireOwned(service: ServiceState | undefined, what: string, fault: string): ServiceState {
-  if (!service) {
-    throw new UserError(`the stack has no ${what}, so fault ${fault} has nothing to act on.`, 'start the stack with `loadctl up`', ExitCode.environment);
-  }
-  if (!service.owned) {
-    throw new UserError(
-      `${what} at ${service.url} was not started by loadctl, so fault ${fault} refuses to touch it.`,
-      'run faults only against a stack started by `loadctl up` without REDIS_URL/DATABASE_URL',
-      ExitCode.badInput,
-    );
-  }
-  return service;
-}
+export { requireOwned } from '../stack/stopping.ts';
 
 /** reads an integer --param, with bounds, or the default */
 export function intParam(params: Record<string, string>, name: string, fallback: number, min: number, max: number): number {

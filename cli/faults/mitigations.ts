@@ -4,7 +4,7 @@ import { UserError } from '../shared/errors.ts';
 import { ExitCode } from '../shared/exit-codes.ts';
 import { adminClient } from '../stack/admin-client.ts';
 import { pingRedis } from '../stack/services.ts';
-import { restartRedis, startReplica, stopReplica } from '../stack/stack.ts';
+import { restartRedis, startReplica, stopReplica } from '../stack/extras.ts';
 import type { StackState } from '../shared/stack-state.ts';
 import { requireOwned } from './guards.ts';
 import { withClient } from '../stack/postgres.ts';

@@ -4,10 +4,11 @@
 import { readFileSync } from 'node:fs';
 import { UserError } from '../shared/errors.ts';
 import { ExitCode } from '../shared/exit-codes.ts';
-import { freePort } from '../stack/ports.ts';
+import { freePort } from '../shared/ports.ts';
 import { isOurProcess, STACK_MARKER_ENV, stopGroup } from '../stack/processes.ts';
 import { startApi, type ApiEnv } from '../stack/services.ts';
-import { identityOf, startToxiproxy, stopToxiproxy } from '../stack/stack.ts';
+import { identityOf } from '../stack/layout.ts';
+import { startToxiproxy, stopToxiproxy } from '../stack/extras.ts';
 import { writeStackState } from '../stack/state-file.ts';
 import type { StackState } from '../shared/stack-state.ts';
 import { requireOwned } from './guards.ts';

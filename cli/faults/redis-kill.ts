@@ -6,7 +6,9 @@ import { ExitCode } from '../shared/exit-codes.ts';
 import { adminClient } from '../stack/admin-client.ts';
 import { isAlive, isOurProcess } from '../stack/processes.ts';
 import { pingRedis } from '../stack/services.ts';
-import { identityOf, readStackState, restartRedis } from '../stack/stack.ts';
+import { identityOf } from '../stack/layout.ts';
+import { readStackState } from '../stack/state-file.ts';
+import { restartRedis } from '../stack/extras.ts';
 import { requireOwned } from './guards.ts';
 import type { Fault } from './types.ts';
 

@@ -12,8 +12,8 @@ import { combineSnapshots, fetchSnapshot, progressFigures, type K6Snapshot, type
 import { openLog, startK6, type K6Process } from '../k6/process.ts';
 import { finiteSamples, scrapeLoop } from '../observe/prometheus.ts';
 import { writeReport } from '../report/index.ts';
-import { up } from '../stack/stack.ts';
-import { freePort } from '../stack/ports.ts';
+import { up } from '../stack/lifecycle.ts';
+import { freePort } from '../shared/ports.ts';
 import { resolveK6 } from '../toolchain/tools.ts';
 import { WORKLOADS, workloadScript, type WorkloadName } from '../../scenarios/lib/catalogue.ts';
 import { buildShape, durationSeconds, plannedPhases, plannedSeconds, type ShapeName } from '../../scenarios/lib/shapes.ts';

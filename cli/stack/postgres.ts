@@ -1,50 +1,20 @@
 // The stack's own PostgreSQL: a fresh cluster in <stateDir>/pg, and on demand a streaming replica of it.
 // PostgreSQL refuses to run as root, so when we are root every PostgreSQL program runs as `postgres`.
 import { createHash } from 'node:crypto';
-import { appendFileSync, chownSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, chownSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
 import { UserError } from '../shared/errors.ts';
 import { ExitCode } from '../shared/exit-codes.ts';
-import { findPostgresProgram, type PostgresProgram } from '../toolchain/executables.ts';
+import { postgresProgram, postgresRunAs, type OsUser, type PostgresProgram } from '../toolchain/executables.ts';
 import { launchDetached, waitUntilReady } from './processes.ts';
 
 export const POSTGRES_EXECUTABLES = ['postgres'] as const;
 export const STACK_DATABASE = 'booking';
 /** PostgreSQL's unix socket path must fit in sockaddr_un (107 bytes); longer state dirs use TCP only. */
 const MAX_SOCKET_PATH = 100;
-
-export interface OsUser {
-  uid: number;
-  gid: number;
-}
-
-/** The user PostgreSQL runs as: `postgres` when we are root, ourselves otherwise (undefined = no switch). */
-export function postgresRunAs(): OsUser | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const line = readFileSync('/etc/passwd', 'utf8')
-    .split('\n')
-    .find((entry) => entry.startsWith('postgres:'));
-  const [, , uid, gid] = line?.split(':') ?? [];
-  if (uid === undefined || gid === undefined) {
-    throw new UserError(
-      'PostgreSQL cannot run as root and there is no `postgres` user to run it as.',
-      'install PostgreSQL (`apt-get install -y postgresql`), which creates the user',
-      ExitCode.environment,
-    );
-  }
-  return { uid: Number(uid), gid: Number(gid) };
-}
-
-export function postgresProgram(name: PostgresProgram): string {
-  const path = findPostgresProgram(name);
-  if (!path) {
-    throw new UserError(`PostgreSQL's \`${name}\` was not found.`, 'install PostgreSQL (`apt-get install -y postgresql`) or set LOADCTL_PG_BIN to its bin directory', ExitCode.environment);
-  }
-  return path;
-}
 
 /** Whether `user` may traverse every directory above `dir` (by the permission bits that apply to it). */
 function ancestorsTraversableBy(user: OsUser, dir: string): boolean {

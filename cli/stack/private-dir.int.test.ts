@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { down, status, up } from './stack.ts';
+import { down, status, up } from './lifecycle.ts';
 
 describe.runIf(process.getuid?.() === 0)('a state dir the postgres user cannot reach', () => {
   const privateParent = mkdtempSync(join(tmpdir(), 'loadctl-private-'));

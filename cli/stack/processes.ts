@@ -13,9 +13,6 @@ import { ExitCode } from '../shared/exit-codes.ts';
 /** Environment variable set on every process a stack starts; its value is the stack's state dir. */
 export const STACK_MARKER_ENV = 'LOADCTL_STACK_DIR';
 
-/** The machine's shared instances. Nothing listening there is ever started, stopped or signalled by loadctl. */
-export const SHARED_PORTS: ReadonlySet<number> = new Set([5432, 6379]);
-
 export interface LaunchSpec {
   /** human name used in messages: "redis-server", "PostgreSQL", "API" */
   name: string;

@@ -8,9 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveK6 } from '../toolchain/tools.ts';
 import { adminClient } from './admin-client.ts';
 import { isInRecovery, pingPostgres } from './postgres.ts';
-import { isAlive } from './processes.ts';
+import { isAlive, isOurProcess } from './processes.ts';
+import { identityOf } from './layout.ts';
 import { pingRedis } from './services.ts';
-import { readStackState, restartRedis, startReplica, startToxiproxy, status, stopReplica, up } from './stack.ts';
+import { readStackState } from './state-file.ts';
+import { restartRedis, startReplica, startToxiproxy, stopReplica } from './extras.ts';
+import { status, up } from './lifecycle.ts';
 import type { StackState } from '../shared/stack-state.ts';
 import { startTestStack, type TestStack } from './test-stack.ts';
 
@@ -127,7 +130,10 @@ export function handleSummary(data) { return { [__ENV.SUMMARY_FILE]: JSON.string
     const state = readStackState(stack.state.stateDir) as StackState;
     const pids = recordedPids(state);
     // Orphans are the hard part: a frozen API worker cannot notice its primary died, so it outlives it.
-    const worker = (await groupAlive(state.api.pid as number)).find((pid) => pid !== state.api.pid) as number;
+    // The group may also hold tsx's esbuild service (started when its transform cache is cold): not a worker.
+    const apiIdentity = identityOf(state.stateDir, 'api');
+    const isWorker = (pid: number) => pid !== state.api.pid && isOurProcess(pid, apiIdentity);
+    const worker = (await groupAlive(state.api.pid as number)).find(isWorker) as number;
     process.kill(worker, 'SIGSTOP');
     process.kill(state.api.pid as number, 'SIGKILL');
     process.kill(state.postgres.pid as number, 'SIGKILL');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../shared/errors.ts';
-import { assertSignallable } from './stack.ts';
+import { assertSignallable } from './stopping.ts';
 import { parseStackState } from './state-file.ts';
 import type { StackState } from '../shared/stack-state.ts';
 

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { down, up, type UpOptions } from './stack.ts';
+import { down, up, type UpOptions } from './lifecycle.ts';
 import type { StackState } from '../shared/stack-state.ts';
 
 export interface TestStack {

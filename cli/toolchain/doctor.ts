@@ -3,10 +3,9 @@ import { execa } from 'execa';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../stack/ports.ts';
-import { postgresRunAs } from '../stack/postgres.ts';
+import { freePort } from '../shared/ports.ts';
 import { findChromium, k6BrowserEnv } from './browser.ts';
-import { findExecutable, findPostgresProgram } from './executables.ts';
+import { findExecutable, findPostgresProgram, postgresRunAs } from './executables.ts';
 import { compareVersions, findInstalled, K6, parseVersion, TOXIPROXY, type PinnedTool, type ResolvedTool } from './tools.ts';
 
 export type CheckStatus = 'ok' | 'missing' | 'optional';

@@ -1,6 +1,9 @@
+// Free loopback ports for the processes loadctl starts, never the machine's shared Redis/PostgreSQL ports.
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SHARED_PORTS } from './processes.ts';
+
+/** The machine's shared instances. Nothing listening there is ever started, stopped or signalled by loadctl. */
+export const SHARED_PORTS: ReadonlySet<number> = new Set([5432, 6379]);
 
 /** Bind 127.0.0.1:port (0 = the kernel picks one) and let go again → the port bound, or undefined when taken. */
 function bindOnce(port: number): Promise<number | undefined> {

@@ -8,7 +8,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../cli/shared/exit-codes.ts';
-import { freePort } from '../../cli/stack/ports.ts';
+import { freePort } from '../../cli/shared/ports.ts';
 import { isAlive } from '../../cli/stack/processes.ts';
 import { writeStackState } from '../../cli/stack/state-file.ts';
 import type { StackState } from '../../cli/shared/stack-state.ts';

@@ -3,8 +3,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdminRoutes, ADMIN_TOKEN_HEADER } from '../src/admin-contract.ts';
-import { restartRedis } from '../../cli/stack/stack.ts';
+import { AdminRoutes, ADMIN_TOKEN_HEADER } from '../../reference-api/src/admin-contract.ts';
+import { restartRedis } from '../../cli/stack/extras.ts';
 import { startTestStack, type TestStack } from '../../cli/stack/test-stack.ts';
 import { apiClient, type ApiClient } from './api-client.ts';
 

@@ -6,7 +6,7 @@ import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN_HEADER, AdminRoutes } from '../src/admin-contract.ts';
+import { ADMIN_TOKEN_HEADER, AdminRoutes } from '../../reference-api/src/admin-contract.ts';
 import { startTestStack, type TestStack } from '../../cli/stack/test-stack.ts';
 import { startExtraApi, type ExtraApi } from './extra-api.ts';
 import { sendRaw } from './http-helpers.ts';

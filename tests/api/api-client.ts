@@ -1,7 +1,7 @@
 // The HTTP client the API's integration tests share: plain fetch, JSON bodies parsed, the queue token and
 // admin token headers filled in, and a reader for one metric summed over its label sets.
 import { get, type ClientRequest } from 'node:http';
-import { ADMIN_TOKEN_HEADER } from '../src/admin-contract.ts';
+import { ADMIN_TOKEN_HEADER } from '../../reference-api/src/admin-contract.ts';
 
 export interface Reply {
   status: number;

@@ -5,12 +5,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdminRoutes, ADMIN_TOKEN_HEADER } from '../src/admin-contract.ts';
-import { QueueKeys } from '../src/store/queue.ts';
+import { AdminRoutes, ADMIN_TOKEN_HEADER } from '../../reference-api/src/admin-contract.ts';
+import { QueueKeys } from '../../reference-api/src/store/queue.ts';
 import { startTestStack, waitUntil, type TestStack } from '../../cli/stack/test-stack.ts';
 import { isAlive } from '../../cli/stack/processes.ts';
 import { apiClient, type ApiClient, type Reply } from './api-client.ts';
-import { restartRedis } from '../../cli/stack/stack.ts';
+import { restartRedis } from '../../cli/stack/extras.ts';
 
 const HOLD_TTL_SECONDS = 2;
 const START_BALANCE = 1_000_000;

@@ -1,7 +1,7 @@
 // The reference points of the benchmark: a bare Express 5 app and a bare node:http server, each returning
 // the exact bytes our API returns for GET /api/v1/concerts, with the same node:cluster layout (one
 // primary, WORKERS workers sharing the port) so the comparison is process-for-process.
-// Usage: KIND=express|http BODY_FILE=… PORT=… WORKERS=… node --import tsx reference-api/bench/bare-server.ts
+// Usage: KIND=express|http BODY_FILE=… PORT=… WORKERS=… node --import tsx bench/bare-server.ts
 import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';

@@ -17,12 +17,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
 import { z } from 'zod';
-import { freePort } from '../../cli/stack/ports.ts';
-import { childPids, procCpuSeconds, waitedChildrenCpuSeconds } from '../../cli/stack/processes.ts';
-import { SEED_PEAK_STAGES } from '../../scenarios/lib/shapes.ts';
-import { startTestStack } from '../../cli/stack/test-stack.ts';
+import { freePort } from '../cli/shared/ports.ts';
+import { REPO_ROOT } from '../cli/shared/paths.ts';
+import { childPids, procCpuSeconds, waitedChildrenCpuSeconds } from '../cli/stack/processes.ts';
+import { SEED_PEAK_STAGES } from '../scenarios/lib/shapes.ts';
+import { startTestStack } from '../cli/stack/test-stack.ts';
 
-const repoRoot = join(import.meta.dirname, '..', '..');
 const WORKERS = Number(process.env['WORKERS'] ?? 2);
 const VUS = process.env['VUS'] ?? '64';
 const DURATION = process.env['DURATION'] ?? '6s';
@@ -32,7 +32,7 @@ if (PLACEMENT !== 'split' && PLACEMENT !== 'shared') {
   process.stderr.write(`bench: PLACEMENT must be split or shared, not ${PLACEMENT}\n`);
   process.exit(2);
 }
-const K6 = process.env['K6'] ?? (existsSync(join(repoRoot, '.tools/bin/k6')) ? join(repoRoot, '.tools/bin/k6') : 'k6');
+const K6 = process.env['K6'] ?? (existsSync(join(REPO_ROOT, '.tools/bin/k6')) ? join(REPO_ROOT, '.tools/bin/k6') : 'k6');
 
 // the handleSummary fields we read
 const Summary = z.object({

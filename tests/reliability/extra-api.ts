@@ -2,10 +2,10 @@
 // no admin token, a canary password in DATABASE_URL …) through the stack's own launcher, so it is marked
 // as the stack's and stopped by PID like every other stack process.
 import { join } from 'node:path';
-import { freePort } from '../../cli/stack/ports.ts';
+import { freePort } from '../../cli/shared/ports.ts';
 import { stopGroup } from '../../cli/stack/processes.ts';
 import { API_EXECUTABLES, startApi } from '../../cli/stack/services.ts';
-import { apiEnv } from '../../cli/stack/stack.ts';
+import { apiEnv } from '../../cli/stack/launch.ts';
 import type { StackState } from '../../cli/shared/stack-state.ts';
 
 export interface ExtraApi {
