@@ -32,6 +32,7 @@ export const queueCorrupt: Fault = {
   modes: ['reorder', 'drop', 'expire'],
   defaultMode: 'reorder',
   runbookId: 'queue-malfunction',
+  drillWorkload: 'queue',
   params: { percent: 'drop mode: share of waiting users dropped (default 50)' },
 
   async inject({ state }, { mode, params }) {
