@@ -78,7 +78,14 @@ export async function openDrill(runbook: Runbook, plan: DrillPlan, surroundings:
   const say = surroundings.onLine ?? (() => undefined);
   const target = await faultContext(surroundings.stateDir);
   const signals = runbook.signals.map((signal) => ({ id: signal.id, check: compileCheck(signal) }));
-  const happened: Happened = { startedAt: new Date().toISOString(), endedAt: '', events: [], signals: signals.map(({ id }) => ({ id })), steps: [], claims: [] };
+  const happened: Happened = {
+    startedAt: new Date().toISOString(),
+    endedAt: '',
+    events: [],
+    signals: signals.map(({ id }) => ({ id })),
+    steps: [],
+    claims: [],
+  };
   return {
     runbook,
     plan,

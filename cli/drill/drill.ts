@@ -102,8 +102,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillOutcome> {
   const journal = await judge(drill);
 
   if (!loadOutcome) {
-    const why = drill.happened.aborted ?? '';
-    throw new UserError(`the load run failed, so the drill has no run directory. ${why}`, 'run `loadctl run smoke` to see why', ExitCode.environment);
+    const why = `the load run failed, so the drill has no run directory. ${drill.happened.aborted ?? ''}`;
+    throw new UserError(why, 'run `loadctl run smoke` to see why', ExitCode.environment);
   }
   const reportPath = await writeDrillRecord(loadOutcome.runDir, journal);
   return { runDir: loadOutcome.runDir, journal, reportPath, exitCode: journal.ok ? ExitCode.ok : ExitCode.violation };

@@ -90,9 +90,10 @@ export async function inject(drill: Drill): Promise<void> {
   await drill.timeline.waitUntil(drill.loadStartedAtMs + plan.injectAtS * 1000);
   // the keeper's deadline is a backstop well past the drill: the drill recovers the fault itself
   const durationS = plan.faultDurationS + plan.loadDurationS + 60;
-  const injected = await injectFault(drill.target, plan.fault.name, { mode: plan.fault.mode, durationS, params: plan.fault.params });
+  const { name, mode, params } = plan.fault;
+  const injected = await injectFault(drill.target, name, { mode, durationS, params });
   drill.faultActive = true;
-  happened.injectedAt = drill.record('fault-injected', plan.fault.name, `${plan.fault.mode}: ${injected.summary}`);
+  happened.injectedAt = drill.record('fault-injected', name, `${mode}: ${injected.summary}`);
   happened.faultSummary = injected.summary;
 }
 
@@ -130,18 +131,19 @@ async function runSteps(drill: Drill, group: StepGroup): Promise<void> {
   const { happened } = drill;
   for (const step of drill.plan.steps.filter((candidate) => candidate.group === group && candidate.handling !== 'skipped')) {
     const startedAt = new Date().toISOString();
+    const { number, title, run: command } = step;
     if (step.handling === 'person') {
       drill.say(`step ${step.number}: ${step.title}${step.run ? `\n    $ ${step.run}` : ''}\n    press Enter when it is done`);
       const prompt = createInterface({ input: process.stdin, output: process.stderr });
       await prompt.question('', { signal: drill.timeline.signal }).finally(() => prompt.close());
-      happened.steps.push({ number: step.number, title: step.title, command: step.run, by: 'person', startedAt, endedAt: new Date().toISOString() });
+      happened.steps.push({ number, title, command, by: 'person', startedAt, endedAt: new Date().toISOString() });
       drill.record('mitigation', `step ${step.number}: ${step.title}`, 'done by a person');
       continue;
     }
     const result = await runLoadctl(step.run as string, drill.target.stateDir);
     const endedAt = new Date().toISOString();
     const { exitCode, output } = result;
-    happened.steps.push({ number: step.number, title: step.title, command: step.run, by: 'drill', startedAt, endedAt, exitCode, output });
+    happened.steps.push({ number, title, command, by: 'drill', startedAt, endedAt, exitCode, output });
     const outcome = `${result.exitCode === 0 ? '' : `exit ${result.exitCode}: `}${result.output.split('\n').at(-1) ?? ''}`;
     drill.record('mitigation', `step ${step.number}: ${step.title}`, `${step.run} → ${outcome}`);
   }

@@ -21,7 +21,9 @@ export function faultByName(name: string): Fault {
 export function faultParams(): Array<{ name: string; description: string }> {
   const uses = new Map<string, string[]>();
   for (const fault of FAULTS) {
-    for (const [param, description] of Object.entries(fault.params)) uses.set(param, [...(uses.get(param) ?? []), `${fault.name}: ${description}`]);
+    for (const [param, description] of Object.entries(fault.params)) {
+      uses.set(param, [...(uses.get(param) ?? []), `${fault.name}: ${description}`]);
+    }
   }
   return [...uses].map(([name, meanings]) => ({ name, description: meanings.join('; ') }));
 }
