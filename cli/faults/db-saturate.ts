@@ -66,6 +66,7 @@ export const dbSaturate: Fault = {
   modes: ['cpu', 'locks', 'pool'],
   defaultMode: 'cpu',
   runbookId: 'database-overload',
+  drillWorkload: 'journey',
   params: { connections: 'cpu mode: sessions running heavy queries (default 2)' },
 
   async inject({ state }, { mode, params }) {

@@ -10,6 +10,7 @@ export const memoryLeak: Fault = {
   modes: ['retain'],
   defaultMode: 'retain',
   runbookId: 'memory-leak',
+  drillWorkload: 'journey',
   params: { 'bytes-per-request': 'memory each request retains (default 65536)' },
 
   async inject({ state }, { params }) {

@@ -53,6 +53,7 @@ export const network: Fault = {
   modes: ['latency', 'jitter', 'timeout', 'reset'],
   defaultMode: 'latency',
   runbookId: 'network-degradation',
+  drillWorkload: 'journey',
   params: {
     target: 'redis | postgres | both (default redis)',
     latency: 'latency/jitter modes: added milliseconds (default 200)',

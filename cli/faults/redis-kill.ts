@@ -22,6 +22,8 @@ export const redisKill: Fault = {
   modes: ['sigkill'],
   defaultMode: 'sigkill',
   runbookId: 'cache-failure',
+  drillWorkload: 'seats',
+  params: {},
 
   async inject({ state, stateDir }) {
     const redis = requireOwned(state.redis, 'Redis', 'redis-kill');
