@@ -8,7 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { UserError } from '../shared/errors.ts';
 import { ExitCode } from '../shared/exit-codes.ts';
-import { intParam, requireOwned } from './guards.ts';
+import { requireOwned } from '../stack/stopping.ts';
+import { intParam } from './params.ts';
 import type { ActiveFault, Fault, FaultContext } from './types.ts';
 import { withClient } from '../stack/postgres.ts';
 

@@ -3,7 +3,8 @@
 // (`loadctl fault proxy on`); toxics are named loadctl-* so recover removes exactly ours.
 import { UserError } from '../shared/errors.ts';
 import { ExitCode } from '../shared/exit-codes.ts';
-import { intParam, requireOwned } from './guards.ts';
+import { requireOwned } from '../stack/stopping.ts';
+import { intParam } from './params.ts';
 import { proxyOff, proxyOn, toxiproxyCall } from './proxies.ts';
 import type { Fault, FaultContext } from './types.ts';
 

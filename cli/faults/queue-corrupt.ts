@@ -7,7 +7,8 @@ import { UserError } from '../shared/errors.ts';
 import { ExitCode } from '../shared/exit-codes.ts';
 import { adminClient } from '../stack/admin-client.ts';
 import { QueueKeys } from '../../reference-api/src/store/queue-keys.ts';
-import { intParam, requireOwned } from './guards.ts';
+import { requireOwned } from '../stack/stopping.ts';
+import { intParam } from './params.ts';
 import type { Fault } from './types.ts';
 
 async function withRedis<T>(url: string, run: (redis: Redis) => Promise<T>): Promise<T> {

@@ -9,7 +9,7 @@ import { pingRedis } from '../stack/services.ts';
 import { identityOf } from '../stack/layout.ts';
 import { readStackState } from '../stack/state-file.ts';
 import { restartRedis } from '../stack/extras.ts';
-import { requireOwned } from './guards.ts';
+import { requireOwned } from '../stack/stopping.ts';
 import type { Fault } from './types.ts';
 
 async function redisAnswers(url: string): Promise<boolean> {
