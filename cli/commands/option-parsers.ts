@@ -1,7 +1,7 @@
 // Commander argument parsers shared by every command. Each returns the value or throws commander's
 // InvalidArgumentError, which commander turns into one line naming the option, and exit code 2.
 import { InvalidArgumentError } from 'commander';
-import { parseDurationMs } from '../report/units.ts';
+import { parseDurationMs } from '../../scenarios/lib/durations.ts';
 
 export function positiveNumber(value: string): number {
   const parsed = Number(value);
@@ -23,7 +23,7 @@ export function wholeNumber(min: number, max = Number.POSITIVE_INFINITY): (value
 export function seconds(min: number): (value: string) => number {
   return (value) => {
     const plain = Number(value);
-    const ms = value.trim() !== '' && Number.isFinite(plain) ? plain * 1000 : parseDurationMs(value);
+    const ms = value.trim() !== '' && Number.isFinite(plain) ? plain * 1000 : parseDurationMs(value.trim());
     if (ms === undefined || ms / 1000 < min) throw new InvalidArgumentError(`expected seconds ≥ ${min}, as a number or a duration such as 30s, 2m or 1m30s.`);
     return ms / 1000;
   };

@@ -2,7 +2,8 @@
 // `✓ 184236 ✗ 36` for rates, thresholds as ✓/✗ before the metric) and the v1+ layout (THRESHOLDS and
 // TOTAL RESULTS sections, `1.21% 5 out of 410`). Units come back to ms and bytes.
 import type { CheckResult, ThresholdResult } from '../model.ts';
-import { parseCount, parseDurationMs, parsePercent, parseSizeBytes } from '../units.ts';
+import { parseDurationMs } from '../../../scenarios/lib/durations.ts';
+import { parseCount, parsePercent, parseSizeBytes } from '../units.ts';
 import { ReportInputError } from './input-error.ts';
 import { canonicalStatKey, type NormalizedSummary, type SummaryMetric } from './summary.ts';
 
