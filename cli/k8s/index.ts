@@ -8,6 +8,7 @@ import { SHAPE_NAMES, isShapeName } from '../../scenarios/lib/shapes.ts';
 import { UserError } from '../shared/errors.ts';
 import { ExitCode } from '../shared/exit-codes.ts';
 import { REPO_ROOT } from '../shared/paths.ts';
+import { NO_USAGE_REPORT, workloadArgs } from '../k6/args.ts';
 import { resolveK6 } from '../toolchain/tools.ts';
 import { CONFIG_MAP_MAX_BYTES } from './k6-operator-schema.ts';
 import { buildManifests, collectorYaml, rawFileName, testRunName, testRunYaml, type K8sManifests } from './manifests.ts';
@@ -75,8 +76,8 @@ export async function writeK8s(options: K8sOptions): Promise<K8sResult> {
     // -e values are stored in the archive, so every runner gets the same shape and scale.
     const result = await execa(
       k6.path,
-      ['archive', '-e', `SHAPE=${options.shape}`, '-e', `SCALE=${options.scale}`, '-O', archivePath, workloadScript(options.workload as keyof typeof WORKLOADS)],
-      { cwd: REPO_ROOT, reject: false, all: true, env: { K6_NO_USAGE_REPORT: 'true' } },
+      ['archive', ...workloadArgs({ shape: options.shape, scale: options.scale }), '-O', archivePath, workloadScript(options.workload as keyof typeof WORKLOADS)],
+      { cwd: REPO_ROOT, reject: false, all: true, env: NO_USAGE_REPORT },
     );
     if (result.exitCode !== 0) {
       const detail = (result.all ?? '').trim().split('\n').slice(-2).join(' ');
