@@ -1,6 +1,8 @@
-// Commander argument parsers shared by every command. Each returns the value or throws commander's
-// InvalidArgumentError, which commander turns into one line naming the option, and exit code 2.
-import { InvalidArgumentError } from 'commander';
+// Commander argument parsers and options shared by every command. A parser returns the value or throws
+// commander's InvalidArgumentError, which commander turns into one line naming the option, and exit code 2.
+import { Argument, InvalidArgumentError, Option } from 'commander';
+import { WORKLOAD_NAMES } from '../../scenarios/lib/catalogue.ts';
+import { SHAPE_NAMES } from '../../scenarios/lib/shapes.ts';
 import { parseDurationMs } from '../../scenarios/lib/durations.ts';
 
 export function positiveNumber(value: string): number {
@@ -27,4 +29,18 @@ export function seconds(min: number): (value: string) => number {
     if (ms === undefined || ms / 1000 < min) throw new InvalidArgumentError(`expected seconds ≥ ${min}, as a number or a duration such as 30s, 2m or 1m30s.`);
     return ms / 1000;
   };
+}
+
+// Shape and workload names as run, gate, drill and k8s take them: commander refuses any other name with the
+// list of choices, and --help shows that list.
+export function shapeArgument(): Argument {
+  return new Argument('<shape>', 'load shape').choices(SHAPE_NAMES);
+}
+
+export function shapeOption(description: string): Option {
+  return new Option('--shape <shape>', description).choices(SHAPE_NAMES);
+}
+
+export function workloadOption(description: string): Option {
+  return new Option('-w, --workload <name>', description).choices(WORKLOAD_NAMES);
 }
