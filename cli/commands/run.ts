@@ -29,8 +29,8 @@ Examples:
   loadctl run peak --segments 2                    # the same load from two k6 processes (execution segments)
   loadctl run load --target http://127.0.0.1:8080  # an API you started yourself
 
-Writes reports/<run-id>/: meta.json, summary.json, raw.json.gz (raw.<i>.json.gz per segment), server-metrics.ndjson,
-k6.log and report.md. Ctrl-C stops k6 gracefully and still writes all of them.
+Writes reports/<run-id>/ (<dir>/<run-id>/ with --dir): meta.json, summary.json, raw.json.gz (raw.<i>.json.gz
+per segment), server-metrics.ndjson, k6.log and report.md. Ctrl-C stops k6 gracefully and still writes all of them.
 
 Exit codes: 0 passed; 1 thresholds failed (k6 99); 2 bad flags; 3 environment or k6 error (k6 104 invalid config,
 107 script exception, 108 test.abort(), 110 marked failed, or no k6/stack); 130 interrupted by Ctrl-C.
@@ -43,7 +43,7 @@ interface RunFlags {
   target?: string;
   allowRemote?: boolean;
   segments: string;
-  out?: string;
+  dir?: string;
   json?: boolean;
 }
 
@@ -107,7 +107,8 @@ export function register(program: Command): void {
     .option('--target <url>', 'base URL of the API (default: the embedded stack, started if needed)')
     .option('--allow-remote', 'allow a --target that is not this machine')
     .option('--segments <n>', 'split the run over n k6 processes (execution segments)', '1')
-    .option('--out <dir>', 'directory to create the run directory in (default: reports/)')
+    // not --out: to a k6 user that means k6's output backend (--out json=…, which loadctl sets itself)
+    .option('--dir <dir>', 'directory to create the run directory in (default: reports/)')
     .option('--json', 'print the outcome as JSON on stdout (progress goes to stderr)')
     .addHelpText('after', HELP)
     .action(async (shape: ShapeName, flags: RunFlags) => {
@@ -136,7 +137,7 @@ export function register(program: Command): void {
           target: flags.target,
           allowRemote: Boolean(flags.allowRemote),
           segments,
-          reportsDir: flags.out ? flags.out : undefined,
+          reportsDir: flags.dir ? flags.dir : undefined,
           signal: abort.signal,
           onProgress: (figures) => progress.show(figures),
           onInfo: (line) => {
