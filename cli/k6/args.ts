@@ -17,7 +17,12 @@ export interface WorkloadEnv {
   /** replaces a steady shape's duration */
   duration?: string;
 }
-const ENV_NAMES: Record<keyof WorkloadEnv, string> = { baseUrl: 'BASE_URL', shape: 'SHAPE', scale: 'SCALE', duration: 'DURATION' };
+const ENV_NAMES: Record<keyof WorkloadEnv, string> = {
+  baseUrl: 'BASE_URL',
+  shape: 'SHAPE',
+  scale: 'SCALE',
+  duration: 'DURATION',
+};
 
 /** Where k6 writes a run's results, one field per output. */
 export interface K6Results {
@@ -28,7 +33,8 @@ export interface K6Results {
 }
 
 /** How each output is asked for: a new k6 output is its field in K6Results and its line here. */
-const K6_OUTPUTS: { [K in keyof K6Results]-?: (target: string) => { flags?: string[]; env?: Record<string, string> } } = {
+type OutputArgs = { flags?: string[]; env?: Record<string, string> };
+const K6_OUTPUTS: { [K in keyof K6Results]-?: (target: string) => OutputArgs } = {
   rawFile: (file) => ({ flags: ['--out', `json=${file}`] }),
   summaryFile: (file) => ({ env: { SUMMARY_FILE: file } }),
 };
@@ -40,10 +46,14 @@ export function workloadArgs(env: WorkloadEnv, results: K6Results = {}): string[
     return target === undefined ? [] : [K6_OUTPUTS[key](target)];
   });
   const values = [
-    ...(Object.keys(ENV_NAMES) as (keyof WorkloadEnv)[]).flatMap((key) => (env[key] === undefined ? [] : [[ENV_NAMES[key], String(env[key])]])),
+    ...(Object.keys(ENV_NAMES) as (keyof WorkloadEnv)[]).flatMap((key) => {
+      const value = env[key];
+      return value === undefined ? [] : [[ENV_NAMES[key], String(value)]];
+    }),
     ...outputs.flatMap((output) => Object.entries(output.env ?? {})),
   ];
-  return [...outputs.flatMap((output) => output.flags ?? []), ...values.flatMap(([name, value]) => ['-e', `${name}=${value}`])];
+  const flags = outputs.flatMap((output) => output.flags ?? []);
+  return [...flags, ...values.flatMap(([name, value]) => ['-e', `${name}=${value}`])];
 }
 
 export interface K6RunArgs {
@@ -79,7 +89,10 @@ export function buildK6Args(run: K6RunArgs): string[] {
     '--quiet',
     '--address',
     run.apiAddress,
-    ...workloadArgs({ baseUrl: run.baseUrl, shape: run.shape, scale: run.scale, duration: run.duration }, { rawFile: run.rawFile, summaryFile: run.summaryFile }),
+    ...workloadArgs(
+      { baseUrl: run.baseUrl, shape: run.shape, scale: run.scale, duration: run.duration },
+      { rawFile: run.rawFile, summaryFile: run.summaryFile },
+    ),
     ...(segment ? ['--execution-segment', segment.segment, '--execution-segment-sequence', segment.sequence] : []),
     run.script,
   ];

@@ -67,7 +67,7 @@ export function runnerImage(k6Version: string, workload: WorkloadName): string {
 }
 
 export async function writeK8s(options: K8sOptions): Promise<K8sResult> {
-  const { workload } = validateK8sOptions(options);
+  const { shape, workload } = validateK8sOptions(options);
   const k6 = await resolveK6();
   const name = testRunName(options.shape, options.workload);
   const work = await mkdtemp(join(tmpdir(), 'loadctl-k8s-'));
@@ -76,7 +76,7 @@ export async function writeK8s(options: K8sOptions): Promise<K8sResult> {
     // -e values are stored in the archive, so every runner gets the same shape and scale.
     const result = await execa(
       k6.path,
-      ['archive', ...workloadArgs({ shape: options.shape, scale: options.scale }), '-O', archivePath, workloadScript(workload)],
+      ['archive', ...workloadArgs({ shape, scale: options.scale }), '-O', archivePath, workloadScript(workload)],
       { cwd: REPO_ROOT, reject: false, all: true, env: NO_USAGE_REPORT },
     );
     if (result.exitCode !== 0) {

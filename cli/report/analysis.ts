@@ -70,7 +70,9 @@ function droppedIterationNotes(model: ModelWithoutNotes): Note[] {
         offered,
         vusMax: overview.vusMax,
         scenarios: model.scenarios.flatMap((s) =>
-          s.iterationDuration && s.iterations !== undefined ? [{ offered: s.iterations + (s.droppedIterations ?? 0), avgIterationMs: s.iterationDuration.avg }] : [],
+          s.iterationDuration && s.iterations !== undefined
+            ? [{ offered: s.iterations + (s.droppedIterations ?? 0), avgIterationMs: s.iterationDuration.avg }]
+            : [],
         ),
       }
     : undefined;

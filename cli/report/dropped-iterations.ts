@@ -28,11 +28,12 @@ export interface DroppedIterationFacts {
 export function droppedIterationCause(facts: DroppedIterationFacts): string {
   const planned = facts.planned ? plannedCeilingCause(facts.planned, facts.avgIterationMs) : undefined;
   if (planned !== undefined) return planned;
-  return facts.measured && facts.avgIterationMs !== undefined ? littlesLawCause(facts.measured, facts.avgIterationMs) : '';
+  const { measured, avgIterationMs } = facts;
+  return measured && avgIterationMs !== undefined ? littlesLawCause(measured, avgIterationMs) : '';
 }
 
 /** undefined when no scenario has an arrival rate (only those drop iterations by design). */
-function plannedCeilingCause(scenarios: Record<string, ScenarioSpec>, avgIterationMs: number | undefined): string | undefined {
+function plannedCeilingCause(scenarios: Record<string, ScenarioSpec>, avgIterationMs?: number): string | undefined {
   const parts = Object.entries(scenarios).flatMap(([name, s]) => {
     if (s.executor !== 'ramping-arrival-rate' && s.executor !== 'constant-arrival-rate') return [];
     const target = s.executor === 'ramping-arrival-rate' ? Math.max(s.startRate, ...s.stages.map((stage) => stage.target)) : s.rate;

@@ -46,7 +46,9 @@ export function digestSummaries(summaries: readonly NormalizedSummary[]): RunDig
   // (a trend has no count, so the count comes from the browser_http_req_failed rate's samples).
   const browserOnly = summaries.every((s) => !s.metrics.has('http_reqs') && s.metrics.has('browser_http_req_failed'));
   const duration = browserOnly ? 'browser_http_req_duration' : 'http_req_duration';
-  const httpReqs = browserOnly ? sum('browser_http_req_failed', 'nonZero') + sum('browser_http_req_failed', 'zero') : sum('http_reqs', 'count');
+  const httpReqs = browserOnly
+    ? sum('browser_http_req_failed', 'nonZero') + sum('browser_http_req_failed', 'zero')
+    : sum('http_reqs', 'count');
   const runSeconds = Math.max(0, ...summaries.map((s) => s.durationS ?? 0));
   const failedRequests = sum('http_req_failed', 'nonZero');
   const checkPasses = sum('checks', 'nonZero');
@@ -54,7 +56,9 @@ export function digestSummaries(summaries: readonly NormalizedSummary[]): RunDig
   const failedThresholds = [
     ...new Set(
       summaries.flatMap((s) =>
-        [...s.metrics].flatMap(([name, metric]) => metric.thresholds.filter((threshold) => !threshold.ok).map(({ expression }) => `${name}: ${expression}`)),
+        [...s.metrics].flatMap(([name, metric]) =>
+          metric.thresholds.filter((threshold) => !threshold.ok).map(({ expression }) => `${name}: ${expression}`),
+        ),
       ),
     ),
   ];

@@ -15,23 +15,51 @@ export interface Workload {
 const API_SHAPES: readonly ShapeName[] = ['smoke', 'load', 'peak', 'seed', 'journey', 'soak'];
 
 const CATALOGUE = {
-  balance: { description: 'GET /balance/users/:userId (seed §4.1)', shapes: API_SHAPES, discardResponseBodies: true },
-  recharge: { description: 'POST /balance/users/:userId/recharge (seed §4.2)', shapes: API_SHAPES, discardResponseBodies: true },
-  concerts: { description: 'GET /concerts, a cached read (seed §4.3)', shapes: API_SHAPES, discardResponseBodies: true },
-  schedules: { description: 'GET /concerts/:concertId/schedules, a cached read (seed §4.4)', shapes: API_SHAPES, discardResponseBodies: true },
-  seats: { description: 'GET /concerts/:cid/schedules/:sid/seats, a cached read (seed §4.5)', shapes: API_SHAPES, discardResponseBodies: true },
+  balance: {
+    description: 'GET /balance/users/:userId (seed §4.1)',
+    shapes: API_SHAPES,
+    discardResponseBodies: true,
+  },
+  recharge: {
+    description: 'POST /balance/users/:userId/recharge (seed §4.2)',
+    shapes: API_SHAPES,
+    discardResponseBodies: true,
+  },
+  concerts: {
+    description: 'GET /concerts, a cached read (seed §4.3)',
+    shapes: API_SHAPES,
+    discardResponseBodies: true,
+  },
+  schedules: {
+    description: 'GET /concerts/:concertId/schedules, a cached read (seed §4.4)',
+    shapes: API_SHAPES,
+    discardResponseBodies: true,
+  },
+  seats: {
+    description: 'GET /concerts/:cid/schedules/:sid/seats, a cached read (seed §4.5)',
+    shapes: API_SHAPES,
+    discardResponseBodies: true,
+  },
   payment: {
     description: 'POST /payment/payments/users/:userId on real reservations made in setup (seed §4.6)',
     shapes: API_SHAPES,
     discardResponseBodies: false,
   },
-  queue: { description: 'POST /queue/users/:userId, the waiting-queue token (seed §4.7)', shapes: API_SHAPES, discardResponseBodies: false },
+  queue: {
+    description: 'POST /queue/users/:userId, the waiting-queue token (seed §4.7)',
+    shapes: API_SHAPES,
+    discardResponseBodies: false,
+  },
   reservation: {
     description: 'POST /reservations of 1–4 random seats; 409 seat taken is an expected outcome (seed §4.8)',
     shapes: API_SHAPES,
     discardResponseBodies: false,
   },
-  journey: { description: 'token → concerts → schedules → seats → reserve → pay, as one user (seed §5)', shapes: API_SHAPES, discardResponseBodies: false },
+  journey: {
+    description: 'token → concerts → schedules → seats → reserve → pay, as one user (seed §5)',
+    shapes: API_SHAPES,
+    discardResponseBodies: false,
+  },
   browser: {
     description: 'a real Chromium user booking through the web page at / (k6/browser)',
     shapes: ['smoke', 'browser'],
@@ -57,7 +85,9 @@ export function checkShapeWorkload(shape: string, workload: string): ShapeWorklo
   if (!isShapeName(shape)) return { ok: false, problem: `unknown shape '${shape}'`, choices: SHAPE_NAMES };
   if (!isWorkloadName(workload)) return { ok: false, problem: `unknown workload '${workload}'`, choices: WORKLOAD_NAMES };
   const shapes = WORKLOADS[workload].shapes;
-  if (!shapes.includes(shape)) return { ok: false, problem: `the '${workload}' workload does not run under the '${shape}' shape`, choices: shapes };
+  if (!shapes.includes(shape)) {
+    return { ok: false, problem: `the '${workload}' workload does not run under the '${shape}' shape`, choices: shapes };
+  }
   return { ok: true, shape, workload };
 }
 

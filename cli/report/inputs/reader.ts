@@ -3,7 +3,10 @@
 import type { InputFormat, ReportModel } from '../model.ts';
 import type { NormalizedSummary } from './summary.ts';
 
-export type DetectedInput = { format: 'raw-stream' } | { format: 'summary'; summary: NormalizedSummary } | { format: 'report-json'; model: ReportModel };
+export type DetectedInput =
+  | { format: 'raw-stream' }
+  | { format: 'summary'; summary: NormalizedSummary }
+  | { format: 'report-json'; model: ReportModel };
 
 /** One input file as the readers see it; text and JSON are read once, on first use, by whichever reader asks. */
 export interface InputSample {
