@@ -1,4 +1,6 @@
-// The k6 command line of a run: pure, so the exact invocation is unit-tested and recorded in k6.log.
+// The k6 command lines loadctl builds (`loadctl run`'s processes, `loadctl k8s`'s archive and its runners'
+// arguments) from one table of outputs and one list of -e values. Pure, so the exact invocation is unit-tested
+// and recorded in k6.log.
 import { k6BrowserEnv } from '../toolchain/browser.ts';
 
 export interface Segment {
@@ -7,16 +9,60 @@ export interface Segment {
   count: number;
 }
 
+/** The -e values a workload script reads (scenarios/lib/options.ts and api.ts), in the order they are passed. */
+export interface WorkloadEnv {
+  baseUrl?: string;
+  shape?: string;
+  scale?: number;
+  /** replaces a steady shape's duration */
+  duration?: string;
+}
+const ENV_NAMES: Record<keyof WorkloadEnv, string> = {
+  baseUrl: 'BASE_URL',
+  shape: 'SHAPE',
+  scale: 'SCALE',
+  duration: 'DURATION',
+};
+
+/** Where k6 writes a run's results, one field per output. */
+export interface K6Results {
+  /** every sample as NDJSON; a .gz name makes k6 compress it */
+  rawFile?: string;
+  /** k6's end-of-test summary data as JSON, written by the scripts' handleSummary (scenarios/lib/summary.ts) */
+  summaryFile?: string;
+}
+
+/** How each output is asked for: a new k6 output is its field in K6Results and its line here. */
+type OutputArgs = { flags?: string[]; env?: Record<string, string> };
+const K6_OUTPUTS: { [K in keyof K6Results]-?: (target: string) => OutputArgs } = {
+  rawFile: (file) => ({ flags: ['--out', `json=${file}`] }),
+  summaryFile: (file) => ({ env: { SUMMARY_FILE: file } }),
+};
+
+/** What every k6 invocation of a workload carries: the flags of its outputs, then its -e values. */
+export function workloadArgs(env: WorkloadEnv, results: K6Results = {}): string[] {
+  const outputs = (Object.keys(K6_OUTPUTS) as (keyof K6Results)[]).flatMap((key) => {
+    const target = results[key];
+    return target === undefined ? [] : [K6_OUTPUTS[key](target)];
+  });
+  const values = [
+    ...(Object.keys(ENV_NAMES) as (keyof WorkloadEnv)[]).flatMap((key) => {
+      const value = env[key];
+      return value === undefined ? [] : [[ENV_NAMES[key], String(value)]];
+    }),
+    ...outputs.flatMap((output) => Object.entries(output.env ?? {})),
+  ];
+  const flags = outputs.flatMap((output) => output.flags ?? []);
+  return [...flags, ...values.flatMap(([name, value]) => ['-e', `${name}=${value}`])];
+}
+
 export interface K6RunArgs {
   script: string;
   baseUrl: string;
   shape: string;
   scale: number;
-  /** replaces a steady shape's duration */
   duration?: string;
-  /** where handleSummary writes k6's summary data (JSON) */
   summaryFile: string;
-  /** --out json=… ; a .gz name makes k6 compress it */
   rawFile: string;
   /** host:port of k6's REST API, polled for live progress */
   apiAddress: string;
@@ -33,14 +79,8 @@ export function executionSegment({ index, count }: Segment): { segment: string; 
   return { segment: `${cut(index)}:${cut(index + 1)}`, sequence };
 }
 
+/** `k6 run` of a workload on this machine, one process (or one execution segment of several). */
 export function buildK6Args(run: K6RunArgs): string[] {
-  const env: [string, string][] = [
-    ['BASE_URL', run.baseUrl],
-    ['SHAPE', run.shape],
-    ['SCALE', String(run.scale)],
-    ['SUMMARY_FILE', run.summaryFile],
-    ...(run.duration ? ([['DURATION', run.duration]] as [string, string][]) : []),
-  ];
   const segment = run.segment && run.segment.count > 1 ? executionSegment(run.segment) : undefined;
   return [
     'run',
@@ -49,16 +89,19 @@ export function buildK6Args(run: K6RunArgs): string[] {
     '--quiet',
     '--address',
     run.apiAddress,
-    '--out',
-    `json=${run.rawFile}`,
-    ...env.flatMap(([name, value]) => ['-e', `${name}=${value}`]),
+    ...workloadArgs(
+      { baseUrl: run.baseUrl, shape: run.shape, scale: run.scale, duration: run.duration },
+      { rawFile: run.rawFile, summaryFile: run.summaryFile },
+    ),
     ...(segment ? ['--execution-segment', segment.segment, '--execution-segment-sequence', segment.sequence] : []),
     run.script,
   ];
 }
 
+/** Our own progress line replaces k6's; its usage report would phone home. */
+export const NO_USAGE_REPORT = { K6_NO_USAGE_REPORT: 'true' };
+
 /** The environment k6 runs with: the machine's Chromium for k6/browser (headless; no sandbox as root). */
 export function k6Environment(): Record<string, string> {
-  // our own progress line replaces k6's; its usage report would phone home
-  return { ...k6BrowserEnv(), K6_NO_USAGE_REPORT: 'true' };
+  return { ...k6BrowserEnv(), ...NO_USAGE_REPORT };
 }
