@@ -24,20 +24,17 @@ const ENV_NAMES: Record<keyof WorkloadEnv, string> = {
   duration: 'DURATION',
 };
 
-/** Where k6 writes a run's results, one field per output. */
-export interface K6Results {
-  /** every sample as NDJSON; a .gz name makes k6 compress it */
-  rawFile?: string;
-  /** k6's end-of-test summary data as JSON, written by the scripts' handleSummary (scenarios/lib/summary.ts) */
-  summaryFile?: string;
-}
-
-/** How each output is asked for: a new k6 output is its field in K6Results and its line here. */
 type OutputArgs = { flags?: string[]; env?: Record<string, string> };
-const K6_OUTPUTS: { [K in keyof K6Results]-?: (target: string) => OutputArgs } = {
-  rawFile: (file) => ({ flags: ['--out', `json=${file}`] }),
-  summaryFile: (file) => ({ env: { SUMMARY_FILE: file } }),
-};
+/** How each output is asked for, given where it goes: a new k6 output is one line here. */
+const K6_OUTPUTS = {
+  /** every sample as NDJSON; a .gz name makes k6 compress it */
+  rawFile: (file: string): OutputArgs => ({ flags: ['--out', `json=${file}`] }),
+  /** k6's end-of-test summary data as JSON, written by the scripts' handleSummary (scenarios/lib/summary.ts) */
+  summaryFile: (file: string): OutputArgs => ({ env: { SUMMARY_FILE: file } }),
+} satisfies Record<string, (target: string) => OutputArgs>;
+
+/** Where k6 writes a run's results: one optional field per entry of K6_OUTPUTS. */
+export type K6Results = { [K in keyof typeof K6_OUTPUTS]?: string };
 
 /** What every k6 invocation of a workload carries: the flags of its outputs, then its -e values. */
 export function workloadArgs(env: WorkloadEnv, results: K6Results = {}): string[] {
