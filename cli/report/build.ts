@@ -48,6 +48,7 @@ export function buildModel(input: BuildInput): ReportModel {
         statuses: aggregate.statusStats(),
         checks: aggregate.checkResults(),
         timeline: aggregate.timeline(),
+        ...aggregate.protocolSections(),
       }
     : {
         overview: fromSummary?.overview ?? { statuses: [] },
