@@ -179,9 +179,12 @@ export class Aggregate {
       case 'vus_max':
         this.vusMax = Math.max(this.vusMax ?? 0, value);
         return;
+      // Chromium's traffic (k6/browser) is data in and out like k6's own
+      case 'browser_data_received':
       case 'data_received':
         this.dataReceived += value;
         return;
+      case 'browser_data_sent':
       case 'data_sent':
         this.dataSent += value;
         return;

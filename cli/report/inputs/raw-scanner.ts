@@ -9,7 +9,7 @@ import { BROWSER_REQUEST_METRIC } from '../protocols/browser.ts';
 
 const USED_METRICS = [
   ...['http_req_duration', 'iterations', 'iteration_duration', 'dropped_iterations', 'vus', 'vus_max', 'data_received', 'data_sent', 'checks'],
-  BROWSER_REQUEST_METRIC,
+  ...[BROWSER_REQUEST_METRIC, 'browser_data_received', 'browser_data_sent'],
   ...PROTOCOL_METRICS,
 ];
 const USED_TAGS = ['name', 'scenario', 'status', 'expected_response', 'check', 'url'] as const;

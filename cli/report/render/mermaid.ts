@@ -11,12 +11,13 @@ function thin(timeline: TimelineBucket[]): TimelineBucket[] {
 }
 
 /**
- * Axis labels: each bucket's start, with as few decimals as keep them distinct. The first bucket is partial
- * (it starts at the first sample, mid-second), so whole seconds would label the first two points alike.
+ * Axis labels: each bucket's middle (as the SVG charts plot it), with as few decimals as keep them distinct.
+ * The first bucket is partial (it starts at the first sample, mid-second): labelled by their starts, the
+ * first two points would both read "0s".
  */
 export function timeLabels(points: TimelineBucket[]): string[] {
   for (let decimals = 0; ; decimals += 1) {
-    const labels = points.map((b) => `${b.startS.toFixed(decimals)}s`);
+    const labels = points.map((b) => `${(b.startS + b.widthS / 2).toFixed(decimals)}s`);
     if (new Set(labels).size === labels.length || decimals >= 3) return labels;
   }
 }
