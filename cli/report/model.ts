@@ -109,7 +109,8 @@ export type VitalRating = z.infer<typeof VitalRating>;
 /** One Web Vital of one page: k6's own percentiles of its samples (ms; CLS is unitless), rated. */
 export const VitalStats = z.object({
   vital: VitalName,
-  samples: count,
+  /** absent when read from a summary that does not list count in summaryTrendStats */
+  samples: count.optional(),
   p75: z.number(),
   p95: z.number(),
   /** the rating of p75, the percentile Web Vitals are judged at */

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadReportModel } from '../report/index.ts';
 import { ReportModel } from '../report/model.ts';
 import { ExitCode } from '../shared/exit-codes.ts';
 import { RunFiles } from '../shared/run-dir.ts';
@@ -64,6 +65,11 @@ describe('loadctl run smoke --workload browser', () => {
     expect(report).toContain('## Web Vitals');
     expect(report).toMatch(/\| LCP \| \d+ \| [^|]+ \| (🟢 good|🟠 needs improvement|🔴 poor) \|/);
     expect(model.notes.find((n) => n.id === 'web-vitals')?.text).toMatch(/^Worst Web Vital: (LCP|FCP|CLS|INP|TTFB) on http/);
+    // the summary alone (no raw stream) reads to the same requests and all-pages vitals
+    const fromSummary = await loadReportModel(join(outcome.runDir, RunFiles.summary));
+    expect(fromSummary.overview.requests).toBe(pageRequests);
+    expect(fromSummary.webVitals?.allPages.map(({ vital, p75, p95 }) => ({ vital, p75, p95 }))).toEqual(model.webVitals?.allPages.map(({ vital, p75, p95 }) => ({ vital, p75, p95 })));
+
     const labels = (/x-axis \[(.+)\]/.exec(report)?.[1] ?? '').split(', ');
     expect(labels.length).toBeGreaterThan(1);
     expect(new Set(labels).size).toBe(labels.length);

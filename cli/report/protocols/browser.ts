@@ -116,12 +116,13 @@ function severity(v: VitalStats): number {
 
 /** The worst vital on the worst page, judged at p75: one note, a warning unless every vital is good. */
 export function webVitalNotes(webVitals: WebVitals | undefined): Note[] {
-  const candidates = (webVitals?.pages ?? []).flatMap((p) => p.vitals.map((v) => ({ page: p.page, v })));
+  // a report read from a summary alone has no per-page split
+  const pages = webVitals?.pages.length ? webVitals.pages : [{ page: 'all pages', vitals: webVitals?.allPages ?? [] }];
+  const candidates = pages.flatMap((p) => p.vitals.map((v) => ({ page: p.page, v })));
   const worst = candidates.sort((a, b) => severity(b.v) - severity(a.v))[0];
   if (!worst) return [];
   const { page, v } = worst;
-  const pages = webVitals?.pages.length ?? 0;
-  const where = pages > 1 ? `on ${page} (worst of ${pages} pages)` : `on ${page}`;
+  const where = pages.length > 1 ? `on ${page} (worst of ${pages.length} pages)` : `on ${page}`;
   return [
     {
       id: 'web-vitals',

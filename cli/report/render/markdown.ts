@@ -72,7 +72,7 @@ export function renderMarkdown(model: ReportModel, options: MarkdownOptions = {}
   const endpoints = model.endpoints.length > 0 ? model.endpoints : [{ name: 'all requests', ...o }];
   const protocols = protocolSections(model);
   // a WebSocket- or gRPC-only run has no HTTP endpoints to show
-  if (model.endpoints.length > 0 || protocols.length === 0) {
+  if (model.endpoints.length > 0 || (o.requests ?? 0) > 0 || protocols.length === 0) {
     out.push('## Endpoints', '', table(['endpoint', ...TRAFFIC_HEADER, 'statuses'], endpoints.map((e) => [`\`${e.name}\``, ...trafficCells(e), statusCell(e.statuses)])), '');
   }
   out.push(...protocols);

@@ -23,7 +23,8 @@ function vitalRows(page: string, vitals: VitalStats[]): string[][] {
 function webVitalSection(model: ReportModel): string[] {
   const vitals = model.webVitals;
   if (!vitals) return [];
-  const rows = [...(vitals.pages.length > 1 ? vitalRows('**all pages**', vitals.allPages) : []), ...vitals.pages.flatMap((p) => vitalRows(`\`${p.page}\``, p.vitals))];
+  // a summary has only the all-pages figures; one page needs no all-pages row
+  const rows = [...(vitals.pages.length !== 1 ? vitalRows('**all pages**', vitals.allPages) : []), ...vitals.pages.flatMap((p) => vitalRows(`\`${p.page}\``, p.vitals))];
   return [
     '## Web Vitals',
     '',
@@ -39,7 +40,7 @@ function websocketRow(name: string, w: WebSocketStats): string[] {
   return [
     name,
     formatCount(w.sessions),
-    upgraded === w.sessions ? 'all 101' : w.statuses.map((s) => `${s.status} ×${formatCount(s.count)}`).join(', '),
+    w.statuses.length === 0 ? '—' : upgraded === w.sessions ? 'all 101' : w.statuses.map((s) => `${s.status} ×${formatCount(s.count)}`).join(', '),
     formatMs(w.connecting?.avg),
     formatMs(w.connecting?.p95),
     formatMs(w.sessionDuration?.avg),
@@ -52,9 +53,9 @@ function websocketRow(name: string, w: WebSocketStats): string[] {
 }
 
 function websocketSection(model: ReportModel): string[] {
-  const { websockets, websocketTotals } = model;
-  if (!websockets || !websocketTotals) return [];
-  const rows = [...websockets.map((w) => websocketRow(`\`${w.name}\``, w)), ...(websockets.length > 1 ? [websocketRow('**all sessions**', websocketTotals)] : [])];
+  const { websockets = [], websocketTotals } = model;
+  if (!websocketTotals) return [];
+  const rows = [...websockets.map((w) => websocketRow(`\`${w.name}\``, w)), ...(websockets.length !== 1 ? [websocketRow('**all sessions**', websocketTotals)] : [])];
   const header = ['name', 'sessions', 'handshakes', 'connect avg', 'connect p95', 'session avg', 'session p95', 'msgs sent', 'sent/s', 'msgs received', 'received/s'];
   return ['## WebSockets', '', table(header, rows), ''];
 }
