@@ -1,6 +1,6 @@
 // GitHub-flavoured markdown for a ReportModel: verdict and overview first, then what went wrong (notes), then
 // the tables and charts. Pure: model in, string out.
-import type { LatencyStats, Note, ReportModel, StatusCount, TrafficStats } from '../model.ts';
+import type { Note, ReportModel, StatusCount, TrafficStats } from '../model.ts';
 import { formatBytes, formatCount, formatMs, formatPercent } from '../units.ts';
 import { mermaidCharts } from './mermaid.ts';
 import { protocolSections } from './protocols.ts';
