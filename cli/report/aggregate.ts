@@ -3,10 +3,14 @@
 // aggregates merge exactly (counts add, histograms add), so split runs become one report.
 import { LatencyHistogram, type LatencySnapshot } from './histogram.ts';
 import type { CheckResult, EndpointStats, Overview, ScenarioStats, StatusCount, TimelineBucket, TrafficStats } from './model.ts';
+import { BROWSER_REQUEST_METRIC } from './protocols/browser.ts';
+import { PROTOCOL_METRICS, ProtocolAggregate, ProtocolBucket, type ProtocolBucketSnapshot, type ProtocolSnapshot } from './protocols/aggregate.ts';
 
-/** The tags the report uses; everything else k6 attaches (url, proto, group…) is ignored. */
+/** The tags the report uses; everything else k6 attaches (proto, group…) is ignored. */
 export interface SampleTags {
   name?: string;
+  /** k6/browser tags page requests and Web Vitals with the page's url (and no name) */
+  url?: string;
   scenario?: string;
   status?: string;
   expected_response?: string;
@@ -93,8 +97,10 @@ class Bucket {
   iterations = 0;
   dropped = 0;
   vus: number | undefined;
+  protocols = new ProtocolBucket();
 
   merge(other: Bucket): void {
+    this.protocols.merge(other.protocols);
     this.latency.merge(other.latency);
     this.failed += other.failed;
     this.expectedNon2xx += other.expectedNon2xx;
@@ -121,6 +127,7 @@ export class Aggregate {
   readonly checks = new Map<string, { passes: number; fails: number }>();
   /** threshold expressions declared in the stream's Metric lines (their verdicts live in the summary) */
   readonly declaredThresholds = new Map<string, string[]>();
+  protocols = new ProtocolAggregate();
   bucketWidthS = 1;
   private buckets = new Map<number, Bucket>();
   private minBucket = Number.POSITIVE_INFINITY;
@@ -129,6 +136,8 @@ export class Aggregate {
   /** One k6 sample. Metrics the report does not use are ignored here, not by the caller. */
   add(metric: string, timeMs: number, value: number, tags: SampleTags): void {
     switch (metric) {
+      // a page request Chromium made (k6/browser) is a request like any other
+      case BROWSER_REQUEST_METRIC:
       case 'http_req_duration': {
         this.seen(timeMs);
         const status = tags.status ?? '0';
@@ -137,7 +146,7 @@ export class Aggregate {
         const expected = tags.expected_response !== undefined ? tags.expected_response === 'true' : isSuccessStatus(status);
         const failed = !expected;
         this.overall.record(value, status, failed, expected);
-        this.endpoint(tags.name ?? UNNAMED).record(value, status, failed, expected);
+        this.endpoint(tags.name ?? tags.url ?? UNNAMED).record(value, status, failed, expected);
         this.scenario(tags.scenario).record(value, status, failed, expected);
         const bucket = this.bucket(timeMs);
         bucket.latency.record(value);
@@ -170,9 +179,12 @@ export class Aggregate {
       case 'vus_max':
         this.vusMax = Math.max(this.vusMax ?? 0, value);
         return;
+      // Chromium's traffic (k6/browser) is data in and out like k6's own
+      case 'browser_data_received':
       case 'data_received':
         this.dataReceived += value;
         return;
+      case 'browser_data_sent':
       case 'data_sent':
         this.dataSent += value;
         return;
@@ -188,6 +200,10 @@ export class Aggregate {
         return;
       }
       default:
+        if (PROTOCOL_METRICS.includes(metric)) {
+          this.seen(timeMs);
+          this.protocols.add(metric, value, tags, this.bucket(timeMs).protocols);
+        }
         return;
     }
   }
@@ -282,6 +298,7 @@ export class Aggregate {
       } else this.checks.set(name, { ...entry });
     }
     for (const [metric, expressions] of other.declaredThresholds) this.declaredThresholds.set(metric, expressions);
+    this.protocols.merge(other.protocols);
     const width = Math.max(this.bucketWidthS, other.bucketWidthS);
     if (width > this.bucketWidthS) this.coarsen(width);
     const factor = width / other.bucketWidthS;
@@ -363,9 +380,15 @@ export class Aggregate {
         iterations: bucket.iterations,
         dropped: bucket.dropped,
         vus: bucket.vus,
+        ...bucket.protocols.timelineFields(this.protocols),
       });
     }
     return result;
+  }
+
+  /** Web Vitals, WebSockets and gRPC: absent sections when the run had none. */
+  protocolSections(): ReturnType<ProtocolAggregate['model']> {
+    return this.protocols.model(this.durationS);
   }
 
   toSnapshot(): AggregateSnapshot {
@@ -383,10 +406,11 @@ export class Aggregate {
       dataSent: this.dataSent,
       checks: [...this.checks],
       declaredThresholds: [...this.declaredThresholds],
+      protocols: this.protocols.toSnapshot(),
       bucketWidthS: this.bucketWidthS,
       buckets: [...this.buckets].map(([index, b]) => [
         index,
-        { latency: b.latency.toSnapshot(), failed: b.failed, expectedNon2xx: b.expectedNon2xx, iterations: b.iterations, dropped: b.dropped, vus: b.vus },
+        { latency: b.latency.toSnapshot(), failed: b.failed, expectedNon2xx: b.expectedNon2xx, iterations: b.iterations, dropped: b.dropped, vus: b.vus, protocols: b.protocols.toSnapshot() },
       ]),
     };
   }
@@ -412,11 +436,13 @@ export class Aggregate {
     aggregate.dataSent = s.dataSent;
     for (const [name, c] of s.checks) aggregate.checks.set(name, { ...c });
     for (const [metric, expressions] of s.declaredThresholds) aggregate.declaredThresholds.set(metric, expressions);
+    aggregate.protocols = ProtocolAggregate.fromSnapshot(s.protocols);
     aggregate.bucketWidthS = s.bucketWidthS;
     for (const [index, b] of s.buckets) {
       const bucket = new Bucket();
       bucket.latency.merge(LatencyHistogram.fromSnapshot(b.latency));
       Object.assign(bucket, { failed: b.failed, expectedNon2xx: b.expectedNon2xx, iterations: b.iterations, dropped: b.dropped, vus: b.vus });
+      bucket.protocols = ProtocolBucket.fromSnapshot(b.protocols);
       aggregate.mergeBucket(index, bucket);
     }
     return aggregate;
@@ -442,6 +468,10 @@ export interface AggregateSnapshot {
   dataSent: number;
   checks: [string, { passes: number; fails: number }][];
   declaredThresholds: [string, string[]][];
+  protocols: ProtocolSnapshot;
   bucketWidthS: number;
-  buckets: [number, { latency: LatencySnapshot; failed: number; expectedNon2xx: number; iterations: number; dropped: number; vus: number | undefined }][];
+  buckets: [
+    number,
+    { latency: LatencySnapshot; failed: number; expectedNon2xx: number; iterations: number; dropped: number; vus: number | undefined; protocols: ProtocolBucketSnapshot },
+  ][];
 }

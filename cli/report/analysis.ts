@@ -4,6 +4,7 @@ import type { EndpointStats, LatencyStats, Note, ReportModel, TimelineBucket } f
 import { formatCount, formatMs, formatPercent } from './units.ts';
 import { describeK6Exit } from '../k6/exit-codes.ts';
 import { droppedIterationCause } from './dropped-iterations.ts';
+import { protocolNotes, protocolObserved } from './protocols/analysis.ts';
 
 type ModelWithoutNotes = Omit<ReportModel, 'notes'>;
 
@@ -22,6 +23,7 @@ export function analyse(model: ModelWithoutNotes): Note[] {
     ...tailNotes(model),
     ...expectedOutcomeNotes(model),
     ...slowestNotes(model.endpoints),
+    ...protocolNotes(model),
   ];
   const order = { critical: 0, warning: 1, info: 2 };
   return notes.sort((a, b) => order[a.severity] - order[b.severity]);
@@ -35,17 +37,20 @@ function k6ExitNotes(model: ModelWithoutNotes): Note[] {
   return [{ id: 'k6-exit', severity: 'critical', value: code, text: `k6 exited with code ${code} (${describeK6Exit(code)}); the numbers may cover only part of the planned run.` }];
 }
 
-function observedFor(model: ModelWithoutNotes, metric: string, expression: string): number | undefined {
-  const stat = /^(p\(\d+(?:\.\d+)?\)|avg|med|min|max|rate)/.exec(expression)?.[1];
+const THRESHOLD_STAT = /^(p\(\d+(?:\.\d+)?\)|avg|med|min|max|rate|count)/;
+
+function observedFor(model: ModelWithoutNotes, metric: string, expression: string): { value: number; shown: string } | undefined {
+  const stat = THRESHOLD_STAT.exec(expression)?.[1];
   const name = /\{name:(.+)\}$/.exec(metric)?.[1];
   const traffic = name ? model.endpoints.find((e) => e.name === name) : model.overview;
-  if (!stat || !traffic) return undefined;
-  if (metric.startsWith('http_req_duration') && traffic.latency) {
+  if (!stat) return undefined;
+  if (metric.startsWith('http_req_duration') && traffic?.latency) {
     const key = stat.replace(/^p\((\d+)\)$/, 'p$1') as keyof LatencyStats;
-    return traffic.latency[key];
+    const value = traffic.latency[key];
+    return value === undefined ? undefined : { value, shown: formatMs(value) };
   }
-  if (metric.startsWith('http_req_failed') && stat === 'rate') return traffic.errorRate;
-  return undefined;
+  if (metric.startsWith('http_req_failed') && stat === 'rate' && traffic?.errorRate !== undefined) return { value: traffic.errorRate, shown: formatPercent(traffic.errorRate) };
+  return protocolObserved(model, metric, stat);
 }
 
 function thresholdNotes(model: ModelWithoutNotes): Note[] {
@@ -53,8 +58,8 @@ function thresholdNotes(model: ModelWithoutNotes): Note[] {
     .filter((t) => !t.ok)
     .map((t) => {
       const observed = observedFor(model, t.metric, t.expression);
-      const shown = observed === undefined ? '' : ` (observed ${t.metric.startsWith('http_req_failed') ? formatPercent(observed) : formatMs(observed)})`;
-      return { id: 'threshold-failed', severity: 'critical', subject: t.metric, value: observed ?? 0, text: `Threshold \`${t.expression}\` on \`${t.metric}\` failed${shown}.` } satisfies Note;
+      const shown = observed === undefined ? '' : ` (observed ${observed.shown})`;
+      return { id: 'threshold-failed', severity: 'critical', subject: t.metric, value: observed?.value ?? 0, text: `Threshold \`${t.expression}\` on \`${t.metric}\` failed${shown}.` } satisfies Note;
     });
 }
 

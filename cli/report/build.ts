@@ -48,6 +48,7 @@ export function buildModel(input: BuildInput): ReportModel {
         statuses: aggregate.statusStats(),
         checks: aggregate.checkResults(),
         timeline: aggregate.timeline(),
+        ...aggregate.protocolSections(),
       }
     : {
         overview: fromSummary?.overview ?? { statuses: [] },
@@ -56,6 +57,8 @@ export function buildModel(input: BuildInput): ReportModel {
         statuses: [],
         checks: summary?.checks ?? [],
         timeline: [],
+        webVitals: fromSummary?.webVitals,
+        websocketTotals: fromSummary?.websocketTotals,
       };
   // a load that loadctl itself stopped on purpose (a drill's) is not a failed run
   if (meta?.k6ExitCode !== undefined && meta.k6ExitCode !== 0 && !meta.stoppedEarly) base.overview.passed = false;

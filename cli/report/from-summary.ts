@@ -3,8 +3,9 @@
 // all a summary carries; the raw stream has them all.
 import type { EndpointStats, LatencyStats, Overview, ScenarioStats, ThresholdResult, TrafficStats } from './model.ts';
 import { splitMetricName, type NormalizedSummary, type SummaryMetric } from './inputs/summary.ts';
+import { protocolsFromSummary } from './protocols/from-summary.ts';
 
-export interface SummaryNumbers {
+export interface SummaryNumbers extends ReturnType<typeof protocolsFromSummary> {
   overview: Overview;
   endpoints: EndpointStats[];
   scenarios: ScenarioStats[];
@@ -26,6 +27,19 @@ function counterRate(metric: SummaryMetric | undefined, durationS: number | unde
 function traffic(summary: NormalizedSummary, suffix: string, durationS: number | undefined): TrafficStats {
   const requests = summary.metrics.get(`http_reqs${suffix}`);
   const failed = summary.metrics.get(`http_req_failed${suffix}`);
+  const browserFailed = summary.metrics.get(`browser_http_req_failed${suffix}`);
+  // a browser run: Chromium's page requests, counted by their failed-rate's samples (a trend has no count)
+  if (!requests && browserFailed) {
+    const count = (browserFailed.values.nonZero ?? 0) + (browserFailed.values.zero ?? 0);
+    return {
+      requests: count,
+      rps: durationS ? count / durationS : undefined,
+      failed: browserFailed.values.nonZero,
+      errorRate: browserFailed.values.rate,
+      latency: latency(summary.metrics.get(`browser_http_req_duration${suffix}`)),
+      statuses: [],
+    };
+  }
   return {
     requests: requests?.values.count,
     rps: counterRate(requests, durationS),
@@ -59,7 +73,7 @@ export function numbersFromSummary(summary: NormalizedSummary): SummaryNumbers {
     [...new Set([...m.keys()].map(splitMetricName).filter((n) => n.tags[tag] !== undefined && Object.keys(n.tags).length === 1).map((n) => n.tags[tag] ?? ''))].sort();
   const endpoints = tagged('name').map((name) => ({ name, ...traffic(summary, `{name:${name}}`, durationS) }));
   const scenarios = tagged('scenario').map((name) => ({ name, ...traffic(summary, `{scenario:${name}}`, durationS) }));
-  return { overview, endpoints, scenarios, thresholds };
+  return { overview, endpoints, scenarios, thresholds, ...protocolsFromSummary(summary, (name) => latency(m.get(name))) };
 }
 
 function derivedDuration(summary: NormalizedSummary): number | undefined {

@@ -93,8 +93,66 @@ export const TimelineBucket = z.object({
   iterations: count,
   dropped: count,
   vus: z.number().optional(),
+  /** WebSocket messages and gRPC calls in this slice, and their p95s (absent when the run had none) */
+  wsSent: count.optional(),
+  wsReceived: count.optional(),
+  wsConnectP95: z.number().optional(),
+  grpcRequests: count.optional(),
+  grpcP95: z.number().optional(),
 });
 export type TimelineBucket = z.infer<typeof TimelineBucket>;
+
+export const VitalName = z.enum(['lcp', 'fcp', 'cls', 'inp', 'ttfb']);
+export type VitalName = z.infer<typeof VitalName>;
+export const VitalRating = z.enum(['good', 'needs improvement', 'poor']);
+export type VitalRating = z.infer<typeof VitalRating>;
+
+/** One Web Vital of one page: k6's own percentiles of its samples (ms; CLS is unitless), rated. */
+export const VitalStats = z.object({
+  vital: VitalName,
+  /** absent when read from a summary that does not list count in summaryTrendStats */
+  samples: count.optional(),
+  p75: z.number(),
+  p95: z.number(),
+  /** the rating of p75, the percentile Web Vitals are judged at */
+  rating: VitalRating,
+  p95Rating: VitalRating,
+});
+export type VitalStats = z.infer<typeof VitalStats>;
+
+export const PageVitals = z.object({ page: z.string(), vitals: z.array(VitalStats) });
+export type PageVitals = z.infer<typeof PageVitals>;
+
+/** Per page (url tag) and over all pages, which is what k6's summary and thresholds see. */
+export const WebVitals = z.object({ allPages: z.array(VitalStats), pages: z.array(PageVitals) });
+export type WebVitals = z.infer<typeof WebVitals>;
+
+/** WebSocket sessions of one `name` tag (k6 names them by URL unless the script tags them). */
+export const WebSocketStats = z.object({
+  name: z.string(),
+  sessions: count,
+  /** handshake statuses: 101 is an upgraded session */
+  statuses: z.array(StatusCount),
+  connecting: LatencyStats.optional(),
+  sessionDuration: LatencyStats.optional(),
+  messagesSent: count,
+  messagesReceived: count,
+  sentPerS: z.number().optional(),
+  receivedPerS: z.number().optional(),
+});
+export type WebSocketStats = z.infer<typeof WebSocketStats>;
+
+/** gRPC calls of one method (`name` tag, /package.Service/Method); statuses are gRPC codes by name. */
+export const GrpcMethodStats = z.object({
+  method: z.string(),
+  requests: count,
+  rps: z.number().optional(),
+  /** calls that ended in a code other than OK */
+  failed: count,
+  statuses: z.array(StatusCount),
+  latency: LatencyStats.optional(),
+});
+export type GrpcMethodStats = z.infer<typeof GrpcMethodStats>;
 
 export const ServerSignal = z.object({
   id: z.enum(['cache-hit-ratio', 'pool-waiting', 'event-loop-lag', 'rss']),
@@ -126,7 +184,7 @@ export const NoteSeverity = z.enum(['critical', 'warning', 'info']);
 export type NoteSeverity = z.infer<typeof NoteSeverity>;
 
 export const Note = z.object({
-  id: z.enum(['threshold-failed', 'dropped-iterations', 'throughput-plateau', 'tail-spread', 'error-burst', 'errors-by-status', 'expected-outcomes', 'slowest-endpoints', 'checks-failed', 'k6-exit']),
+  id: z.enum(['threshold-failed', 'dropped-iterations', 'throughput-plateau', 'tail-spread', 'error-burst', 'errors-by-status', 'expected-outcomes', 'slowest-endpoints', 'checks-failed', 'k6-exit', 'web-vitals', 'grpc-errors', 'websocket-errors']),
   severity: NoteSeverity,
   /** one sentence with the number that triggered the note */
   text: z.string(),
@@ -151,6 +209,13 @@ export const ReportModel = z.object({
   checks: z.array(CheckResult),
   timeline: z.array(TimelineBucket),
   server: z.array(ServerSignal),
+  /** absent when the run had no such traffic (and in reports written before they existed) */
+  webVitals: WebVitals.optional(),
+  websockets: z.array(WebSocketStats).optional(),
+  /** totals over every name: the figures k6's summary of the run shows */
+  websocketTotals: WebSocketStats.optional(),
+  grpc: z.array(GrpcMethodStats).optional(),
+  grpcTotals: GrpcMethodStats.optional(),
   notes: z.array(Note),
 });
 export type ReportModel = z.infer<typeof ReportModel>;

@@ -4,9 +4,18 @@
 // reads that layout straight from the bytes, skips metrics the report does not use after reading their name,
 // and falls back to JSON.parse for anything unusual (escapes, exponents, reordered keys, Metric lines).
 import type { Aggregate, SampleTags } from '../aggregate.ts';
+import { PROTOCOL_METRICS } from '../protocols/aggregate.ts';
+import { BROWSER_REQUEST_METRIC } from '../protocols/browser.ts';
 
-const USED_METRICS = ['http_req_duration', 'iterations', 'iteration_duration', 'dropped_iterations', 'vus', 'vus_max', 'data_received', 'data_sent', 'checks'];
-const USED_TAGS = ['name', 'scenario', 'status', 'expected_response', 'check'] as const;
+const USED_METRICS = [
+  ...['http_req_duration', 'iterations', 'iteration_duration', 'dropped_iterations', 'vus', 'vus_max', 'data_received', 'data_sent', 'checks'],
+  ...[BROWSER_REQUEST_METRIC, 'browser_data_received', 'browser_data_sent'],
+  ...PROTOCOL_METRICS,
+];
+const USED_TAGS = ['name', 'scenario', 'status', 'expected_response', 'check', 'url'] as const;
+const URL_TAG = USED_TAGS.indexOf('url');
+/** k6 also names HTTP samples by their url, so their (often long, per-id) url tag is not worth a string. */
+const HTTP_METRIC = USED_METRICS.indexOf('http_req_duration');
 // Names compared as bytes: slicing a string per line for a Map lookup costs more than the rest of the line.
 const USED_METRIC_BYTES = USED_METRICS.map((name) => Buffer.from(name));
 const USED_TAG_BYTES = USED_TAGS.map((name) => Buffer.from(name));
@@ -145,7 +154,7 @@ function tryFastLine(buf: Buffer, start: number, end: number, aggregate: Aggrega
       const valueTo = stringEnd(buf, valueFrom, end);
       if (valueTo < 0) return false;
       const tagIndex = whichName(buf, at + 1, keyEnd, USED_TAG_BYTES);
-      const tag = USED_TAGS[tagIndex];
+      const tag = tagIndex === URL_TAG && metricIndex === HTTP_METRIC ? undefined : USED_TAGS[tagIndex];
       if (tag) tags[tag] = buf.toString('utf8', valueFrom, valueTo);
       at = valueTo + 1;
       if (buf[at] === 0x2c) at += 1;

@@ -73,10 +73,26 @@ export function chartSpecs(model: ReportModel): ChartSpec[] {
   const perSecond = (name: string, pick: (b: (typeof t)[number]) => number) => t.map((b) => ({ tS: mid(b), series: name, value: pick(b) / b.widthS }));
   const latency = (name: string, pick: (b: (typeof t)[number]) => number | undefined) =>
     t.flatMap((b) => (pick(b) === undefined ? [] : [{ tS: mid(b), series: name, value: pick(b) ?? 0 }]));
+  // a series the run has nothing for (requests in a WebSocket-only run) would be a flat line at zero
+  const had = (pick: (b: (typeof t)[number]) => number | undefined) => t.some((b) => (pick(b) ?? 0) > 0);
+  const requests = had((b) => b.requests);
   const charts = [
-    lineChart(model, 'throughput', 'Throughput', 'per second', [...perSecond('requests/s', (b) => b.requests), ...perSecond('iterations/s', (b) => b.iterations), ...perSecond('dropped iterations/s', (b) => b.dropped)]),
-    lineChart(model, 'latency', 'Latency', 'ms', [...latency('median', (b) => b.med), ...latency('p95', (b) => b.p95), ...latency('p99', (b) => b.p99)]),
-    lineChart(model, 'errors', 'Errors', 'responses per second', [...perSecond('failed', (b) => b.failed), ...perSecond('expected non-2xx (e.g. 409)', (b) => b.expectedNon2xx)]),
+    lineChart(model, 'throughput', 'Throughput', 'per second', [
+      ...(requests ? perSecond('requests/s', (b) => b.requests) : []),
+      ...perSecond('iterations/s', (b) => b.iterations),
+      ...perSecond('dropped iterations/s', (b) => b.dropped),
+      ...(had((b) => b.wsSent) ? perSecond('WebSocket messages sent/s', (b) => b.wsSent ?? 0) : []),
+      ...(had((b) => b.wsReceived) ? perSecond('WebSocket messages received/s', (b) => b.wsReceived ?? 0) : []),
+      ...(had((b) => b.grpcRequests) ? perSecond('gRPC calls/s', (b) => b.grpcRequests ?? 0) : []),
+    ]),
+    lineChart(model, 'latency', 'Latency', 'ms', [
+      ...latency('median', (b) => b.med),
+      ...latency('p95', (b) => b.p95),
+      ...latency('p99', (b) => b.p99),
+      ...latency('WebSocket connect p95', (b) => b.wsConnectP95),
+      ...latency('gRPC p95', (b) => b.grpcP95),
+    ]),
+    ...(requests ? [lineChart(model, 'errors', 'Errors', 'responses per second', [...perSecond('failed', (b) => b.failed), ...perSecond('expected non-2xx (e.g. 409)', (b) => b.expectedNon2xx)])] : []),
   ];
   const vus = t.flatMap((b) => (b.vus === undefined ? [] : [{ tS: mid(b), series: 'VUs', value: b.vus }]));
   if (vus.length > 1) charts.push(lineChart(model, 'vus', 'Virtual users', 'VUs', vus));

@@ -1,8 +1,10 @@
 // GitHub-flavoured markdown for a ReportModel: verdict and overview first, then what went wrong (notes), then
 // the tables and charts. Pure: model in, string out.
-import type { LatencyStats, Note, ReportModel, StatusCount, TrafficStats } from '../model.ts';
+import type { Note, ReportModel, StatusCount, TrafficStats } from '../model.ts';
 import { formatBytes, formatCount, formatMs, formatPercent } from '../units.ts';
 import { mermaidCharts } from './mermaid.ts';
+import { protocolSections } from './protocols.ts';
+import { latencyCells, table } from './table.ts';
 
 export interface MarkdownOptions {
   /** chart images relative to the markdown file, in display order */
@@ -11,19 +13,6 @@ export interface MarkdownOptions {
 }
 
 const SEVERITY_MARK: Record<Note['severity'], string> = { critical: '🔴', warning: '🟠', info: '🔵' };
-
-function escapeCell(text: string): string {
-  return text.replaceAll('|', '\\|').replaceAll('\n', ' ');
-}
-
-function table(header: string[], rows: string[][], align?: ('l' | 'r')[]): string {
-  const marks = header.map((_, i) => ((align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'r' ? '---:' : ':---'));
-  return [`| ${header.join(' | ')} |`, `| ${marks.join(' | ')} |`, ...rows.map((r) => `| ${r.map(escapeCell).join(' | ')} |`)].join('\n');
-}
-
-function latencyCells(l: LatencyStats | undefined): string[] {
-  return [l?.avg, l?.med, l?.p90, l?.p95, l?.p99, l?.max].map(formatMs);
-}
 
 function statusCell(statuses: StatusCount[]): string {
   return statuses.map((s) => `${s.status === '0' ? 'no response' : s.status} ×${formatCount(s.count)}${Number(s.status) >= 400 && s.expected === s.count ? ' (expected)' : ''}`).join(', ') || '—';
@@ -81,7 +70,12 @@ export function renderMarkdown(model: ReportModel, options: MarkdownOptions = {}
     out.push('## Thresholds', '', table(['metric', 'threshold', 'result'], model.thresholds.map((t) => [`\`${t.metric}\``, `\`${t.expression}\``, t.ok ? '✅ pass' : '❌ fail']), ['l', 'l', 'l']), '');
   }
   const endpoints = model.endpoints.length > 0 ? model.endpoints : [{ name: 'all requests', ...o }];
-  out.push('## Endpoints', '', table(['endpoint', ...TRAFFIC_HEADER, 'statuses'], endpoints.map((e) => [`\`${e.name}\``, ...trafficCells(e), statusCell(e.statuses)])), '');
+  const protocols = protocolSections(model);
+  // a WebSocket- or gRPC-only run has no HTTP endpoints to show
+  if (model.endpoints.length > 0 || (o.requests ?? 0) > 0 || protocols.length === 0) {
+    out.push('## Endpoints', '', table(['endpoint', ...TRAFFIC_HEADER, 'statuses'], endpoints.map((e) => [`\`${e.name}\``, ...trafficCells(e), statusCell(e.statuses)])), '');
+  }
+  out.push(...protocols);
   if (model.scenarios.length > 0) {
     out.push(
       '## Scenarios',
