@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { UserError } from '../shared/errors.ts';
 import { ExitCode } from '../shared/exit-codes.ts';
-import { compareReports, loadReportModel, parseTolerances, renderComparisonMarkdown } from '../report/index.ts';
+import { compareInputs } from '../report/compare-inputs.ts';
+import { parseTolerances, renderComparisonMarkdown } from '../report/index.ts';
 
 export function register(program: Command): void {
   program
@@ -15,9 +16,10 @@ export function register(program: Command): void {
       'latency=10%,latency-min=2ms,errors=0.5,throughput=10%,throughput-min=5',
     )
     .option('--format <format>', 'md or json', 'md')
+    .option('--allow-mismatch', 'compare with a baseline of another shape, workload or script (refused otherwise)')
     .option('--fail-on-regression', `exit ${ExitCode.regression} when anything regressed beyond tolerance`)
     .addHelpText('after', '\nExamples:\n  loadctl compare reports/run-b reports/baselines/peak --tolerance latency=15%\n  loadctl compare b/report.json a/report.json --format json')
-    .action(async (current: string, baseline: string, options: { tolerance: string; format: string; failOnRegression?: boolean }) => {
+    .action(async (current: string, baseline: string, options: { tolerance: string; format: string; failOnRegression?: boolean; allowMismatch?: boolean }) => {
       if (options.format !== 'md' && options.format !== 'json') throw new UserError(`--format must be md or json, not "${options.format}".`);
       let tolerances;
       try {
@@ -25,8 +27,7 @@ export function register(program: Command): void {
       } catch (error) {
         throw new UserError((error as Error).message);
       }
-      const [currentModel, baselineModel] = [await loadReportModel(current), await loadReportModel(baseline)];
-      const comparison = compareReports(currentModel, baselineModel, tolerances);
+      const { comparison } = await compareInputs(current, baseline, { tolerances, allowMismatch: options.allowMismatch });
       process.stdout.write(options.format === 'json' ? `${JSON.stringify(comparison, null, 2)}\n` : renderComparisonMarkdown(comparison));
       if (options.failOnRegression && comparison.regressions.length > 0) process.exitCode = ExitCode.regression;
     });
