@@ -48,6 +48,8 @@ export function buildModel(input: BuildInput): ReportModel {
         statuses: aggregate.statusStats(),
         checks: aggregate.checkResults(),
         timeline: aggregate.timeline(),
+        endpointTimeline: aggregate.endpointTimeline(),
+        latencyDistribution: aggregate.latencyDistribution(),
       }
     : {
         overview: fromSummary?.overview ?? { statuses: [] },

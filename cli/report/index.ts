@@ -13,6 +13,7 @@ import { assertSafeToWrite, RAW_STREAM_FILE } from './keep-richer.ts';
 import type { NormalizedSummary } from './inputs/summary.ts';
 import type { ReportModel } from './model.ts';
 import { chartSpecs, renderSvg } from './render/charts.ts';
+import { renderHtml } from './render/html.ts';
 import { renderMarkdown } from './render/markdown.ts';
 import { parseServerMetrics, serverSignals } from './server-signals.ts';
 
@@ -135,6 +136,24 @@ export async function writeReportFiles(model: ReportModel, outDir: string, optio
     jsonPath: path.join(outDir, RunFiles.reportJson),
     chartPaths: chartFiles.map((c) => path.join(outDir, c.path)),
   };
+}
+
+/** The HTML report's file name beside report.md. */
+export const HTML_REPORT_FILE = 'report.html';
+
+/** Writes the self-contained report.html for a model (the same guard as the markdown: never into a baseline). */
+export async function writeHtmlReport(model: ReportModel, outDir: string): Promise<string> {
+  await assertSafeToWrite(outDir, undefined);
+  await mkdir(outDir, { recursive: true });
+  const file = path.join(outDir, HTML_REPORT_FILE);
+  const staging = await mkdtemp(path.join(outDir, '.report-'));
+  try {
+    await writeFile(path.join(staging, HTML_REPORT_FILE), renderHtml(model));
+    await rename(path.join(staging, HTML_REPORT_FILE), file);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+  return file;
 }
 
 /** Builds the report of a run directory (or a file) and writes it beside it, or into opts.outDir. */

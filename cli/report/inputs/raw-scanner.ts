@@ -6,7 +6,7 @@
 import type { Aggregate, SampleTags } from '../aggregate.ts';
 
 const USED_METRICS = ['http_req_duration', 'iterations', 'iteration_duration', 'dropped_iterations', 'vus', 'vus_max', 'data_received', 'data_sent', 'checks'];
-const USED_TAGS = ['name', 'scenario', 'status', 'expected_response', 'check'] as const;
+const USED_TAGS = ['name', 'scenario', 'status', 'expected_response', 'check', 'group'] as const;
 // Names compared as bytes: slicing a string per line for a Map lookup costs more than the rest of the line.
 const USED_METRIC_BYTES = USED_METRICS.map((name) => Buffer.from(name));
 const USED_TAG_BYTES = USED_TAGS.map((name) => Buffer.from(name));
