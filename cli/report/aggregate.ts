@@ -2,7 +2,7 @@
 // bounded by the number of distinct names and by MAX_BUCKETS, never by the number of samples, and two
 // aggregates merge exactly (counts add, histograms add), so split runs become one report.
 import { LatencyHistogram, type LatencySnapshot } from './histogram.ts';
-import type { CheckResult, EndpointStats, Overview, ScenarioStats, StatusCount, TimelineBucket, TrafficStats } from './model.ts';
+import type { CheckResult, EndpointStats, EndpointTimeline, LatencyBin, Overview, ScenarioStats, StatusCount, TimelineBucket, TrafficStats } from './model.ts';
 import { BROWSER_REQUEST_METRIC } from './protocols/browser.ts';
 import { PROTOCOL_METRICS, ProtocolAggregate, ProtocolBucket, type ProtocolBucketSnapshot, type ProtocolSnapshot } from './protocols/aggregate.ts';
 
@@ -15,6 +15,18 @@ export interface SampleTags {
   status?: string;
   expected_response?: string;
   check?: string;
+  /** k6 tags setup() and teardown() samples with group ::setup / ::teardown (and no scenario) */
+  group?: string;
+}
+
+/** Requests of setup() and teardown(): counted apart on the timeline so they do not read as the test's load. */
+const isSetupTraffic = (tags: SampleTags) => tags.group === '::setup' || tags.group === '::teardown';
+
+/** One endpoint's requests in one time bucket: enough for its mean and max over time at a few numbers each. */
+interface EndpointSlice {
+  count: number;
+  sumMs: number;
+  maxMs: number;
 }
 
 /** More buckets than this and the bucket width doubles: a long soak still charts in bounded memory. */
@@ -98,15 +110,29 @@ class Bucket {
   dropped = 0;
   vus: number | undefined;
   protocols = new ProtocolBucket();
+  setupRequests = 0;
+  readonly endpoints = new Map<string, EndpointSlice>();
 
   merge(other: Bucket): void {
     this.protocols.merge(other.protocols);
     this.latency.merge(other.latency);
+    this.setupRequests += other.setupRequests;
+    for (const [name, slice] of other.endpoints) this.recordEndpoint(name, slice.sumMs, slice.maxMs, slice.count);
     this.failed += other.failed;
     this.expectedNon2xx += other.expectedNon2xx;
     this.iterations += other.iterations;
     this.dropped += other.dropped;
     if (other.vus !== undefined) this.vus = Math.max(this.vus ?? 0, other.vus);
+  }
+
+  recordEndpoint(name: string, sumMs: number, maxMs: number, count = 1): void {
+    const slice = this.endpoints.get(name);
+    if (!slice) this.endpoints.set(name, { count, sumMs, maxMs });
+    else {
+      slice.count += count;
+      slice.sumMs += sumMs;
+      if (maxMs > slice.maxMs) slice.maxMs = maxMs;
+    }
   }
 }
 
@@ -149,7 +175,12 @@ export class Aggregate {
         this.endpoint(tags.name ?? tags.url ?? UNNAMED).record(value, status, failed, expected);
         this.scenario(tags.scenario).record(value, status, failed, expected);
         const bucket = this.bucket(timeMs);
+        if (isSetupTraffic(tags)) {
+          bucket.setupRequests += 1;
+          return;
+        }
         bucket.latency.record(value);
+        bucket.recordEndpoint(tags.name ?? UNNAMED, value, value);
         if (failed) bucket.failed += 1;
         else if (!status.startsWith('2')) bucket.expectedNon2xx += 1;
         return;
@@ -381,6 +412,7 @@ export class Aggregate {
         dropped: bucket.dropped,
         vus: bucket.vus,
         ...bucket.protocols.timelineFields(this.protocols),
+        ...(bucket.setupRequests > 0 ? { setupRequests: bucket.setupRequests } : {}),
       });
     }
     return result;
@@ -389,6 +421,23 @@ export class Aggregate {
   /** Web Vitals, WebSockets and gRPC: absent sections when the run had none. */
   protocolSections(): ReturnType<ProtocolAggregate['model']> {
     return this.protocols.model(this.durationS);
+  }
+
+  /** Per endpoint, its mean and max latency per time bucket (the test's load, setup() apart). */
+  endpointTimeline(): EndpointTimeline[] {
+    const timeline = this.timeline();
+    return [...this.endpoints.keys()].sort().map((name) => ({
+      name,
+      points: timeline.flatMap((slot, offset) => {
+        const slice = this.buckets.get(this.minBucket + offset)?.endpoints.get(name);
+        return slice ? [{ startS: slot.startS, widthS: slot.widthS, requests: slice.count, avg: slice.sumMs / slice.count, max: slice.maxMs }] : [];
+      }),
+    })).filter((endpoint) => endpoint.points.length > 0);
+  }
+
+  /** The whole run's latency distribution in log-spaced bins. */
+  latencyDistribution(): LatencyBin[] {
+    return this.overall.latency.distribution();
   }
 
   toSnapshot(): AggregateSnapshot {
@@ -410,7 +459,7 @@ export class Aggregate {
       bucketWidthS: this.bucketWidthS,
       buckets: [...this.buckets].map(([index, b]) => [
         index,
-        { latency: b.latency.toSnapshot(), failed: b.failed, expectedNon2xx: b.expectedNon2xx, iterations: b.iterations, dropped: b.dropped, vus: b.vus, protocols: b.protocols.toSnapshot() },
+        { latency: b.latency.toSnapshot(), failed: b.failed, expectedNon2xx: b.expectedNon2xx, iterations: b.iterations, dropped: b.dropped, vus: b.vus, protocols: b.protocols.toSnapshot(), setupRequests: b.setupRequests, endpoints: [...b.endpoints] },
       ]),
     };
   }
@@ -441,8 +490,9 @@ export class Aggregate {
     for (const [index, b] of s.buckets) {
       const bucket = new Bucket();
       bucket.latency.merge(LatencyHistogram.fromSnapshot(b.latency));
-      Object.assign(bucket, { failed: b.failed, expectedNon2xx: b.expectedNon2xx, iterations: b.iterations, dropped: b.dropped, vus: b.vus });
+      Object.assign(bucket, { failed: b.failed, expectedNon2xx: b.expectedNon2xx, iterations: b.iterations, dropped: b.dropped, vus: b.vus, setupRequests: b.setupRequests });
       bucket.protocols = ProtocolBucket.fromSnapshot(b.protocols);
+      for (const [name, slice] of b.endpoints) bucket.endpoints.set(name, { ...slice });
       aggregate.mergeBucket(index, bucket);
     }
     return aggregate;
@@ -472,6 +522,16 @@ export interface AggregateSnapshot {
   bucketWidthS: number;
   buckets: [
     number,
-    { latency: LatencySnapshot; failed: number; expectedNon2xx: number; iterations: number; dropped: number; vus: number | undefined; protocols: ProtocolBucketSnapshot },
+    {
+      latency: LatencySnapshot;
+      failed: number;
+      expectedNon2xx: number;
+      iterations: number;
+      dropped: number;
+      vus: number | undefined;
+      protocols: ProtocolBucketSnapshot;
+      setupRequests: number;
+      endpoints: [string, EndpointSlice][];
+    },
   ][];
 }

@@ -49,6 +49,8 @@ export function buildModel(input: BuildInput): ReportModel {
         checks: aggregate.checkResults(),
         timeline: aggregate.timeline(),
         ...aggregate.protocolSections(),
+        endpointTimeline: aggregate.endpointTimeline(),
+        latencyDistribution: aggregate.latencyDistribution(),
       }
     : {
         overview: fromSummary?.overview ?? { statuses: [] },

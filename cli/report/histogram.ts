@@ -3,7 +3,10 @@
 // Small distributions also keep their samples: there HDR's nearest rank can sit far from k6's interpolated
 // percentile (p95 of 50 samples), so up to EXACT_SAMPLES the figures are k6's own, computed k6's way.
 import * as hdr from 'hdr-histogram-js';
-import type { LatencyStats } from './model.ts';
+import type { LatencyBin, LatencyStats } from './model.ts';
+
+/** Quantiles read to draw the distribution: each stands for 1/QUANTILE_STEPS of the requests. */
+const QUANTILE_STEPS = 400;
 
 /** Up to this many samples a histogram also keeps them, for percentiles exactly as k6 computes them. */
 export const EXACT_SAMPLES = 2048;
@@ -93,6 +96,25 @@ export class LatencyHistogram {
       p99: this.percentile(99),
       max: this.maxMs,
     };
+  }
+
+  /**
+   * The distribution in `bins` log-spaced bins from min to max. HDR-js cannot walk its buckets, so counts come
+   * from 400 quantiles: each bin's count is within 0.25 % of the requests (enough to draw, not to quote).
+   */
+  distribution(bins = 40): LatencyBin[] {
+    if (this.count === 0) return [];
+    const low = Math.max(this.minMs, 0.001);
+    const high = Math.max(this.maxMs, low * 1.001);
+    const ratio = (high / low) ** (1 / bins);
+    const result = Array.from({ length: bins }, (_, i) => ({ fromMs: low * ratio ** i, toMs: low * ratio ** (i + 1), count: 0 }));
+    for (let step = 1; step <= QUANTILE_STEPS; step += 1) {
+      const value = this.percentile((100 * (step - 0.5)) / QUANTILE_STEPS);
+      const index = Math.min(bins - 1, Math.max(0, Math.floor(Math.log(Math.max(value, low) / low) / Math.log(ratio))));
+      const bin = result[index];
+      if (bin) bin.count += this.count / QUANTILE_STEPS;
+    }
+    return result.map((bin) => ({ ...bin, count: Math.round(bin.count) }));
   }
 
   toSnapshot(): LatencySnapshot {

@@ -99,6 +99,8 @@ export const TimelineBucket = z.object({
   wsConnectP95: z.number().optional(),
   grpcRequests: count.optional(),
   grpcP95: z.number().optional(),
+  /** requests made by setup() and teardown(), kept out of `requests` and the percentiles */
+  setupRequests: count.optional(),
 });
 export type TimelineBucket = z.infer<typeof TimelineBucket>;
 
@@ -154,6 +156,17 @@ export const GrpcMethodStats = z.object({
 });
 export type GrpcMethodStats = z.infer<typeof GrpcMethodStats>;
 
+/** One endpoint's mean and max latency per time bucket (raw streams only). */
+export const EndpointTimeline = z.object({
+  name: z.string(),
+  points: z.array(z.object({ startS: z.number(), widthS: z.number(), requests: count, avg: z.number(), max: z.number() })),
+});
+export type EndpointTimeline = z.infer<typeof EndpointTimeline>;
+
+/** A latency histogram bin: requests that took fromMs..toMs. */
+export const LatencyBin = z.object({ fromMs: z.number(), toMs: z.number(), count });
+export type LatencyBin = z.infer<typeof LatencyBin>;
+
 export const ServerSignal = z.object({
   id: z.enum(['cache-hit-ratio', 'pool-waiting', 'event-loop-lag', 'rss']),
   title: z.string(),
@@ -208,6 +221,9 @@ export const ReportModel = z.object({
   thresholds: z.array(ThresholdResult),
   checks: z.array(CheckResult),
   timeline: z.array(TimelineBucket),
+  /** absent in report.json files written before they existed, and for summaries (which have no samples) */
+  endpointTimeline: z.array(EndpointTimeline).optional(),
+  latencyDistribution: z.array(LatencyBin).optional(),
   server: z.array(ServerSignal),
   /** absent when the run had no such traffic (and in reports written before they existed) */
   webVitals: WebVitals.optional(),

@@ -12,7 +12,7 @@ const USED_METRICS = [
   ...[BROWSER_REQUEST_METRIC, 'browser_data_received', 'browser_data_sent'],
   ...PROTOCOL_METRICS,
 ];
-const USED_TAGS = ['name', 'scenario', 'status', 'expected_response', 'check', 'url'] as const;
+const USED_TAGS = ['name', 'scenario', 'status', 'expected_response', 'check', 'url', 'group'] as const;
 const URL_TAG = USED_TAGS.indexOf('url');
 /** k6 also names HTTP samples by their url, so their (often long, per-id) url tag is not worth a string. */
 const HTTP_METRIC = USED_METRICS.indexOf('http_req_duration');
