@@ -11,8 +11,10 @@ type ModelWithoutNotes = Omit<ReportModel, 'notes'>;
 /** p95 at least this many times the median is called a tail worth explaining. */
 export const TAIL_SPREAD_RATIO = 4;
 
-export function analyse(model: ModelWithoutNotes): Note[] {
+/** `given` are notes the readers wrote (what they could not read, how a figure was computed). */
+export function analyse(model: ModelWithoutNotes, given: Note[] = []): Note[] {
   const notes = [
+    ...given,
     ...k6ExitNotes(model),
     ...thresholdNotes(model),
     ...droppedIterationNotes(model),

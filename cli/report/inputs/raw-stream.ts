@@ -74,9 +74,8 @@ interface Range {
 /** Reads the lines of one byte range (or the whole file) into a new aggregate. */
 export async function aggregateRange(file: string, range: Range): Promise<Aggregate> {
   const aggregate = new Aggregate();
-  const fail = (line: number, problem: string): never => {
-    throw new ReportInputError(file, range.start ? `line ${line} after byte ${range.start}` : `line ${line}`, problem);
-  };
+  // a damaged line is skipped and counted: the report says so instead of being lost
+  const fail = (line: number, problem: string): void => aggregate.skipLine(range.start ? `line ${line} after byte ${range.start}` : `line ${line}`, problem);
   const readFrom = range.start ? range.start - 1 : 0;
   const raw = createReadStream(file, { start: readFrom, highWaterMark: 1 << 20 });
   const source = range.gzip ? raw.pipe(createGunzip()) : raw;
@@ -114,10 +113,9 @@ export async function aggregateRange(file: string, range: Range): Promise<Aggreg
   } catch (error) {
     if (error instanceof ReportInputError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR') {
-      throw new ReportInputError(file, `line ${lineNumber}`, 'the gzip stream is truncated or corrupt; expected a complete k6 raw.json.gz');
-    }
-    throw error;
+    if (code !== 'Z_BUF_ERROR' && code !== 'Z_DATA_ERROR') throw error;
+    aggregate.truncated = `the gzip stream is truncated or corrupt after line ${lineNumber}`;
+    return aggregate;
   }
   scanFinalLine(carry, aggregate, lineNumber, fail);
   return aggregate;
