@@ -68,7 +68,7 @@ function inputNotes(aggregate: Aggregate | undefined, summary: NormalizedSummary
 }
 
 /** Thresholds from k6's summary when there is one; else re-evaluated on the raw stream's aggregate. */
-function rawThresholds(aggregate: Aggregate, durationS: number): { thresholds: ThresholdResult[]; notes: Note[] } {
+function rawThresholds(aggregate: Aggregate, durationS: number): { thresholds: ThresholdResult[]; notes: Note[]; complete: boolean } {
   const { results, unjudged } = evaluateDeclaredThresholds(aggregate, durationS);
   const notes: Note[] = [];
   if (results.length > 0) {
@@ -81,7 +81,7 @@ function rawThresholds(aggregate: Aggregate, durationS: number): { thresholds: T
   if (unjudged.length > 0) {
     notes.push({ id: 'method', severity: 'warning', value: unjudged.length, text: `Thresholds the raw stream declares but loadctl cannot re-evaluate from what it aggregates (a tag or metric it does not keep): ${unjudged.join(', ')}.` });
   }
-  return { thresholds: results, notes };
+  return { thresholds: results, notes, complete: hidden.length === 0 && unjudged.length === 0 };
 }
 
 export function buildModel(input: BuildInput): ReportModel {
@@ -98,7 +98,8 @@ export function buildModel(input: BuildInput): ReportModel {
     const judged = rawThresholds(aggregate, basis.durationS);
     thresholds = judged.thresholds;
     given.push(...judged.notes);
-    passed = thresholds.length > 0 ? thresholds.every((t) => t.ok) : undefined;
+    // a verdict loadctl could not re-evaluate may have failed: only a failure is certain then
+    passed = thresholds.some((t) => !t.ok) ? false : judged.complete && thresholds.length > 0 ? true : undefined;
   }
   const durationS = basis?.durationS;
   const base = aggregate

@@ -27,7 +27,8 @@ const TRAFFIC_HEADER = ['requests', 'rps', 'avg', 'med', 'p90', 'p95', 'p99', 'm
 
 export function renderMarkdown(model: ReportModel, options: MarkdownOptions = {}): string {
   const { overview: o, context: c } = model;
-  const verdict = o.passed === false ? '❌ **FAILED**' : o.passed === true ? '✅ **PASSED**' : '➖ no thresholds';
+  const undecided = model.thresholds.length > 0 ? '➖ no verdict (not every threshold could be judged)' : '➖ no thresholds';
+  const verdict = o.passed === false ? '❌ **FAILED**' : o.passed === true ? '✅ **PASSED**' : undecided;
   const out: string[] = [`# ${model.title}`, ''];
   const facts = [
     c.runId && `run \`${c.runId}\``,
