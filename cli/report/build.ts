@@ -30,6 +30,7 @@ function contextFrom(meta: RunMeta | undefined, startMs: number | undefined): Ru
     k6ExitCode: meta.k6ExitCode,
     segments: meta.segments,
     stoppedEarly: meta.stoppedEarly,
+    loadGenerator: meta.loadGenerator ? { ...meta.loadGenerator, cpus: meta.machine.cpus } : undefined,
     startedAt: meta.startedAt,
     phases: meta.phases,
     events: meta.events.map((event) => ({ ...event, offsetS: Number.isFinite(origin) ? (Date.parse(event.at) - origin) / 1000 : undefined })),

@@ -183,6 +183,8 @@ export const RunContext = z.object({
   segments: z.number().optional(),
   /** why loadctl ended the load before its planned end, when it did so on purpose */
   stoppedEarly: z.string().optional(),
+  /** CPU seconds k6 used over the run's wall seconds, and the cores it had (meta.json) */
+  loadGenerator: z.object({ cpuSeconds: z.number(), wallSeconds: z.number(), cpus: z.number() }).optional(),
   phases: z.array(z.object({ name: z.string(), startS: z.number(), endS: z.number(), target: z.number().optional() })),
   /** events with their offset from the first sample */
   events: z.array(RunEvent.extend({ offsetS: z.number().optional() })),

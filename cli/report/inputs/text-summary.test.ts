@@ -54,6 +54,28 @@ describe('seed text summaries (old k6 layout)', () => {
   });
 });
 
+describe('lines the report does not know', () => {
+  // k6 prints a custom Trend without units unless the script marked it as time (k6 v2.2 has no old-layout
+  // mode to make this with, so the seed's old-layout summary gets the line k6 < 1 printed for such a trend)
+  const oldLayout = readFileSync(fixture('seed/recharge.txt'), 'utf8');
+  const withCustom = oldLayout.replace(
+    /(\n\s*http_reqs\.+)/,
+    '\n     custom_waiting_time............: avg=12.5    min=1     med=10     max=50.25    p(90)=30     p(95)=40.5$1',
+  );
+
+  it('keeps a custom Trend printed without units (old layout) as a custom metric, not a failure', () => {
+    const model = buildModel({ files: ['t'], summary: parseTextSummary(withCustom, 't') });
+    expect(model.customMetrics).toContainEqual({ name: 'custom_waiting_time', type: 'trend', contains: 'default', values: { avg: 12.5, min: 1, med: 10, max: 50.25, p90: 30, p95: 40.5 } });
+    expect(model.overview.requests).toBe(184272);
+  });
+
+  it('lists a line whose values no k6 layout matches in a note and reads the rest', () => {
+    const model = buildModel({ files: ['t'], summary: parseTextSummary(withCustom.replace('avg=12.5', 'avg=twelve'), 't') });
+    expect(model.notes.find((n) => n.id === 'input')?.text).toMatch(/custom_waiting_time .* left out/);
+    expect(model.overview.latency?.p95).toBeCloseTo(23.47, 6);
+  });
+});
+
 describe('k6 v2.2 text summary (new layout)', () => {
   it('reads thresholds, sub-metrics, checks and p(99) like the legacy export of the same run', () => {
     const text = parseTextSummary(readFileSync(fixture('k6/text-summary-stdout.txt'), 'utf8'), 'text');
