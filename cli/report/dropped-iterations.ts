@@ -90,7 +90,7 @@ function scenarioCause(scenario: MeasuredScenario, durationS: number): string {
   if (waitingShare === undefined) return `${head}: its executor had too few VUs for that rate (raise maxVUs to ≥ ${Math.ceil(needed)}).`;
   const waiting = `${formatMs(scenario.waitingMs)} of each iteration (${formatPercent(waitingShare, 0)}) was waiting on responses`;
   return waitingShare >= 0.5
-    ? `${head}; ${waiting}: the system under test was slow, so each VU stayed busy longer than the rate allows — more VUs would only add load to a slow system.`
+    ? `${head}; ${waiting}: the response time set the pace. At that latency the rate needs ≥ ${Math.ceil(needed)} VUs: if it is this endpoint's normal latency, raise maxVUs; if responses slowed during the run, the system under test is the bottleneck and more VUs would only add load to it.`
     : `${head}; only ${waiting}, the rest is the script's own time (sleeps, think time): too few VUs for that rate (raise maxVUs to ≥ ${Math.ceil(needed)}), not a slow system.`;
 }
 
