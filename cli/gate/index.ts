@@ -10,8 +10,9 @@ import { compareReports, loadReportModel, type Comparison, type Tolerances } fro
 import type { ReportModel } from '../report/model.ts';
 import { RunFiles } from '../shared/run-dir.ts';
 import { describeK6Exit, K6_EXIT } from '../k6/exit-codes.ts';
-import { executeRun, type RunRequest } from '../run/run.ts';
-import { resolveBaseline } from './baseline.ts';
+import { subjectLabels, type RunSubject } from '../k6/subject.ts';
+import { executeRun, type RunSettings } from '../run/run.ts';
+import { checkSameScript, resolveBaseline } from './baseline.ts';
 import { medianReport } from './median.ts';
 import { renderJunit, renderPrComment, renderSummary } from './render.ts';
 import { GATED_METRICS, loadGateConfig, rulesFor, type GateConfig, type GatedMetric } from './tolerances.ts';
@@ -21,7 +22,7 @@ export interface GateRequest {
   /** finished run directories; several are judged by their per-metric median */
   runDirs: string[];
   /** or: make the runs now */
-  run?: Omit<RunRequest, 'segments'> & { repeat?: number };
+  run?: RunsToMake;
   baseline: string;
   configFile?: string;
   junitFile?: string;
@@ -31,6 +32,8 @@ export interface GateRequest {
   stepSummaryFile?: string;
   onInfo?: (line: string) => void;
 }
+
+export type RunsToMake = Omit<RunSettings, 'segments'> & { subject: RunSubject; repeat?: number };
 
 export interface GateResult extends GateOutcome {
   runDirs: string[];
@@ -68,10 +71,11 @@ function comparisonTolerances(config: GateConfig): Tolerances {
   return { latencyPct: rules.p95.relativePct, latencyMinMs: rules.p95.absolute, errorRatePts: rules.errorRate.absolutePp, throughputPct: rules.throughput.relativePct, throughputMinRps: rules.throughput.absolute };
 }
 
-async function makeRuns(request: Omit<RunRequest, 'segments'>, repeat: number, info: (line: string) => void): Promise<string[]> {
+async function makeRuns(request: Omit<RunsToMake, 'repeat'>, repeat: number, info: (line: string) => void): Promise<string[]> {
   const runDirs: string[] = [];
+  const { shape, workload } = subjectLabels(request.subject);
   for (let index = 1; index <= repeat; index++) {
-    info(`run ${index} of ${repeat}: ${request.shape} / ${request.workload}`);
+    info(`run ${index} of ${repeat}: ${shape} / ${workload}`);
     const outcome = await executeRun({ ...request, segments: 1, onInfo: info });
     if (outcome.exitCode !== ExitCode.ok && outcome.exitCode !== ExitCode.thresholdsFailed) {
       throw new UserError(`run ${index} of ${repeat} did not complete (exit ${outcome.exitCode}).`, `see ${outcome.runDir}`, outcome.exitCode);
@@ -97,13 +101,16 @@ export async function runGate(request: GateRequest): Promise<GateResult> {
   const info = request.onInfo ?? (() => undefined);
   const { config, file: configFile } = await loadGateConfig(request.configFile);
   const baselineDir = await resolveBaseline(request.baseline);
-  if (request.runDirs.length === 0 && !request.run) throw new UserError('nothing to gate: give --run <dir> or --shape <shape>.', 'see loadctl gate --help');
+  if (request.runDirs.length === 0 && !request.run) {
+    throw new UserError('nothing to gate: give --run <dir>, --shape <shape> or --script <file>.', 'see loadctl gate --help');
+  }
   let runDirs = request.runDirs;
   if (request.run) {
     const { repeat, ...run } = request.run;
     runDirs = await makeRuns(run, repeat ?? config.repeat, info);
   }
 
+  for (const runDir of runDirs) await checkSameScript(runDir, baselineDir);
   // A baseline is judged by the model it recorded (report.json), a run by its raw streams.
   const baseline = await loadReportModel(join(baselineDir, RunFiles.reportJson));
   const models = await Promise.all(runDirs.map((dir) => loadReportModel(dir)));

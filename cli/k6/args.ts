@@ -30,6 +30,8 @@ export interface K6Results {
   rawFile?: string;
   /** k6's end-of-test summary data as JSON, written by the scripts' handleSummary (scenarios/lib/summary.ts) */
   summaryFile?: string;
+  /** k6's end-of-test summary as k6 exports it itself, for scripts that are not ours (their handleSummary is theirs) */
+  summaryExport?: string;
 }
 
 /** How each output is asked for: a new k6 output is its field in K6Results and its line here. */
@@ -37,6 +39,7 @@ type OutputArgs = { flags?: string[]; env?: Record<string, string> };
 const K6_OUTPUTS: { [K in keyof K6Results]-?: (target: string) => OutputArgs } = {
   rawFile: (file) => ({ flags: ['--out', `json=${file}`] }),
   summaryFile: (file) => ({ env: { SUMMARY_FILE: file } }),
+  summaryExport: (file) => ({ flags: ['--summary-export', file] }),
 };
 
 /** What every k6 invocation of a workload carries: the flags of its outputs, then its -e values. */
@@ -56,17 +59,13 @@ export function workloadArgs(env: WorkloadEnv, results: K6Results = {}): string[
   return [...flags, ...values.flatMap(([name, value]) => ['-e', `${name}=${value}`])];
 }
 
-export interface K6RunArgs {
+export interface K6RunArgs extends WorkloadEnv, K6Results {
   script: string;
-  baseUrl: string;
-  shape: string;
-  scale: number;
-  duration?: string;
-  summaryFile: string;
-  rawFile: string;
   /** host:port of k6's REST API, polled for live progress */
   apiAddress: string;
   segment?: Segment;
+  /** the user's own `k6 run` arguments (after `--`), already checked against ours (./passthrough.ts) */
+  passthrough?: readonly string[];
 }
 
 /** `--execution-segment` and the shared `--execution-segment-sequence` of part `index` of `count` equal parts. */
@@ -79,7 +78,7 @@ export function executionSegment({ index, count }: Segment): { segment: string; 
   return { segment: `${cut(index)}:${cut(index + 1)}`, sequence };
 }
 
-/** `k6 run` of a workload on this machine, one process (or one execution segment of several). */
+/** `k6 run` of a workload or a user's script on this machine, one process (or one execution segment of several). */
 export function buildK6Args(run: K6RunArgs): string[] {
   const segment = run.segment && run.segment.count > 1 ? executionSegment(run.segment) : undefined;
   return [
@@ -91,9 +90,10 @@ export function buildK6Args(run: K6RunArgs): string[] {
     run.apiAddress,
     ...workloadArgs(
       { baseUrl: run.baseUrl, shape: run.shape, scale: run.scale, duration: run.duration },
-      { rawFile: run.rawFile, summaryFile: run.summaryFile },
+      { rawFile: run.rawFile, summaryFile: run.summaryFile, summaryExport: run.summaryExport },
     ),
     ...(segment ? ['--execution-segment', segment.segment, '--execution-segment-sequence', segment.sequence] : []),
+    ...(run.passthrough ?? []),
     run.script,
   ];
 }
