@@ -4,7 +4,7 @@ import { DEFAULT_WORKLOAD, type WorkloadName } from '../../scenarios/lib/catalog
 import type { ShapeName } from '../../scenarios/lib/shapes.ts';
 import { UserError } from '../shared/errors.ts';
 import { runGate } from '../gate/index.ts';
-import { scriptSubject } from '../run/run.ts';
+import { scriptSubject } from '../k6/subject.ts';
 import { formatProgress } from '../k6/live.ts';
 import { METRIC_LABEL } from '../gate/verdicts.ts';
 import { paint } from '../shared/output.ts';

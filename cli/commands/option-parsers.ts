@@ -2,7 +2,9 @@
 // commander's InvalidArgumentError, which commander turns into one line naming the option, and exit code 2.
 import { existsSync } from 'node:fs';
 import { Argument, InvalidArgumentError, Option } from 'commander';
-import { WORKLOAD_NAMES } from '../../scenarios/lib/catalogue.ts';
+import { DEFAULT_WORKLOAD, WORKLOAD_NAMES, type WorkloadName } from '../../scenarios/lib/catalogue.ts';
+import { scriptSubject, type RunSubject } from '../k6/subject.ts';
+import { UserError } from '../shared/errors.ts';
 import { isShapeName, SHAPE_NAMES, type ShapeName } from '../../scenarios/lib/shapes.ts';
 import { parseDurationMs } from '../../scenarios/lib/durations.ts';
 
@@ -59,4 +61,14 @@ export function subjectArgument(): Argument {
       throw new InvalidArgumentError(`neither a shape (${SHAPE_NAMES.join(', ')}) nor a k6 script file (.js, .ts, .tar).`);
     },
   );
+}
+
+/** The subject run and k8s were given: a workload at a shape, or the user's script (at a seed shape with --shape). */
+export function subjectFromArguments(name: SubjectName, flags: { workload?: WorkloadName; shape?: ShapeName }): RunSubject {
+  if ('shape' in name) {
+    if (flags.shape) throw new UserError(`--shape applies to a script; '${name.shape}' is already a shape.`);
+    return { kind: 'workload', shape: name.shape, workload: flags.workload ?? DEFAULT_WORKLOAD[name.shape] };
+  }
+  if (flags.workload) throw new UserError('--workload picks a built-in workload; a script is its own workload.');
+  return scriptSubject(name.script, flags.shape);
 }

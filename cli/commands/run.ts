@@ -6,13 +6,12 @@ import { ExitCode } from '../shared/exit-codes.ts';
 import { describeK6Exit } from '../k6/exit-codes.ts';
 import { formatProgress, type ProgressFigures } from '../k6/live.ts';
 import { paint } from '../shared/output.ts';
-import type { RunSubject } from '../k6/subject.ts';
 import { UserError } from '../shared/errors.ts';
-import { dryRun, executeRun, scriptSubject, type RunOutcome } from '../run/run.ts';
+import { dryRun, executeRun, type RunOutcome } from '../run/run.ts';
 import { SCRIPT_HOSTS_NOTE } from '../shared/run-dir.ts';
-import { DEFAULT_WORKLOAD, WORKLOADS, WORKLOAD_NAMES, type WorkloadName } from '../../scenarios/lib/catalogue.ts';
+import { WORKLOADS, WORKLOAD_NAMES, type WorkloadName } from '../../scenarios/lib/catalogue.ts';
 import { shapeDefinition, SHAPE_NAMES, type ShapeName } from '../../scenarios/lib/shapes.ts';
-import { positiveNumber, shapeOption, subjectArgument, workloadOption, type SubjectName } from './option-parsers.ts';
+import { positiveNumber, shapeOption, subjectArgument, subjectFromArguments, workloadOption, type SubjectName } from './option-parsers.ts';
 
 const shapeList = SHAPE_NAMES.map((name) => `  ${name.padEnd(9)} ${shapeDefinition(name).description}`).join('\n');
 const workloadList = WORKLOAD_NAMES.map((name) => `  ${name.padEnd(12)} ${WORKLOADS[name].description}`).join('\n');
@@ -117,16 +116,6 @@ function printOutcome(outcome: RunOutcome): void {
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-/** The subject the arguments name: a workload at a shape, or the user's script (at a seed shape with --shape). */
-function subjectFrom(name: SubjectName, flags: RunFlags): RunSubject {
-  if ('shape' in name) {
-    if (flags.shape) throw new UserError(`--shape applies to a script; '${name.shape}' is already a shape.`);
-    return { kind: 'workload', shape: name.shape, workload: flags.workload ?? DEFAULT_WORKLOAD[name.shape] };
-  }
-  if (flags.workload) throw new UserError('--workload picks a built-in workload; a script is its own workload.');
-  return scriptSubject(name.script, flags.shape);
-}
-
 export function register(program: Command): void {
   program
     .command('run')
@@ -150,7 +139,7 @@ export function register(program: Command): void {
       if (k6Args.length > 0 && !process.argv.includes('--')) {
         throw new UserError(`unexpected argument '${k6Args[0]}'.`, 'arguments for k6 go after --, e.g. loadctl run test.js -- --tag team=shop');
       }
-      const subject = subjectFrom(name, flags);
+      const subject = subjectFromArguments(name, flags);
       const segments = Number(flags.segments);
       const info = (line: string): void => void process.stderr.write(`${paint.dim(line)}\n`);
       const settings = {

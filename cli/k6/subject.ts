@@ -4,7 +4,7 @@
 // does not care which it was.
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { basename, extname, join, relative } from 'node:path';
+import { basename, extname, join, relative, resolve } from 'node:path';
 import { WORKLOADS, workloadScript, type WorkloadName } from '../../scenarios/lib/catalogue.ts';
 import { buildShape, type ScenarioSpec, type ShapeName } from '../../scenarios/lib/shapes.ts';
 import { REPO_ROOT } from '../shared/paths.ts';
@@ -14,6 +14,11 @@ export type RunSubject =
   | { kind: 'workload'; shape: ShapeName; workload: WorkloadName }
   /** `file` is absolute; a `.tar` is a k6 archive */
   | { kind: 'script'; file: string; shape?: ShapeName };
+
+/** A script argument as the user typed it, made absolute against their working directory. */
+export function scriptSubject(file: string, shape?: ShapeName): RunSubject {
+  return { kind: 'script', file: resolve(file), shape };
+}
 
 /** The shape label of a script that runs under its own options. */
 export const OWN_OPTIONS = 'own';

@@ -348,8 +348,3 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
   await new Promise((done) => log.end(done));
   return finishRun(runDir, meta, followed, scenarios, serverCores, info);
 }
-
-/** A script argument as the user typed it, made absolute against their working directory. */
-export function scriptSubject(file: string, shape?: ShapeName): RunSubject {
-  return { kind: 'script', file: resolve(file), shape };
-}
