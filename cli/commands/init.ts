@@ -1,6 +1,6 @@
 // `loadctl init [file]`: write a starter TypeScript k6 test for a base URL and its endpoints, ready for `loadctl run`.
 import { existsSync, writeFileSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { parseEndpoint, starterScript, type Endpoint } from '../k6/starter.ts';
 import { UserError } from '../shared/errors.ts';
 import { paint } from '../shared/output.ts';

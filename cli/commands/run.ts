@@ -7,7 +7,8 @@ import { describeK6Exit } from '../k6/exit-codes.ts';
 import { formatProgress, type ProgressFigures } from '../k6/live.ts';
 import { paint } from '../shared/output.ts';
 import { UserError } from '../shared/errors.ts';
-import { dryRun, executeRun, type RunOutcome } from '../run/run.ts';
+import type { RunOutcome } from '../run/run.ts';
+import { checkRequest } from '../run/request.ts';
 import { SCRIPT_HOSTS_NOTE } from '../shared/run-dir.ts';
 import { WORKLOADS, WORKLOAD_NAMES, type WorkloadName } from '../../scenarios/lib/catalogue.ts';
 import { shapeDefinition, SHAPE_NAMES, type ShapeName } from '../../scenarios/lib/shapes.ts';
@@ -153,6 +154,9 @@ export function register(program: Command): void {
         k6Args,
         reportsDir: flags.dir ? flags.dir : undefined,
       };
+      // the target rule before the run code (k6, the stack, the report engine) is even loaded: a refusal is instant
+      await checkRequest(settings);
+      const { dryRun, executeRun } = await import('../run/run.ts');
       if (flags.dryRun) {
         const planned = await dryRun({ ...settings, onInfo: info });
         process.stdout.write(`${planned.options.trimEnd()}\n`);

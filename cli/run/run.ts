@@ -11,53 +11,19 @@ import { DEFAULT_REPORTS_DIR, REPO_ROOT } from '../shared/paths.ts';
 import { buildK6Args, k6Environment } from '../k6/args.ts';
 import { loadctlExitCode } from '../k6/exit-codes.ts';
 import { inspectEntry, k6ErrorLine } from '../k6/inspect.ts';
-import { combineSnapshots, fetchSnapshot, progressFigures, type K6Snapshot, type ProgressFigures } from '../k6/live.ts';
-import { checkPassthrough, type CheckedPassthrough } from '../k6/passthrough.ts';
+import { combineSnapshots, fetchSnapshot, progressFigures, type K6Snapshot } from '../k6/live.ts';
 import { openLog, startK6, type K6Process } from '../k6/process.ts';
-import { isArchive, k6Entry, scriptRecord, shapeScenarios, subjectLabels, type K6Entry, type RunSubject } from '../k6/subject.ts';
-import { writeReport } from '../report/index.ts';
+import { k6Entry, scriptRecord, shapeScenarios, subjectLabels, type K6Entry, type RunSubject } from '../k6/subject.ts';
 import { up } from '../stack/lifecycle.ts';
 import { freePort } from '../shared/ports.ts';
 import { resolveK6, type ResolvedTool } from '../toolchain/tools.ts';
-import { checkShapeWorkload, type WorkloadName } from '../../scenarios/lib/catalogue.ts';
-import { durationSeconds } from '../../scenarios/lib/durations.ts';
-import { plannedPhases, plannedSeconds, type ScenarioSpec, type ShapeName } from '../../scenarios/lib/shapes.ts';
+import { plannedPhases, plannedSeconds, type ScenarioSpec } from '../../scenarios/lib/shapes.ts';
 import { digestSummaries, explainDroppedIterations, parseSummary, type RunDigest } from './digest.ts';
 import { gitCommit, machineInfo } from './environment.ts';
 import { RunFiles, RunMeta, SCRIPT_HOSTS_NOTE } from '../shared/run-dir.ts';
 import { freshRunId } from './run-id.ts';
 import { metricsUrlSource, recordServerMetrics, type MetricsSource } from './server-metrics.ts';
-import { assertTargetAllowed } from './target.ts';
-
-export interface RunSettings {
-  scale: number;
-  /** replaces a steady shape's duration (smoke, journey, soak, browser) */
-  duration?: string;
-  /** base URL of the API; the embedded stack when absent (a user's script may name its own hosts instead) */
-  target?: string;
-  allowRemote: boolean;
-  /** split the run over this many k6 processes (execution segments) */
-  segments: number;
-  /** Prometheus endpoints to scrape beside the run (the reference API's /metrics is scraped without asking) */
-  metricsUrls?: readonly string[];
-  /** the user's own `k6 run` arguments (after `--`) */
-  k6Args?: readonly string[];
-  /** the directory run directories are created in (default <repo>/reports) */
-  reportsDir?: string;
-  /** the embedded stack's state dir (default $LOADCTL_STATE_DIR or <repo>/.loadctl) */
-  stateDir?: string;
-  /** aborting asks k6 to stop gracefully; the run directory is still completed */
-  signal?: AbortSignal;
-  onProgress?: (figures: ProgressFigures) => void;
-  onInfo?: (line: string) => void;
-}
-
-/** What to run: a subject, or (as drills spell it) a workload at a shape. */
-export type RunRequest = RunSettings & ({ subject: RunSubject } | { shape: ShapeName; workload: WorkloadName });
-
-export function subjectOf(request: RunRequest): RunSubject {
-  return 'subject' in request ? request.subject : { kind: 'workload', shape: request.shape, workload: request.workload };
-}
+import { checkRequest, type CheckedRequest, type RunRequest } from './request.ts';
 
 export interface RunOutcome {
   runDir: string;
@@ -74,54 +40,6 @@ export interface RunOutcome {
   /** average cores used by k6 and (when their /metrics say) by the scraped servers: which side saturated */
   cores: { k6: number; api?: number; machine: number };
   exitCode: ExitCodeValue;
-}
-
-/** A request checked before anything starts: the subject, the user's k6 arguments, the target to check. */
-interface CheckedRequest {
-  subject: RunSubject;
-  passthrough: CheckedPassthrough;
-  /** the base URL to check and pass as BASE_URL; undefined: the embedded stack (workloads) or the script's own */
-  target?: string;
-}
-
-/** Checks a request before anything starts; every problem is a UserError naming the valid choices. */
-export function validateRequest(request: RunRequest): CheckedRequest {
-  const subject = subjectOf(request);
-  if (subject.kind === 'workload') {
-    const checked = checkShapeWorkload(subject.shape, subject.workload);
-    if (!checked.ok) throw new UserError(`${checked.problem}.`, `use one of: ${checked.choices.join(', ')}`);
-  } else {
-    if (!existsSync(subject.file)) throw new UserError(`no such script: ${subject.file}.`, 'give a k6 script (.js, .ts) or archive (.tar)');
-    if (subject.shape && isArchive(subject.file)) throw new UserError('--shape needs a script, not a k6 archive: its options are sealed in it.');
-    if (!subject.shape && (request.scale !== 1 || request.duration !== undefined)) {
-      throw new UserError('--scale and --duration resize a seed shape; a script under its own options has none.', 'add --shape, e.g. --shape load');
-    }
-  }
-  if (!Number.isInteger(request.segments) || request.segments < 1 || request.segments > 64) {
-    throw new UserError(`--segments must be a whole number from 1 to 64, got ${request.segments}.`);
-  }
-  try {
-    if (request.duration !== undefined) durationSeconds(request.duration);
-    shapeScenarios(subject, { scale: request.scale, duration: request.duration });
-  } catch (error) {
-    throw new UserError(`${(error as Error).message}.`, 'see loadctl run --help');
-  }
-  for (const url of request.metricsUrls ?? []) {
-    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new UserError(`--metrics-url '${url}' is not an http(s) URL.`);
-  }
-  const passthrough = checkPassthrough(request.k6Args ?? [], { shape: subject.shape !== undefined });
-  if (request.target && passthrough.baseUrl && passthrough.baseUrl !== request.target) {
-    throw new UserError(`two targets: --target ${request.target} and -e BASE_URL=${passthrough.baseUrl}.`, 'give the target once');
-  }
-  // k6 hands a script the system environment too: a BASE_URL there is a target like any other
-  const fromEnvironment = subject.kind === 'script' ? process.env.BASE_URL || undefined : undefined;
-  return { subject, passthrough, target: request.target ?? passthrough.baseUrl ?? fromEnvironment };
-}
-
-/** The loopback rule on the target, if any: fast (a DNS lookup at most), so it runs before k6 is found or built. */
-async function checkedTarget(checked: CheckedRequest, allowRemote: boolean): Promise<string | undefined> {
-  if (checked.target === undefined) return undefined;
-  return (await assertTargetAllowed(checked.target, allowRemote)).href.replace(/\/$/, '');
 }
 
 /** The base URL k6 loads: the checked target, the embedded stack for a workload, or none (the script's own). */
@@ -148,8 +66,8 @@ export interface DryRun {
 /** Everything `executeRun` would decide, without sending load: the final k6 options and command line. */
 export async function dryRun(request: RunRequest): Promise<DryRun> {
   const info = request.onInfo ?? (() => undefined);
-  const checked = validateRequest(request);
-  const target = await checkedTarget(checked, request.allowRemote);
+  const checked = await checkRequest(request);
+  const target = checked.target;
   const k6 = await resolveK6(info);
   const work = mkdtempSync(join(tmpdir(), 'loadctl-dry-run-'));
   try {
@@ -267,6 +185,8 @@ async function finishRun(runDir: string, meta: ReturnType<typeof metaWriter>, fo
   let reportError: string | undefined;
   try {
     info('writing the report');
+    // loaded here, not at the top: its chart libraries take most of a second, which a refused run should not wait for
+    const { writeReport } = await import('../report/index.ts');
     await writeReport(runDir);
   } catch (error) {
     reportError = (error as Error).message;
@@ -285,10 +205,9 @@ async function finishRun(runDir: string, meta: ReturnType<typeof metaWriter>, fo
 
 export async function executeRun(request: RunRequest): Promise<RunOutcome> {
   const info = request.onInfo ?? (() => undefined);
-  const checked = validateRequest(request);
-  const target = await checkedTarget(checked, request.allowRemote);
+  const checked = await checkRequest(request);
   const k6 = await resolveK6(info);
-  const { subject } = checked;
+  const { subject, target } = checked;
   const baseUrl = await baseUrlFor(subject, target, request, info);
 
   const startedAt = new Date();
