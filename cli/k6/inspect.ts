@@ -65,7 +65,8 @@ export async function inspectEntry(k6Path: string, entry: K6Entry, userEnvArgs: 
 
 /** k6's own error message, on one line: the last `level=error msg="…"` (or the last line) of its output. */
 export function k6ErrorLine(output: string): string {
-  const messages = [...output.matchAll(/level=error msg="((?:[^"\\]|\\.)*)"/g)].map((match) => match[1]!.replace(/\\n/g, ' ').replace(/\\"/g, '"'));
+  // msg is Go-quoted: a stack trace comes as \n\tat … escapes
+  const messages = [...output.matchAll(/level=error msg="((?:[^"\\]|\\.)*)"/g)].map((match) => (match[1] ?? '').replace(/\\[nt]/g, ' ').replace(/\\"/g, '"'));
   const line = messages.at(-1) ?? output.trim().split('\n').at(-1) ?? 'no output';
   return line.replace(/\s+/g, ' ').trim();
 }

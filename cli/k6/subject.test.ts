@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SEED_PEAK_STAGES } from '../../scenarios/lib/shapes.ts';
-import { plannedScenarios } from './inspect.ts';
+import { k6ErrorLine, plannedScenarios } from './inspect.ts';
 import { scriptName, shapeScenarios, shapeWrapperSource, subjectLabels } from './subject.ts';
 
 describe('run subjects', () => {
@@ -34,5 +34,13 @@ describe('run subjects', () => {
       steady: { executor: 'constant-vus', vus: 2, duration: '3s' },
       ramp: { executor: 'ramping-vus', startVUs: 1, stages: [{ duration: '5s', target: 4 }] },
     });
+  });
+});
+
+describe("k6's error line", () => {
+  it('is the last level=error message, its stack trace on the same line', () => {
+    const log = 'time="x" level=error msg="Error: no seed data\\n\\tat setup (file:///t.js:3:33(3))\\n" hint="script exception"';
+    expect(k6ErrorLine(log)).toBe('Error: no seed data at setup (file:///t.js:3:33(3))');
+    expect(k6ErrorLine('first\nlast line\n')).toBe('last line');
   });
 });
