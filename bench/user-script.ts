@@ -12,6 +12,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { z } from 'zod';
+import type { RunDigest } from '../cli/run/digest.ts';
 import { executeRun } from '../cli/run/run.ts';
 import { waitedChildrenCpuSeconds } from '../cli/stack/processes.ts';
 import { startTestStack } from '../cli/stack/test-stack.ts';
@@ -26,17 +27,21 @@ const SOAK_RATE = 300;
 
 const LegacySummary = z.object({ metrics: z.record(z.string(), z.record(z.string(), z.number())) });
 
-interface Measured {
+interface Counted {
   requests: number;
+  /** iterations k6 could not start in time: a run that drops many measured a starved k6, not its cost */
+  dropped: number;
+}
+interface Measured extends Counted {
   k6CpuMsPerRequest: number;
 }
 
 /** k6 CPU per request of one k6 run, made by `run` (whose k6 processes are this process's children). */
-async function measure(run: () => Promise<number>): Promise<Measured> {
+async function measure(run: () => Promise<Counted>): Promise<Measured> {
   const before = waitedChildrenCpuSeconds();
-  const requests = await run();
+  const counted = await run();
   const cpu = waitedChildrenCpuSeconds() - before;
-  return { requests, k6CpuMsPerRequest: (cpu * 1000) / Math.max(1, requests) };
+  return { ...counted, k6CpuMsPerRequest: (cpu * 1000) / Math.max(1, counted.requests) };
 }
 
 const median = (values: number[]): number => {
@@ -58,22 +63,23 @@ async function main(): Promise<void> {
     const scriptArgs = asArgs({ TOKEN: token, RATE: String(RATE), DURATION });
     const envArgs = [...asArgs({ BASE_URL: api }), ...scriptArgs];
 
-    const plainK6 = (raw: boolean) => async (): Promise<number> => {
+    const plainK6 = (raw: boolean) => async (): Promise<Counted> => {
       const summary = join(work, `summary-${Date.now()}.json`);
       const out = raw ? ['--out', `json=${join(work, `raw-${Date.now()}.json.gz`)}`] : [];
       await execa(k6, ['run', '--quiet', ...out, '--summary-export', summary, ...envArgs, MINIMAL], { env: { K6_NO_USAGE_REPORT: 'true' }, stdio: 'ignore' });
       const { metrics } = LegacySummary.parse(JSON.parse(readFileSync(summary, 'utf8')));
-      return metrics['http_reqs']?.['count'] ?? 0;
+      return { requests: metrics['http_reqs']?.['count'] ?? 0, dropped: metrics['dropped_iterations']?.['count'] ?? 0 };
     };
     const reportsDir = join(work, 'reports');
     const common = { target: api, allowRemote: false, segments: 1, reportsDir };
-    const loadctlScript = async (): Promise<number> => {
+    const counted = (digest: RunDigest | undefined): Counted => ({ requests: digest?.httpReqs ?? 0, dropped: digest?.droppedIterations ?? 0 });
+    const loadctlScript = async (): Promise<Counted> => {
       const outcome = await executeRun({ ...common, subject: { kind: 'script', file: MINIMAL }, scale: 1, k6Args: scriptArgs });
-      return outcome.digest?.httpReqs ?? 0;
+      return counted(outcome.digest);
     };
-    const loadctlConcerts = async (): Promise<number> => {
+    const loadctlConcerts = async (): Promise<Counted> => {
       const outcome = await executeRun({ ...common, subject: { kind: 'workload', shape: 'soak', workload: 'concerts' }, scale: RATE / SOAK_RATE, duration: DURATION });
-      return outcome.digest?.httpReqs ?? 0;
+      return counted(outcome.digest);
     };
     const variants = {
       'minimal script, plain k6 run': plainK6(false),
@@ -88,7 +94,7 @@ async function main(): Promise<void> {
     const rounds: Record<Variant, Measured>[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       const measured = {} as Record<Variant, Measured>;
-      for (const [name, run] of Object.entries(variants) as [Variant, () => Promise<number>][]) {
+      for (const [name, run] of Object.entries(variants) as [Variant, () => Promise<Counted>][]) {
         process.stderr.write(`round ${round}/${ROUNDS}: ${name} (${RATE}/s × ${DURATION})…\n`);
         measured[name] = await measure(run);
       }
@@ -104,9 +110,12 @@ async function main(): Promise<void> {
       `GET /api/v1/concerts at ${RATE}/s × ${DURATION}, ${ROUNDS} interleaved rounds (medians), k6 ${k6}`,
       `shared host: load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the end`,
       '',
-      '| k6 run | requests | k6 CPU / request |',
-      '|---|---:|---:|',
-      ...(Object.keys(variants) as Variant[]).map((name) => `| ${name} | ${median(rounds.map((round) => round[name].requests)).toFixed(0)} | ${cost(name).toFixed(3)} ms |`),
+      '| k6 run | requests | dropped iterations | k6 CPU / request |',
+      '|---|---:|---:|---:|',
+      ...(Object.keys(variants) as Variant[]).map((name) => {
+        const of = (pick: (m: Measured) => number) => median(rounds.map((round) => pick(round[name]))).toFixed(0);
+        return `| ${name} | ${of((m) => m.requests)} | ${of((m) => m.dropped)} | ${cost(name).toFixed(3)} ms |`;
+      }),
       '',
       `user script through loadctl run vs plain k6 run --out json: ${verdict(userScript)}`,
       `concerts workload vs the minimal script (both with the raw stream): ${verdict(workload)}`,

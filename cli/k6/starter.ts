@@ -56,7 +56,7 @@ export function starterScript(baseUrl: string, endpoints: readonly Endpoint[]): 
     'const params = (name: string) => ({ tags: { name } });',
     '',
     'export const options: Options = {',
-    "  scenarios: { steady: { executor: 'constant-vus', vus: 5, duration: '30s' } },",
+    "  scenarios: { steady: { executor: 'constant-vus', vus: 5, duration: '10s' } },",
     '  thresholds: {',
     "    http_req_failed: ['rate<0.01'],",
     "    checks: ['rate>0.99'],",
