@@ -6,7 +6,14 @@ import { check } from 'k6';
 const rate = Number(__ENV.RATE || 1500);
 export const options = {
   scenarios: {
-    reads: { executor: 'constant-arrival-rate', rate, timeUnit: '1s', duration: __ENV.DURATION || '10s', preAllocatedVUs: Math.ceil(rate * 0.05), maxVUs: Math.ceil(rate * 0.2) },
+    reads: {
+      executor: 'constant-arrival-rate',
+      rate,
+      timeUnit: '1s',
+      duration: __ENV.DURATION || '10s',
+      preAllocatedVUs: Math.ceil(rate * 0.05),
+      maxVUs: Math.ceil(rate * 0.2),
+    },
   },
 };
 

@@ -57,8 +57,10 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'bench-script-'));
   try {
     const api = stack.state.api.url.replace(/\/$/, '');
-    const token = ((await (await fetch(`${api}/api/v1/queue/users/1`, { method: 'POST' })).json()) as { token: string }).token;
-    const asArgs = (env: Record<string, string>) => Object.entries(env).flatMap(([name, value]) => ['-e', `${name}=${value}`]);
+    const token = ((await (await fetch(`${api}/api/v1/queue/users/1`, { method: 'POST' })).json()) as { token: string })
+      .token;
+    const asArgs = (env: Record<string, string>) =>
+      Object.entries(env).flatMap(([name, value]) => ['-e', `${name}=${value}`]);
     // loadctl passes BASE_URL itself (the checked --target); the script's other -e values go after --
     const scriptArgs = asArgs({ TOKEN: token, RATE: String(RATE), DURATION });
     const envArgs = [...asArgs({ BASE_URL: api }), ...scriptArgs];
@@ -66,19 +68,35 @@ async function main(): Promise<void> {
     const plainK6 = (raw: boolean) => async (): Promise<Counted> => {
       const summary = join(work, `summary-${Date.now()}.json`);
       const out = raw ? ['--out', `json=${join(work, `raw-${Date.now()}.json.gz`)}`] : [];
-      await execa(k6, ['run', '--quiet', ...out, '--summary-export', summary, ...envArgs, MINIMAL], { env: { K6_NO_USAGE_REPORT: 'true' }, stdio: 'ignore' });
+      await execa(k6, ['run', '--quiet', ...out, '--summary-export', summary, ...envArgs, MINIMAL], {
+        env: { K6_NO_USAGE_REPORT: 'true' },
+        stdio: 'ignore',
+      });
       const { metrics } = LegacySummary.parse(JSON.parse(readFileSync(summary, 'utf8')));
       return { requests: metrics['http_reqs']?.['count'] ?? 0, dropped: metrics['dropped_iterations']?.['count'] ?? 0 };
     };
     const reportsDir = join(work, 'reports');
     const common = { target: api, allowRemote: false, segments: 1, reportsDir };
-    const counted = (digest: RunDigest | undefined): Counted => ({ requests: digest?.httpReqs ?? 0, dropped: digest?.droppedIterations ?? 0 });
+    const counted = (digest: RunDigest | undefined): Counted => ({
+      requests: digest?.httpReqs ?? 0,
+      dropped: digest?.droppedIterations ?? 0,
+    });
     const loadctlScript = async (): Promise<Counted> => {
-      const outcome = await executeRun({ ...common, subject: { kind: 'script', file: MINIMAL }, scale: 1, k6Args: scriptArgs });
+      const outcome = await executeRun({
+        ...common,
+        subject: { kind: 'script', file: MINIMAL },
+        scale: 1,
+        k6Args: scriptArgs,
+      });
       return counted(outcome.digest);
     };
     const loadctlConcerts = async (): Promise<Counted> => {
-      const outcome = await executeRun({ ...common, subject: { kind: 'workload', shape: 'soak', workload: 'concerts' }, scale: RATE / SOAK_RATE, duration: DURATION });
+      const outcome = await executeRun({
+        ...common,
+        subject: { kind: 'workload', shape: 'soak', workload: 'concerts' },
+        scale: RATE / SOAK_RATE,
+        duration: DURATION,
+      });
       return counted(outcome.digest);
     };
     const variants = {
@@ -102,13 +120,16 @@ async function main(): Promise<void> {
     }
 
     const cost = (name: Variant) => median(rounds.map((round) => round[name].k6CpuMsPerRequest));
-    const ratio = (name: Variant, reference: Variant) => median(rounds.map((round) => round[name].k6CpuMsPerRequest / round[reference].k6CpuMsPerRequest));
+    const ratio = (name: Variant, reference: Variant) =>
+      median(rounds.map((round) => round[name].k6CpuMsPerRequest / round[reference].k6CpuMsPerRequest));
     const userScript = ratio('minimal script, loadctl run', 'minimal script, plain k6 run --out json=…');
     const workload = ratio('concerts workload, loadctl run', 'minimal script, plain k6 run --out json=…');
     const verdict = (value: number) => `${value.toFixed(2)}× ${value <= 1.15 ? 'PASS' : 'FAIL'} (bar ≤ 1.15×)`;
     const lines = [
       `GET /api/v1/concerts at ${RATE}/s × ${DURATION}, ${ROUNDS} interleaved rounds (medians), k6 ${k6}`,
-      `shared host: load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the end`,
+      `shared host: load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} at the end`,
       '',
       '| k6 run | requests | dropped iterations | k6 CPU / request |',
       '|---|---:|---:|---:|',

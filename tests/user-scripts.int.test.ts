@@ -115,7 +115,9 @@ describe('a user script through loadctl run', () => {
     expect(outcome.digest?.httpReqs).toBeGreaterThanOrEqual(100);
     const scrapes = readFileSync(join(outcome.runDir, RunFiles.serverMetrics), 'utf8').trim().split('\n');
     expect(scrapes.length).toBeGreaterThanOrEqual(2);
-    expect(Object.keys(JSON.parse(scrapes[0] ?? '{}').values)).toContain(`target_requests_total{instance="${new URL(target).host}"}`);
+    expect(Object.keys(JSON.parse(scrapes[0] ?? '{}').values)).toContain(
+      `target_requests_total{instance="${new URL(target).host}"}`,
+    );
   });
 
   it('TypeScript with a local import', async () => {
@@ -184,15 +186,22 @@ export default function () { http.get(\`\${__ENV.BASE_URL}/items\`); }
   });
 
   it('refuses a passed-through k6 argument that conflicts with loadctl, in one line', async () => {
-    const error = await userError(executeRun(runOf(plain, { k6Args: ['--tag', 'team=shop', '--out', 'json=mine.json'] })));
-    expect(error.message).toBe("the k6 argument '--out json=mine.json' conflicts with loadctl: loadctl writes the raw stream itself (raw.json.gz in the run directory).");
+    const error = await userError(
+      executeRun(runOf(plain, { k6Args: ['--tag', 'team=shop', '--out', 'json=mine.json'] })),
+    );
+    expect(error.message).toBe(
+      "the k6 argument '--out json=mine.json' conflicts with loadctl: loadctl writes the raw stream itself (raw.json.gz in the run directory).",
+    );
     expect(error.exitCode).toBe(ExitCode.badInput);
   });
 
   it("--shape peak --scale 0.05: the seed's peak stages in --dry-run and in the run", async () => {
     const shaped = runOf(plain, { subject: { kind: 'script', file: plain, shape: 'peak' }, scale: 0.05 });
     const planned = await dryRun(shaped);
-    const options = JSON.parse(planned.options) as { scenarios: Record<string, { stages: unknown }>; thresholds: unknown };
+    const options = JSON.parse(planned.options) as {
+      scenarios: Record<string, { stages: unknown }>;
+      thresholds: unknown;
+    };
     const peakStages = SEED_PEAK_STAGES.map((stage) => ({ ...stage, target: stage.target * 0.05 }));
     expect(Object.keys(options.scenarios)).toEqual(['peak_test']);
     expect(options.scenarios.peak_test?.stages).toEqual(peakStages);
@@ -214,17 +223,32 @@ describe('gate, baseline and k8s on a user script', () => {
     const plain = script('gated.js', PLAIN_JS);
     const first = await executeRun(runOf(plain));
     const baselinesDir = join(work, 'baselines');
-    const saved = await saveBaseline(first.runDir, undefined, async (dir) => void (await writeReport(dir)), baselinesDir);
+    const saved = await saveBaseline(
+      first.runDir,
+      undefined,
+      async (dir) => void (await writeReport(dir)),
+      baselinesDir,
+    );
     expect(saved.dir).toMatch(/own-gated$/);
-    expect(RunMeta.parse(JSON.parse(readFileSync(join(saved.dir, RunFiles.meta), 'utf8'))).script?.file).toMatch(/gated\.js$/);
+    expect(RunMeta.parse(JSON.parse(readFileSync(join(saved.dir, RunFiles.meta), 'utf8'))).script?.file).toMatch(
+      /gated\.js$/,
+    );
 
     const again = await executeRun(runOf(plain));
-    const passed = await runGate({ runDirs: [again.runDir], baseline: saved.dir, configFile: join(REPO_ROOT, 'loadctl.gate.yaml') });
+    const passed = await runGate({
+      runDirs: [again.runDir],
+      baseline: saved.dir,
+      configFile: join(REPO_ROOT, 'loadctl.gate.yaml'),
+    });
     expect(passed.status).toBe('passed');
 
     delayMs = 40;
     const slowed = await executeRun(runOf(plain)).finally(() => (delayMs = 0));
-    const failed = await runGate({ runDirs: [slowed.runDir], baseline: saved.dir, configFile: join(REPO_ROOT, 'loadctl.gate.yaml') });
+    const failed = await runGate({
+      runDirs: [slowed.runDir],
+      baseline: saved.dir,
+      configFile: join(REPO_ROOT, 'loadctl.gate.yaml'),
+    });
     expect(failed).toMatchObject({ status: 'regressed', exitCode: ExitCode.regression });
 
     const other = await executeRun(runOf(script('other.js', PLAIN_JS)));
@@ -233,31 +257,52 @@ describe('gate, baseline and k8s on a user script', () => {
   });
 
   it('k8s writes an archive of the script and its local import that k6 inspect accepts', async () => {
-    const file = script('k8s-test.ts', "import http from 'k6/http';\nimport { base } from './lib/base.ts';\nexport default function (): void {\n  http.get(base());\n}\n", {
-      'lib/base.ts': "export const base = (): string => __ENV.BASE_URL ?? 'http://shop:8080';\n",
-    });
+    const file = script(
+      'k8s-test.ts',
+      "import http from 'k6/http';\nimport { base } from './lib/base.ts';\nexport default function (): void {\n  http.get(base());\n}\n",
+      {
+        'lib/base.ts': "export const base = (): string => __ENV.BASE_URL ?? 'http://shop:8080';\n",
+      },
+    );
     const outDir = join(work, 'k8s');
-    const written = await writeK8s({ subject: { kind: 'script', file }, parallelism: 2, target: 'http://shop.default.svc:8080', outDir, scale: 1, resultsStorage: '1Gi' });
-    const [configMap] = parseAllDocuments(readFileSync(written.testRunFile, 'utf8')).map((doc) => doc.toJSON() as { binaryData?: Record<string, string> });
+    const written = await writeK8s({
+      subject: { kind: 'script', file },
+      parallelism: 2,
+      target: 'http://shop.default.svc:8080',
+      outDir,
+      scale: 1,
+      resultsStorage: '1Gi',
+    });
+    const [configMap] = parseAllDocuments(readFileSync(written.testRunFile, 'utf8')).map(
+      (doc) => doc.toJSON() as { binaryData?: Record<string, string> },
+    );
     const archive = join(work, 'archive.tar');
     writeFileSync(archive, Buffer.from(configMap?.binaryData?.['archive.tar'] ?? '', 'base64'));
     const listing = await execa('tar', ['tf', archive]);
     expect(listing.stdout).toMatch(/lib\/base\.ts/);
     const k6 = await resolveK6();
-    const inspected = await execa(k6.path, ['inspect', archive], { reject: false, env: { K6_NO_USAGE_REPORT: 'true' } });
+    const inspected = await execa(k6.path, ['inspect', archive], {
+      reject: false,
+      env: { K6_NO_USAGE_REPORT: 'true' },
+    });
     expect(inspected.exitCode, inspected.stderr).toBe(0);
   });
 });
 
 /** bin/loadctl without bash: node with tsx, from the repository. */
-function cli(args: string[], env: Record<string, string>, cwd = work): Promise<{ code: number; stderr: string; stdout: string; ms: number }> {
+function cli(
+  args: string[],
+  env: Record<string, string>,
+  cwd = work,
+): Promise<{ code: number; stderr: string; stdout: string; ms: number }> {
   const started = Date.now();
   return new Promise((done) => {
     execFile(
       process.execPath,
       ['--import', join(REPO_ROOT, 'node_modules/tsx/dist/esm/index.mjs'), join(REPO_ROOT, 'cli/main.ts'), ...args],
       { cwd, env: { HOME: process.env.HOME ?? '/tmp', ...env } },
-      (error, stdout, stderr) => done({ code: error ? Number(error.code) : 0, stdout, stderr, ms: Date.now() - started }),
+      (error, stdout, stderr) =>
+        done({ code: error ? Number(error.code) : 0, stdout, stderr, ms: Date.now() - started }),
     );
   });
 }
@@ -268,7 +313,10 @@ describe('the loadctl command line with a user script', () => {
     const noTools = mkdtempSync(join(work, 'no-tools-'));
     const attempts = [];
     // best of three: the machine is shared, and node's own start-up is most of the time
-    for (let i = 0; i < 3; i++) attempts.push(await cli(['run', plain, '--target', 'http://203.0.113.5:8080'], { PATH: '', LOADCTL_TOOLS_DIR: noTools }));
+    for (let i = 0; i < 3; i++)
+      attempts.push(
+        await cli(['run', plain, '--target', 'http://203.0.113.5:8080'], { PATH: '', LOADCTL_TOOLS_DIR: noTools }),
+      );
     for (const attempt of attempts) {
       expect(attempt.code).toBe(ExitCode.badInput);
       expect(attempt.stderr.trim().split('\n')).toHaveLength(1);
@@ -279,16 +327,24 @@ describe('the loadctl command line with a user script', () => {
   });
 
   it('refuses a conflicting k6 argument after -- with exit 2', async () => {
-    const result = await cli(['run', script('conflict.js', PLAIN_JS), '--target', target, '--', '--address', 'localhost:6565'], { PATH: process.env.PATH ?? '' });
+    const result = await cli(
+      ['run', script('conflict.js', PLAIN_JS), '--target', target, '--', '--address', 'localhost:6565'],
+      { PATH: process.env.PATH ?? '' },
+    );
     expect(result.code).toBe(ExitCode.badInput);
     expect(result.stderr).toContain("the k6 argument '--address localhost:6565' conflicts with loadctl");
   });
 
   it('init writes a starter test that loadctl run runs, one endpoint per route', async () => {
-    const initialised = await cli(['init', 'starter.ts', '--base-url', target, '-e', 'GET /items/{id}', '-e', 'POST /orders'], { PATH: process.env.PATH ?? '' });
+    const initialised = await cli(
+      ['init', 'starter.ts', '--base-url', target, '-e', 'GET /items/{id}', '-e', 'POST /orders'],
+      { PATH: process.env.PATH ?? '' },
+    );
     expect(initialised.code, initialised.stderr).toBe(0);
     const file = join(work, 'starter.ts');
-    const outcome = await executeRun(runOf(file, { subject: { kind: 'script', file, shape: 'smoke' }, duration: '2s' }));
+    const outcome = await executeRun(
+      runOf(file, { subject: { kind: 'script', file, shape: 'smoke' }, duration: '2s' }),
+    );
     expect(outcome.exitCode, readFileSync(join(outcome.runDir, RunFiles.k6Log), 'utf8').slice(-1500)).toBe(ExitCode.ok);
     const model = await loadReportModel(outcome.runDir);
     expect(model.endpoints.map((endpoint) => endpoint.name).sort()).toEqual(['GET /items/{id}', 'POST /orders']);

@@ -27,11 +27,15 @@ Example:
   loadctl run load-test.ts --target http://127.0.0.1:3000`,
     )
     .action((file: string, flags: { baseUrl: string; endpoint: Endpoint[]; force?: boolean }) => {
-      if (!URL.canParse(flags.baseUrl)) throw new UserError(`--base-url '${flags.baseUrl}' is not a URL.`, 'e.g. --base-url http://127.0.0.1:3000');
-      if (existsSync(file) && !flags.force) throw new UserError(`${file} exists.`, 'choose another file name, or add --force');
+      if (!URL.canParse(flags.baseUrl))
+        throw new UserError(`--base-url '${flags.baseUrl}' is not a URL.`, 'e.g. --base-url http://127.0.0.1:3000');
+      if (existsSync(file) && !flags.force)
+        throw new UserError(`${file} exists.`, 'choose another file name, or add --force');
       const endpoints = flags.endpoint.length > 0 ? flags.endpoint : [{ method: 'GET' as const, path: '/' }];
       writeFileSync(file, starterScript(flags.baseUrl, endpoints));
-      process.stdout.write(`${paint.green('wrote')} ${file} (${endpoints.length} endpoint${endpoints.length === 1 ? '' : 's'})\n`);
+      process.stdout.write(
+        `${paint.green('wrote')} ${file} (${endpoints.length} endpoint${endpoints.length === 1 ? '' : 's'})\n`,
+      );
       process.stdout.write(`next: loadctl run ${file} --target ${flags.baseUrl}\n`);
     });
 }

@@ -18,7 +18,8 @@ export interface InspectedOptions {
 }
 
 // k6 prints every option, unset ones as null; a scenario's unset fields take k6's defaults.
-const orDefault = <T extends z.ZodType>(schema: T, fallback: z.infer<T>) => schema.nullish().transform((value) => value ?? fallback);
+const orDefault = <T extends z.ZodType>(schema: T, fallback: z.infer<T>) =>
+  schema.nullish().transform((value) => value ?? fallback);
 const Stage = z.object({ duration: z.string(), target: z.number() });
 const PlannedScenario = z.discriminatedUnion('executor', [
   z.object({ executor: z.literal('ramping-vus'), startVUs: orDefault(z.number(), 1), stages: z.array(Stage) }),
@@ -54,11 +55,19 @@ export function plannedScenarios(inspectJson: unknown): Record<string, ScenarioS
 }
 
 /** k6 inspect of an entry with its -e values (and the user's own -e arguments). */
-export async function inspectEntry(k6Path: string, entry: K6Entry, userEnvArgs: readonly string[] = []): Promise<InspectedOptions> {
+export async function inspectEntry(
+  k6Path: string,
+  entry: K6Entry,
+  userEnvArgs: readonly string[] = [],
+): Promise<InspectedOptions> {
   const args = ['inspect', '--execution-requirements', ...workloadArgs(entry.env), ...userEnvArgs, entry.script];
   const result = await execa(k6Path, args, { cwd: entry.cwd, reject: false, all: true, env: NO_USAGE_REPORT });
   if (result.exitCode !== 0) {
-    throw new UserError(`k6 cannot load ${entry.script}: ${k6ErrorLine(result.all ?? '')}`, 'fix the script; `k6 inspect <script>` shows the same error', ExitCode.environment);
+    throw new UserError(
+      `k6 cannot load ${entry.script}: ${k6ErrorLine(result.all ?? '')}`,
+      'fix the script; `k6 inspect <script>` shows the same error',
+      ExitCode.environment,
+    );
   }
   return { text: result.stdout, scenarios: plannedScenarios(JSON.parse(result.stdout)) };
 }
@@ -66,7 +75,9 @@ export async function inspectEntry(k6Path: string, entry: K6Entry, userEnvArgs: 
 /** k6's own error message, on one line: the last `level=error msg="…"` (or the last line) of its output. */
 export function k6ErrorLine(output: string): string {
   // msg is Go-quoted: a stack trace comes as \n\tat … escapes
-  const messages = [...output.matchAll(/level=error msg="((?:[^"\\]|\\.)*)"/g)].map((match) => (match[1] ?? '').replace(/\\[nt]/g, ' ').replace(/\\"/g, '"'));
+  const messages = [...output.matchAll(/level=error msg="((?:[^"\\]|\\.)*)"/g)].map((match) =>
+    (match[1] ?? '').replace(/\\[nt]/g, ' ').replace(/\\"/g, '"'),
+  );
   const line = messages.at(-1) ?? output.trim().split('\n').at(-1) ?? 'no output';
   return line.replace(/\s+/g, ' ').trim();
 }

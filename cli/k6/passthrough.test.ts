@@ -14,8 +14,20 @@ const refused = (args: string[], shape = false): string => {
 
 describe("the user's k6 arguments after --", () => {
   it('passes anything that does not fight loadctl, and finds -e values and BASE_URL', () => {
-    const args = ['--tag', 'team=shop', '-o', 'experimental-prometheus-rw', '-e', 'USERS=5', '--env=BASE_URL=http://127.0.0.1:3000'];
-    expect(checkPassthrough(args, { shape: false })).toEqual({ args, envArgs: ['-e', 'USERS=5', '-e', 'BASE_URL=http://127.0.0.1:3000'], baseUrl: 'http://127.0.0.1:3000' });
+    const args = [
+      '--tag',
+      'team=shop',
+      '-o',
+      'experimental-prometheus-rw',
+      '-e',
+      'USERS=5',
+      '--env=BASE_URL=http://127.0.0.1:3000',
+    ];
+    expect(checkPassthrough(args, { shape: false })).toEqual({
+      args,
+      envArgs: ['-e', 'USERS=5', '-e', 'BASE_URL=http://127.0.0.1:3000'],
+      baseUrl: 'http://127.0.0.1:3000',
+    });
     expect(refused(['--vus', '10'])).toBe('accepted');
   });
 

@@ -18,24 +18,33 @@ interface Rule {
 const RULES: readonly Rule[] = [
   {
     names: ['--out', '-o'],
-    conflict: (value) => (/^json(=|$)/.test(value) ? 'loadctl writes the raw stream itself (raw.json.gz in the run directory)' : undefined),
+    conflict: (value) =>
+      /^json(=|$)/.test(value) ? 'loadctl writes the raw stream itself (raw.json.gz in the run directory)' : undefined,
   },
-  { names: ['--summary-export'], conflict: () => 'loadctl writes the summary itself (summary.json in the run directory)' },
+  {
+    names: ['--summary-export'],
+    conflict: () => 'loadctl writes the summary itself (summary.json in the run directory)',
+  },
   {
     names: ['--summary-mode'],
     conflict: (value) => (value === 'disabled' ? "loadctl needs k6's end-of-test summary for summary.json" : undefined),
   },
-  { names: ['--address', '-a'], conflict: () => "loadctl polls k6's REST API at its own address for the live progress line" },
+  {
+    names: ['--address', '-a'],
+    conflict: () => "loadctl polls k6's REST API at its own address for the live progress line",
+  },
   { names: ['--execution-segment', '--execution-segment-sequence'], conflict: () => 'use loadctl run --segments N' },
   { names: ['--linger', '-l'], boolean: true, conflict: () => 'the run would never end' },
   { names: ['--paused', '-p'], boolean: true, conflict: () => 'nothing would resume it' },
   {
     names: ['--vus', '-u', '--duration', '-d', '--iterations', '-i', '--stage', '-s'],
-    conflict: (_value, context) => (context.shape ? "--shape sets the scenarios; k6's execution shortcuts would replace them" : undefined),
+    conflict: (_value, context) =>
+      context.shape ? "--shape sets the scenarios; k6's execution shortcuts would replace them" : undefined,
   },
   {
     names: ['--env', '-e'],
-    conflict: (value) => (value.startsWith('SUMMARY_FILE=') ? "SUMMARY_FILE is where loadctl's workloads write summary.json" : undefined),
+    conflict: (value) =>
+      value.startsWith('SUMMARY_FILE=') ? "SUMMARY_FILE is where loadctl's workloads write summary.json" : undefined,
   },
 ];
 
@@ -55,7 +64,8 @@ interface Occurrence {
 }
 
 /** `--name`, `--name=value`; `-x`, `-xvalue` */
-const spells = (token: string, name: string): boolean => token === name || token.startsWith(name.startsWith('--') ? `${name}=` : name);
+const spells = (token: string, name: string): boolean =>
+  token === name || token.startsWith(name.startsWith('--') ? `${name}=` : name);
 
 function occurrences(args: readonly string[]): Occurrence[] {
   const found: Occurrence[] = [];
@@ -83,7 +93,11 @@ export function checkPassthrough(args: readonly string[], context: PassthroughCo
   for (const occurrence of occurrences(args)) {
     const rule = RULES.find((candidate) => candidate.names.includes(occurrence.name))!;
     const why = rule.conflict(occurrence.value, context);
-    if (why) throw new UserError(`the k6 argument '${occurrence.shown}' conflicts with loadctl: ${why}.`, 'drop it from the arguments after --');
+    if (why)
+      throw new UserError(
+        `the k6 argument '${occurrence.shown}' conflicts with loadctl: ${why}.`,
+        'drop it from the arguments after --',
+      );
     if (!rule.names.includes('--env')) continue;
     envArgs.push('-e', occurrence.value);
     if (occurrence.value.startsWith('BASE_URL=')) baseUrl = occurrence.value.slice('BASE_URL='.length);

@@ -10,7 +10,10 @@ describe('loadctl init', () => {
   });
 
   it('writes name tags, checks and thresholds, and no remote import', () => {
-    const script = starterScript('http://127.0.0.1:3000', [{ method: 'GET', path: '/items/{id}' }, { method: 'POST', path: '/users/:user/orders' }]);
+    const script = starterScript('http://127.0.0.1:3000', [
+      { method: 'GET', path: '/items/{id}' },
+      { method: 'POST', path: '/users/:user/orders' },
+    ]);
     expect(script).toContain('params("GET /items/{id}")');
     expect(script).toContain('${BASE_URL}/items/${PATH_VALUES.id}');
     expect(script).toContain('${BASE_URL}/users/${PATH_VALUES.user}/orders');

@@ -22,7 +22,9 @@ export function parseEndpoint(text: string): Endpoint | undefined {
 const PARAMETER = /\{([A-Za-z_][A-Za-z0-9_]*)\}|:([A-Za-z_][A-Za-z0-9_]*)/g;
 
 function parameters(endpoints: readonly Endpoint[]): string[] {
-  return [...new Set(endpoints.flatMap((endpoint) => [...endpoint.path.matchAll(PARAMETER)].map((m) => m[1] ?? m[2]!)))];
+  return [
+    ...new Set(endpoints.flatMap((endpoint) => [...endpoint.path.matchAll(PARAMETER)].map((m) => m[1] ?? m[2]!))),
+  ];
 }
 
 function requestLines(endpoint: Endpoint): string[] {
@@ -32,7 +34,12 @@ function requestLines(endpoint: Endpoint): string[] {
   const call = hasBody
     ? `http.request('${endpoint.method}', ${url}, JSON.stringify({}), { ...params(${route}), headers: JSON_HEADERS })`
     : `http.request('${endpoint.method}', ${url}, null, params(${route}))`;
-  return ['  {', `    const res = ${call};`, `    check(res, { ${JSON.stringify(`${endpoint.method} ${endpoint.path} is 2xx`)}: (r) => r.status >= 200 && r.status < 300 });`, '  }'];
+  return [
+    '  {',
+    `    const res = ${call};`,
+    `    check(res, { ${JSON.stringify(`${endpoint.method} ${endpoint.path} is 2xx`)}: (r) => r.status >= 200 && r.status < 300 });`,
+    '  }',
+  ];
 }
 
 export function starterScript(baseUrl: string, endpoints: readonly Endpoint[]): string {
@@ -48,7 +55,11 @@ export function starterScript(baseUrl: string, endpoints: readonly Endpoint[]): 
     '// --target (or -e BASE_URL=…) wins; loadctl checks it is this machine unless --allow-remote',
     `const BASE_URL = (__ENV.BASE_URL || ${JSON.stringify(baseUrl)}).replace(/\\/$/, '');`,
     ...(names.length > 0
-      ? ['', '// values for the route parameters: use ids that exist in the system under test', `const PATH_VALUES = { ${names.map((name) => `${name}: '1'`).join(', ')} };`]
+      ? [
+          '',
+          '// values for the route parameters: use ids that exist in the system under test',
+          `const PATH_VALUES = { ${names.map((name) => `${name}: '1'`).join(', ')} };`,
+        ]
       : []),
     "const JSON_HEADERS = { 'Content-Type': 'application/json' };",
     '',

@@ -39,7 +39,10 @@ export function subjectLabels(subject: RunSubject): { shape: string; workload: s
 
 /** Which script a run ran (baselines belong to it): its path from the working directory, and its content's hash. */
 export function scriptRecord(file: string): { file: string; sha256: string } {
-  return { file: relative(process.cwd(), file) || file, sha256: createHash('sha256').update(readFileSync(file)).digest('hex') };
+  return {
+    file: relative(process.cwd(), file) || file,
+    sha256: createHash('sha256').update(readFileSync(file)).digest('hex'),
+  };
 }
 
 export interface ShapeScaling {
@@ -60,7 +63,12 @@ export function shapeScenarios(subject: RunSubject, scaling: ShapeScaling): Reco
  * setup, teardown, handleSummary, its options) but replaces its scenarios with a seed shape's. k6 reads options
  * from the entry module only, so this is the one place a shape can win over the script's own `options`.
  */
-export function shapeWrapperSource(file: string, shape: ShapeName, scaling: ShapeScaling, scenarios: Record<string, ScenarioSpec>): string {
+export function shapeWrapperSource(
+  file: string,
+  shape: ShapeName,
+  scaling: ShapeScaling,
+  scenarios: Record<string, ScenarioSpec>,
+): string {
   const from = JSON.stringify(file);
   return [
     `// Written by loadctl: ${basename(file)} at the seed's '${shape}' shape (scale ${scaling.scale}` +
@@ -93,7 +101,12 @@ export interface K6Entry {
  * The k6 entry of a subject. A shaped script needs its wrapper written to `workDir` (the run directory, so the
  * exact module k6 ran stays with the results).
  */
-export function k6Entry(subject: RunSubject, scaling: ShapeScaling, baseUrl: string | undefined, workDir: string): K6Entry {
+export function k6Entry(
+  subject: RunSubject,
+  scaling: ShapeScaling,
+  baseUrl: string | undefined,
+  workDir: string,
+): K6Entry {
   if (subject.kind === 'workload') {
     return {
       script: join(REPO_ROOT, workloadScript(subject.workload)),

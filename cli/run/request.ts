@@ -38,7 +38,9 @@ export interface RunSettings {
 export type RunRequest = RunSettings & ({ subject: RunSubject } | { shape: ShapeName; workload: WorkloadName });
 
 export function subjectOf(request: RunRequest): RunSubject {
-  return 'subject' in request ? request.subject : { kind: 'workload', shape: request.shape, workload: request.workload };
+  return 'subject' in request
+    ? request.subject
+    : { kind: 'workload', shape: request.shape, workload: request.workload };
 }
 
 /** A request checked before anything starts: the subject, the user's k6 arguments, the target to check. */
@@ -56,10 +58,15 @@ export function validateRequest(request: RunRequest): CheckedRequest {
     const checked = checkShapeWorkload(subject.shape, subject.workload);
     if (!checked.ok) throw new UserError(`${checked.problem}.`, `use one of: ${checked.choices.join(', ')}`);
   } else {
-    if (!existsSync(subject.file)) throw new UserError(`no such script: ${subject.file}.`, 'give a k6 script (.js, .ts) or archive (.tar)');
-    if (subject.shape && isArchive(subject.file)) throw new UserError('--shape needs a script, not a k6 archive: its options are sealed in it.');
+    if (!existsSync(subject.file))
+      throw new UserError(`no such script: ${subject.file}.`, 'give a k6 script (.js, .ts) or archive (.tar)');
+    if (subject.shape && isArchive(subject.file))
+      throw new UserError('--shape needs a script, not a k6 archive: its options are sealed in it.');
     if (!subject.shape && (request.scale !== 1 || request.duration !== undefined)) {
-      throw new UserError('--scale and --duration resize a seed shape; a script under its own options has none.', 'add --shape, e.g. --shape load');
+      throw new UserError(
+        '--scale and --duration resize a seed shape; a script under its own options has none.',
+        'add --shape, e.g. --shape load',
+      );
     }
   }
   if (!Number.isInteger(request.segments) || request.segments < 1 || request.segments > 64) {
@@ -72,11 +79,15 @@ export function validateRequest(request: RunRequest): CheckedRequest {
     throw new UserError(`${(error as Error).message}.`, 'see loadctl run --help');
   }
   for (const url of request.metricsUrls ?? []) {
-    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new UserError(`--metrics-url '${url}' is not an http(s) URL.`);
+    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
+      throw new UserError(`--metrics-url '${url}' is not an http(s) URL.`);
   }
   const passthrough = checkPassthrough(request.k6Args ?? [], { shape: subject.shape !== undefined });
   if (request.target && passthrough.baseUrl && passthrough.baseUrl !== request.target) {
-    throw new UserError(`two targets: --target ${request.target} and -e BASE_URL=${passthrough.baseUrl}.`, 'give the target once');
+    throw new UserError(
+      `two targets: --target ${request.target} and -e BASE_URL=${passthrough.baseUrl}.`,
+      'give the target once',
+    );
   }
   // k6 hands a script the system environment too: a BASE_URL there is a target like any other
   const fromEnvironment = subject.kind === 'script' ? process.env.BASE_URL || undefined : undefined;

@@ -43,13 +43,23 @@ export interface RunOutcome {
 }
 
 /** The base URL k6 loads: the checked target, the embedded stack for a workload, or none (the script's own). */
-async function baseUrlFor(subject: RunSubject, target: string | undefined, request: RunRequest, info: (line: string) => void): Promise<string | undefined> {
+async function baseUrlFor(
+  subject: RunSubject,
+  target: string | undefined,
+  request: RunRequest,
+  info: (line: string) => void,
+): Promise<string | undefined> {
   if (target !== undefined || subject.kind === 'script') return target;
   return (await up({ stateDir: request.stateDir, onProgress: info })).api.url;
 }
 
 /** The scenarios k6 will run: a shape's, or a script's own as k6 inspect reads them (which also fails early on a broken script). */
-async function plannedScenariosFor(checked: CheckedRequest, request: RunRequest, k6: ResolvedTool, entry: K6Entry): Promise<Record<string, ScenarioSpec>> {
+async function plannedScenariosFor(
+  checked: CheckedRequest,
+  request: RunRequest,
+  k6: ResolvedTool,
+  entry: K6Entry,
+): Promise<Record<string, ScenarioSpec>> {
   const scaling = { scale: request.scale, duration: request.duration };
   if (checked.subject.kind === 'workload') return shapeScenarios(checked.subject, scaling) ?? {};
   const inspected = await inspectEntry(k6.path, entry, checked.passthrough.envArgs);
@@ -85,11 +95,20 @@ export async function dryRun(request: RunRequest): Promise<DryRun> {
 /** The raw stream and summary file of each segment (one of each for an unsplit run). */
 function files(segments: number): { raw: string[]; summaries: string[] } {
   if (segments === 1) return { raw: [RunFiles.raw], summaries: [RunFiles.summary] };
-  const each = (name: string) => Array.from({ length: segments }, (_, i) => `${name}.${i}.json${name === 'raw' ? '.gz' : ''}`);
+  const each = (name: string) =>
+    Array.from({ length: segments }, (_, i) => `${name}.${i}.json${name === 'raw' ? '.gz' : ''}`);
   return { raw: each('raw'), summaries: each('summary') };
 }
 
-function k6Command(entry: K6Entry, passthrough: readonly string[], runDir: string, address: string, names: ReturnType<typeof files>, index: number, count: number): string[] {
+function k6Command(
+  entry: K6Entry,
+  passthrough: readonly string[],
+  runDir: string,
+  address: string,
+  names: ReturnType<typeof files>,
+  index: number,
+  count: number,
+): string[] {
   return buildK6Args({
     script: entry.script,
     ...entry.env,
@@ -104,7 +123,8 @@ function k6Command(entry: K6Entry, passthrough: readonly string[], runDir: strin
 /** meta.json, rewritten as the run goes. */
 function metaWriter(runDir: string, initial: RunMeta): { meta: RunMeta; update(change: Partial<RunMeta>): RunMeta } {
   const state = { meta: initial };
-  const write = (): void => writeFileSync(join(runDir, RunFiles.meta), `${JSON.stringify(RunMeta.parse(state.meta), null, 2)}\n`);
+  const write = (): void =>
+    writeFileSync(join(runDir, RunFiles.meta), `${JSON.stringify(RunMeta.parse(state.meta), null, 2)}\n`);
   write();
   return {
     get meta() {
@@ -126,7 +146,11 @@ interface FollowedRun {
 }
 
 /** Waits for the k6 processes while polling their REST APIs for the live line; forwards one interrupt. */
-async function followK6(processes: { process: K6Process; address: string }[], request: RunRequest, plannedS: number): Promise<FollowedRun> {
+async function followK6(
+  processes: { process: K6Process; address: string }[],
+  request: RunRequest,
+  plannedS: number,
+): Promise<FollowedRun> {
   let interruptedAt: string | undefined;
   const interrupt = (): void => {
     interruptedAt ??= new Date().toISOString();
@@ -134,7 +158,9 @@ async function followK6(processes: { process: K6Process; address: string }[], re
   };
   if (request.signal?.aborted) interrupt();
   request.signal?.addEventListener('abort', interrupt, { once: true });
-  const killOnExit = (): void => processes.forEach(({ process }) => process.kill());
+  const killOnExit = (): void => {
+    for (const { process } of processes) process.kill();
+  };
   globalThis.process.once('exit', killOnExit);
 
   let previous: K6Snapshot | undefined;
@@ -143,13 +169,17 @@ async function followK6(processes: { process: K6Process; address: string }[], re
   // last CPU reading per k6 process: /proc forgets a process once it has exited
   const k6Cpu = processes.map(() => 0);
   const progressTimer = setInterval(() => {
-    processes.forEach(({ process }, index) => (k6Cpu[index] = process.cpuSeconds() ?? k6Cpu[index]!));
+    processes.forEach(({ process }, index) => {
+      k6Cpu[index] = process.cpuSeconds() ?? k6Cpu[index] ?? 0;
+    });
     void Promise.all(processes.map(({ address }) => fetchSnapshot(address))).then((snapshots) => {
       const live = snapshots.filter((s): s is K6Snapshot => s !== undefined);
       if (live.length === 0) return;
       const current = combineSnapshots(live);
       const now = Date.now();
-      request.onProgress?.(progressFigures(previous, current, (now - previousAt) / 1000, (now - startedAt) / 1000, plannedS));
+      request.onProgress?.(
+        progressFigures(previous, current, (now - previousAt) / 1000, (now - startedAt) / 1000, plannedS),
+      );
       previous = current;
       previousAt = now;
     });
@@ -160,7 +190,11 @@ async function followK6(processes: { process: K6Process; address: string }[], re
   request.signal?.removeEventListener('abort', interrupt);
   globalThis.process.removeListener('exit', killOnExit);
   const cpuSeconds = Math.round(k6Cpu.reduce((a, b) => a + b, 0) * 100) / 100;
-  return { k6ExitCodes, interruptedAt, loadGenerator: { cpuSeconds, wallSeconds: Math.round((Date.now() - startedAt) / 100) / 10 } };
+  return {
+    k6ExitCodes,
+    interruptedAt,
+    loadGenerator: { cpuSeconds, wallSeconds: Math.round((Date.now() - startedAt) / 100) / 10 },
+  };
 }
 
 function readJson(path: string): unknown {
@@ -172,13 +206,27 @@ function readJson(path: string): unknown {
 }
 
 /** The run directory's closing writes — meta, report — and the outcome the command prints. */
-async function finishRun(runDir: string, meta: ReturnType<typeof metaWriter>, followed: FollowedRun, scenarios: Record<string, ScenarioSpec>, serverCores: number | undefined, info: (line: string) => void): Promise<RunOutcome> {
+async function finishRun(
+  runDir: string,
+  meta: ReturnType<typeof metaWriter>,
+  followed: FollowedRun,
+  scenarios: Record<string, ScenarioSpec>,
+  serverCores: number | undefined,
+  info: (line: string) => void,
+): Promise<RunOutcome> {
   const { k6ExitCodes, interruptedAt, loadGenerator } = followed;
   const interrupted = interruptedAt !== undefined;
-  const summaries = meta.meta.summaryFiles.map((file) => parseSummary(readJson(join(runDir, file)), file)).filter((s) => s !== undefined);
+  const summaries = meta.meta.summaryFiles
+    .map((file) => parseSummary(readJson(join(runDir, file)), file))
+    .filter((s) => s !== undefined);
   const digest = summaries.length === meta.meta.summaryFiles.length ? digestSummaries(summaries) : undefined;
   const k6ExitCode = k6ExitCodes.find((code) => code !== 0) ?? 0;
-  const events = interrupted ? [...meta.meta.events, { at: interruptedAt, kind: 'note' as const, name: 'interrupted', detail: 'stopped by the user (SIGINT to k6)' }] : meta.meta.events;
+  const events = interrupted
+    ? [
+        ...meta.meta.events,
+        { at: interruptedAt, kind: 'note' as const, name: 'interrupted', detail: 'stopped by the user (SIGINT to k6)' },
+      ]
+    : meta.meta.events;
   const finalMeta = meta.update({ endedAt: new Date().toISOString(), k6ExitCode, interrupted, events, loadGenerator });
 
   const droppedExplanation = digest ? explainDroppedIterations(digest, scenarios) : undefined;
@@ -190,17 +238,38 @@ async function finishRun(runDir: string, meta: ReturnType<typeof metaWriter>, fo
     await writeReport(runDir);
   } catch (error) {
     reportError = (error as Error).message;
-    info(`could not write the report (${reportError}); the run's files are complete — retry with: loadctl report ${runDir}`);
+    info(
+      `could not write the report (${reportError}); the run's files are complete — retry with: loadctl report ${runDir}`,
+    );
   }
   const missingRaw = finalMeta.rawFiles.filter((file) => !existsSync(join(runDir, file)));
   const k6Completed = k6ExitCodes.every((code) => code === 0 || code === 99);
   if (!interrupted && (!digest || missingRaw.length > 0) && k6Completed) {
-    throw new UserError(`k6 finished but left no ${!digest ? 'summary' : missingRaw.join(', ')} in ${runDir}.`, `see ${join(runDir, RunFiles.k6Log)}`, ExitCode.environment);
+    throw new UserError(
+      `k6 finished but left no ${!digest ? 'summary' : missingRaw.join(', ')} in ${runDir}.`,
+      `see ${join(runDir, RunFiles.k6Log)}`,
+      ExitCode.environment,
+    );
   }
-  const k6Error = k6Completed || interrupted ? undefined : k6ErrorLine(readFileSync(join(runDir, RunFiles.k6Log), 'utf8'));
-  const cores = { k6: loadGenerator.wallSeconds ? loadGenerator.cpuSeconds / loadGenerator.wallSeconds : 0, api: serverCores, machine: finalMeta.machine.cpus };
+  const k6Error =
+    k6Completed || interrupted ? undefined : k6ErrorLine(readFileSync(join(runDir, RunFiles.k6Log), 'utf8'));
+  const cores = {
+    k6: loadGenerator.wallSeconds ? loadGenerator.cpuSeconds / loadGenerator.wallSeconds : 0,
+    api: serverCores,
+    machine: finalMeta.machine.cpus,
+  };
   const exitCode = loadctlExitCode(k6ExitCodes, interrupted);
-  return { runDir, meta: finalMeta, digest, droppedExplanation, k6Error, reportPath: join(runDir, RunFiles.report), reportError, cores, exitCode };
+  return {
+    runDir,
+    meta: finalMeta,
+    digest,
+    droppedExplanation,
+    k6Error,
+    reportPath: join(runDir, RunFiles.report),
+    reportError,
+    cores,
+    exitCode,
+  };
 }
 
 export async function executeRun(request: RunRequest): Promise<RunOutcome> {

@@ -36,7 +36,11 @@ export interface ServerMetricsRecorder {
   stop(): Promise<{ serverCores?: number }>;
 }
 
-export function recordServerMetrics(sources: readonly MetricsSource[], runDir: string, info: (line: string) => void): ServerMetricsRecorder {
+export function recordServerMetrics(
+  sources: readonly MetricsSource[],
+  runDir: string,
+  info: (line: string) => void,
+): ServerMetricsRecorder {
   if (sources.length === 0) return { stop: async () => ({}) };
   const file = openLog(join(runDir, RunFiles.serverMetrics));
   const latest = new Map<MetricsSource, PrometheusSamples>();
@@ -49,7 +53,10 @@ export function recordServerMetrics(sources: readonly MetricsSource[], runDir: s
       (t, samples) => {
         latest.set(source, withInstance(finiteSamples(samples), source.instance));
         const line: ServerMetricsSample = { t, values: Object.assign({}, ...latest.values()) };
-        const seconds = Object.entries(line.values).reduce((sum, [key, value]) => (key.split('{')[0] === CPU_METRIC ? sum + value : sum), 0);
+        const seconds = Object.entries(line.values).reduce(
+          (sum, [key, value]) => (key.split('{')[0] === CPU_METRIC ? sum + value : sum),
+          0,
+        );
         if (latest.size === sources.length && Object.keys(line.values).some((key) => key.startsWith(CPU_METRIC))) {
           cpu.first ??= [t, seconds];
           cpu.last = [t, seconds];
@@ -57,7 +64,8 @@ export function recordServerMetrics(sources: readonly MetricsSource[], runDir: s
         file.write(`${JSON.stringify(line)}\n`);
       },
       {
-        onError: (error) => failures++ === 0 && info(`could not sample ${source.url} (${error.message}); continuing without its metrics`),
+        onError: (error) =>
+          failures++ === 0 && info(`could not sample ${source.url} (${error.message}); continuing without its metrics`),
       },
     );
   });
@@ -66,7 +74,10 @@ export function recordServerMetrics(sources: readonly MetricsSource[], runDir: s
       await Promise.all(loops.map((loop) => loop.stop()));
       await new Promise((done) => file.end(done));
       const { first, last } = cpu;
-      return { serverCores: first && last && last[0] > first[0] ? (last[1] - first[1]) / ((last[0] - first[0]) / 1000) : undefined };
+      return {
+        serverCores:
+          first && last && last[0] > first[0] ? (last[1] - first[1]) / ((last[0] - first[0]) / 1000) : undefined,
+      };
     },
   };
 }
