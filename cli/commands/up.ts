@@ -7,7 +7,7 @@ import { wholeNumber } from './option-parsers.ts';
 export function register(program: Command): void {
   program
     .command('up')
-    .description('start the embedded stack: its own redis-server, PostgreSQL and the reference API')
+    .description('start the embedded stack: its own redis-server, PostgreSQL, the reference API and Prometheus')
     .option('--workers <n>', 'API worker processes', wholeNumber(1, 64), DEFAULT_API_WORKERS)
     .option('--json', 'print the stack state as JSON (progress goes to stderr)')
     .addHelpText(
@@ -16,7 +16,9 @@ export function register(program: Command): void {
 Starts redis-server and PostgreSQL on free ports with fresh data under the state dir
 ($LOADCTL_STATE_DIR, default .loadctl/), applies the schema and seed data, and starts the API.
 Running it again while the stack is healthy reuses it; a crashed stack is cleaned up and restarted.
-REDIS_URL / DATABASE_URL make it use those services instead of starting its own.
+Prometheus scrapes the API and, through their exporters, Redis and PostgreSQL every second, receives
+k6's metrics during runs (remote write) and evaluates the runbooks' alert rules.
+REDIS_URL / DATABASE_URL / PROMETHEUS_URL make it use those services instead of starting its own.
 
 Examples:
   $ loadctl up
@@ -37,6 +39,9 @@ Examples:
           `${paint.bold('API')}         ${state.api.url}  (${state.api.workers} workers, PID ${state.api.pid ?? '-'})`,
           `${paint.bold('Redis')}       ${state.redis.url}${state.redis.owned ? `  (PID ${state.redis.pid})` : '  (external)'}`,
           `${paint.bold('PostgreSQL')}  ${state.postgres.url}${state.postgres.owned ? `  (PID ${state.postgres.pid})` : '  (external)'}`,
+          ...(state.prometheus
+            ? [`${paint.bold('Prometheus')}  ${state.prometheus.url}${state.prometheus.owned ? `  (PID ${state.prometheus.pid})` : '  (external)'}`]
+            : []),
           `state: ${stateFilePath(state.stateDir)} — see \`loadctl status\`; stop with \`loadctl down\``,
           '',
         ].join('\n'),

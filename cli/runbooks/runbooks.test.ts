@@ -4,6 +4,7 @@ import { evaluate, parseExpression, type Sample } from './expression.ts';
 import { holds, parseCondition } from './condition.ts';
 import { loadRunbooks, parseRunbook } from './load.ts';
 import { markdownForTerminal } from './render.ts';
+import { checkPromql, promDurationSeconds } from './promql.ts';
 import { numberedSteps } from './schema.ts';
 
 describe('runbook files', () => {
@@ -34,13 +35,36 @@ describe('runbook files', () => {
   });
 
   it('rejects an automatable step without a command, a bad expression and a missing front matter', () => {
-    const base = (steps: string, metric = 'rate(x_total)') =>
-      `---\nid: x\ntitle: X\nseverity: sev2\nfault: { name: redis-kill }\nsignals: [{ id: s, source: api-metrics, metric: '${metric}', condition: '> 1', window: 5s }]\nslo: { metric: 'x', condition: '< 1', window: 5s }\nsteps:\n  immediate: [${steps}]\n---\nbody`;
+    const base = (steps: string, metric = 'rate(x_total)', expr = 'rate(x_total[5s]) > 1') =>
+      `---\nid: x\ntitle: X\nseverity: sev2\nfault: { name: redis-kill }\n` +
+      `signals: [{ id: s, expr: '${expr}', source: api-metrics, metric: '${metric}', condition: '> 1', window: 5s }]\n` +
+      `slo: { expr: 'x < 1', metric: 'x', condition: '< 1', window: 5s }\nsteps:\n  immediate: [${steps}]\n---\nbody`;
     expect(() => parseRunbook(base('{ title: a, automatable: true }'), 'x.md')).toThrow(/automatable but has no run command/);
     expect(() => parseRunbook(base('{ title: a, automatable: false }', 'rate(x_total'), 'x.md')).toThrow(/expected/);
     expect(() => parseRunbook(base('{ title: a, run: "rm -rf /", automatable: true }'), 'x.md')).toThrow(/loadctl/);
     expect(() => parseRunbook('no front matter', 'x.md')).toThrow(/front matter/);
+    // PromQL: a syntax error, and an expression that is no comparison, name the file and the field on one line
+    const typo = () => parseRunbook(base('{ title: a, automatable: false }', 'x', 'rate(x_total[5s) > 1'), 'x.md');
+    expect(typo).toThrow(/^x\.md: .*PromQL syntax error at column 16.*signals\[0\]\.expr$/);
+    expect(() => parseRunbook(base('{ title: a, automatable: false }', 'x', 'rate(x_total[5s])'), 'x.md')).toThrow(/not a comparison.*signals\[0\]\.expr/);
     expect(parseRunbook(base('{ title: a, run: "loadctl mitigate cache-warm", automatable: true }'), 'x.md').steps.immediate).toHaveLength(1);
+  });
+});
+
+describe('PromQL checks', () => {
+  it('accepts what Prometheus accepts and reports the longest range window', () => {
+    expect(checkPromql('histogram_quantile(0.95, sum by (le) (rate(x_bucket[10s]))) > 0.05', { comparison: true }).windowS).toBe(10);
+    expect(checkPromql('sum(rate(a[1m30s])) / sum(rate(b[5s])) < 1').windowS).toBe(90);
+    expect(checkPromql('(sum(increase(a{s=~"5.."}[10s])) or vector(0)) == 0', { comparison: true }).windowS).toBe(10);
+    expect(checkPromql('up').windowS).toBe(0);
+  });
+
+  it('rejects syntax errors with a column, and non-comparisons where a condition is needed', () => {
+    expect(() => checkPromql('sum(rate(x[5s]) > 1')).toThrow(/column/);
+    expect(() => checkPromql('foo +')).toThrow(/column 6/);
+    expect(() => checkPromql('sum(rate(x[5s])) + 1', { comparison: true })).toThrow(/not a comparison/);
+    expect(promDurationSeconds('1m30s')).toBe(90);
+    expect(() => promDurationSeconds('5 s')).toThrow();
   });
 });
 

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { parseExpression } from './expression.ts';
 import { parseCondition } from './condition.ts';
+import { checkPromql } from './promql.ts';
 
 const Duration = z
   .string()
@@ -33,8 +34,23 @@ const Condition = z.string().superRefine((text, ctx) => {
   }
 });
 
+/** One PromQL comparison (`rate(x_total[5s]) > 1`): the series it returns are the ones that fire or hold. */
+export const PromqlComparison = z.string().superRefine((text, ctx) => {
+  try {
+    checkPromql(text, { comparison: true });
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+});
+
+// `source`, `metric`, `condition` and `window` are the in-process evaluator's dialect, read by the drill
+// until it watches through Prometheus; `expr` is the same check in PromQL, what alerts and checks use.
 export const Signal = z.object({
   id: z.string().regex(/^[a-z0-9-]+$/),
+  /** the check in PromQL; its range selectors are the window it looks at */
+  expr: PromqlComparison,
+  /** how long `expr` must hold before the alert fires (the alert rule's `for:`) */
+  for: Duration.default('0s'),
   /** where the metric comes from: the API's /metrics (scraped every second) or k6's live metrics */
   source: z.enum(['api-metrics', 'k6']),
   /** a metric expression (see expression.ts): a series, rate(), increase(), quantile() and arithmetic */
@@ -53,6 +69,8 @@ export const Claim = z.object({
   source: z.enum(['api-metrics', 'k6']).default('api-metrics'),
   /** fault: injection → recovery; mitigation: first automated step → last step done */
   during: z.enum(['fault', 'mitigation']),
+  /** in PromQL; the claim holds when this returns a value at every evaluation of the phase */
+  expr: PromqlComparison,
   /** evaluated once over the whole phase (so increase() covers the phase) */
   metric: MetricExpression,
   condition: Condition,
@@ -61,6 +79,8 @@ export const Claim = z.object({
 export type Claim = z.infer<typeof Claim>;
 
 export const Slo = z.object({
+  /** in PromQL; the SLO holds while this returns a value */
+  expr: PromqlComparison,
   source: z.enum(['api-metrics', 'k6']).default('api-metrics'),
   metric: MetricExpression,
   condition: Condition,

@@ -48,14 +48,20 @@ export async function onFreePort<T>(stateDir: string, name: ServiceName, start: 
   }
 }
 
-function externalService(url: string, what: string): ServiceState {
+const EXAMPLE_URLS = {
+  REDIS_URL: 'redis://127.0.0.1:6380',
+  DATABASE_URL: 'postgres://user@127.0.0.1:5433/booking',
+  PROMETHEUS_URL: 'http://127.0.0.1:9090',
+} as const;
+
+/** A service the stack uses but did not start (given by URL): recorded as not owned, never signalled. */
+export function externalService(url: string, what: keyof typeof EXAMPLE_URLS, defaultPort: number): ServiceState {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new UserError(`${what} is not a URL: ${url}`, `set it like ${what === 'REDIS_URL' ? 'redis://127.0.0.1:6380' : 'postgres://user@127.0.0.1:5433/booking'}`, ExitCode.badInput);
+    throw new UserError(`${what} is not a URL: ${url}`, `set it like ${EXAMPLE_URLS[what]}`, ExitCode.badInput);
   }
-  const defaultPort = parsed.protocol.startsWith('redis') ? 6379 : 5432;
   return { host: parsed.hostname, port: Number(parsed.port || defaultPort), url, owned: false, startedAt: now() };
 }
 
@@ -66,7 +72,7 @@ export async function useOrLaunchRedis(
   progress: Progress,
 ): Promise<ServiceState> {
   if (!externalUrl) return launchRedis(layout, progress);
-  const redis = externalService(externalUrl, 'REDIS_URL');
+  const redis = externalService(externalUrl, 'REDIS_URL', 6379);
   progress(`using external Redis at ${redis.host}:${redis.port}`);
   await waitUntilReady({ name: `Redis at ${redis.url}`, timeoutMs: 10_000, probe: () => pingRedis(redis.url) });
   return redis;
@@ -79,7 +85,7 @@ export async function useOrLaunchPostgres(
   progress: Progress,
 ): Promise<ServiceState> {
   if (!externalUrl) return launchPostgres(layout, progress);
-  const postgres = externalService(externalUrl, 'DATABASE_URL');
+  const postgres = externalService(externalUrl, 'DATABASE_URL', 5432);
   progress(`using external PostgreSQL at ${postgres.host}:${postgres.port}`);
   await waitUntilReady({ name: `PostgreSQL at ${postgres.host}:${postgres.port}`, timeoutMs: 10_000, probe: () => pingPostgres(postgres.url) });
   return postgres;

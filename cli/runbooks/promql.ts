@@ -1,0 +1,56 @@
+// Runbook expressions are real PromQL, checked at load time with Prometheus' own grammar
+// (@prometheus-io/lezer-promql), so a typo fails `loadctl runbook` instead of a drill or an alert rule.
+import { parser } from '@prometheus-io/lezer-promql';
+
+const COMPARISONS = new Set(['Gtr', 'Gte', 'Lss', 'Lte', 'Eql', 'Neq']);
+
+export interface PromqlCheck {
+  /** the longest range selector's window in seconds (`rate(x[10s])` → 10); 0 without one */
+  windowS: number;
+}
+
+/** Seconds in a PromQL duration: 500ms, 10s, 2m, 1h, 1m30s. */
+export function promDurationSeconds(text: string): number {
+  const units: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400, w: 604_800, y: 31_536_000 };
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)/g)];
+  if (parts.length === 0 || parts.map((part) => part[0]).join('') !== text) throw new Error(`not a duration: ${text}`);
+  return parts.reduce((sum, part) => sum + Number(part[1]) * (units[part[2] as string] as number), 0);
+}
+
+/**
+ * Parse one PromQL expression; throws a one-line Error naming the column of the first syntax error.
+ * `comparison: true` also requires the expression to be a comparison (`… > 1`), which is what makes it
+ * an alert condition: the series it returns are the ones that fire.
+ */
+export function checkPromql(text: string, opts: { comparison?: boolean } = {}): PromqlCheck {
+  const tree = parser.parse(text);
+  let errorAt: number | undefined;
+  let windowS = 0;
+  tree.iterate({
+    enter: (node) => {
+      if (node.type.isError) errorAt ??= node.from;
+      if (node.name === 'MatrixSelector') {
+        const range = /\[([^\]:]+)\]\s*$/.exec(text.slice(node.from, node.to))?.[1];
+        if (range) windowS = Math.max(windowS, promDurationSeconds(range.trim()));
+      }
+    },
+  });
+  if (text.trim() === '') throw new Error('empty PromQL expression');
+  if (errorAt !== undefined) {
+    const near = text.slice(errorAt, errorAt + 12) || 'end of expression';
+    throw new Error(`PromQL syntax error at column ${errorAt + 1} (near "${near}") in: ${text}`);
+  }
+  if (opts.comparison && !isComparison(tree.topNode.firstChild)) {
+    throw new Error(`not a comparison (e.g. "rate(x_total[5s]) > 1"): ${text}`);
+  }
+  return { windowS };
+}
+
+type Node = ReturnType<typeof parser.parse>['topNode'];
+
+/** A binary expression whose operator (a direct child) compares. */
+function isComparison(node: Node | null): boolean {
+  if (node?.name !== 'BinaryExpr') return false;
+  for (let child = node.firstChild; child; child = child.nextSibling) if (COMPARISONS.has(child.name)) return true;
+  return false;
+}
