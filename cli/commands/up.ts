@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { alertRulesYaml } from '../runbooks/alerts.ts';
+import { loadRunbooks } from '../runbooks/load.ts';
 import { paint } from '../shared/output.ts';
 import { DEFAULT_API_WORKERS, up } from '../stack/lifecycle.ts';
 import { stateFilePath } from '../stack/state-file.ts';
@@ -28,7 +30,11 @@ Examples:
     )
     .action(async (opts: { workers: number; json?: boolean }) => {
       const progressStream = opts.json ? process.stderr : process.stdout;
-      const state = await up({ apiWorkers: opts.workers, onProgress: (line) => progressStream.write(`${paint.dim('›')} ${line}\n`) });
+      const state = await up({
+        apiWorkers: opts.workers,
+        alertRules: alertRulesYaml(await loadRunbooks(), process.env.LOADCTL_RUNBOOK_BASE_URL),
+        onProgress: (line) => progressStream.write(`${paint.dim('›')} ${line}\n`),
+      });
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(state, null, 2)}\n`);
         return;

@@ -21,6 +21,8 @@ export interface K6RunArgs {
   /** host:port of k6's REST API, polled for live progress */
   apiAddress: string;
   segment?: Segment;
+  /** Prometheus' remote-write endpoint (…/api/v1/write): k6 also writes its metrics there */
+  prometheusRemoteWrite?: string;
 }
 
 /** `--execution-segment` and the shared `--execution-segment-sequence` of part `index` of `count` equal parts. */
@@ -51,14 +53,26 @@ export function buildK6Args(run: K6RunArgs): string[] {
     run.apiAddress,
     '--out',
     `json=${run.rawFile}`,
+    ...(run.prometheusRemoteWrite ? ['--out', 'experimental-prometheus-rw'] : []),
     ...env.flatMap(([name, value]) => ['-e', `${name}=${value}`]),
     ...(segment ? ['--execution-segment', segment.segment, '--execution-segment-sequence', segment.sequence] : []),
     run.script,
   ];
 }
 
-/** The environment k6 runs with: the machine's Chromium for k6/browser (headless; no sandbox as root). */
-export function k6Environment(): Record<string, string> {
+/**
+ * The environment k6 runs with: the machine's Chromium for k6/browser (headless; no sandbox as root), and
+ * where the Prometheus remote-write output sends to (it reads its settings from the environment only).
+ */
+export function k6Environment(prometheusRemoteWrite?: string): Record<string, string> {
+  const remoteWrite: Record<string, string> = prometheusRemoteWrite
+    ? {
+        K6_PROMETHEUS_RW_SERVER_URL: prometheusRemoteWrite,
+        // trends as these gauges (k6_http_req_duration_p95 …), and pushed every second for the dashboards
+        K6_PROMETHEUS_RW_TREND_STATS: 'p(95),p(99),avg',
+        K6_PROMETHEUS_RW_PUSH_INTERVAL: '1s',
+      }
+    : {};
   // our own progress line replaces k6's; its usage report would phone home
-  return { ...k6BrowserEnv(), K6_NO_USAGE_REPORT: 'true' };
+  return { ...k6BrowserEnv(), K6_NO_USAGE_REPORT: 'true', ...remoteWrite };
 }

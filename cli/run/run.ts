@@ -12,6 +12,8 @@ import { combineSnapshots, fetchSnapshot, progressFigures, type K6Snapshot, type
 import { openLog, startK6, type K6Process } from '../k6/process.ts';
 import { finiteSamples, scrapeLoop } from '../observe/prometheus.ts';
 import { writeReport } from '../report/index.ts';
+import { alertRulesYaml } from '../runbooks/alerts.ts';
+import { loadRunbooks } from '../runbooks/load.ts';
 import { up } from '../stack/lifecycle.ts';
 import { freePort } from '../shared/ports.ts';
 import { resolveK6 } from '../toolchain/tools.ts';
@@ -80,10 +82,11 @@ export function validateRequest(request: Pick<RunRequest, 'shape' | 'workload' |
   }
 }
 
-async function resolveTargetUrl(request: RunRequest, info: (line: string) => void): Promise<string> {
-  if (request.target) return (await assertTargetAllowed(request.target, request.allowRemote)).href.replace(/\/$/, '');
-  const state = await up({ stateDir: request.stateDir, onProgress: info });
-  return state.api.url;
+/** The API to load, and where k6 also writes its metrics: the embedded stack's Prometheus, when it has one. */
+async function resolveTarget(request: RunRequest, info: (line: string) => void): Promise<{ baseUrl: string; prometheusRemoteWrite?: string }> {
+  if (request.target) return { baseUrl: (await assertTargetAllowed(request.target, request.allowRemote)).href.replace(/\/$/, '') };
+  const state = await up({ stateDir: request.stateDir, onProgress: info, alertRules: alertRulesYaml(await loadRunbooks(), process.env.LOADCTL_RUNBOOK_BASE_URL) });
+  return { baseUrl: state.api.url, prometheusRemoteWrite: state.prometheus ? `${state.prometheus.url}/api/v1/write` : undefined };
 }
 
 function readJson(path: string): unknown {
@@ -98,7 +101,7 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
   const info = request.onInfo ?? (() => undefined);
   validateRequest(request);
   const k6 = await resolveK6(info);
-  const baseUrl = await resolveTargetUrl(request, info);
+  const { baseUrl, prometheusRemoteWrite } = await resolveTarget(request, info);
 
   const { scenarios } = buildShape(request.shape, { scale: request.scale, duration: request.duration });
   const plannedS = plannedSeconds(scenarios);
@@ -162,8 +165,9 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
       rawFile: join(runDir, rawFiles[index]!),
       apiAddress: address,
       segment: split ? { index, count: request.segments } : undefined,
+      prometheusRemoteWrite,
     });
-    const process = startK6(k6.path, args, { cwd: REPO_ROOT, env: k6Environment(), log, label: split ? `segment ${index}` : undefined });
+    const process = startK6(k6.path, args, { cwd: REPO_ROOT, env: k6Environment(prometheusRemoteWrite), log, label: split ? `segment ${index}` : undefined });
     processes.push({ process, address });
   }
 

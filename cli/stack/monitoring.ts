@@ -5,12 +5,15 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { UserError } from '../shared/errors.ts';
+import { ExitCode } from '../shared/exit-codes.ts';
 import type { ServiceState, StackState } from '../shared/stack-state.ts';
 import { findExecutable } from '../toolchain/executables.ts';
 import { externalService, now, onFreePort, type Progress } from './launch.ts';
 import type { Layout } from './layout.ts';
 import { launchDetached, waitUntilReady } from './processes.ts';
 import { httpOk } from './services.ts';
+import { readStackState } from './state-file.ts';
 
 /** Scrape and rule evaluation interval: a signal must be able to fire within the drills' 10 s bar. */
 export const SCRAPE_INTERVAL = '1s';
@@ -125,4 +128,15 @@ function writePrometheusConfig(layout: Layout, targets: Record<'api' | 'redisExp
     ],
   };
   writeFileSync(join(layout.prometheusDir, 'prometheus.yml'), stringify(config));
+}
+
+/** The Prometheus to query: the one given (flag, then $PROMETHEUS_URL), else the recorded stack's. */
+export function resolvePrometheusUrl(explicit: string | undefined, stateDir?: string): string {
+  const given = explicit ?? process.env.PROMETHEUS_URL;
+  if (given) return given.replace(/\/+$/, '');
+  const recorded = readStackState(stateDir)?.prometheus;
+  if (!recorded) {
+    throw new UserError('no Prometheus to ask: the stack has none.', 'start the stack with `loadctl up`, or pass --prometheus-url URL', ExitCode.environment);
+  }
+  return recorded.url;
 }
