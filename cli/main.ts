@@ -14,6 +14,7 @@ import * as compare from './commands/compare.ts';
 import * as gate from './commands/gate.ts';
 import * as baseline from './commands/baseline.ts';
 import * as fault from './commands/fault.ts';
+import * as mitigate from './commands/mitigate.ts';
 import * as runbook from './commands/runbook.ts';
 import * as drill from './commands/drill.ts';
 import * as verify from './commands/verify.ts';
@@ -26,7 +27,7 @@ const program = new Command('loadctl')
   .showHelpAfterError('(run with --help for usage and examples)')
   .exitOverride();
 
-for (const command of [doctor, up, down, status, run, report, compare, gate, baseline, fault, runbook, drill, verify, k8s, dashboard]) {
+for (const command of [doctor, up, down, status, run, report, compare, gate, baseline, fault, mitigate, runbook, drill, verify, k8s, dashboard]) {
   command.register(program);
 }
 

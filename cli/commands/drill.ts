@@ -3,16 +3,16 @@ import { runDrill } from '../drill/drill.ts';
 import { UserError } from '../shared/errors.ts';
 import { ExitCode } from '../shared/exit-codes.ts';
 import { paint } from '../shared/output.ts';
-import { isWorkloadName, WORKLOAD_NAMES } from '../../scenarios/lib/catalogue.ts';
-import { isShapeName, SHAPE_NAMES } from '../../scenarios/lib/shapes.ts';
-import { positiveNumber, seconds } from './option-parsers.ts';
+import type { WorkloadName } from '../../scenarios/lib/catalogue.ts';
+import type { ShapeName } from '../../scenarios/lib/shapes.ts';
+import { positiveNumber, seconds, shapeOption, workloadOption } from './option-parsers.ts';
 
 export function register(program: Command): void {
   program
     .command('drill <runbook>')
     .description("game day: load + the runbook's fault + its signals + its mitigation + recovery, timed and judged")
-    .option('--shape <shape>', `load shape (${SHAPE_NAMES.join(', ')})`, 'smoke')
-    .option('--workload <name>', `workload (default: the one the runbook's fault hurts; ${WORKLOAD_NAMES.join(', ')})`)
+    .addOption(shapeOption('load shape').default('smoke'))
+    .addOption(workloadOption("workload (default: the one the runbook's fault hurts)"))
     .option('--scale <factor>', 'multiply VUs/rates of the shape', positiveNumber, 1)
     .option('--inject-at <seconds>', 'inject the fault this long after the load starts', seconds(0), 15)
     .option('--duration <seconds>', 'how long the fault lasts before the drill recovers it', seconds(1), 30)
@@ -38,10 +38,8 @@ Examples:
     .action(
       async (
         runbookId: string,
-        opts: { shape: string; workload?: string; scale: number; injectAt: number; duration: number; detectTimeout: number; mode?: string; manual?: boolean; guard?: string; json?: boolean },
+        opts: { shape: ShapeName; workload?: WorkloadName; scale: number; injectAt: number; duration: number; detectTimeout: number; mode?: string; manual?: boolean; guard?: string; json?: boolean },
       ) => {
-        if (!isShapeName(opts.shape)) throw new UserError(`unknown shape "${opts.shape}".`, `use one of: ${SHAPE_NAMES.join(', ')}`);
-        if (opts.workload !== undefined && !isWorkloadName(opts.workload)) throw new UserError(`unknown workload "${opts.workload}".`, `use one of: ${WORKLOAD_NAMES.join(', ')}`);
         const interrupt = new AbortController();
         const onSigint = (): void => interrupt.abort();
         process.once('SIGINT', onSigint);

@@ -2,13 +2,10 @@ import { Option, type Command } from 'commander';
 import Table from 'cli-table3';
 import { UserError } from '../shared/errors.ts';
 import { faultContext, faultStatuses, injectFault, recoverFault } from '../faults/engine.ts';
-import { MITIGATIONS, mitigationByName } from '../faults/mitigations.ts';
 import { proxyOff, proxyOn } from '../faults/proxies.ts';
-import { FAULTS, faultByName } from '../faults/registry.ts';
+import { FAULTS, faultByName, faultParams } from '../faults/registry.ts';
 import { paint, useColour } from '../shared/output.ts';
-import { positiveNumber, seconds, wholeNumber } from './option-parsers.ts';
-
-const FAULT_PARAMS = ['connections', 'target', 'latency', 'jitter', 'timeout', 'percent', 'bytes-per-request'] as const;
+import { seconds } from './option-parsers.ts';
 
 const print = (json: boolean | undefined, data: unknown, text: string): void => {
   process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${text}\n`);
@@ -43,7 +40,7 @@ Examples:
     .description('the faults, their modes and runbooks')
     .option('--json', 'print as JSON')
     .action((opts: { json?: boolean }) => {
-      const rows = FAULTS.map(({ name, description, modes, defaultMode, runbookId, params }) => ({ name, description, modes, defaultMode, runbookId, params: params ?? {} }));
+      const rows = FAULTS.map(({ name, description, modes, defaultMode, runbookId, params }) => ({ name, description, modes, defaultMode, runbookId, params }));
       const out = table(['fault', 'modes (default first)', 'runbook', 'what it does']);
       for (const row of rows) out.push([row.name, [row.defaultMode, ...row.modes.filter((m) => m !== row.defaultMode)].join(', '), row.runbookId, row.description]);
       print(opts.json, rows, out.toString());
@@ -55,13 +52,15 @@ Examples:
     .option('--mode <mode>', 'fault mode (see `fault list`)')
     .option('--duration <seconds>', 'recover automatically after this long (seconds, or 30s, 2m)', seconds(1), 60)
     .option('--json', 'print as JSON');
-  for (const param of FAULT_PARAMS) inject.addOption(new Option(`--${param} <value>`, `fault parameter (see \`fault list --json\`)`));
+  // one option per param any fault takes; each fault reads the ones it knows
+  const paramOptions = faultParams().map(({ name, description }) => new Option(`--${name} <value>`, description));
+  for (const option of paramOptions) inject.addOption(option);
   inject.action(async (name: string, opts: Record<string, string | number | boolean | undefined>) => {
     faultByName(name);
     const params = Object.fromEntries(
-      FAULT_PARAMS.flatMap((param) => {
-        const value = opts[param.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())];
-        return value === undefined ? [] : [[param, String(value)]];
+      paramOptions.flatMap((option) => {
+        const value = opts[option.attributeName()];
+        return value === undefined ? [] : [[option.name(), String(value)]];
       }),
     );
     const ctx = await faultContext();
@@ -114,22 +113,5 @@ Examples:
       const { state } = await faultContext();
       const { summary } = value === 'on' ? await proxyOn(state) : await proxyOff(state);
       print(opts.json, { proxy: value, summary }, summary);
-    });
-
-  program
-    .command('mitigate <action> [value]')
-    .description('carry out one runbook mitigation against the stack')
-    .option('--max <n>', 'pool-resize: new pool size per worker', wholeNumber(1))
-    .option('--factor <f>', 'pool-resize: multiply the current pool size', positiveNumber)
-    .option('--older-than <seconds>', 'cancel-queries: how long a session must have been busy', seconds(0))
-    .option('--snapshot <id>', 'queue-restore: snapshot id (latest by default)')
-    .option('--force', 'redis-restart: restart even when Redis answers')
-    .option('--json', 'print as JSON')
-    .addHelpText('after', `\nActions:\n${MITIGATIONS.map((m) => `  ${m.usage.padEnd(34)} ${m.description}`).join('\n')}\n\nExamples:\n  $ loadctl mitigate cache-bypass on\n  $ loadctl mitigate pool-resize --factor 1.5\n  $ loadctl mitigate cancel-queries --older-than 2`)
-    .action(async (action: string, value: string | undefined, opts: { max?: number; factor?: number; olderThan?: number; snapshot?: string; force?: boolean; json?: boolean }) => {
-      const mitigation = mitigationByName(action);
-      const { state } = await faultContext();
-      const summary = await mitigation.run(state, value, { max: opts.max, factor: opts.factor, olderThanS: opts.olderThan, snapshot: opts.snapshot, force: opts.force });
-      print(opts.json, { action, value, summary }, summary);
     });
 }

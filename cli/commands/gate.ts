@@ -1,18 +1,18 @@
 // `loadctl gate`: flags → runGate → one verdict line per regression, files written, exit code.
 import { Command } from 'commander';
-import { DEFAULT_WORKLOAD, isWorkloadName, WORKLOAD_NAMES } from '../../scenarios/lib/catalogue.ts';
-import { isShapeName, SHAPE_NAMES } from '../../scenarios/lib/shapes.ts';
+import { DEFAULT_WORKLOAD, type WorkloadName } from '../../scenarios/lib/catalogue.ts';
+import type { ShapeName } from '../../scenarios/lib/shapes.ts';
 import { UserError } from '../shared/errors.ts';
 import { runGate } from '../gate/index.ts';
 import { formatProgress } from '../k6/live.ts';
 import { METRIC_LABEL } from '../gate/verdicts.ts';
 import { paint } from '../shared/output.ts';
-import { positiveNumber, wholeNumber } from './option-parsers.ts';
+import { positiveNumber, shapeOption, wholeNumber, workloadOption } from './option-parsers.ts';
 
 interface GateFlags {
   run: string[];
-  shape?: string;
-  workload?: string;
+  shape?: ShapeName;
+  workload?: WorkloadName;
   scale: number;
   duration?: string;
   target?: string;
@@ -33,8 +33,8 @@ export function register(program: Command): void {
     .command('gate')
     .description('fail CI on a k6 threshold breach or a regression against the baseline; writes JUnit and markdown')
     .option('--run <dir>', 'a finished run directory (repeat for the median of several)', collect, [])
-    .option('--shape <shape>', `run this shape now instead (${SHAPE_NAMES.join(', ')})`)
-    .option('-w, --workload <name>', "workload for --shape (default: the shape's default)")
+    .addOption(shapeOption('run this shape now instead'))
+    .addOption(workloadOption("workload for --shape (default: the shape's default)"))
     .option('--scale <factor>', 'with --shape: multiply VUs and rates', positiveNumber, 1)
     .option('--duration <d>', "with --shape: replace a steady shape's duration, e.g. 20s")
     .option('--target <url>', 'with --shape: the API to load (default: the embedded stack)')
@@ -65,12 +65,9 @@ Exit codes: 0 passed; 1 a k6 threshold failed; 4 a metric regressed; 2 bad input
       if (flags.repeat !== undefined && flags.shape === undefined) throw new UserError('--repeat needs --shape: it makes that many runs.', 'for finished runs, repeat --run instead');
       let run: Parameters<typeof runGate>[0]['run'];
       if (flags.shape !== undefined) {
-        if (!isShapeName(flags.shape)) throw new UserError(`unknown shape '${flags.shape}'.`, `use one of ${SHAPE_NAMES.join(', ')}`);
-        const workload = flags.workload ?? DEFAULT_WORKLOAD[flags.shape];
-        if (!isWorkloadName(workload)) throw new UserError(`unknown workload '${workload}'.`, `use one of ${WORKLOAD_NAMES.join(', ')}`);
         run = {
           shape: flags.shape,
-          workload,
+          workload: flags.workload ?? DEFAULT_WORKLOAD[flags.shape],
           scale: flags.scale,
           duration: flags.duration,
           target: flags.target,

@@ -1,16 +1,16 @@
 import { Command } from 'commander';
-import { DEFAULT_WORKLOAD } from '../../scenarios/lib/catalogue.ts';
-import { isShapeName } from '../../scenarios/lib/shapes.ts';
+import { DEFAULT_WORKLOAD, type WorkloadName } from '../../scenarios/lib/catalogue.ts';
+import type { ShapeName } from '../../scenarios/lib/shapes.ts';
 import { DEFAULT_CLUSTER_TARGET, writeK8s } from '../k8s/index.ts';
 import { paint } from '../shared/output.ts';
-import { positiveNumber, wholeNumber } from './option-parsers.ts';
+import { positiveNumber, shapeArgument, wholeNumber, workloadOption } from './option-parsers.ts';
 
 export function register(program: Command): void {
   program
     .command('k8s')
     .description('write a k6-operator TestRun + ConfigMap (the workload as a k6 archive) for runs larger than one machine')
-    .argument('<shape>', 'load shape: smoke, load, peak, seed, journey, soak, browser')
-    .option('-w, --workload <name>', 'workload to run (default: the shape\'s default workload)')
+    .addArgument(shapeArgument())
+    .addOption(workloadOption("workload to run (default: the shape's default workload)"))
     .requiredOption('-p, --parallelism <n>', 'number of k6 runner pods; each runs an equal execution segment', wholeNumber(1))
     .option('-t, --target <url>', 'API base URL as the runner pods see it', DEFAULT_CLUSTER_TARGET)
     .option('-o, --out <dir>', 'directory for the manifests', 'reports/k8s')
@@ -28,8 +28,8 @@ Examples:
   kubectl apply -f reports/k8s/loadctl-peak-concerts.yaml
 Collecting results and building the report: see cli/k8s/README.md.`,
     )
-    .action(async (shape: string, options: { workload?: string; parallelism: number; target: string; out: string; namespace?: string; scale: number; image?: string; storage: string; storageClass?: string; json?: boolean }) => {
-      const workload = options.workload ?? (isShapeName(shape) ? DEFAULT_WORKLOAD[shape] : '');
+    .action(async (shape: ShapeName, options: { workload?: WorkloadName; parallelism: number; target: string; out: string; namespace?: string; scale: number; image?: string; storage: string; storageClass?: string; json?: boolean }) => {
+      const workload = options.workload ?? DEFAULT_WORKLOAD[shape];
       const result = await writeK8s({
         shape,
         workload,

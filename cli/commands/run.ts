@@ -1,15 +1,14 @@
 // `loadctl run <shape>`: flags → executeRun → a live line while k6 runs → the verdict and the run directory.
 import { isAbsolute, relative } from 'node:path';
 import type { Command } from 'commander';
-import { UserError } from '../shared/errors.ts';
 import { ExitCode } from '../shared/exit-codes.ts';
 import { describeK6Exit } from '../k6/exit-codes.ts';
 import { formatProgress, type ProgressFigures } from '../k6/live.ts';
 import { paint } from '../shared/output.ts';
 import { executeRun, type RunOutcome } from '../run/run.ts';
-import { DEFAULT_WORKLOAD, isWorkloadName, WORKLOADS, WORKLOAD_NAMES } from '../../scenarios/lib/catalogue.ts';
-import { isShapeName, shapeDefinition, SHAPE_NAMES } from '../../scenarios/lib/shapes.ts';
-import { positiveNumber } from './option-parsers.ts';
+import { DEFAULT_WORKLOAD, WORKLOADS, WORKLOAD_NAMES, type WorkloadName } from '../../scenarios/lib/catalogue.ts';
+import { shapeDefinition, SHAPE_NAMES, type ShapeName } from '../../scenarios/lib/shapes.ts';
+import { positiveNumber, shapeArgument, workloadOption } from './option-parsers.ts';
 
 const shapeList = SHAPE_NAMES.map((name) => `  ${name.padEnd(9)} ${shapeDefinition(name).description}`).join('\n');
 const workloadList = WORKLOAD_NAMES.map((name) => `  ${name.padEnd(12)} ${WORKLOADS[name].description}`).join('\n');
@@ -30,21 +29,21 @@ Examples:
   loadctl run peak --segments 2                    # the same load from two k6 processes (execution segments)
   loadctl run load --target http://127.0.0.1:8080  # an API you started yourself
 
-Writes reports/<run-id>/: meta.json, summary.json, raw.json.gz (raw.<i>.json.gz per segment), server-metrics.ndjson,
-k6.log and report.md. Ctrl-C stops k6 gracefully and still writes all of them.
+Writes reports/<run-id>/ (<dir>/<run-id>/ with --dir): meta.json, summary.json, raw.json.gz (raw.<i>.json.gz
+per segment), server-metrics.ndjson, k6.log and report.md. Ctrl-C stops k6 gracefully and still writes all of them.
 
 Exit codes: 0 passed; 1 thresholds failed (k6 99); 2 bad flags; 3 environment or k6 error (k6 104 invalid config,
 107 script exception, 108 test.abort(), 110 marked failed, or no k6/stack); 130 interrupted by Ctrl-C.
 `;
 
 interface RunFlags {
-  workload?: string;
+  workload?: WorkloadName;
   scale: number;
   duration?: string;
   target?: string;
   allowRemote?: boolean;
   segments: string;
-  out?: string;
+  dir?: string;
   json?: boolean;
 }
 
@@ -101,20 +100,19 @@ export function register(program: Command): void {
   program
     .command('run')
     .description('run a load shape with k6 against the embedded stack (or --target) and write reports/<run-id>/')
-    .argument('<shape>', `load shape: ${SHAPE_NAMES.join(', ')}`)
-    .option('-w, --workload <name>', `what each iteration does: ${WORKLOAD_NAMES.join(', ')}`)
+    .addArgument(shapeArgument())
+    .addOption(workloadOption('what each iteration does'))
     .option('--scale <factor>', 'multiply VUs and arrival rates (durations stay), e.g. 0.1 on a small machine', positiveNumber, 1)
     .option('--duration <d>', 'new length for a steady shape (smoke, journey, soak, browser), e.g. 30s, 2h')
     .option('--target <url>', 'base URL of the API (default: the embedded stack, started if needed)')
     .option('--allow-remote', 'allow a --target that is not this machine')
     .option('--segments <n>', 'split the run over n k6 processes (execution segments)', '1')
-    .option('--out <dir>', 'directory to create the run directory in (default: reports/)')
+    // not --out: to a k6 user that means k6's output backend (--out json=…, which loadctl sets itself)
+    .option('--dir <dir>', 'directory to create the run directory in (default: reports/)')
     .option('--json', 'print the outcome as JSON on stdout (progress goes to stderr)')
     .addHelpText('after', HELP)
-    .action(async (shape: string, flags: RunFlags) => {
-      if (!isShapeName(shape)) throw new UserError(`unknown shape '${shape}'.`, `use one of: ${SHAPE_NAMES.join(', ')}`);
+    .action(async (shape: ShapeName, flags: RunFlags) => {
       const workload = flags.workload ?? DEFAULT_WORKLOAD[shape];
-      if (!isWorkloadName(workload)) throw new UserError(`unknown workload '${workload}'.`, `use one of: ${WORKLOAD_NAMES.join(', ')}`);
       const segments = Number(flags.segments);
       const info = (line: string): void => void process.stderr.write(`${paint.dim(line)}\n`);
       const progress = progressPrinter(process.stderr);
@@ -139,7 +137,7 @@ export function register(program: Command): void {
           target: flags.target,
           allowRemote: Boolean(flags.allowRemote),
           segments,
-          reportsDir: flags.out ? flags.out : undefined,
+          reportsDir: flags.dir ? flags.dir : undefined,
           signal: abort.signal,
           onProgress: (figures) => progress.show(figures),
           onInfo: (line) => {

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFaults } from '../faults/store.ts';
+import { readFaults } from '../faults/active-faults.ts';
 import { RunMeta } from '../shared/run-dir.ts';
 import { adminClient } from '../stack/admin-client.ts';
 import { readStackState } from '../stack/state-file.ts';

@@ -2,6 +2,8 @@
 // claim — the experiment/journal split of Chaos Toolkit. Verdicts and the markdown section are pure.
 import type { RunEvent } from '../shared/run-dir.ts';
 import type { StepGroup } from '../runbooks/schema.ts';
+import type { WorkloadName } from '../../scenarios/lib/catalogue.ts';
+import type { ShapeName } from '../../scenarios/lib/shapes.ts';
 
 export interface PlannedStep {
   number: number;
@@ -16,8 +18,8 @@ export interface DrillPlan {
   runbookId: string;
   runbookTitle: string;
   fault: { name: string; mode: string; params: Record<string, string> };
-  shape: string;
-  workload: string;
+  shape: ShapeName;
+  workload: WorkloadName;
   scale: number;
   injectAtS: number;
   faultDurationS: number;

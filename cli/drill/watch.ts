@@ -2,7 +2,7 @@
 // claims, the guard). Pure: the drill feeds samples in and asks at each tick.
 import { holds, parseCondition, type Condition } from '../runbooks/condition.ts';
 import { evaluate, parseExpression, windowOf, type Expr, type Sample } from '../runbooks/expression.ts';
-import { durationSeconds } from '../runbooks/schema.ts';
+import { durationSeconds } from '../../scenarios/lib/durations.ts';
 
 export type Source = 'api-metrics' | 'k6';
 

@@ -8,7 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { UserError } from '../shared/errors.ts';
 import { ExitCode } from '../shared/exit-codes.ts';
-import { intParam, requireOwned } from './guards.ts';
+import { requireOwned } from '../stack/stopping.ts';
+import { intParam } from './params.ts';
 import type { ActiveFault, Fault, FaultContext } from './types.ts';
 import { withClient } from '../stack/postgres.ts';
 
@@ -66,6 +67,7 @@ export const dbSaturate: Fault = {
   modes: ['cpu', 'locks', 'pool'],
   defaultMode: 'cpu',
   runbookId: 'database-overload',
+  drillWorkload: 'journey',
   params: { connections: 'cpu mode: sessions running heavy queries (default 2)' },
 
   async inject({ state }, { mode, params }) {

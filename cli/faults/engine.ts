@@ -10,7 +10,7 @@ import { UserError } from '../shared/errors.ts';
 import { ExitCode } from '../shared/exit-codes.ts';
 import { readStackState } from '../stack/state-file.ts';
 import { faultByName } from './registry.ts';
-import { readFaults, updateFaults } from './store.ts';
+import { readFaults, updateFaults } from './active-faults.ts';
 import type { ActiveFault, FaultContext, Observation } from './types.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

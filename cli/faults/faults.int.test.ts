@@ -9,7 +9,7 @@ import { readStackState } from '../stack/state-file.ts';
 import { startTestStack, type TestStack } from '../stack/test-stack.ts';
 import type { StackState } from '../shared/stack-state.ts';
 import { faultContext, injectFault, recoverFault } from './engine.ts';
-import { readFaults } from './store.ts';
+import { readFaults } from './active-faults.ts';
 import type { FaultContext } from './types.ts';
 
 let stack: TestStack;

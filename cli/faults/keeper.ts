@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { faultContext, recoverFault } from './engine.ts';
 import { faultByName } from './registry.ts';
-import { readFaults } from './store.ts';
+import { readFaults } from './active-faults.ts';
 
 const [stateDir, faultId] = process.argv.slice(2);
 if (!stateDir || !faultId) {

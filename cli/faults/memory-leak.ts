@@ -1,7 +1,7 @@
 // memory-leak: switch on the API's leak (each request retains memory, as a forgotten cache or listener
 // would). Recover switches it off and replaces the workers one at a time, which frees what they held.
 import { adminClient } from '../stack/admin-client.ts';
-import { intParam } from './guards.ts';
+import { intParam } from './params.ts';
 import type { Fault } from './types.ts';
 
 export const memoryLeak: Fault = {
@@ -10,6 +10,7 @@ export const memoryLeak: Fault = {
   modes: ['retain'],
   defaultMode: 'retain',
   runbookId: 'memory-leak',
+  drillWorkload: 'journey',
   params: { 'bytes-per-request': 'memory each request retains (default 65536)' },
 
   async inject({ state }, { params }) {

@@ -6,7 +6,7 @@ import { adminClient } from '../stack/admin-client.ts';
 import { pingRedis } from '../stack/services.ts';
 import { restartRedis, startReplica, stopReplica } from '../stack/extras.ts';
 import type { StackState } from '../shared/stack-state.ts';
-import { requireOwned } from './guards.ts';
+import { requireOwned } from '../stack/stopping.ts';
 import { withClient } from '../stack/postgres.ts';
 
 export interface MitigationOptions {

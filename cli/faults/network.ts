@@ -3,7 +3,8 @@
 // (`loadctl fault proxy on`); toxics are named loadctl-* so recover removes exactly ours.
 import { UserError } from '../shared/errors.ts';
 import { ExitCode } from '../shared/exit-codes.ts';
-import { intParam, requireOwned } from './guards.ts';
+import { requireOwned } from '../stack/stopping.ts';
+import { intParam } from './params.ts';
 import { proxyOff, proxyOn, toxiproxyCall } from './proxies.ts';
 import type { Fault, FaultContext } from './types.ts';
 
@@ -53,6 +54,7 @@ export const network: Fault = {
   modes: ['latency', 'jitter', 'timeout', 'reset'],
   defaultMode: 'latency',
   runbookId: 'network-degradation',
+  drillWorkload: 'journey',
   params: {
     target: 'redis | postgres | both (default redis)',
     latency: 'latency/jitter modes: added milliseconds (default 200)',

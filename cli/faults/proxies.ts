@@ -11,7 +11,7 @@ import { identityOf } from '../stack/layout.ts';
 import { startToxiproxy, stopToxiproxy } from '../stack/extras.ts';
 import { writeStackState } from '../stack/state-file.ts';
 import type { StackState } from '../shared/stack-state.ts';
-import { requireOwned } from './guards.ts';
+import { requireOwned } from '../stack/stopping.ts';
 
 export const PROXY_NAMES = { redis: 'loadctl-redis', postgres: 'loadctl-postgres' } as const;
 

@@ -6,11 +6,10 @@ import { Redis } from 'ioredis';
 import { UserError } from '../shared/errors.ts';
 import { ExitCode } from '../shared/exit-codes.ts';
 import { adminClient } from '../stack/admin-client.ts';
-import { intParam, requireOwned } from './guards.ts';
+import { QueueKeys } from '../../reference-api/src/store/queue-keys.ts';
+import { requireOwned } from '../stack/stopping.ts';
+import { intParam } from './params.ts';
 import type { Fault } from './types.ts';
-
-/** the waiting queue: a sorted set, member = token id, score = arrival order (reference-api/README.md) */
-export const WAITING_QUEUE_KEY = 'queue:waiting';
 
 async function withRedis<T>(url: string, run: (redis: Redis) => Promise<T>): Promise<T> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null, connectTimeout: 2_000 });
@@ -34,6 +33,7 @@ export const queueCorrupt: Fault = {
   modes: ['reorder', 'drop', 'expire'],
   defaultMode: 'reorder',
   runbookId: 'queue-malfunction',
+  drillWorkload: 'queue',
   params: { percent: 'drop mode: share of waiting users dropped (default 50)' },
 
   async inject({ state }, { mode, params }) {
@@ -41,7 +41,7 @@ export const queueCorrupt: Fault = {
     const percent = intParam(params, 'percent', 50, 1, 100);
     const { snapshotId, entries } = await adminClient(state).queueSnapshot();
     return withRedis(redis.url, async (client) => {
-      const flat = await client.zrange(WAITING_QUEUE_KEY, 0, -1, 'WITHSCORES');
+      const flat = await client.zrange(QueueKeys.waiting, 0, -1, 'WITHSCORES');
       const members = flat.filter((_, index) => index % 2 === 0);
       const scores = flat.filter((_, index) => index % 2 === 1);
       if (members.length < 2) {
@@ -51,14 +51,14 @@ export const queueCorrupt: Fault = {
       if (mode === 'reorder') {
         // the last to arrive now stands first: every pair of users is inverted
         const reversed = members.flatMap((member, index) => [scores[members.length - 1 - index] as string, member]);
-        await client.zadd(WAITING_QUEUE_KEY, ...reversed);
+        await client.zadd(QueueKeys.waiting, ...reversed);
       } else if (mode === 'drop') {
         // evenly spread over the queue: exactly floor(n × percent / 100) users vanish
         const dropped = members.filter((_, index) => Math.floor(((index + 1) * percent) / 100) > Math.floor((index * percent) / 100));
         affected = dropped.length;
-        if (dropped.length > 0) await client.zrem(WAITING_QUEUE_KEY, ...dropped);
+        if (dropped.length > 0) await client.zrem(QueueKeys.waiting, ...dropped);
       } else {
-        await client.pexpire(WAITING_QUEUE_KEY, 1);
+        await client.pexpire(QueueKeys.waiting, 1);
       }
       return {
         details: { snapshotId, snapshotEntries: entries, waiting: members.length, orderHash: orderHash(members), affected },
@@ -91,7 +91,7 @@ export const queueCorrupt: Fault = {
   },
 
   async observe({ state }, fault) {
-    const members = await withRedis(state.redis.url, (client) => client.zrange(WAITING_QUEUE_KEY, 0, -1));
+    const members = await withRedis(state.redis.url, (client) => client.zrange(QueueKeys.waiting, 0, -1));
     if (!fault) return { healthy: true, detail: `${members.length} user(s) waiting` };
     const intact = orderHash(members) === fault.details.orderHash;
     return { healthy: intact, detail: `${members.length} of ${String(fault.details.waiting)} user(s) waiting, order ${intact ? 'as snapshotted' : 'differs from the snapshot'}` };

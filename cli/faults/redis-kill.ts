@@ -9,7 +9,7 @@ import { pingRedis } from '../stack/services.ts';
 import { identityOf } from '../stack/layout.ts';
 import { readStackState } from '../stack/state-file.ts';
 import { restartRedis } from '../stack/extras.ts';
-import { requireOwned } from './guards.ts';
+import { requireOwned } from '../stack/stopping.ts';
 import type { Fault } from './types.ts';
 
 async function redisAnswers(url: string): Promise<boolean> {
@@ -22,6 +22,8 @@ export const redisKill: Fault = {
   modes: ['sigkill'],
   defaultMode: 'sigkill',
   runbookId: 'cache-failure',
+  drillWorkload: 'seats',
+  params: {},
 
   async inject({ state, stateDir }) {
     const redis = requireOwned(state.redis, 'Redis', 'redis-kill');

@@ -1,6 +1,7 @@
 // What every fault implements, and the record of an active fault kept in <stateDir>/faults.json.
 import { z } from 'zod';
 import type { StackState } from '../shared/stack-state.ts';
+import type { WorkloadName } from '../../scenarios/lib/catalogue.ts';
 
 export const ActiveFault = z.object({
   /** unique per injection, so a late timer can never recover a later injection of the same fault */
@@ -39,14 +40,21 @@ export interface Observation {
   detail: string;
 }
 
+/**
+ * One fault, declared whole in its own file: everything the CLI (`fault list`, the `--<param>` options of
+ * `fault inject`) and the drill need comes from here through the registry.
+ */
 export interface Fault {
   name: string;
   description: string;
   modes: readonly string[];
   defaultMode: string;
+  /** the one runbook for this fault; its front matter names the fault back (checked by a unit test) */
   runbookId: string;
-  /** one line per accepted --param, for `fault list` and help */
-  params?: Readonly<Record<string, string>>;
+  /** the workload a drill puts on the API unless told otherwise: one that exercises what the fault breaks */
+  drillWorkload: WorkloadName;
+  /** the --<param> options inject accepts, each with one line for `fault list` and `fault inject --help` */
+  params: Readonly<Record<string, string>>;
   /** refuses (UserError) when the stack does not own the target; returns what recover needs */
   inject(ctx: FaultContext, request: InjectRequest): Promise<{ details: Record<string, unknown>; summary: string }>;
   /** runs inside the keeper process for the whole window when the fault needs a live client (db-saturate) */

@@ -24,7 +24,7 @@ describe('k6 arguments', () => {
     const url = 'http://127.0.0.1:9090/api/v1/write';
     const args = buildK6Args({ ...base, prometheusRemoteWrite: url });
     expect(args.slice(args.indexOf('json=/r/raw.json.gz') + 1, args.indexOf('-e'))).toEqual(['--out', 'experimental-prometheus-rw']);
-    expect(k6Environment(url)).toMatchObject({ K6_PROMETHEUS_RW_SERVER_URL: url, K6_PROMETHEUS_RW_TREND_STATS: 'p(95),p(99),avg' });
+    expect(k6Environment({ prometheusRemoteWrite: url })).toMatchObject({ K6_PROMETHEUS_RW_SERVER_URL: url, K6_PROMETHEUS_RW_TREND_STATS: 'p(95),p(99),avg' });
     expect(k6Environment()).not.toHaveProperty('K6_PROMETHEUS_RW_SERVER_URL');
   });
 

@@ -1,4 +1,6 @@
-// The k6 command line of a run: pure, so the exact invocation is unit-tested and recorded in k6.log.
+// The k6 command lines loadctl builds (`loadctl run`'s processes, `loadctl k8s`'s archive and its runners'
+// arguments) from one table of outputs and one list of -e values. Pure, so the exact invocation is unit-tested
+// and recorded in k6.log.
 import { k6BrowserEnv } from '../toolchain/browser.ts';
 
 export interface Segment {
@@ -7,21 +9,72 @@ export interface Segment {
   count: number;
 }
 
+/** The -e values a workload script reads (scenarios/lib/options.ts and api.ts), in the order they are passed. */
+export interface WorkloadEnv {
+  baseUrl?: string;
+  shape?: string;
+  scale?: number;
+  /** replaces a steady shape's duration */
+  duration?: string;
+}
+const ENV_NAMES: Record<keyof WorkloadEnv, string> = {
+  baseUrl: 'BASE_URL',
+  shape: 'SHAPE',
+  scale: 'SCALE',
+  duration: 'DURATION',
+};
+
+/** flags, -e values for the script, and settings k6's own outputs read from its process environment */
+type OutputArgs = { flags?: string[]; env?: Record<string, string>; processEnv?: Record<string, string> };
+/** How each output is asked for, given where it goes: a new k6 output is one line here. */
+const K6_OUTPUTS = {
+  /** every sample as NDJSON; a .gz name makes k6 compress it */
+  rawFile: (file: string): OutputArgs => ({ flags: ['--out', `json=${file}`] }),
+  /** k6's end-of-test summary data as JSON, written by the scripts' handleSummary (scenarios/lib/summary.ts) */
+  summaryFile: (file: string): OutputArgs => ({ env: { SUMMARY_FILE: file } }),
+  /** Prometheus' remote-write endpoint (…/api/v1/write): trends as p95/p99/avg gauges, pushed every second */
+  prometheusRemoteWrite: (url: string): OutputArgs => ({
+    flags: ['--out', 'experimental-prometheus-rw'],
+    processEnv: { K6_PROMETHEUS_RW_SERVER_URL: url, K6_PROMETHEUS_RW_TREND_STATS: 'p(95),p(99),avg', K6_PROMETHEUS_RW_PUSH_INTERVAL: '1s' },
+  }),
+} satisfies Record<string, (target: string) => OutputArgs>;
+
+/** Where k6 writes a run's results: one optional field per entry of K6_OUTPUTS. */
+export type K6Results = { [K in keyof typeof K6_OUTPUTS]?: string };
+
+function requestedOutputs(results: K6Results): OutputArgs[] {
+  return (Object.keys(K6_OUTPUTS) as (keyof K6Results)[]).flatMap((key) => {
+    const target = results[key];
+    return target === undefined ? [] : [K6_OUTPUTS[key](target)];
+  });
+}
+
+/** What every k6 invocation of a workload carries: the flags of its outputs, then its -e values. */
+export function workloadArgs(env: WorkloadEnv, results: K6Results = {}): string[] {
+  const outputs = requestedOutputs(results);
+  const values = [
+    ...(Object.keys(ENV_NAMES) as (keyof WorkloadEnv)[]).flatMap((key) => {
+      const value = env[key];
+      return value === undefined ? [] : [[ENV_NAMES[key], String(value)]];
+    }),
+    ...outputs.flatMap((output) => Object.entries(output.env ?? {})),
+  ];
+  const flags = outputs.flatMap((output) => output.flags ?? []);
+  return [...flags, ...values.flatMap(([name, value]) => ['-e', `${name}=${value}`])];
+}
+
 export interface K6RunArgs {
   script: string;
   baseUrl: string;
   shape: string;
   scale: number;
-  /** replaces a steady shape's duration */
   duration?: string;
-  /** where handleSummary writes k6's summary data (JSON) */
   summaryFile: string;
-  /** --out json=… ; a .gz name makes k6 compress it */
   rawFile: string;
   /** host:port of k6's REST API, polled for live progress */
   apiAddress: string;
   segment?: Segment;
-  /** Prometheus' remote-write endpoint (…/api/v1/write): k6 also writes its metrics there */
+  /** Prometheus' remote-write endpoint, when k6 should also write its metrics there */
   prometheusRemoteWrite?: string;
 }
 
@@ -35,14 +88,8 @@ export function executionSegment({ index, count }: Segment): { segment: string; 
   return { segment: `${cut(index)}:${cut(index + 1)}`, sequence };
 }
 
+/** `k6 run` of a workload on this machine, one process (or one execution segment of several). */
 export function buildK6Args(run: K6RunArgs): string[] {
-  const env: [string, string][] = [
-    ['BASE_URL', run.baseUrl],
-    ['SHAPE', run.shape],
-    ['SCALE', String(run.scale)],
-    ['SUMMARY_FILE', run.summaryFile],
-    ...(run.duration ? ([['DURATION', run.duration]] as [string, string][]) : []),
-  ];
   const segment = run.segment && run.segment.count > 1 ? executionSegment(run.segment) : undefined;
   return [
     'run',
@@ -51,28 +98,23 @@ export function buildK6Args(run: K6RunArgs): string[] {
     '--quiet',
     '--address',
     run.apiAddress,
-    '--out',
-    `json=${run.rawFile}`,
-    ...(run.prometheusRemoteWrite ? ['--out', 'experimental-prometheus-rw'] : []),
-    ...env.flatMap(([name, value]) => ['-e', `${name}=${value}`]),
+    ...workloadArgs(
+      { baseUrl: run.baseUrl, shape: run.shape, scale: run.scale, duration: run.duration },
+      { rawFile: run.rawFile, summaryFile: run.summaryFile, prometheusRemoteWrite: run.prometheusRemoteWrite },
+    ),
     ...(segment ? ['--execution-segment', segment.segment, '--execution-segment-sequence', segment.sequence] : []),
     run.script,
   ];
 }
 
+/** Our own progress line replaces k6's; its usage report would phone home. */
+export const NO_USAGE_REPORT = { K6_NO_USAGE_REPORT: 'true' };
+
 /**
  * The environment k6 runs with: the machine's Chromium for k6/browser (headless; no sandbox as root), and
- * where the Prometheus remote-write output sends to (it reads its settings from the environment only).
+ * the settings of the outputs in `results` that k6 reads from its environment only.
  */
-export function k6Environment(prometheusRemoteWrite?: string): Record<string, string> {
-  const remoteWrite: Record<string, string> = prometheusRemoteWrite
-    ? {
-        K6_PROMETHEUS_RW_SERVER_URL: prometheusRemoteWrite,
-        // trends as these gauges (k6_http_req_duration_p95 …), and pushed every second for the dashboards
-        K6_PROMETHEUS_RW_TREND_STATS: 'p(95),p(99),avg',
-        K6_PROMETHEUS_RW_PUSH_INTERVAL: '1s',
-      }
-    : {};
-  // our own progress line replaces k6's; its usage report would phone home
-  return { ...k6BrowserEnv(), K6_NO_USAGE_REPORT: 'true', ...remoteWrite };
+export function k6Environment(results: K6Results = {}): Record<string, string> {
+  const outputSettings = requestedOutputs(results).map((output) => output.processEnv ?? {});
+  return Object.assign({ ...k6BrowserEnv(), ...NO_USAGE_REPORT }, ...outputSettings);
 }

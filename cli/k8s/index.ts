@@ -3,11 +3,12 @@ import { execa } from 'execa';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WORKLOADS, isWorkloadName, workloadScript } from '../../scenarios/lib/catalogue.ts';
-import { SHAPE_NAMES, isShapeName } from '../../scenarios/lib/shapes.ts';
+import { checkShapeWorkload, WORKLOADS, workloadScript, type WorkloadName } from '../../scenarios/lib/catalogue.ts';
+import type { ShapeName } from '../../scenarios/lib/shapes.ts';
 import { UserError } from '../shared/errors.ts';
 import { ExitCode } from '../shared/exit-codes.ts';
 import { REPO_ROOT } from '../shared/paths.ts';
+import { NO_USAGE_REPORT, workloadArgs } from '../k6/args.ts';
 import { resolveK6 } from '../toolchain/tools.ts';
 import { CONFIG_MAP_MAX_BYTES } from './k6-operator-schema.ts';
 import { buildManifests, collectorYaml, rawFileName, testRunName, testRunYaml, type K8sManifests } from './manifests.ts';
@@ -38,11 +39,10 @@ export interface K8sResult {
 /** In a cluster, the reference API is a Service next to the TestRun. */
 export const DEFAULT_CLUSTER_TARGET = 'http://reference-api:8080';
 
-export function validateK8sOptions(options: K8sOptions): void {
-  if (!isShapeName(options.shape)) throw new UserError(`unknown shape '${options.shape}'.`, `use one of ${SHAPE_NAMES.join(', ')}`);
-  if (!isWorkloadName(options.workload)) throw new UserError(`unknown workload '${options.workload}'.`, `use one of ${Object.keys(WORKLOADS).join(', ')}`);
-  const shapes: readonly string[] = WORKLOADS[options.workload].shapes;
-  if (!shapes.includes(options.shape)) throw new UserError(`workload '${options.workload}' does not run under shape '${options.shape}'.`, `use one of ${shapes.join(', ')}`);
+/** Checks the options before anything runs; returns the shape and workload they name. */
+export function validateK8sOptions(options: K8sOptions): { shape: ShapeName; workload: WorkloadName } {
+  const checked = checkShapeWorkload(options.shape, options.workload);
+  if (!checked.ok) throw new UserError(`${checked.problem}.`, `use one of: ${checked.choices.join(', ')}`);
   if (!Number.isInteger(options.parallelism) || options.parallelism < 1 || options.parallelism > 1000) {
     throw new UserError(`--parallelism must be a whole number from 1 to 1000, not '${options.parallelism}'.`, 'e.g. --parallelism 4');
   }
@@ -58,15 +58,16 @@ export function validateK8sOptions(options: K8sOptions): void {
     throw new UserError(`--target ${options.target} is loopback, which inside a runner pod is the pod itself.`, 'give the API as the cluster sees it, e.g. its Service URL');
   }
   if (/\s/.test(options.target)) throw new UserError('--target must not contain spaces.', 'k6-operator splits arguments on spaces');
+  return { shape: checked.shape, workload: checked.workload };
 }
 
 /** The runner image: k6's own, at the version that built the archive; browser workloads need the Chromium build. */
-export function runnerImage(k6Version: string, workload: string): string {
-  return `grafana/k6:${k6Version}${workload === 'browser' ? '-with-browser' : ''}`;
+export function runnerImage(k6Version: string, workload: WorkloadName): string {
+  return `grafana/k6:${k6Version}${WORKLOADS[workload].browser ? '-with-browser' : ''}`;
 }
 
 export async function writeK8s(options: K8sOptions): Promise<K8sResult> {
-  validateK8sOptions(options);
+  const { shape, workload } = validateK8sOptions(options);
   const k6 = await resolveK6();
   const name = testRunName(options.shape, options.workload);
   const work = await mkdtemp(join(tmpdir(), 'loadctl-k8s-'));
@@ -75,8 +76,8 @@ export async function writeK8s(options: K8sOptions): Promise<K8sResult> {
     // -e values are stored in the archive, so every runner gets the same shape and scale.
     const result = await execa(
       k6.path,
-      ['archive', '-e', `SHAPE=${options.shape}`, '-e', `SCALE=${options.scale}`, '-O', archivePath, workloadScript(options.workload as keyof typeof WORKLOADS)],
-      { cwd: REPO_ROOT, reject: false, all: true, env: { K6_NO_USAGE_REPORT: 'true' } },
+      ['archive', ...workloadArgs({ shape, scale: options.scale }), '-O', archivePath, workloadScript(workload)],
+      { cwd: REPO_ROOT, reject: false, all: true, env: NO_USAGE_REPORT },
     );
     if (result.exitCode !== 0) {
       const detail = (result.all ?? '').trim().split('\n').slice(-2).join(' ');
@@ -94,7 +95,7 @@ export async function writeK8s(options: K8sOptions): Promise<K8sResult> {
       parallelism: options.parallelism,
       target: options.target,
       archive,
-      runnerImage: options.image ?? runnerImage(k6.version, options.workload),
+      runnerImage: options.image ?? runnerImage(k6.version, workload),
       resultsStorage: options.resultsStorage,
       storageClassName: options.storageClassName,
     });

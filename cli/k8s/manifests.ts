@@ -1,6 +1,7 @@
 // Pure: a k6 archive + what to run → the Kubernetes objects k6-operator needs, validated, as YAML.
 // The I/O (running `k6 archive`, writing files) lives in ./index.ts.
 import { stringify } from 'yaml';
+import { workloadArgs } from '../k6/args.ts';
 import { ConfigMap, PersistentVolumeClaim, Pod, TestRun } from './k6-operator-schema.ts';
 
 export interface K8sPlan {
@@ -76,7 +77,7 @@ export function buildManifests(plan: K8sPlan): K8sManifests {
     spec: {
       parallelism: plan.parallelism,
       script: { configMap: { name: plan.name, file: ARCHIVE_FILE } },
-      arguments: `-e BASE_URL=${plan.target} --out json=${rawPath}`,
+      arguments: workloadArgs({ baseUrl: plan.target }, { rawFile: rawPath }).join(' '),
       separate: false,
       runner: {
         image: plan.runnerImage,

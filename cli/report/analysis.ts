@@ -3,6 +3,7 @@
 import type { EndpointStats, LatencyStats, Note, ReportModel, TimelineBucket } from './model.ts';
 import { formatCount, formatMs, formatPercent } from './units.ts';
 import { describeK6Exit } from '../k6/exit-codes.ts';
+import { droppedIterationCause } from './dropped-iterations.ts';
 
 type ModelWithoutNotes = Omit<ReportModel, 'notes'>;
 
@@ -61,24 +62,21 @@ function droppedIterationNotes(model: ModelWithoutNotes): Note[] {
   const { overview } = model;
   const dropped = overview.droppedIterations ?? 0;
   if (dropped <= 0) return [];
-  const iterations = overview.iterations ?? 0;
-  const offered = iterations + dropped;
+  const offered = (overview.iterations ?? 0) + dropped;
   const durationS = overview.durationS;
-  const offeredRate = durationS ? offered / durationS : undefined;
-  const iterationS = overview.iterationDuration ? overview.iterationDuration.avg / 1000 : undefined;
-  let cause = '';
-  if (offeredRate !== undefined && iterationS !== undefined) {
-    // Little's law: iterations in flight = arrival rate × time each one takes, summed per scenario when known.
-    const perScenario = durationS
-      ? model.scenarios.filter((s) => s.iterationDuration && s.iterations !== undefined).map((s) => (((s.iterations ?? 0) + (s.droppedIterations ?? 0)) / durationS) * ((s.iterationDuration?.avg ?? 0) / 1000))
-      : [];
-    const neededVus = perScenario.length > 0 ? perScenario.reduce((a, b) => a + b, 0) : offeredRate * iterationS;
-    const vus = overview.vusMax;
-    cause =
-      vus !== undefined && neededVus > vus
-        ? ` Cause: VUs exhausted — ${formatCount(offeredRate, 1)} iterations/s offered × ${formatMs(iterationS * 1000)} per iteration needs ≈ ${formatCount(neededVus)} VUs, but at most ${formatCount(vus)} existed (vus_max). Raise maxVUs or shorten the iteration (e.g. its sleep); the system under test never saw this load.`
-        : ` ${formatCount(offeredRate, 1)} iterations/s × ${formatMs(iterationS * 1000)} per iteration needs ≈ ${formatCount(neededVus)} VUs${vus !== undefined ? ` and ${formatCount(vus)} existed` : ''}: iterations started late, so the generator or the system under test could not keep up.`;
-  }
+  const measured = durationS
+    ? {
+        durationS,
+        offered,
+        vusMax: overview.vusMax,
+        scenarios: model.scenarios.flatMap((s) =>
+          s.iterationDuration && s.iterations !== undefined
+            ? [{ offered: s.iterations + (s.droppedIterations ?? 0), avgIterationMs: s.iterationDuration.avg }]
+            : [],
+        ),
+      }
+    : undefined;
+  const cause = droppedIterationCause({ avgIterationMs: overview.iterationDuration?.avg, measured });
   const droppedBy = model.scenarios.filter((s) => (s.droppedIterations ?? 0) > 0).map((s) => `${s.name}: ${formatCount(s.droppedIterations)}`);
   return [
     {

@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { RunEvent } from '../shared/run-dir.ts';
 
-export const InputFormat = z.enum(['raw-stream', 'summary-legacy', 'summary-handle', 'summary-machine', 'text-summary', 'report-json']);
+/** the name of the reader that read the input (cli/report/inputs/detect.ts lists them), e.g. 'raw-stream' */
+export const InputFormat = z.string().min(1);
 export type InputFormat = z.infer<typeof InputFormat>;
 
 const count = z.number().nonnegative();

@@ -1,23 +1,5 @@
-// k6 prints durations the Go way (`312µs`, `1.2ms`, `1m2.5s`, `1h0m0s`), sizes in SI units (`119 MB`, `354 kB/s`)
-// and large counts sometimes with k/M suffixes. These parse them back to numbers: ms, bytes and plain counts.
-
-const durationUnitMs: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const durationPart = /(\d+(?:\.\d+)?)(ns|us|µs|μs|ms|s|m|h)/y;
-
-/** `1m2.5s` → 62500; returns undefined when the text is not a whole duration. */
-export function parseDurationMs(text: string): number | undefined {
-  const source = text.trim();
-  if (source === '' ) return undefined;
-  if (/^\d+(?:\.\d+)?$/.test(source)) return Number(source) === 0 ? 0 : undefined;
-  durationPart.lastIndex = 0;
-  let total = 0;
-  let consumed = 0;
-  for (let match = durationPart.exec(source); match; match = durationPart.exec(source)) {
-    total += Number(match[1]) * (durationUnitMs[match[2] ?? ''] ?? Number.NaN);
-    consumed = durationPart.lastIndex;
-  }
-  return consumed === source.length && Number.isFinite(total) ? total : undefined;
-}
+// k6 prints sizes in SI units (`119 MB`, `354 kB/s`) and large counts sometimes with k/M suffixes. These parse
+// them back to numbers (bytes and plain counts); its durations (`312µs`, `1m2.5s`) are scenarios/lib/durations.ts.
 
 const sizeUnitBytes: Record<string, number> = { B: 1, kB: 1e3, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12 };
 

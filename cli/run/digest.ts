@@ -1,19 +1,19 @@
-// The few figures a person wants the moment a run ends, read from k6's handleSummary data, and the
-// explanation of dropped iterations (the flaw the seed's report missed).
-import { z } from 'zod';
+// The few figures a person wants the moment a run ends, from k6's handleSummary data of each segment, and why
+// iterations were dropped (the flaw the seed's report missed).
+import { droppedIterationCause } from '../report/dropped-iterations.ts';
+import { ReportInputError } from '../report/inputs/input-error.ts';
+import { parseHandleSummary } from '../report/inputs/summary-handle.ts';
+import type { NormalizedSummary } from '../report/inputs/summary.ts';
 import type { ScenarioSpec } from '../../scenarios/lib/shapes.ts';
 
-const SummaryMetric = z.object({
-  type: z.string(),
-  values: z.record(z.string(), z.number()),
-  thresholds: z.record(z.string(), z.object({ ok: z.boolean() })).optional(),
-});
-const SummaryData = z.object({ metrics: z.record(z.string(), SummaryMetric), state: z.object({ testRunDurationMs: z.number() }).partial().optional() });
-export type SummaryData = z.infer<typeof SummaryData>;
-
-export function parseSummary(json: unknown): SummaryData | undefined {
-  const parsed = SummaryData.safeParse(json);
-  return parsed.success ? parsed.data : undefined;
+/** A segment's summary.json, read by the report engine's handleSummary reader; undefined when it is not one. */
+export function parseSummary(json: unknown, file = 'summary.json'): NormalizedSummary | undefined {
+  try {
+    return parseHandleSummary(json, file);
+  } catch (error) {
+    if (error instanceof ReportInputError) return undefined;
+    throw error;
+  }
 }
 
 export interface RunDigest {
@@ -35,29 +35,29 @@ export interface RunDigest {
  * One digest of one or more summaries (one per execution segment). Counts add up; for split runs the
  * percentiles are the worst segment's (the exact merged figures come from the raw streams, in the report).
  */
-export function digestSummaries(summaries: readonly SummaryData[]): RunDigest {
-  const values = (name: string): Record<string, number>[] => summaries.map((s) => s.metrics[name]?.values ?? {});
+export function digestSummaries(summaries: readonly NormalizedSummary[]): RunDigest {
+  const values = (name: string): Record<string, number>[] => summaries.map((s) => s.metrics.get(name)?.values ?? {});
   const sum = (name: string, key: string): number => values(name).reduce((total, v) => total + (v[key] ?? 0), 0);
   const worst = (name: string, key: string): number | undefined => {
     const found = values(name).map((v) => v[key]).filter((v): v is number => v !== undefined);
     return found.length ? Math.max(...found) : undefined;
   };
   // A browser run makes its requests through Chromium: k6 reports them as browser_http_req_duration.
-  // (a trend has no count, so the count comes from the browser_http_req_failed rate's passes and fails).
-  const browserOnly = summaries.every((s) => !s.metrics.http_reqs && s.metrics.browser_http_req_failed);
+  // (a trend has no count, so the count comes from the browser_http_req_failed rate's samples).
+  const browserOnly = summaries.every((s) => !s.metrics.has('http_reqs') && s.metrics.has('browser_http_req_failed'));
   const duration = browserOnly ? 'browser_http_req_duration' : 'http_req_duration';
-  const httpReqs = browserOnly ? sum('browser_http_req_failed', 'passes') + sum('browser_http_req_failed', 'fails') : sum('http_reqs', 'count');
-  const runSeconds = Math.max(0, ...summaries.map((s) => s.state?.testRunDurationMs ?? 0)) / 1000;
-  const failedRequests = sum('http_req_failed', 'passes');
-  const checkPasses = sum('checks', 'passes');
-  const checkTotal = checkPasses + sum('checks', 'fails');
+  const httpReqs = browserOnly
+    ? sum('browser_http_req_failed', 'nonZero') + sum('browser_http_req_failed', 'zero')
+    : sum('http_reqs', 'count');
+  const runSeconds = Math.max(0, ...summaries.map((s) => s.durationS ?? 0));
+  const failedRequests = sum('http_req_failed', 'nonZero');
+  const checkPasses = sum('checks', 'nonZero');
+  const checkTotal = checkPasses + sum('checks', 'zero');
   const failedThresholds = [
     ...new Set(
       summaries.flatMap((s) =>
-        Object.entries(s.metrics).flatMap(([name, metric]) =>
-          Object.entries(metric.thresholds ?? {})
-            .filter(([, result]) => !result.ok)
-            .map(([expression]) => `${name}: ${expression}`),
+        [...s.metrics].flatMap(([name, metric]) =>
+          metric.thresholds.filter((threshold) => !threshold.ok).map(({ expression }) => `${name}: ${expression}`),
         ),
       ),
     ),
@@ -65,8 +65,8 @@ export function digestSummaries(summaries: readonly SummaryData[]): RunDigest {
   return {
     httpReqs,
     rps: browserOnly ? (runSeconds ? httpReqs / runSeconds : 0) : sum('http_reqs', 'rate'),
-    p95Ms: worst(duration, 'p(95)'),
-    p99Ms: worst(duration, 'p(99)'),
+    p95Ms: worst(duration, 'p95'),
+    p99Ms: worst(duration, 'p99'),
     failedPercent: httpReqs ? (100 * failedRequests) / httpReqs : 0,
     expectedConflicts: sum('business_conflicts', 'count'),
     iterations: sum('iterations', 'count'),
@@ -77,25 +77,9 @@ export function digestSummaries(summaries: readonly SummaryData[]): RunDigest {
   };
 }
 
-/**
- * Why k6 dropped iterations, in words. An arrival-rate scenario can start at most maxVUs / iteration time
- * iterations per second: asking for more drops the rest for the whole run (the seed's flaw). When that
- * ceiling is above the target, the drops came in bursts instead: responses slowed, every pre-allocated VU
- * was busy, and the VUs k6 initialised mid-run arrived too late.
- */
+/** Why k6 dropped iterations, in words (the report engine's explanation, from the planned scenarios). */
 export function explainDroppedIterations(digest: RunDigest, scenarios: Record<string, ScenarioSpec>): string | undefined {
   if (digest.droppedIterations === 0) return undefined;
-  const parts = Object.entries(scenarios).flatMap(([name, s]) => {
-    if (s.executor !== 'ramping-arrival-rate' && s.executor !== 'constant-arrival-rate') return [];
-    const target = s.executor === 'ramping-arrival-rate' ? Math.max(s.startRate, ...s.stages.map((stage) => stage.target)) : s.rate;
-    const think = Number(s.env?.THINK_SECONDS ?? 0);
-    const ceiling = digest.avgIterationMs ? Math.round(s.maxVUs / (digest.avgIterationMs / 1000)) : undefined;
-    if (ceiling !== undefined && ceiling < target) {
-      const because = think > 0 ? ` because every iteration sleeps ${think} s` : '';
-      return [`'${name}' asked for up to ${target} iterations/s, but with maxVUs ${s.maxVUs} and iterations averaging ${Math.round(digest.avgIterationMs!)} ms${because} it could start at most ~${ceiling}/s`];
-    }
-    return [`'${name}' had room on average (maxVUs ${s.maxVUs}), so the drops came in bursts: responses slowed, all ${s.preAllocatedVUs} pre-allocated VUs were busy and the ones k6 initialised mid-run came too late`];
-  });
-  const why = parts.length ? `: ${parts.join('; ')}` : '';
-  return `k6 dropped ${digest.droppedIterations} iterations — load that was asked for and never sent${why}. Size maxVUs for rate × iteration time, pre-allocate enough VUs, and never sleep in an arrival-rate iteration.`;
+  const cause = droppedIterationCause({ avgIterationMs: digest.avgIterationMs, planned: scenarios });
+  return `k6 dropped ${digest.droppedIterations} iterations — load that was asked for and never sent.${cause}`;
 }

@@ -17,8 +17,9 @@ import { loadRunbooks } from '../runbooks/load.ts';
 import { up } from '../stack/lifecycle.ts';
 import { freePort } from '../shared/ports.ts';
 import { resolveK6 } from '../toolchain/tools.ts';
-import { WORKLOADS, workloadScript, type WorkloadName } from '../../scenarios/lib/catalogue.ts';
-import { buildShape, durationSeconds, plannedPhases, plannedSeconds, type ShapeName } from '../../scenarios/lib/shapes.ts';
+import { checkShapeWorkload, workloadScript, type WorkloadName } from '../../scenarios/lib/catalogue.ts';
+import { durationSeconds } from '../../scenarios/lib/durations.ts';
+import { buildShape, plannedPhases, plannedSeconds, type ShapeName } from '../../scenarios/lib/shapes.ts';
 import { digestSummaries, explainDroppedIterations, parseSummary, type RunDigest } from './digest.ts';
 import { gitCommit, machineInfo } from './environment.ts';
 import { RunFiles, RunMeta, type ServerMetricsSample } from '../shared/run-dir.ts';
@@ -67,10 +68,8 @@ export interface RunOutcome {
 
 /** Checks a request before anything starts; every problem is a UserError naming the valid choices. */
 export function validateRequest(request: Pick<RunRequest, 'shape' | 'workload' | 'scale' | 'duration' | 'segments'>): void {
-  const allowed: readonly string[] = WORKLOADS[request.workload].shapes;
-  if (!allowed.includes(request.shape)) {
-    throw new UserError(`the '${request.workload}' workload does not run under the '${request.shape}' shape.`, `use one of: ${allowed.join(', ')}`);
-  }
+  const checked = checkShapeWorkload(request.shape, request.workload);
+  if (!checked.ok) throw new UserError(`${checked.problem}.`, `use one of: ${checked.choices.join(', ')}`);
   if (!Number.isInteger(request.segments) || request.segments < 1 || request.segments > 64) {
     throw new UserError(`--segments must be a whole number from 1 to 64, got ${request.segments}.`);
   }
@@ -167,7 +166,7 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
       segment: split ? { index, count: request.segments } : undefined,
       prometheusRemoteWrite,
     });
-    const process = startK6(k6.path, args, { cwd: REPO_ROOT, env: k6Environment(prometheusRemoteWrite), log, label: split ? `segment ${index}` : undefined });
+    const process = startK6(k6.path, args, { cwd: REPO_ROOT, env: k6Environment({ prometheusRemoteWrite }), log, label: split ? `segment ${index}` : undefined });
     processes.push({ process, address });
   }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { buildShape, durationSeconds, plannedPhases, plannedSeconds, scaleScenario, SEED_LOAD_STAGES, SEED_PEAK_STAGES, SHAPE_NAMES, shapeDefinition } from '../../scenarios/lib/shapes.ts';
+import { durationSeconds } from '../../scenarios/lib/durations.ts';
+import { buildShape, plannedPhases, plannedSeconds, scaleScenario, SEED_LOAD_STAGES, SEED_PEAK_STAGES, SHAPE_NAMES, shapeDefinition } from '../../scenarios/lib/shapes.ts';
 
 describe('shapes', () => {
   it('load and seed reproduce the seed common-options.js verbatim', () => {

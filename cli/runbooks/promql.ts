@@ -9,7 +9,7 @@ export interface PromqlCheck {
   windowS: number;
 }
 
-/** Seconds in a PromQL duration: 500ms, 10s, 2m, 1h, 1m30s. */
+/** Seconds in a PromQL duration: 500ms, 10s, 2m, 1h, 1m30s, 1d (PromQL's units, not Go's: no µs, but d, w, y). */
 export function promDurationSeconds(text: string): number {
   const units: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400, w: 604_800, y: 31_536_000 };
   const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)/g)];

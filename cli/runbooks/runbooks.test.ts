@@ -1,4 +1,7 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../shared/paths.ts';
 import { FAULTS } from '../faults/registry.ts';
 import { evaluate, parseExpression, type Sample } from './expression.ts';
 import { holds, parseCondition } from './condition.ts';
@@ -10,7 +13,10 @@ import { numberedSteps } from './schema.ts';
 describe('runbook files', () => {
   it('every file in runbooks/ validates against the schema', async () => {
     const runbooks = await loadRunbooks();
-    expect(runbooks.map((runbook) => runbook.id).sort()).toEqual(['cache-failure', 'database-overload', 'memory-leak', 'network-degradation', 'queue-malfunction']);
+    const files = readdirSync(join(REPO_ROOT, 'runbooks')).filter((name) => name.endsWith('.md') && name !== 'README.md');
+    // each runbook file loads, under the id its file is named after (so a new runbook needs no edit here)
+    expect(runbooks.map((runbook) => `${runbook.id}.md`).sort()).toEqual(files.sort());
+    expect(files.length).toBeGreaterThanOrEqual(FAULTS.length);
     for (const runbook of runbooks) expect(runbook.body.length).toBeGreaterThan(500);
   });
 

@@ -3,20 +3,13 @@
 import { z } from 'zod';
 import { parseExpression } from './expression.ts';
 import { parseCondition } from './condition.ts';
+import { parseDurationMs } from '../../scenarios/lib/durations.ts';
 import { checkPromql } from './promql.ts';
 
 const Duration = z
   .string()
-  .regex(/^\d+(\.\d+)?(ms|s|m)$/, 'a duration like 500ms, 10s or 2m')
+  .refine((text) => parseDurationMs(text) !== undefined, 'a duration like 500ms, 10s or 2m')
   .describe('a duration: 500ms, 10s, 2m');
-
-/** seconds in a duration string accepted by the schema (500ms, 10s, 2m) */
-export function durationSeconds(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text);
-  if (!match) throw new Error(`not a duration: ${text}`);
-  const value = Number(match[1]);
-  return match[2] === 'ms' ? value / 1000 : match[2] === 'm' ? value * 60 : value;
-}
 
 const MetricExpression = z.string().superRefine((text, ctx) => {
   try {

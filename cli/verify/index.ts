@@ -3,7 +3,7 @@
 // Redis queue, and hands the rows to the pure checks in invariants.ts.
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { QueueKeys } from '../../reference-api/src/store/queue.ts';
+import { QueueKeys } from '../../reference-api/src/store/queue-keys.ts';
 import type { StackState } from '../shared/stack-state.ts';
 import { HOLD_GRACE_SECONDS, SQL_INVARIANTS, queueInvariants, sqlCheckResult, type QueueSnapshot } from './invariants.ts';
 import { invariantReport, type CheckResult, type InvariantReport } from './report.ts';

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { seed } from '../../reference-api/src/db/index.ts';
-import { QueueKeys } from '../../reference-api/src/store/queue.ts';
+import { QueueKeys } from '../../reference-api/src/store/queue-keys.ts';
 import { ExitCode } from '../shared/exit-codes.ts';
 import { startTestStack, type TestStack } from '../stack/test-stack.ts';
 import { verifyInvariants } from './index.ts';

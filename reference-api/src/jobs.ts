@@ -11,7 +11,8 @@ import type { Config } from './config.ts';
 import { holdsExpired, queueAdmissions, queueOrderViolations, queueTokens } from './metrics.ts';
 import type { Bookings } from './store/bookings.ts';
 import { invalidateShared, seatsKey } from './store/catalogue.ts';
-import { QueueKeys, type QueueStore } from './store/queue.ts';
+import { QueueKeys } from './store/queue-keys.ts';
+import type { QueueStore } from './store/queue.ts';
 import { LuaScript, type RedisStore } from './store/redis.ts';
 
 const ADMISSION_TICK_MS = 100;

@@ -23,7 +23,7 @@ function record(route: string, response: Response): Response {
 }
 
 /**
- * Read workloads set discardResponseBodies (k6 then skips keeping bodies it will not look at, which matters at
+ * Read workloads set discardResponseBodies in the catalogue (k6 then skips keeping bodies it will not look at, which matters at
  * 5000 req/s); a call whose body is needed anyway says so with responseType 'text'.
  */
 function send(

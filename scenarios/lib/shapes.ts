@@ -3,6 +3,7 @@
 //
 // `load` and the two `seed` scenarios are the seed's common-options.js verbatim; `--scale` multiplies VUs and
 // rates (never durations), so a scaled run keeps the shape a report compares against.
+import { durationSeconds } from './durations.ts';
 
 export const SHAPE_NAMES = ['smoke', 'load', 'peak', 'seed', 'journey', 'soak', 'browser'] as const;
 export type ShapeName = (typeof SHAPE_NAMES)[number];
@@ -199,14 +200,6 @@ export function buildShape(name: ShapeName, opts: ShapeOptions = {}): { scenario
     scenarios[scenarioName] = scaled;
   }
   return { scenarios, thresholds: definition.thresholds };
-}
-
-/** k6 duration strings as we write them ('90s', '30m', '1h30m', '500ms') → seconds. */
-export function durationSeconds(duration: string): number {
-  const parts = [...duration.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
-  if (parts.length === 0 || parts.map((part) => part[0]).join('') !== duration) throw new Error(`not a duration: '${duration}' (use e.g. 30s, 5m, 1h)`);
-  const unit = { ms: 0.001, s: 1, m: 60, h: 3600 } as const;
-  return parts.reduce((total, part) => total + Number(part[1]) * unit[part[2] as keyof typeof unit], 0);
 }
 
 export interface Phase {

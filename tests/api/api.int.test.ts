@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminRoutes, ADMIN_TOKEN_HEADER } from '../../reference-api/src/admin-contract.ts';
-import { QueueKeys } from '../../reference-api/src/store/queue.ts';
+import { QueueKeys } from '../../reference-api/src/store/queue-keys.ts';
 import { startTestStack, waitUntil, type TestStack } from '../../cli/stack/test-stack.ts';
 import { isAlive } from '../../cli/stack/processes.ts';
 import { apiClient, type ApiClient, type Reply } from './api-client.ts';

@@ -119,7 +119,7 @@ describe('load goes to loopback only', () => {
     const reportsDir = mkdtempSync(join(tmpdir(), 'loadctl-reports-'));
     try {
       for (const target of remoteTargets()) {
-        const result = await runLoadctl(['run', 'smoke', '--workload', 'concerts', '--target', target, '--out', reportsDir]);
+        const result = await runLoadctl(['run', 'smoke', '--workload', 'concerts', '--target', target, '--dir', reportsDir]);
         expect(result.exitCode, target).toBe(ExitCode.badInput);
         expectOneLineRefusal(result);
         expect(result.stderr).toContain('--allow-remote');

@@ -3,7 +3,7 @@
 import { connect } from 'node:net';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { QueueKeys } from '../../reference-api/src/store/queue.ts';
+import { QueueKeys } from '../../reference-api/src/store/queue-keys.ts';
 
 export const INJECTION_STRINGS = [
   "1' OR '1'='1",

@@ -9,6 +9,7 @@ import { createGunzip } from 'node:zlib';
 import { Aggregate, type AggregateSnapshot } from '../aggregate.ts';
 import { ReportInputError } from './input-error.ts';
 import { scanFinalLine, scanLines } from './raw-scanner.ts';
+import type { ReportReader } from './reader.ts';
 
 export interface RawReadOptions {
   /** plain files at least this large are read by worker threads; default 64 MB */
@@ -28,6 +29,13 @@ export async function isGzipFile(file: string): Promise<boolean> {
     await handle.close();
   }
 }
+
+/** A raw stream is gzip or starts with a Point/Metric line; it is aggregated later, with the other streams. */
+export const rawStreamReader: ReportReader = {
+  format: 'raw-stream',
+  sniff: (sample) => sample.gzip || /^\{"(type|metric)":"(Point|Metric|[^"]+","type":"Point)/.test(sample.firstLine),
+  read: () => ({ format: 'raw-stream' }),
+};
 
 /** Aggregates one raw stream file. Throws ReportInputError naming the file and line on bad input. */
 export async function aggregateRawFile(file: string, options: RawReadOptions = {}): Promise<Aggregate> {

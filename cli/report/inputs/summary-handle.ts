@@ -2,6 +2,7 @@
 // arrays in root_group (and nested groups), run duration in state.testRunDurationMs.
 import type { CheckResult } from '../model.ts';
 import { ReportInputError } from './input-error.ts';
+import { jsonSummaryReader } from './reader.ts';
 import { asMetricType, isRecord, numericValues, type NormalizedSummary, type SummaryMetric } from './summary.ts';
 
 export function looksLikeHandleSummary(json: unknown): boolean {
@@ -46,3 +47,5 @@ function groupChecks(group: Record<string, unknown>): CheckResult[] {
   for (const child of Array.isArray(group.groups) ? group.groups : []) if (isRecord(child)) checks.push(...groupChecks(child));
   return checks;
 }
+
+export const handleSummaryReader = jsonSummaryReader('summary-handle', looksLikeHandleSummary, parseHandleSummary);

@@ -3,6 +3,7 @@
 // (non-zero samples) and `fails`.
 import type { CheckResult } from '../model.ts';
 import { ReportInputError } from './input-error.ts';
+import { jsonSummaryReader } from './reader.ts';
 import { isRecord, numericValues, type MetricType, type NormalizedSummary, type SummaryMetric } from './summary.ts';
 
 export function looksLikeLegacySummary(json: unknown): boolean {
@@ -50,3 +51,5 @@ function legacyChecks(group: Record<string, unknown>): CheckResult[] {
   for (const child of children) if (isRecord(child)) checks.push(...legacyChecks(child));
   return checks;
 }
+
+export const legacySummaryReader = jsonSummaryReader('summary-legacy', looksLikeLegacySummary, parseLegacySummary);

@@ -2,6 +2,7 @@
 // What k6 emits spells percentiles `p90` and rate values {matches, total, rate}; it carries no thresholds yet.
 import type { CheckResult } from '../model.ts';
 import { ReportInputError } from './input-error.ts';
+import { jsonSummaryReader } from './reader.ts';
 import { asMetricType, isRecord, numericValues, type NormalizedSummary, type SummaryMetric } from './summary.ts';
 
 export function looksLikeMachineSummary(json: unknown): boolean {
@@ -46,3 +47,5 @@ export function parseMachineSummary(json: unknown, file: string): NormalizedSumm
     checks,
   };
 }
+
+export const machineSummaryReader = jsonSummaryReader('summary-machine', looksLikeMachineSummary, parseMachineSummary);

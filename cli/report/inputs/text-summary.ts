@@ -2,8 +2,10 @@
 // `✓ 184236 ✗ 36` for rates, thresholds as ✓/✗ before the metric) and the v1+ layout (THRESHOLDS and
 // TOTAL RESULTS sections, `1.21% 5 out of 410`). Units come back to ms and bytes.
 import type { CheckResult, ThresholdResult } from '../model.ts';
-import { parseCount, parseDurationMs, parsePercent, parseSizeBytes } from '../units.ts';
+import { parseDurationMs } from '../../../scenarios/lib/durations.ts';
+import { parseCount, parsePercent, parseSizeBytes } from '../units.ts';
 import { ReportInputError } from './input-error.ts';
+import type { ReportReader } from './reader.ts';
 import { canonicalStatKey, type NormalizedSummary, type SummaryMetric } from './summary.ts';
 
 const METRIC_LINE = /^\s*(?:([✓✗])\s+)?(\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*(?:\{[^}]*\})?)\.{2,}:\s*(.*?)\s*$/u;
@@ -118,3 +120,9 @@ function fillCheckCounts(checks: CheckResult[], metrics: Map<string, SummaryMetr
   }
 }
 
+/** Text is the fallback shape: a file that starts with `{` is JSON, read (or refused) as such. */
+export const textSummaryReader: ReportReader = {
+  format: 'text-summary',
+  sniff: async (sample) => !sample.startsWithBrace && looksLikeTextSummary(await sample.text()),
+  read: async (sample) => ({ format: 'summary', summary: parseTextSummary(await sample.text(), sample.file) }),
+};

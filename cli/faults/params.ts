@@ -1,8 +1,6 @@
-// Checks shared by the faults before they act: a fault only ever acts on a service the stack started itself
-// (the stack's own ownership rule), and its parameters stay within bounds.
+// Bounds on the faults' --params (a fault acts only on services the stack started: requireOwned in
+// cli/stack/stopping.ts is that one rule, for faults and the stack alike).
 import { UserError } from '../shared/errors.ts';
-
-export { requireOwned } from '../stack/stopping.ts';
 
 /** reads an integer --param, with bounds, or the default */
 export function intParam(params: Record<string, string>, name: string, fallback: number, min: number, max: number): number {
