@@ -10,6 +10,7 @@ import { checkSignals } from '../runbooks/check.ts';
 import { runLoadctl } from '../runbooks/exec.ts';
 import { loadRunbook, loadRunbooks } from '../runbooks/load.ts';
 import { markdownForTerminal, runbookMarkdown } from '../runbooks/render.ts';
+import { oneLine } from '../runbooks/promql.ts';
 import { numberedSteps } from '../runbooks/schema.ts';
 import { resolvePrometheusUrl } from '../stack/monitoring.ts';
 
@@ -89,7 +90,7 @@ Examples:
       } else {
         for (const reading of readings) {
           const state = reading.firing ? paint.red(`FIRING (${reading.values.map((value) => value.toPrecision(3)).join(', ')})`) : paint.green('quiet');
-          process.stdout.write(`${paint.bold(reading.id)}  ${state}\n  ${reading.expr.replace(/\s*\n\s*/g, ' ')}\n`);
+          process.stdout.write(`${paint.bold(reading.id)}  ${state}\n  ${oneLine(reading.expr)}\n`);
         }
         const verdict = firing.length > 0 ? `${firing.length} of ${readings.length} signals firing: follow \`loadctl runbook show ${id}\`` : 'no signal fires';
         process.stdout.write(`${verdict} (Prometheus ${prometheus.url})\n`);

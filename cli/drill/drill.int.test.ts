@@ -67,7 +67,7 @@ describe('drills', () => {
       faultDurationS: 30,
       detectTimeoutS: 30,
       manual: false,
-      guard: 'rate(api_redis_errors_total) > 0 for 2s',
+      guard: 'sum(rate(api_redis_errors_total[5s])) > 0 for 2s',
       stateDir: stack.state.stateDir,
       reportsDir,
     });

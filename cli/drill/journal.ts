@@ -28,7 +28,8 @@ export interface DrillPlan {
   loadDurationS: number;
   manual: boolean;
   guard?: string;
-  signals: Array<{ id: string; source: string; check: string; windowS: number }>;
+  /** each signal's PromQL, its longest range and its alert's `for:` */
+  signals: Array<{ id: string; check: string; windowS: number; forS: number }>;
   claims: Array<{ id: string; during: string; check: string; description: string }>;
   slo: { check: string; windowS: number; restoreWithinS: number };
   steps: PlannedStep[];

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import type { Runbook } from './load.ts';
+import { oneLine } from './promql.ts';
 import type { Signal } from './schema.ts';
 
 /** `cache-failure` + `redis-errors` → `CacheFailureRedisErrors`: the alert's name. */
@@ -19,11 +20,6 @@ export function alertName(runbookId: string, signalId: string): string {
 export function runbookUrl(runbook: Runbook, baseUrl?: string): string {
   if (!baseUrl) return pathToFileURL(runbook.path).href;
   return `${baseUrl.replace(/\/*$/, '/')}${path.basename(runbook.path)}`;
-}
-
-/** One line: YAML folding keeps newlines out of the expression, but Prometheus shows it as typed. */
-function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ').trim();
 }
 
 function alertRule(runbook: Runbook, signal: Signal, baseUrl: string | undefined) {

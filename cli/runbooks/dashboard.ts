@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { alertName } from './alerts.ts';
 import type { Runbook } from './load.ts';
+import { oneLine } from './promql.ts';
 
 const DATASOURCE = { type: 'prometheus', uid: '${datasource}' } as const;
 const Datasource = z.object({ type: z.literal('prometheus'), uid: z.string() });
@@ -48,7 +49,7 @@ type Panel = z.infer<typeof Panel>;
 
 /** What a signal plots: the comparison's left-hand side, so the threshold can be read off beside it. */
 function plotted(expr: string): string {
-  return expr.replace(/\s*(>=|<=|==|!=|>|<)\s*[-+0-9.e]+\s*$/i, '').replace(/\s*\n\s*/g, ' ');
+  return oneLine(expr).replace(/\s*(>=|<=|==|!=|>|<)\s*[-+0-9.e]+\s*$/i, '');
 }
 
 function unitOf(expr: string): string {
@@ -94,7 +95,7 @@ export function grafanaDashboard(runbooks: readonly Runbook[]): GrafanaDashboard
     graphs(
       runbook.signals.map((signal) => ({
         title: `${signal.id} (alert ${alertName(runbook.id, signal.id)})`,
-        description: `${signal.description ?? ''} Fires when: ${signal.expr.replace(/\s*\n\s*/g, ' ')}`.trim(),
+        description: `${signal.description ?? ''} Fires when: ${oneLine(signal.expr)}`.trim(),
         unit: unitOf(signal.expr),
         exprs: [{ expr: plotted(signal.expr), legend: signal.id }],
       })),

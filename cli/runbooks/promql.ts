@@ -54,3 +54,26 @@ function isComparison(node: Node | null): boolean {
   for (let child = node.firstChild; child; child = child.nextSibling) if (COMPARISONS.has(child.name)) return true;
   return false;
 }
+
+/**
+ * The expression with every range selector looking back `seconds` instead: a claim evaluated once at the
+ * end of a phase then covers the whole phase (`increase(x[10s])` → `increase(x[95s])`).
+ */
+export function withRange(text: string, seconds: number): string {
+  const ranges: Array<{ from: number; to: number }> = [];
+  parser.parse(text).iterate({
+    enter: (node) => {
+      if (node.name !== 'MatrixSelector') return;
+      const duration = node.node.getChild('DurationExpr');
+      if (duration) ranges.push({ from: duration.from, to: duration.to });
+    },
+  });
+  return ranges
+    .sort((a, b) => b.from - a.from)
+    .reduce((result, { from, to }) => `${result.slice(0, from)}${Math.max(1, Math.ceil(seconds))}s${result.slice(to)}`, text);
+}
+
+/** An expression written over several lines (YAML `>-`) as one, the way it reads in a rule or a table. */
+export function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}

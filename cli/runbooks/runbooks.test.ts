@@ -3,11 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../shared/paths.ts';
 import { FAULTS } from '../faults/registry.ts';
-import { evaluate, parseExpression, type Sample } from './expression.ts';
-import { holds, parseCondition } from './condition.ts';
 import { loadRunbooks, parseRunbook } from './load.ts';
 import { markdownForTerminal } from './render.ts';
-import { checkPromql, promDurationSeconds } from './promql.ts';
+import { checkPromql, promDurationSeconds, withRange } from './promql.ts';
 import { numberedSteps } from './schema.ts';
 
 describe('runbook files', () => {
@@ -41,18 +39,16 @@ describe('runbook files', () => {
   });
 
   it('rejects an automatable step without a command, a bad expression and a missing front matter', () => {
-    const base = (steps: string, metric = 'rate(x_total)', expr = 'rate(x_total[5s]) > 1') =>
-      `---\nid: x\ntitle: X\nseverity: sev2\nfault: { name: redis-kill }\n` +
-      `signals: [{ id: s, expr: '${expr}', source: api-metrics, metric: '${metric}', condition: '> 1', window: 5s }]\n` +
-      `slo: { expr: 'x < 1', metric: 'x', condition: '< 1', window: 5s }\nsteps:\n  immediate: [${steps}]\n---\nbody`;
+    const base = (steps: string, expr = 'rate(x_total[5s]) > 1') =>
+      `---\nid: x\ntitle: X\nseverity: sev2\nfault: { name: redis-kill }\nsignals: [{ id: s, expr: '${expr}' }]\n` +
+      `slo: { expr: 'x < 1' }\nsteps:\n  immediate: [${steps}]\n---\nbody`;
     expect(() => parseRunbook(base('{ title: a, automatable: true }'), 'x.md')).toThrow(/automatable but has no run command/);
-    expect(() => parseRunbook(base('{ title: a, automatable: false }', 'rate(x_total'), 'x.md')).toThrow(/expected/);
     expect(() => parseRunbook(base('{ title: a, run: "rm -rf /", automatable: true }'), 'x.md')).toThrow(/loadctl/);
     expect(() => parseRunbook('no front matter', 'x.md')).toThrow(/front matter/);
     // PromQL: a syntax error, and an expression that is no comparison, name the file and the field on one line
-    const typo = () => parseRunbook(base('{ title: a, automatable: false }', 'x', 'rate(x_total[5s) > 1'), 'x.md');
+    const typo = () => parseRunbook(base('{ title: a, automatable: false }', 'rate(x_total[5s) > 1'), 'x.md');
     expect(typo).toThrow(/^x\.md: .*PromQL syntax error at column 16.*signals\[0\]\.expr$/);
-    expect(() => parseRunbook(base('{ title: a, automatable: false }', 'x', 'rate(x_total[5s])'), 'x.md')).toThrow(/not a comparison.*signals\[0\]\.expr/);
+    expect(() => parseRunbook(base('{ title: a, automatable: false }', 'rate(x_total[5s])'), 'x.md')).toThrow(/not a comparison.*signals\[0\]\.expr/);
     expect(parseRunbook(base('{ title: a, run: "loadctl mitigate cache-warm", automatable: true }'), 'x.md').steps.immediate).toHaveLength(1);
   });
 });
@@ -70,53 +66,13 @@ describe('PromQL checks', () => {
     expect(() => checkPromql('foo +')).toThrow(/column 6/);
     expect(() => checkPromql('sum(rate(x[5s])) + 1', { comparison: true })).toThrow(/not a comparison/);
     expect(promDurationSeconds('1m30s')).toBe(90);
+  });
+
+  it('stretches every range over a phase, for claims evaluated once at its end', () => {
+    const claim = '(sum(increase(a{s=~"5.."}[10s])) or vector(0)) / sum(increase(a[1m])) < 0.01';
+    expect(withRange(claim, 94.2)).toBe('(sum(increase(a{s=~"5.."}[95s])) or vector(0)) / sum(increase(a[95s])) < 0.01');
+    expect(withRange('up == 0', 30)).toBe('up == 0');
     expect(() => promDurationSeconds('5 s')).toThrow();
-  });
-});
-
-describe('metric expressions', () => {
-  const samples: Sample[] = [
-    { t: 0, values: { 'req_total{route="/a",status="200"}': 100, 'req_total{route="/a",status="500"}': 0, heap: 10 } },
-    { t: 5, values: { 'req_total{route="/a",status="200"}': 150, 'req_total{route="/a",status="500"}': 5, 'req_total{route="/b",status="503"}': 5, heap: 30 } },
-    { t: 10, values: { 'req_total{route="/a",status="200"}': 200, 'req_total{route="/a",status="500"}': 10, 'req_total{route="/b",status="503"}': 10, heap: 25 } },
-  ];
-
-  it('sums series, rates, increases, deltas and ratios', () => {
-    expect(evaluate(parseExpression('req_total'), samples)).toBe(220);
-    expect(evaluate(parseExpression('increase(req_total{status=~"5.."})'), samples)).toBe(20);
-    expect(evaluate(parseExpression('rate(req_total{route="/a"})'), samples)).toBe(11);
-    expect(evaluate(parseExpression('increase(req_total{status=~"5.."}) / increase(req_total)'), samples)).toBeCloseTo(20 / 120);
-    expect(evaluate(parseExpression('delta(heap)'), samples)).toBe(15);
-    expect(evaluate(parseExpression('-1 * delta(heap) + 2'), samples)).toBe(-13);
-    expect(evaluate(parseExpression('increase(req_total{route!="/a"})'), samples)).toBe(10);
-  });
-
-  it('returns NaN on no data so that no condition holds', () => {
-    expect(evaluate(parseExpression('rate(req_total)'), samples.slice(0, 1))).toBeNaN();
-    expect(evaluate(parseExpression('increase(nothing) / increase(nothing)'), samples)).toBeNaN();
-    expect(holds(parseCondition('< 1'), NaN)).toBe(false);
-    expect(holds(parseCondition('>= 0.9'), 0.9)).toBe(true);
-  });
-
-  it('estimates a quantile from histogram bucket growth like histogram_quantile', () => {
-    const bucket = (le: string, a: number, b: number): [string, number][] => [[`d_bucket{le="${le}",route="/a"}`, a], [`d_bucket{le="${le}",route="/b"}`, b]];
-    const before = Object.fromEntries([...bucket('0.1', 0, 0), ...bucket('0.5', 0, 0), ...bucket('+Inf', 0, 0)]);
-    const after = Object.fromEntries([...bucket('0.1', 50, 40), ...bucket('0.5', 50, 50), ...bucket('+Inf', 50, 50)]);
-    const window = [{ t: 0, values: before }, { t: 1, values: after }];
-    expect(evaluate(parseExpression('quantile(0.5, d_bucket)'), window)).toBeCloseTo(0.1 * (50 / 90));
-    expect(evaluate(parseExpression('quantile(0.95, d_bucket)'), window)).toBeCloseTo(0.1 + 0.4 * (5 / 10));
-  });
-
-  it('handles counter resets (a restarted worker) as growth from zero', () => {
-    const window = [{ t: 0, values: { c: 100 } }, { t: 1, values: { c: 7 } }];
-    expect(evaluate(parseExpression('increase(c)'), window)).toBe(7);
-  });
-
-  it('rejects malformed expressions and conditions with a position', () => {
-    expect(() => parseExpression('rate(')).toThrow(/position/);
-    expect(() => parseExpression('median(x)')).toThrow(/unknown function/);
-    expect(() => parseExpression('x{a~"b"}')).toThrow();
-    expect(() => parseCondition('about 5')).toThrow(/comparison/);
   });
 });
 

@@ -1,8 +1,6 @@
 // The machine-readable half of a runbook: the YAML front matter of runbooks/<id>.md.
 // Humans read the prose below the front matter; `loadctl runbook` and `loadctl drill` read this.
 import { z } from 'zod';
-import { parseExpression } from './expression.ts';
-import { parseCondition } from './condition.ts';
 import { parseDurationMs } from '../../scenarios/lib/durations.ts';
 import { checkPromql } from './promql.ts';
 
@@ -10,22 +8,6 @@ const Duration = z
   .string()
   .refine((text) => parseDurationMs(text) !== undefined, 'a duration like 500ms, 10s or 2m')
   .describe('a duration: 500ms, 10s, 2m');
-
-const MetricExpression = z.string().superRefine((text, ctx) => {
-  try {
-    parseExpression(text);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: `metric expression: ${(error as Error).message}` });
-  }
-});
-
-const Condition = z.string().superRefine((text, ctx) => {
-  try {
-    parseCondition(text);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: `condition: ${(error as Error).message}` });
-  }
-});
 
 /** One PromQL comparison (`rate(x_total[5s]) > 1`): the series it returns are the ones that fire or hold. */
 export const PromqlComparison = z.string().superRefine((text, ctx) => {
@@ -36,22 +18,12 @@ export const PromqlComparison = z.string().superRefine((text, ctx) => {
   }
 });
 
-// `source`, `metric`, `condition` and `window` are the in-process evaluator's dialect, read by the drill
-// until it watches through Prometheus; `expr` is the same check in PromQL, what alerts and checks use.
 export const Signal = z.object({
   id: z.string().regex(/^[a-z0-9-]+$/),
-  /** the check in PromQL; its range selectors are the window it looks at */
+  /** the check in PromQL, as an alert rule would have it; its range selectors are the window it looks at */
   expr: PromqlComparison,
   /** how long `expr` must hold before the alert fires (the alert rule's `for:`) */
   for: Duration.default('0s'),
-  /** where the metric comes from: the API's /metrics (scraped every second) or k6's live metrics */
-  source: z.enum(['api-metrics', 'k6']),
-  /** a metric expression (see expression.ts): a series, rate(), increase(), quantile() and arithmetic */
-  metric: MetricExpression,
-  /** e.g. "> 0.5" */
-  condition: Condition,
-  /** how much history the expression looks at */
-  window: Duration,
   description: z.string().optional(),
 });
 export type Signal = z.infer<typeof Signal>;
@@ -59,25 +31,17 @@ export type Signal = z.infer<typeof Signal>;
 /** Something the runbook promises holds over a whole phase of the incident, checked by drills. */
 export const Claim = z.object({
   id: z.string().regex(/^[a-z0-9-]+$/),
-  source: z.enum(['api-metrics', 'k6']).default('api-metrics'),
   /** fault: injection → recovery; mitigation: first automated step → last step done */
   during: z.enum(['fault', 'mitigation']),
-  /** in PromQL; the claim holds when this returns a value at every evaluation of the phase */
+  /** in PromQL; evaluated once at the phase's end with every range stretched over the whole phase */
   expr: PromqlComparison,
-  /** evaluated once over the whole phase (so increase() covers the phase) */
-  metric: MetricExpression,
-  condition: Condition,
   description: z.string(),
 });
 export type Claim = z.infer<typeof Claim>;
 
 export const Slo = z.object({
-  /** in PromQL; the SLO holds while this returns a value */
+  /** in PromQL; the SLO holds while this returns a value; its longest range is the window it needs */
   expr: PromqlComparison,
-  source: z.enum(['api-metrics', 'k6']).default('api-metrics'),
-  metric: MetricExpression,
-  condition: Condition,
-  window: Duration,
   /** how long after the mitigation the SLO must hold again; a drill fails the claim otherwise */
   restoreWithin: Duration.default('60s'),
   description: z.string().optional(),
