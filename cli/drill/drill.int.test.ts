@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFaults } from '../faults/active-faults.ts';
+import { PrometheusClient } from '../observe/prometheus-api.ts';
+import { alertRulesYaml } from '../runbooks/alerts.ts';
+import { loadRunbook, loadRunbooks } from '../runbooks/load.ts';
 import { RunMeta } from '../shared/run-dir.ts';
 import { adminClient } from '../stack/admin-client.ts';
 import { readStackState } from '../stack/state-file.ts';
@@ -17,7 +20,8 @@ let reportsDir: string;
 
 beforeAll(async () => {
   // the API's defaults: each drill prepares what its fault needs (toxiproxy routing, users waiting)
-  stack = await startTestStack({ env: { LOG_LEVEL: 'warn' } });
+  // the stack's Prometheus evaluates the runbooks' alerts, as after `loadctl up`
+  stack = await startTestStack({ env: { LOG_LEVEL: 'warn' }, alertRules: alertRulesYaml(await loadRunbooks()) });
   reportsDir = mkdtempSync(path.join(tmpdir(), 'loadctl-drills-'));
 });
 
@@ -48,6 +52,15 @@ async function drill(runbookId: string, extra: Partial<DrillOptions> = {}): Prom
   expect(readFileSync(outcome.reportPath, 'utf8')).toContain(`## Drill: `);
   expect(await readFaults(stack.state.stateDir)).toEqual([]);
   expect(outcome.exitCode).toBe(0);
+  // each signal was timed by its alert, and its expression, pasted as it is into /api/v1/query at the time it
+  // fired, returns data
+  const prometheus = new PrometheusClient(stack.state.prometheus?.url as string);
+  const runbook = await loadRunbook(runbookId);
+  for (const signal of runbook.signals) {
+    const fired = journal.happened.events.find((event) => event.kind === 'signal-fired' && event.name === signal.id);
+    expect(fired?.detail, signal.id).toMatch(/^alert \w+ firing/);
+    expect(await prometheus.query(signal.expr, new Date(fired?.at as string)), signal.expr).not.toEqual([]);
+  }
   return journal;
 }
 
