@@ -86,13 +86,16 @@ Examples:
       const readings = await checkSignals(found, prometheus);
       const firing = readings.filter((reading) => reading.firing);
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ runbook: id, prometheus: prometheus.url, firing: firing.length > 0, signals: readings }, null, 2)}\n`);
+        const result = { runbook: id, prometheus: prometheus.url, firing: firing.length > 0, signals: readings };
+        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       } else {
         for (const reading of readings) {
-          const state = reading.firing ? paint.red(`FIRING (${reading.values.map((value) => value.toPrecision(3)).join(', ')})`) : paint.green('quiet');
+          const values = reading.values.map((value) => value.toPrecision(3)).join(', ');
+          const state = reading.firing ? paint.red(`FIRING (${values})`) : paint.green('quiet');
           process.stdout.write(`${paint.bold(reading.id)}  ${state}\n  ${oneLine(reading.expr)}\n`);
         }
-        const verdict = firing.length > 0 ? `${firing.length} of ${readings.length} signals firing: follow \`loadctl runbook show ${id}\`` : 'no signal fires';
+        const verdict =
+          firing.length > 0 ? `${firing.length} of ${readings.length} signals firing: follow \`loadctl runbook show ${id}\`` : 'no signal fires';
         process.stdout.write(`${verdict} (Prometheus ${prometheus.url})\n`);
       }
       if (firing.length > 0) process.exitCode = ExitCode.violation;
@@ -103,7 +106,7 @@ Examples:
     .description('write every runbook\'s signals as Prometheus alerting rules')
     .requiredOption('--alerts', 'export alerting rules (one alert per signal, linking its runbook)')
     .option('--out <file>', 'write to this file instead of stdout')
-    .option('--runbook-url <base>', 'link runbooks as <base><id>.md (default: $LOADCTL_RUNBOOK_BASE_URL, else file URLs of this clone)')
+    .option('--runbook-url <base>', 'link runbooks as <base><id>.md (default: $LOADCTL_RUNBOOK_BASE_URL, else file URLs)')
     .addHelpText(
       'after',
       `

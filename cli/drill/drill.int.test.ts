@@ -90,6 +90,11 @@ describe('drills', () => {
     expect(await readFaults(stack.state.stateDir)).toEqual([]);
   });
 
+  it('database-overload: CPU saturation, sized by the cores PostgreSQL has, is seen and cancelled', async () => {
+    const journal = await drill('database-overload', { detectTimeoutS: 15 });
+    expect(journal.figures.timeToDetectS).toBeLessThan(10);
+  });
+
   it('database-overload: locked hot rows are found and cancelled', async () => {
     await drill('database-overload', { faultMode: 'locks', detectTimeoutS: 15 });
   });

@@ -86,7 +86,12 @@ export function planDrill(runbook: Runbook, options: DrillOptions): DrillPlan {
     loadDurationS,
     manual: options.manual,
     guard: options.guard,
-    signals: runbook.signals.map((signal) => ({ id: signal.id, check: oneLine(signal.expr), windowS: checkPromql(signal.expr).windowS, forS: durationSeconds(signal.for) })),
+    signals: runbook.signals.map((signal) => ({
+      id: signal.id,
+      check: oneLine(signal.expr),
+      windowS: checkPromql(signal.expr).windowS,
+      forS: durationSeconds(signal.for),
+    })),
     claims: runbook.claims.map((claim) => ({ id: claim.id, during: claim.during, check: oneLine(claim.expr), description: claim.description })),
     slo: { check: oneLine(runbook.slo.expr), windowS: sloWindowS, restoreWithinS },
     steps: planSteps(runbook, options.manual),

@@ -108,13 +108,15 @@ export async function detect(drill: Drill): Promise<void> {
       const reading = await evaluateCheck(prometheus, signal.expr);
       record.value = reading.value;
       const viaAlert = drill.loadedAlerts.has(alertName(runbook.id, signal.id));
-      const firingAt = viaAlert ? alertFiringAt(alerts, runbook.id, signal.id, durationSeconds(signal.for)) : reading.holds ? Date.now() : undefined;
+      const alertFiring = () => alertFiringAt(alerts, runbook.id, signal.id, durationSeconds(signal.for));
+      const firingAt = viaAlert ? alertFiring() : reading.holds ? Date.now() : undefined;
       if (firingAt === undefined) continue;
       const how = viaAlert ? `alert ${alertName(runbook.id, signal.id)} firing` : 'expression holds';
       const detail = `${how}: ${plan.signals[index]?.check} (value ${reading.value.toPrecision(3)})`;
       record.firedAt = drill.record('signal-fired', signal.id, detail, new Date(Math.max(firingAt, injectedMs)));
     }
-    if (happened.signals.every((record) => record.firedAt) || Date.now() - injectedMs >= plan.detectTimeoutS * 1000) break;
+    const allFired = happened.signals.every((record) => record.firedAt);
+    if (allFired || Date.now() - injectedMs >= plan.detectTimeoutS * 1000) break;
     await drill.timeline.wait(1000);
   }
   const missing = happened.signals.filter((record) => !record.firedAt).map((record) => record.id);

@@ -21,7 +21,12 @@ export async function evaluateCheck(prometheus: PrometheusClient, expr: string, 
  * When the runbook signal's alert started firing (epoch ms): its pending start plus its `for:`. Undefined
  * when it is not firing.
  */
-export function alertFiringAt(alerts: readonly PromAlert[], runbookId: string, signalId: string, forS: number): number | undefined {
+export function alertFiringAt(
+  alerts: readonly PromAlert[],
+  runbookId: string,
+  signalId: string,
+  forS: number,
+): number | undefined {
   const name = alertName(runbookId, signalId);
   const alert = alerts.find((candidate) => candidate.labels.alertname === name && candidate.state === 'firing');
   return alert?.activeAt ? Date.parse(alert.activeAt) + forS * 1000 : undefined;
@@ -64,7 +69,11 @@ export class GuardWatch {
 }
 
 /** Calls `tick` every `intervalMs` (the first at once), never overlapping; errors go to `onError`. */
-export function everyInterval(intervalMs: number, tick: () => Promise<void>, onError: (error: Error) => void): { stop(): Promise<void> } {
+export function everyInterval(
+  intervalMs: number,
+  tick: () => Promise<void>,
+  onError: (error: Error) => void,
+): { stop(): Promise<void> } {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<void> = Promise.resolve();

@@ -46,7 +46,8 @@ export class PrometheusClient {
 
   /** The expression evaluated every `stepS` seconds over [start, end]. */
   async queryRange(expr: string, start: Date, end: Date, stepS: number): Promise<PromSeries[]> {
-    const params = { query: expr, start: String(start.getTime() / 1000), end: String(end.getTime() / 1000), step: String(stepS) };
+    const seconds = (date: Date) => String(date.getTime() / 1000);
+    const params = { query: expr, start: seconds(start), end: seconds(end), step: String(stepS) };
     return seriesOf(await this.get<Payload>('/api/v1/query_range', params));
   }
 
@@ -61,7 +62,8 @@ export class PrometheusClient {
 
   /** Names of the alerting rules Prometheus has loaded. */
   async alertRuleNames(): Promise<string[]> {
-    const { groups } = await this.get<{ groups: Array<{ rules: Array<{ name: string; type: string }> }> }>('/api/v1/rules', { type: 'alert' });
+    type Rules = { groups: Array<{ rules: Array<{ name: string; type: string }> }> };
+    const { groups } = await this.get<Rules>('/api/v1/rules', { type: 'alert' });
     return groups.flatMap((group) => group.rules.map((rule) => rule.name));
   }
 
@@ -71,13 +73,16 @@ export class PrometheusClient {
     try {
       response = await fetch(address, { signal: AbortSignal.timeout(10_000) });
     } catch (error) {
-      const why = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
-      throw new UserError(`Prometheus at ${this.url} does not answer (${why}).`, 'start the stack with `loadctl up`, or pass --prometheus-url', ExitCode.environment);
+      const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+      const why = cause instanceof Error ? cause.message : String(cause);
+      const fix = 'start the stack with `loadctl up`, or pass --prometheus-url';
+      throw new UserError(`Prometheus at ${this.url} does not answer (${why}).`, fix, ExitCode.environment);
     }
     const body = (await response.json().catch(() => undefined)) as { status?: string; data?: T; error?: string } | undefined;
     if (!response.ok || body?.status !== 'success' || body.data === undefined) {
       const why = body?.error ?? `HTTP ${response.status}`;
-      throw new UserError(`Prometheus refused ${path} (${why.replace(/\s+/g, ' ')}).`, `query: ${params.query ?? '-'}`, ExitCode.environment);
+      const refused = `Prometheus refused ${path} (${why.replace(/\s+/g, ' ')}).`;
+      throw new UserError(refused, `query: ${params.query ?? '-'}`, ExitCode.environment);
     }
     return body.data;
   }
@@ -88,7 +93,10 @@ function seriesOf(payload: Payload): PromSeries[] {
     case 'vector':
       return payload.result.map(({ metric, value }) => ({ metric, samples: [[value[0], Number(value[1])]] }));
     case 'matrix':
-      return payload.result.map(({ metric, values }) => ({ metric, samples: values.map(([t, v]) => [t, Number(v)] as [number, number]) }));
+      return payload.result.map(({ metric, values }) => ({
+        metric,
+        samples: values.map(([t, v]) => [t, Number(v)] as [number, number]),
+      }));
     case 'scalar':
       return [{ metric: {}, samples: [[payload.result[0], Number(payload.result[1])]] }];
   }

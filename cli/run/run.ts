@@ -82,10 +82,17 @@ export function validateRequest(request: Pick<RunRequest, 'shape' | 'workload' |
 }
 
 /** The API to load, and where k6 also writes its metrics: the embedded stack's Prometheus, when it has one. */
-async function resolveTarget(request: RunRequest, info: (line: string) => void): Promise<{ baseUrl: string; prometheusRemoteWrite?: string }> {
-  if (request.target) return { baseUrl: (await assertTargetAllowed(request.target, request.allowRemote)).href.replace(/\/$/, '') };
-  const state = await up({ stateDir: request.stateDir, onProgress: info, alertRules: alertRulesYaml(await loadRunbooks(), process.env.LOADCTL_RUNBOOK_BASE_URL) });
-  return { baseUrl: state.api.url, prometheusRemoteWrite: state.prometheus ? `${state.prometheus.url}/api/v1/write` : undefined };
+async function resolveTarget(
+  request: RunRequest,
+  info: (line: string) => void,
+): Promise<{ baseUrl: string; prometheusRemoteWrite?: string }> {
+  if (request.target) {
+    return { baseUrl: (await assertTargetAllowed(request.target, request.allowRemote)).href.replace(/\/$/, '') };
+  }
+  const alertRules = alertRulesYaml(await loadRunbooks(), process.env.LOADCTL_RUNBOOK_BASE_URL);
+  const state = await up({ stateDir: request.stateDir, onProgress: info, alertRules });
+  const prometheusRemoteWrite = state.prometheus ? `${state.prometheus.url}/api/v1/write` : undefined;
+  return { baseUrl: state.api.url, prometheusRemoteWrite };
 }
 
 function readJson(path: string): unknown {

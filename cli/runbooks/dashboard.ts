@@ -10,13 +10,23 @@ import { oneLine } from './promql.ts';
 const DATASOURCE = { type: 'prometheus', uid: '${datasource}' } as const;
 const Datasource = z.object({ type: z.literal('prometheus'), uid: z.string() });
 
-const Target = z.object({ refId: z.string().regex(/^[A-Z]$/), expr: z.string().min(1), legendFormat: z.string().optional(), datasource: Datasource });
+const Target = z.object({
+  refId: z.string().regex(/^[A-Z]$/),
+  expr: z.string().min(1),
+  legendFormat: z.string().optional(),
+  datasource: Datasource,
+});
 const Panel = z.object({
   id: z.number().int().positive(),
   type: z.enum(['timeseries', 'row']),
   title: z.string().min(1),
   description: z.string().optional(),
-  gridPos: z.object({ h: z.number().int().positive(), w: z.number().int().min(1).max(24), x: z.number().int().min(0).max(23), y: z.number().int().min(0) }),
+  gridPos: z.object({
+    h: z.number().int().positive(),
+    w: z.number().int().min(1).max(24),
+    x: z.number().int().min(0).max(23),
+    y: z.number().int().min(0),
+  }),
   datasource: Datasource.optional(),
   targets: z.array(Target).optional(),
   fieldConfig: z.object({ defaults: z.object({ unit: z.string().optional() }), overrides: z.array(z.unknown()) }).optional(),
@@ -40,7 +50,9 @@ export const GrafanaDashboard = z.object({
   version: z.number().int(),
   refresh: z.string(),
   time: z.object({ from: z.string(), to: z.string() }),
-  templating: z.object({ list: z.array(z.object({ name: z.string(), type: z.literal('datasource'), query: z.literal('prometheus'), label: z.string() })) }),
+  templating: z.object({
+    list: z.array(z.object({ name: z.string(), type: z.literal('datasource'), query: z.literal('prometheus'), label: z.string() })),
+  }),
   annotations: z.object({ list: z.array(Annotation) }),
   panels: z.array(Panel).min(1),
 });
@@ -66,7 +78,8 @@ export function grafanaDashboard(runbooks: readonly Runbook[]): GrafanaDashboard
     panels.push({ id: panels.length + 1, type: 'row', title, gridPos: { h: 1, w: 24, x: 0, y } });
     y += 1;
   };
-  const graphs = (entries: Array<{ title: string; description?: string; unit: string; exprs: Array<{ expr: string; legend: string }> }>) => {
+  type Graph = { title: string; description?: string; unit: string; exprs: Array<{ expr: string; legend: string }> };
+  const graphs = (entries: Graph[]) => {
     entries.forEach((entry, index) => {
       panels.push({
         id: panels.length + 1,
@@ -75,7 +88,12 @@ export function grafanaDashboard(runbooks: readonly Runbook[]): GrafanaDashboard
         description: entry.description,
         gridPos: { h: 8, w: 12, x: (index % 2) * 12, y: y + Math.floor(index / 2) * 8 },
         datasource: DATASOURCE,
-        targets: entry.exprs.map(({ expr, legend }, ref) => ({ refId: String.fromCharCode(65 + ref), expr, legendFormat: legend, datasource: DATASOURCE })),
+        targets: entry.exprs.map(({ expr, legend }, ref) => ({
+          refId: String.fromCharCode(65 + ref),
+          expr,
+          legendFormat: legend,
+          datasource: DATASOURCE,
+        })),
         fieldConfig: { defaults: { unit: entry.unit }, overrides: [] },
       });
     });

@@ -12,7 +12,15 @@ import {
   TOXIPROXY_EXECUTABLES,
 } from './services.ts';
 
-export type ServiceName = 'redis' | 'postgres' | 'replica' | 'toxiproxy' | 'api' | 'prometheus' | 'redisExporter' | 'postgresExporter';
+export type ServiceName =
+  | 'redis'
+  | 'postgres'
+  | 'replica'
+  | 'toxiproxy'
+  | 'api'
+  | 'prometheus'
+  | 'redisExporter'
+  | 'postgresExporter';
 
 export interface Layout {
   stateDir: string;

@@ -77,7 +77,8 @@ async function reusableStack(stateDir: string, opts: UpOptions, progress: Progre
   const withApi = opts.withApi ?? true;
   const report = await status(stateDir);
   // Replica and toxiproxy are on-demand extras; the stack is reusable when its core answers.
-  const core = ['redis', 'postgres', ...(withApi ? ['api'] : []), ...(opts.withMonitoring === false ? [] : ['prometheus'])];
+  const withMonitoring = opts.withMonitoring ?? true;
+  const core = ['redis', 'postgres', ...(withApi ? ['api'] : []), ...(withMonitoring ? ['prometheus'] : [])];
   const wanted = report.services.filter((service) => core.includes(service.name));
   if (wanted.every((service) => service.healthy)) {
     const workers = opts.apiWorkers !== undefined && opts.apiWorkers !== existing.api.workers ? ` (its API has ${existing.api.workers} workers; \`loadctl down\` first to change that)` : '';
@@ -127,7 +128,7 @@ async function startFresh(stateDir: string, opts: UpOptions, progress: Progress)
     };
     const state = withApi ? await onFreePort(stateDir, 'api', (port) => launchApi(base, port, opts.env, layout, progress)) : base;
     started.api = state.api;
-    const monitoring = opts.withMonitoring === false ? {} : await startMonitoring(state, withApi, monitoringOptions(opts), layout, progress);
+    const monitoring = (opts.withMonitoring ?? true) ? await startMonitoring(state, withApi, monitoringOptions(opts), layout, progress) : {};
     Object.assign(started, monitoring);
     const withMonitoringState: StackState = { ...state, ...monitoring };
     writeStackState(withMonitoringState);
@@ -165,7 +166,8 @@ function prepareStateDir(layout: Layout): void {
   mkdirSync(layout.stateDir, { recursive: true });
   mkdirSync(layout.pgHome, { recursive: true });
   if (process.getuid?.() === 0) for (const dir of new Set([layout.stateDir, layout.pgHome])) chmodSync(dir, 0o755);
-  for (const dir of [layout.logsDir, layout.redisDir, layout.prometheusDir, layout.postgres.dataDir, layout.replica.dataDir, layout.postgres.socketDir]) {
+  const fresh = [layout.logsDir, layout.redisDir, layout.prometheusDir, layout.postgres.dataDir, layout.replica.dataDir, layout.postgres.socketDir];
+  for (const dir of fresh) {
     rmSync(dir, { recursive: true, force: true });
   }
   mkdirSync(layout.logsDir, { recursive: true });

@@ -41,7 +41,8 @@ export async function startMonitoring(
   if (opts.prometheusUrl) {
     const prometheus = externalService(opts.prometheusUrl.replace(/\/+$/, ''), 'PROMETHEUS_URL', 9090);
     progress(`using external Prometheus at ${prometheus.url}`);
-    await waitUntilReady({ name: `Prometheus at ${prometheus.url}`, timeoutMs: 10_000, probe: () => httpOk(`${prometheus.url}/-/ready`) });
+    const probe = () => httpOk(`${prometheus.url}/-/ready`);
+    await waitUntilReady({ name: `Prometheus at ${prometheus.url}`, timeoutMs: 10_000, probe });
     return { prometheus };
   }
   const binaries = {
@@ -84,14 +85,16 @@ export async function startMonitoring(
       stateDir: layout.stateDir,
     });
     const url = `http://127.0.0.1:${port}`;
-    await waitUntilReady({ name: 'Prometheus', pid, logFile: layout.logs.prometheus, timeoutMs: 30_000, probe: () => httpOk(`${url}/-/ready`) });
+    const probe = () => httpOk(`${url}/-/ready`);
+    await waitUntilReady({ name: 'Prometheus', pid, logFile: layout.logs.prometheus, timeoutMs: 30_000, probe });
     return ownedService(pid, port, layout.logs.prometheus, layout.prometheusDir);
   });
   return { prometheus, redisExporter, postgresExporter };
 }
 
 function ownedService(pid: number, port: number, logFile: string, dataDir?: string): ServiceState {
-  return { pid, host: '127.0.0.1', port, url: `http://127.0.0.1:${port}`, logFile, dataDir, owned: true, startedAt: now() };
+  const url = `http://127.0.0.1:${port}`;
+  return { pid, host: '127.0.0.1', port, url, logFile, dataDir, owned: true, startedAt: now() };
 }
 
 async function launchExporter(
@@ -110,7 +113,9 @@ async function launchExporter(
 }
 
 /** prometheus.yml: one job per target (job names are what runbook expressions may select on). */
-function writePrometheusConfig(layout: Layout, targets: Record<'api' | 'redisExporter' | 'postgresExporter', ServiceState | undefined>, alertRules: string | undefined): void {
+type ScrapeTargets = Record<'api' | 'redisExporter' | 'postgresExporter', ServiceState | undefined>;
+
+function writePrometheusConfig(layout: Layout, targets: ScrapeTargets, alertRules: string | undefined): void {
   const rulesFile = join(layout.prometheusDir, 'rules.yml');
   rmSync(rulesFile, { force: true });
   if (alertRules) writeFileSync(rulesFile, alertRules);
@@ -136,7 +141,8 @@ export function resolvePrometheusUrl(explicit: string | undefined, stateDir?: st
   if (given) return given.replace(/\/+$/, '');
   const recorded = readStackState(stateDir)?.prometheus;
   if (!recorded) {
-    throw new UserError('no Prometheus to ask: the stack has none.', 'start the stack with `loadctl up`, or pass --prometheus-url URL', ExitCode.environment);
+    const fix = 'start the stack with `loadctl up`, or pass --prometheus-url URL';
+    throw new UserError('no Prometheus to ask: the stack has none.', fix, ExitCode.environment);
   }
   return recorded.url;
 }

@@ -8,7 +8,16 @@ import { identityOf, type ServiceName } from './layout.ts';
 import { findOurProcesses, isOurProcess, stopGroup } from './processes.ts';
 
 /** Dependents first, so the API never sees its databases vanish while it still serves. */
-export const STOP_ORDER: readonly ServiceName[] = ['prometheus', 'redisExporter', 'postgresExporter', 'api', 'toxiproxy', 'replica', 'redis', 'postgres'];
+export const STOP_ORDER: readonly ServiceName[] = [
+  'prometheus',
+  'redisExporter',
+  'postgresExporter',
+  'api',
+  'toxiproxy',
+  'replica',
+  'redis',
+  'postgres',
+];
 
 /** SIGINT is PostgreSQL's fast shutdown (what `pg_ctl stop -m fast` sends); the others stop on SIGTERM. */
 const STOP_POLICY: Record<ServiceName, { signal: NodeJS.Signals; graceMs: number }> = {
