@@ -72,6 +72,8 @@ export interface Drill {
   preparation?: Preparation;
   /** the load's start (epoch ms): the injection is planned relative to it */
   loadStartedAtMs: number;
+  /** when injecting began (epoch ms): an alert pending since before then was not set off by the fault */
+  injectionStartedAtMs: number;
   faultActive: boolean;
   /** the event sink: records one moment (now, or `at` when it happened earlier) and returns its time (ISO) */
   record(kind: RunEvent['kind'], name: string, detail?: string, at?: Date): string;
@@ -104,6 +106,7 @@ export async function openDrill(runbook: Runbook, plan: DrillPlan, surroundings:
     timeline: new Timeline(surroundings.signal),
     happened,
     loadStartedAtMs: Date.now(),
+    injectionStartedAtMs: Number.POSITIVE_INFINITY,
     faultActive: false,
     record(kind, name, detail, when) {
       const at = (when ?? new Date()).toISOString();

@@ -86,6 +86,7 @@ export async function inject(drill: Drill): Promise<void> {
   // the keeper's deadline is a backstop well past the drill: the drill recovers the fault itself
   const durationS = plan.faultDurationS + plan.loadDurationS + 60;
   const { name, mode, params } = plan.fault;
+  drill.injectionStartedAtMs = Date.now();
   const injected = await injectFault(drill.target, name, { mode, durationS, params });
   drill.faultActive = true;
   happened.injectedAt = drill.record('fault-injected', name, `${mode}: ${injected.summary}`);
@@ -94,8 +95,9 @@ export async function inject(drill: Drill): Promise<void> {
 
 /**
  * detect: once a second, which signals' alerts fire in Prometheus; a signal is detected at its alert's firing
- * time (pending since + `for:`), never before the injection. A signal whose rule Prometheus has not loaded
- * (a Prometheus of the user's) is detected when its expression first returns a value.
+ * time (pending since + `for:`). An alert already pending before the injection began is not the fault's
+ * doing and does not count: a signal that fires on a healthy system fails the drill. A signal whose rule
+ * Prometheus has not loaded (a Prometheus of the user's) is detected when its expression first holds.
  */
 export async function detect(drill: Drill): Promise<void> {
   const { plan, happened, runbook, prometheus } = drill;
@@ -108,9 +110,14 @@ export async function detect(drill: Drill): Promise<void> {
       const reading = await evaluateCheck(prometheus, signal.expr);
       record.value = reading.value;
       const viaAlert = drill.loadedAlerts.has(alertName(runbook.id, signal.id));
-      const alertFiring = () => alertFiringAt(alerts, runbook.id, signal.id, durationSeconds(signal.for));
-      const firingAt = viaAlert ? alertFiring() : reading.holds ? Date.now() : undefined;
+      const forMs = durationSeconds(signal.for) * 1000;
+      const firingAt = viaAlert ? alertFiringAt(alerts, runbook.id, signal.id, forMs / 1000) : reading.holds ? Date.now() : undefined;
       if (firingAt === undefined) continue;
+      if (firingAt - forMs < drill.injectionStartedAtMs) {
+        if (!record.firingBeforeInjection) drill.record('note', `${signal.id} was firing before the injection`, 'not counted');
+        record.firingBeforeInjection = true;
+        continue;
+      }
       const how = viaAlert ? `alert ${alertName(runbook.id, signal.id)} firing` : 'expression holds';
       const detail = `${how}: ${plan.signals[index]?.check} (value ${reading.value.toPrecision(3)})`;
       record.firedAt = drill.record('signal-fired', signal.id, detail, new Date(Math.max(firingAt, injectedMs)));
