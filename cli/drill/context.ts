@@ -6,6 +6,7 @@ import { faultContext } from '../faults/engine.ts';
 import { faultByName } from '../faults/registry.ts';
 import type { Fault, FaultContext, Preparation } from '../faults/types.ts';
 import type { Runbook } from '../runbooks/load.ts';
+import { signalsOfMode } from '../runbooks/schema.ts';
 import type { RunEvent } from '../shared/run-dir.ts';
 import type { DrillPlan, Happened } from './journal.ts';
 import { PrometheusClient } from '../observe/prometheus-api.ts';
@@ -90,7 +91,7 @@ export async function openDrill(runbook: Runbook, plan: DrillPlan, surroundings:
     startedAt: new Date().toISOString(),
     endedAt: '',
     events: [],
-    signals: runbook.signals.map(({ id }) => ({ id })),
+    signals: signalsOfMode(runbook.signals, plan.fault.mode).map(({ id }) => ({ id })),
     steps: [],
     claims: [],
   };

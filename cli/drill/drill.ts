@@ -11,7 +11,7 @@ import { faultByName } from '../faults/registry.ts';
 import { loadRunbook, type Runbook } from '../runbooks/load.ts';
 import { durationSeconds } from '../../scenarios/lib/durations.ts';
 import { checkPromql, oneLine } from '../runbooks/promql.ts';
-import { numberedSteps } from '../runbooks/schema.ts';
+import { numberedSteps, signalsOfMode } from '../runbooks/schema.ts';
 import type { WorkloadName } from '../../scenarios/lib/catalogue.ts';
 import { buildShape, plannedSeconds, shapeDefinition, type ShapeName } from '../../scenarios/lib/shapes.ts';
 import { openDrill, type DrillSurroundings } from './context.ts';
@@ -86,7 +86,7 @@ export function planDrill(runbook: Runbook, options: DrillOptions): DrillPlan {
     loadDurationS,
     manual: options.manual,
     guard: options.guard,
-    signals: runbook.signals.map((signal) => ({
+    signals: signalsOfMode(runbook.signals, mode).map((signal) => ({
       id: signal.id,
       check: oneLine(signal.expr),
       windowS: checkPromql(signal.expr).windowS,

@@ -10,7 +10,7 @@ import { writeReport } from '../report/index.ts';
 import { alertName } from '../runbooks/alerts.ts';
 import { runLoadctl } from '../runbooks/exec.ts';
 import { withRange } from '../runbooks/promql.ts';
-import type { StepGroup } from '../runbooks/schema.ts';
+import { signalsOfMode, type StepGroup } from '../runbooks/schema.ts';
 import { executeRun, type RunOutcome } from '../run/run.ts';
 import { RunFiles, RunMeta } from '../shared/run-dir.ts';
 import { verifyInvariants } from '../verify/index.ts';
@@ -104,7 +104,7 @@ export async function detect(drill: Drill): Promise<void> {
   const injectedMs = Date.parse(happened.injectedAt as string);
   for (;;) {
     const alerts = await prometheus.alerts();
-    for (const [index, signal] of runbook.signals.entries()) {
+    for (const [index, signal] of signalsOfMode(runbook.signals, plan.fault.mode).entries()) {
       const record = happened.signals[index];
       if (!record || record.firedAt) continue;
       const reading = await evaluateCheck(prometheus, signal.expr);

@@ -6,7 +6,7 @@ import { FAULTS } from '../faults/registry.ts';
 import { loadRunbooks, parseRunbook } from './load.ts';
 import { markdownForTerminal } from './render.ts';
 import { checkPromql, promDurationSeconds, withRange } from './promql.ts';
-import { numberedSteps } from './schema.ts';
+import { numberedSteps, signalsOfMode } from './schema.ts';
 
 describe('runbook files', () => {
   it('every file in runbooks/ validates against the schema', async () => {
@@ -28,6 +28,9 @@ describe('runbook files', () => {
       const fault = FAULTS.find((candidate) => candidate.name === runbook.fault.name);
       expect(fault, runbook.id).toBeDefined();
       if (runbook.fault.mode) expect(fault?.modes).toContain(runbook.fault.mode);
+      // a signal names only its fault's modes, and every mode shows at least one signal (a drill needs one)
+      for (const signal of runbook.signals) for (const mode of signal.modes ?? []) expect(fault?.modes, signal.id).toContain(mode);
+      for (const mode of fault?.modes ?? []) expect(signalsOfMode(runbook.signals, mode).length, `${runbook.id} ${mode}`).toBeGreaterThan(0);
     }
   });
 

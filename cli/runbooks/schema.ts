@@ -24,9 +24,16 @@ export const Signal = z.object({
   expr: PromqlComparison,
   /** how long `expr` must hold before the alert fires (the alert rule's `for:`) */
   for: Duration.default('0s'),
+  /** the fault modes that show this signal (default: every mode); a drill of another mode does not wait for it */
+  modes: z.array(z.string()).min(1).optional(),
   description: z.string().optional(),
 });
 export type Signal = z.infer<typeof Signal>;
+
+/** The signals a drill of this fault mode must see fire. */
+export function signalsOfMode(signals: readonly Signal[], mode: string): Signal[] {
+  return signals.filter((signal) => !signal.modes || signal.modes.includes(mode));
+}
 
 /** Something the runbook promises holds over a whole phase of the incident, checked by drills. */
 export const Claim = z.object({

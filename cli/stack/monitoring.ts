@@ -61,7 +61,7 @@ export async function startMonitoring(
       args: ['-redis.addr', state.redis.url, '-web.listen-address', address, '-redis-only-metrics'],
     })),
     launchExporter(layout, 'postgresExporter', binaries.postgres, (address) => ({
-      args: [`--web.listen-address=${address}`, '--disable-settings-metrics', '--log.level=warn'],
+      args: [`--web.listen-address=${address}`, '--log.level=warn'],
       env: { DATA_SOURCE_NAME: `${state.postgres.url}?sslmode=disable` },
     })),
   ]);
