@@ -41,17 +41,21 @@ export function checkPromql(text: string, opts: { comparison?: boolean } = {}): 
     throw new Error(`PromQL syntax error at column ${errorAt + 1} (near "${near}") in: ${text}`);
   }
   if (opts.comparison && !isComparison(tree.topNode.firstChild)) {
-    throw new Error(`not a comparison (e.g. "rate(x_total[5s]) > 1"): ${text}`);
+    throw new Error(`not a comparison (e.g. "rate(x_total[5s]) > 1", or comparisons joined by and): ${text}`);
   }
   return { windowS };
 }
 
 type Node = ReturnType<typeof parser.parse>['topNode'];
 
-/** A binary expression whose operator (a direct child) compares. */
+/** A comparison, or comparisons joined by `and` (`a > 1 and on () b < 2`), possibly in parentheses. */
 function isComparison(node: Node | null): boolean {
+  if (node?.name === 'ParenExpr') return isComparison(node.firstChild);
   if (node?.name !== 'BinaryExpr') return false;
-  for (let child = node.firstChild; child; child = child.nextSibling) if (COMPARISONS.has(child.name)) return true;
+  for (let child = node.firstChild; child; child = child.nextSibling) {
+    if (COMPARISONS.has(child.name)) return true;
+    if (child.name === 'And') return isComparison(node.firstChild) && isComparison(node.lastChild);
+  }
   return false;
 }
 

@@ -62,6 +62,8 @@ describe('PromQL checks', () => {
     expect(checkPromql('sum(rate(a[1m30s])) / sum(rate(b[5s])) < 1').windowS).toBe(90);
     expect(checkPromql('(sum(increase(a{s=~"5.."}[10s])) or vector(0)) == 0', { comparison: true }).windowS).toBe(10);
     expect(checkPromql('up').windowS).toBe(0);
+    expect(() => checkPromql('(up{job="a"} < 1) and on () sum(rate(x[10s])) > 2', { comparison: true })).not.toThrow();
+    expect(() => checkPromql('up{job="a"} < 1 and on () sum(rate(x[10s]))', { comparison: true })).toThrow(/not a comparison/);
   });
 
   it('rejects syntax errors with a column, and non-comparisons where a condition is needed', () => {
