@@ -18,6 +18,7 @@ interface GateFlags {
   target?: string;
   allowRemote?: boolean;
   baseline: string;
+  allowMismatch?: boolean;
   config?: string;
   junit?: string;
   summary?: string;
@@ -39,7 +40,8 @@ export function register(program: Command): void {
     .option('--duration <d>', "with --shape: replace a steady shape's duration, e.g. 20s")
     .option('--target <url>', 'with --shape: the API to load (default: the embedded stack)')
     .option('--allow-remote', 'with --shape: allow a non-loopback --target')
-    .requiredOption('--baseline <dir|name>', 'baseline directory, or a name under reports/baselines/')
+    .requiredOption('--baseline <dir|name>', 'baseline directory, its report.json, or a name under reports/baselines/')
+    .option('--allow-mismatch', 'judge against a baseline of another shape, workload or script (refused otherwise)')
     .option('--config <file>', 'tolerances file (default: loadctl.gate.yaml; built-in defaults when absent)')
     .option('--repeat <n>', 'with --shape: run N times and judge each metric\'s median (default: the config\'s repeat)', wholeNumber(1, 9))
     .option('--junit <file>', 'write JUnit XML: one test case per endpoint × metric and per k6 threshold')
@@ -81,6 +83,7 @@ Exit codes: 0 passed; 1 a k6 threshold failed; 4 a metric regressed; 2 bad input
         runDirs: flags.run,
         run,
         baseline: flags.baseline,
+        allowMismatch: flags.allowMismatch,
         configFile: flags.config,
         junitFile: flags.junit,
         summaryFile: flags.summary,

@@ -49,10 +49,11 @@ export async function saveBaseline(runDir: string, name: string | undefined, ens
   return { dir, files };
 }
 
-/** A baseline argument: an existing directory, else a name under reports/baselines/. */
+/** A baseline argument: an existing directory with report.json, a report.json file, else a name under reports/baselines/. */
 export async function resolveBaseline(nameOrDir: string, baselinesDir = BASELINES_DIR): Promise<string> {
   const asPath = isAbsolute(nameOrDir) ? nameOrDir : resolve(nameOrDir);
   if (existsSync(asPath) && statSync(asPath).isDirectory() && existsSync(join(asPath, RunFiles.reportJson))) return asPath;
+  if (existsSync(asPath) && statSync(asPath).isFile()) return asPath;
   const named = join(baselinesDir, basename(nameOrDir));
   if (existsSync(join(named, RunFiles.reportJson))) return named;
   const known = existsSync(baselinesDir) ? (await readdir(baselinesDir)).filter((entry) => existsSync(join(baselinesDir, entry, RunFiles.reportJson))) : [];

@@ -2,13 +2,13 @@
 // report models and the baseline's, let the report engine compare them, judge each endpoint × metric by the
 // checked-in tolerances, and write JUnit / summary / PR comment.
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { dirname, relative } from 'node:path';
 import { UserError } from '../shared/errors.ts';
 import { ExitCode } from '../shared/exit-codes.ts';
 import { OVERALL, type ComparedMetric } from '../report/compare.ts';
+import { assertComparable } from '../report/compare-inputs.ts';
 import { compareReports, loadReportModel, type Comparison, type Tolerances } from '../report/index.ts';
 import type { ReportModel } from '../report/model.ts';
-import { RunFiles } from '../shared/run-dir.ts';
 import { describeK6Exit, K6_EXIT } from '../k6/exit-codes.ts';
 import { executeRun, type RunRequest } from '../run/run.ts';
 import { resolveBaseline } from './baseline.ts';
@@ -22,7 +22,10 @@ export interface GateRequest {
   runDirs: string[];
   /** or: make the runs now */
   run?: Omit<RunRequest, 'segments'> & { repeat?: number };
+  /** a baseline directory, its report.json, or a name under reports/baselines/ */
   baseline: string;
+  /** judge against a baseline of another shape, workload or script anyway */
+  allowMismatch?: boolean;
   configFile?: string;
   junitFile?: string;
   summaryFile?: string;
@@ -57,9 +60,9 @@ export function judgeComparison(comparison: Comparison, current: ReportModel, ba
       return judge(sample, rules, config.minRequests, config.skip);
     });
   });
-  // An endpoint the baseline had and this run lacks is worth a line, not a failure: workloads change.
-  const missing = comparison.onlyInBaseline.map((subject): MetricVerdict => ({ endpoint: subject, metric: 'throughput', status: 'not-gated', explanation: 'in the baseline but not in this run.' }));
-  return [...verdicts, ...missing];
+  // An endpoint on one side only is worth a line, not a failure: workloads change.
+  const oneSided = (subjects: string[], explanation: string) => subjects.map((endpoint): MetricVerdict => ({ endpoint, metric: 'throughput', status: 'not-gated', explanation }));
+  return [...verdicts, ...oneSided(comparison.onlyInBaseline, 'in the baseline but not in this run.'), ...oneSided(comparison.onlyInCurrent, 'new in this run: the baseline has no figures for it.')];
 }
 
 /** The comparison's own tolerances, from the gate config's defaults (for anyone rendering it). */
@@ -104,8 +107,8 @@ export async function runGate(request: GateRequest): Promise<GateResult> {
     runDirs = await makeRuns(run, repeat ?? config.repeat, info);
   }
 
-  // A baseline is judged by the model it recorded (report.json), a run by its raw streams.
-  const baseline = await loadReportModel(join(baselineDir, RunFiles.reportJson));
+  // The report engine's one loader reads each side from its richest source: a baseline's report.json, a run's raw streams.
+  const baseline = await loadReportModel(baselineDir);
   const models = await Promise.all(runDirs.map((dir) => loadReportModel(dir)));
   // A run k6 did not complete (script exception, aborted …) measured nothing worth comparing: say so
   // instead of gating its partial numbers as if they were a verdict on the API.
@@ -116,6 +119,7 @@ export async function runGate(request: GateRequest): Promise<GateResult> {
     }
   });
   const current = medianReport(models);
+  assertComparable(current, baseline, request.allowMismatch);
   const verdicts = judgeComparison(compareReports(current, baseline, comparisonTolerances(config)), current, baseline, config);
   const label = runDirs.length === 1 ? displayPath(runDirs[0]!) : `${current.context.shape ?? '?'}/${current.context.workload ?? '?'}`;
   const outcome = decideOutcome(verdicts, current.thresholds, { current: label, baseline: displayPath(baselineDir), runs: runDirs.length });

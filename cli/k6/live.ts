@@ -27,7 +27,8 @@ export function snapshotFromMetrics(body: unknown): K6Snapshot {
     iterations: sample('iterations').count ?? 0,
     droppedIterations: sample('dropped_iterations').count ?? 0,
     vus: sample('vus').value ?? 0,
-    p95Ms: sample('http_req_duration')['p(95)'],
+    // a browser run's requests are Chromium's (browser_http_req_duration)
+    p95Ms: sample('http_req_duration')['p(95)'] ?? sample('browser_http_req_duration')['p(95)'],
   };
 }
 

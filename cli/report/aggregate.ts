@@ -1,16 +1,33 @@
 // Streaming aggregation of k6 samples: per endpoint (`name` tag), scenario, status and time bucket. Memory is
 // bounded by the number of distinct names and by MAX_BUCKETS, never by the number of samples, and two
 // aggregates merge exactly (counts add, histograms add), so split runs become one report.
+import { CustomMetrics, type CustomMetricsSnapshot, isBuiltinMetric } from './custom-metrics.ts';
 import { LatencyHistogram, type LatencySnapshot } from './histogram.ts';
-import type { CheckResult, EndpointStats, Overview, ScenarioStats, StatusCount, TimelineBucket, TrafficStats } from './model.ts';
+import type { CheckResult, EndpointStats, EndpointTimeline, LatencyBin, Overview, ScenarioStats, StatusCount, TimelineBucket, TrafficStats } from './model.ts';
+import { BROWSER_REQUEST_METRIC } from './protocols/browser.ts';
+import { PROTOCOL_METRICS, ProtocolAggregate, ProtocolBucket, type ProtocolBucketSnapshot, type ProtocolSnapshot } from './protocols/aggregate.ts';
 
-/** The tags the report uses; everything else k6 attaches (url, proto, group…) is ignored. */
+/** The tags the report uses; everything else k6 attaches (proto, group…) is ignored. */
 export interface SampleTags {
   name?: string;
+  /** k6/browser tags page requests and Web Vitals with the page's url (and no name) */
+  url?: string;
   scenario?: string;
   status?: string;
   expected_response?: string;
   check?: string;
+  /** k6 tags setup() and teardown() samples with group ::setup / ::teardown (and no scenario) */
+  group?: string;
+}
+
+/** Requests of setup() and teardown(): counted apart on the timeline so they do not read as the test's load. */
+const isSetupTraffic = (tags: SampleTags) => tags.group === '::setup' || tags.group === '::teardown';
+
+/** One endpoint's requests in one time bucket: enough for its mean and max over time at a few numbers each. */
+interface EndpointSlice {
+  count: number;
+  sumMs: number;
+  maxMs: number;
 }
 
 /** More buckets than this and the bucket width doubles: a long soak still charts in bounded memory. */
@@ -93,14 +110,30 @@ class Bucket {
   iterations = 0;
   dropped = 0;
   vus: number | undefined;
+  protocols = new ProtocolBucket();
+  setupRequests = 0;
+  readonly endpoints = new Map<string, EndpointSlice>();
 
   merge(other: Bucket): void {
+    this.protocols.merge(other.protocols);
     this.latency.merge(other.latency);
+    this.setupRequests += other.setupRequests;
+    for (const [name, slice] of other.endpoints) this.recordEndpoint(name, slice.sumMs, slice.maxMs, slice.count);
     this.failed += other.failed;
     this.expectedNon2xx += other.expectedNon2xx;
     this.iterations += other.iterations;
     this.dropped += other.dropped;
     if (other.vus !== undefined) this.vus = Math.max(this.vus ?? 0, other.vus);
+  }
+
+  recordEndpoint(name: string, sumMs: number, maxMs: number, count = 1): void {
+    const slice = this.endpoints.get(name);
+    if (!slice) this.endpoints.set(name, { count, sumMs, maxMs });
+    else {
+      slice.count += count;
+      slice.sumMs += sumMs;
+      if (maxMs > slice.maxMs) slice.maxMs = maxMs;
+    }
   }
 }
 
@@ -121,6 +154,14 @@ export class Aggregate {
   readonly checks = new Map<string, { passes: number; fails: number }>();
   /** threshold expressions declared in the stream's Metric lines (their verdicts live in the summary) */
   readonly declaredThresholds = new Map<string, string[]>();
+  /** sub-metrics the stream lists: k6 makes them for thresholds, but writes their expressions nowhere in it */
+  readonly declaredSubmetrics = new Set<string>();
+  protocols = new ProtocolAggregate();
+  custom = new CustomMetrics();
+  /** lines that were not k6 JSON (a damaged or spliced file): skipped and counted, the first one named */
+  unreadable: { lines: number; first?: string } = { lines: 0 };
+  /** why the stream ended early (a truncated gzip), when it did */
+  truncated: string | undefined;
   bucketWidthS = 1;
   private buckets = new Map<number, Bucket>();
   private minBucket = Number.POSITIVE_INFINITY;
@@ -129,6 +170,8 @@ export class Aggregate {
   /** One k6 sample. Metrics the report does not use are ignored here, not by the caller. */
   add(metric: string, timeMs: number, value: number, tags: SampleTags): void {
     switch (metric) {
+      // a page request Chromium made (k6/browser) is a request like any other
+      case BROWSER_REQUEST_METRIC:
       case 'http_req_duration': {
         this.seen(timeMs);
         const status = tags.status ?? '0';
@@ -137,10 +180,15 @@ export class Aggregate {
         const expected = tags.expected_response !== undefined ? tags.expected_response === 'true' : isSuccessStatus(status);
         const failed = !expected;
         this.overall.record(value, status, failed, expected);
-        this.endpoint(tags.name ?? UNNAMED).record(value, status, failed, expected);
+        this.endpoint(tags.name ?? tags.url ?? UNNAMED).record(value, status, failed, expected);
         this.scenario(tags.scenario).record(value, status, failed, expected);
         const bucket = this.bucket(timeMs);
+        if (isSetupTraffic(tags)) {
+          bucket.setupRequests += 1;
+          return;
+        }
         bucket.latency.record(value);
+        bucket.recordEndpoint(tags.name ?? UNNAMED, value, value);
         if (failed) bucket.failed += 1;
         else if (!status.startsWith('2')) bucket.expectedNon2xx += 1;
         return;
@@ -170,9 +218,12 @@ export class Aggregate {
       case 'vus_max':
         this.vusMax = Math.max(this.vusMax ?? 0, value);
         return;
+      // Chromium's traffic (k6/browser) is data in and out like k6's own
+      case 'browser_data_received':
       case 'data_received':
         this.dataReceived += value;
         return;
+      case 'browser_data_sent':
       case 'data_sent':
         this.dataSent += value;
         return;
@@ -188,12 +239,22 @@ export class Aggregate {
         return;
       }
       default:
+        if (PROTOCOL_METRICS.includes(metric)) {
+          this.seen(timeMs);
+          this.protocols.add(metric, value, tags, this.bucket(timeMs).protocols);
+        } else if (!isBuiltinMetric(metric)) this.custom.add(metric, timeMs, value);
         return;
     }
   }
 
   declareThresholds(metric: string, expressions: string[]): void {
     if (expressions.length > 0) this.declaredThresholds.set(metric, expressions);
+  }
+
+  /** A line that is not k6 output: the report goes on without it and says how many there were. */
+  skipLine(where: string, problem: string): void {
+    this.unreadable.lines += 1;
+    this.unreadable.first ??= `${where}: ${problem}`;
   }
 
   private seen(timeMs: number): void {
@@ -282,6 +343,11 @@ export class Aggregate {
       } else this.checks.set(name, { ...entry });
     }
     for (const [metric, expressions] of other.declaredThresholds) this.declaredThresholds.set(metric, expressions);
+    for (const name of other.declaredSubmetrics) this.declaredSubmetrics.add(name);
+    this.protocols.merge(other.protocols);
+    this.custom.merge(other.custom);
+    this.unreadable = { lines: this.unreadable.lines + other.unreadable.lines, first: this.unreadable.first ?? other.unreadable.first };
+    this.truncated ??= other.truncated;
     const width = Math.max(this.bucketWidthS, other.bucketWidthS);
     if (width > this.bucketWidthS) this.coarsen(width);
     const factor = width / other.bucketWidthS;
@@ -297,8 +363,8 @@ export class Aggregate {
     return this.lastMs > this.firstMs ? (this.lastMs - this.firstMs) / 1000 : 0;
   }
 
-  overview(): Overview {
-    const durationS = this.durationS;
+  /** `durationS` divides counts into rates: k6's test run duration where known, else the samples' span. */
+  overview(durationS = this.durationS): Overview {
     const checks = [...this.checks.values()].reduce((sum, c) => ({ passes: sum.passes + c.passes, fails: sum.fails + c.fails }), { passes: 0, fails: 0 });
     return {
       ...this.overall.stats(durationS),
@@ -314,13 +380,11 @@ export class Aggregate {
     };
   }
 
-  endpointStats(): EndpointStats[] {
-    const durationS = this.durationS;
+  endpointStats(durationS = this.durationS): EndpointStats[] {
     return [...this.endpoints].map(([name, traffic]) => ({ name, ...traffic.stats(durationS) })).sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  scenarioStats(): ScenarioStats[] {
-    const durationS = this.durationS;
+  scenarioStats(durationS = this.durationS): ScenarioStats[] {
     return [...this.scenarios]
       .map(([name, traffic]) => ({
         name,
@@ -363,9 +427,33 @@ export class Aggregate {
         iterations: bucket.iterations,
         dropped: bucket.dropped,
         vus: bucket.vus,
+        ...bucket.protocols.timelineFields(this.protocols),
+        ...(bucket.setupRequests > 0 ? { setupRequests: bucket.setupRequests } : {}),
       });
     }
     return result;
+  }
+
+  /** Web Vitals, WebSockets and gRPC: absent sections when the run had none. */
+  protocolSections(durationS = this.durationS): ReturnType<ProtocolAggregate['model']> {
+    return this.protocols.model(durationS);
+  }
+
+  /** Per endpoint, its mean and max latency per time bucket (the test's load, setup() apart). */
+  endpointTimeline(): EndpointTimeline[] {
+    const timeline = this.timeline();
+    return [...this.endpoints.keys()].sort().map((name) => ({
+      name,
+      points: timeline.flatMap((slot, offset) => {
+        const slice = this.buckets.get(this.minBucket + offset)?.endpoints.get(name);
+        return slice ? [{ startS: slot.startS, widthS: slot.widthS, requests: slice.count, avg: slice.sumMs / slice.count, max: slice.maxMs }] : [];
+      }),
+    })).filter((endpoint) => endpoint.points.length > 0);
+  }
+
+  /** The whole run's latency distribution in log-spaced bins. */
+  latencyDistribution(): LatencyBin[] {
+    return this.overall.latency.distribution();
   }
 
   toSnapshot(): AggregateSnapshot {
@@ -383,10 +471,15 @@ export class Aggregate {
       dataSent: this.dataSent,
       checks: [...this.checks],
       declaredThresholds: [...this.declaredThresholds],
+      declaredSubmetrics: [...this.declaredSubmetrics],
+      protocols: this.protocols.toSnapshot(),
+      custom: this.custom.toSnapshot(),
+      unreadable: this.unreadable,
+      truncated: this.truncated,
       bucketWidthS: this.bucketWidthS,
       buckets: [...this.buckets].map(([index, b]) => [
         index,
-        { latency: b.latency.toSnapshot(), failed: b.failed, expectedNon2xx: b.expectedNon2xx, iterations: b.iterations, dropped: b.dropped, vus: b.vus },
+        { latency: b.latency.toSnapshot(), failed: b.failed, expectedNon2xx: b.expectedNon2xx, iterations: b.iterations, dropped: b.dropped, vus: b.vus, protocols: b.protocols.toSnapshot(), setupRequests: b.setupRequests, endpoints: [...b.endpoints] },
       ]),
     };
   }
@@ -412,11 +505,18 @@ export class Aggregate {
     aggregate.dataSent = s.dataSent;
     for (const [name, c] of s.checks) aggregate.checks.set(name, { ...c });
     for (const [metric, expressions] of s.declaredThresholds) aggregate.declaredThresholds.set(metric, expressions);
+    for (const name of s.declaredSubmetrics) aggregate.declaredSubmetrics.add(name);
+    aggregate.protocols = ProtocolAggregate.fromSnapshot(s.protocols);
+    aggregate.custom = CustomMetrics.fromSnapshot(s.custom);
+    aggregate.unreadable = { ...s.unreadable };
+    aggregate.truncated = s.truncated;
     aggregate.bucketWidthS = s.bucketWidthS;
     for (const [index, b] of s.buckets) {
       const bucket = new Bucket();
       bucket.latency.merge(LatencyHistogram.fromSnapshot(b.latency));
-      Object.assign(bucket, { failed: b.failed, expectedNon2xx: b.expectedNon2xx, iterations: b.iterations, dropped: b.dropped, vus: b.vus });
+      Object.assign(bucket, { failed: b.failed, expectedNon2xx: b.expectedNon2xx, iterations: b.iterations, dropped: b.dropped, vus: b.vus, setupRequests: b.setupRequests });
+      bucket.protocols = ProtocolBucket.fromSnapshot(b.protocols);
+      for (const [name, slice] of b.endpoints) bucket.endpoints.set(name, { ...slice });
       aggregate.mergeBucket(index, bucket);
     }
     return aggregate;
@@ -442,6 +542,24 @@ export interface AggregateSnapshot {
   dataSent: number;
   checks: [string, { passes: number; fails: number }][];
   declaredThresholds: [string, string[]][];
+  declaredSubmetrics: string[];
+  protocols: ProtocolSnapshot;
+  custom: CustomMetricsSnapshot;
+  unreadable: { lines: number; first?: string };
+  truncated: string | undefined;
   bucketWidthS: number;
-  buckets: [number, { latency: LatencySnapshot; failed: number; expectedNon2xx: number; iterations: number; dropped: number; vus: number | undefined }][];
+  buckets: [
+    number,
+    {
+      latency: LatencySnapshot;
+      failed: number;
+      expectedNon2xx: number;
+      iterations: number;
+      dropped: number;
+      vus: number | undefined;
+      protocols: ProtocolBucketSnapshot;
+      setupRequests: number;
+      endpoints: [string, EndpointSlice][];
+    },
+  ][];
 }

@@ -3,18 +3,22 @@
 import type { EndpointStats, LatencyStats, Note, ReportModel, TimelineBucket } from './model.ts';
 import { formatCount, formatMs, formatPercent } from './units.ts';
 import { describeK6Exit } from '../k6/exit-codes.ts';
-import { droppedIterationCause } from './dropped-iterations.ts';
+import { droppedIterationCause, GENERATOR_SATURATED } from './dropped-iterations.ts';
+import { protocolNotes, protocolObserved } from './protocols/analysis.ts';
 
 type ModelWithoutNotes = Omit<ReportModel, 'notes'>;
 
 /** p95 at least this many times the median is called a tail worth explaining. */
 export const TAIL_SPREAD_RATIO = 4;
 
-export function analyse(model: ModelWithoutNotes): Note[] {
+/** `given` are notes the readers wrote (what they could not read, how a figure was computed). */
+export function analyse(model: ModelWithoutNotes, given: Note[] = []): Note[] {
   const notes = [
+    ...given,
     ...k6ExitNotes(model),
     ...thresholdNotes(model),
     ...droppedIterationNotes(model),
+    ...generatorNotes(model),
     ...plateauNotes(model.timeline),
     ...errorNotes(model),
     ...burstNotes(model),
@@ -22,6 +26,7 @@ export function analyse(model: ModelWithoutNotes): Note[] {
     ...tailNotes(model),
     ...expectedOutcomeNotes(model),
     ...slowestNotes(model.endpoints),
+    ...protocolNotes(model),
   ];
   const order = { critical: 0, warning: 1, info: 2 };
   return notes.sort((a, b) => order[a.severity] - order[b.severity]);
@@ -35,17 +40,20 @@ function k6ExitNotes(model: ModelWithoutNotes): Note[] {
   return [{ id: 'k6-exit', severity: 'critical', value: code, text: `k6 exited with code ${code} (${describeK6Exit(code)}); the numbers may cover only part of the planned run.` }];
 }
 
-function observedFor(model: ModelWithoutNotes, metric: string, expression: string): number | undefined {
-  const stat = /^(p\(\d+(?:\.\d+)?\)|avg|med|min|max|rate)/.exec(expression)?.[1];
+const THRESHOLD_STAT = /^(p\(\d+(?:\.\d+)?\)|avg|med|min|max|rate|count)/;
+
+function observedFor(model: ModelWithoutNotes, metric: string, expression: string): { value: number; shown: string } | undefined {
+  const stat = THRESHOLD_STAT.exec(expression)?.[1];
   const name = /\{name:(.+)\}$/.exec(metric)?.[1];
   const traffic = name ? model.endpoints.find((e) => e.name === name) : model.overview;
-  if (!stat || !traffic) return undefined;
-  if (metric.startsWith('http_req_duration') && traffic.latency) {
+  if (!stat) return undefined;
+  if (metric.startsWith('http_req_duration') && traffic?.latency) {
     const key = stat.replace(/^p\((\d+)\)$/, 'p$1') as keyof LatencyStats;
-    return traffic.latency[key];
+    const value = traffic.latency[key];
+    return value === undefined ? undefined : { value, shown: formatMs(value) };
   }
-  if (metric.startsWith('http_req_failed') && stat === 'rate') return traffic.errorRate;
-  return undefined;
+  if (metric.startsWith('http_req_failed') && stat === 'rate' && traffic?.errorRate !== undefined) return { value: traffic.errorRate, shown: formatPercent(traffic.errorRate) };
+  return protocolObserved(model, metric, stat);
 }
 
 function thresholdNotes(model: ModelWithoutNotes): Note[] {
@@ -53,8 +61,8 @@ function thresholdNotes(model: ModelWithoutNotes): Note[] {
     .filter((t) => !t.ok)
     .map((t) => {
       const observed = observedFor(model, t.metric, t.expression);
-      const shown = observed === undefined ? '' : ` (observed ${t.metric.startsWith('http_req_failed') ? formatPercent(observed) : formatMs(observed)})`;
-      return { id: 'threshold-failed', severity: 'critical', subject: t.metric, value: observed ?? 0, text: `Threshold \`${t.expression}\` on \`${t.metric}\` failed${shown}.` } satisfies Note;
+      const shown = observed === undefined ? '' : ` (observed ${observed.shown})`;
+      return { id: 'threshold-failed', severity: 'critical', subject: t.metric, value: observed?.value ?? 0, text: `Threshold \`${t.expression}\` on \`${t.metric}\` failed${shown}.` } satisfies Note;
     });
 }
 
@@ -64,16 +72,24 @@ function droppedIterationNotes(model: ModelWithoutNotes): Note[] {
   if (dropped <= 0) return [];
   const offered = (overview.iterations ?? 0) + dropped;
   const durationS = overview.durationS;
+  const generator = model.context.loadGenerator;
   const measured = durationS
     ? {
         durationS,
         offered,
         vusMax: overview.vusMax,
         scenarios: model.scenarios.flatMap((s) =>
-          s.iterationDuration && s.iterations !== undefined
-            ? [{ offered: s.iterations + (s.droppedIterations ?? 0), avgIterationMs: s.iterationDuration.avg }]
+          s.iterations !== undefined
+            ? [{
+                name: s.name,
+                iterations: s.iterations,
+                dropped: s.droppedIterations ?? 0,
+                avgIterationMs: s.iterationDuration?.avg,
+                waitingMs: s.latency && s.requests !== undefined && s.iterations > 0 ? (s.latency.avg * s.requests) / s.iterations : undefined,
+              }]
             : [],
         ),
+        generator: generator && generator.wallSeconds > 0 ? { busyCores: generator.cpuSeconds / generator.wallSeconds, cpus: generator.cpus } : undefined,
       }
     : undefined;
   const cause = droppedIterationCause({ avgIterationMs: overview.iterationDuration?.avg, measured });
@@ -84,6 +100,21 @@ function droppedIterationNotes(model: ModelWithoutNotes): Note[] {
       severity: dropped / offered >= 0.01 ? 'critical' : 'warning',
       value: dropped,
       text: `k6 dropped ${formatCount(dropped)} iterations (${formatPercent(dropped / offered, 1)} of ${formatCount(offered)} offered${droppedBy.length > 0 ? `; ${droppedBy.join(', ')}` : ''}).${cause}`,
+    },
+  ];
+}
+
+function generatorNotes(model: ModelWithoutNotes): Note[] {
+  const generator = model.context.loadGenerator;
+  if (!generator || generator.wallSeconds <= 0) return [];
+  const busyCores = generator.cpuSeconds / generator.wallSeconds;
+  if (busyCores < generator.cpus * GENERATOR_SATURATED) return [];
+  return [
+    {
+      id: 'load-generator',
+      severity: 'warning',
+      value: busyCores,
+      text: `k6 kept ${formatCount(busyCores, 1)} of its ${formatCount(generator.cpus)} cores busy over the run: the load generator was saturated, so latencies and rates include k6's own queueing — run k6 on more cores or split the run (--segments).`,
     },
   ];
 }

@@ -17,7 +17,7 @@ const legacy = JSON.parse(readFileSync(fixture('k6/summary-export.json'), 'utf8'
 const temp = () => mkdtempSync(path.join(tmpdir(), 'loadctl-report-'));
 
 describe('raw stream of a real k6 run', () => {
-  it('counts exactly what k6’s own summary of the same run counts, and percentiles within HDR precision', async () => {
+  it('counts exactly what k6’s own summary of the same run counts, and its percentiles', async () => {
     const model = await loadReportModel(fixture('k6/raw.json.gz'));
     const m = legacy.metrics;
     expect(model.overview.requests).toBe(m.http_reqs?.count);
@@ -28,9 +28,9 @@ describe('raw stream of a real k6 run', () => {
     expect(model.overview.checks).toEqual({ passes: m.checks?.passes, fails: m.checks?.fails });
     expect(model.overview.latency?.avg).toBeCloseTo(m.http_req_duration?.avg ?? 0, 6);
     expect(model.overview.latency?.max).toBe(m.http_req_duration?.max);
-    // k6 interpolates between samples; HDR keeps 3 significant digits: within 1 % on a 410-sample run
+    // up to EXACT_SAMPLES the samples are kept and interpolated as k6 does: k6's figures to float precision
     for (const [ours, theirs] of [['p95', 'p(95)'], ['p90', 'p(90)'], ['med', 'med']] as const) {
-      expect(Math.abs((model.overview.latency?.[ours] ?? 0) / (m.http_req_duration?.[theirs] ?? 1) - 1)).toBeLessThan(0.01);
+      expect(model.overview.latency?.[ours]).toBeCloseTo(m.http_req_duration?.[theirs] ?? Number.NaN, 9);
     }
     const slow = model.endpoints.find((e) => e.name === 'GET /slow');
     expect(slow?.latency?.max).toBe(m['http_req_duration{name:GET /slow}']?.max);
@@ -72,8 +72,8 @@ describe('k6 summary JSON in its three shapes', () => {
   it('legacy --summary-export: true means the threshold FAILED', async () => {
     const model = await loadReportModel(fixture('k6/summary-export.json'));
     expect(model.source.format).toBe('summary-legacy');
-    expect(model.thresholds).toContainEqual({ metric: 'http_req_duration{name:GET /slow}', expression: 'p(95)<100', ok: false });
-    expect(model.thresholds).toContainEqual({ metric: 'http_req_failed', expression: 'rate<0.10', ok: true });
+    expect(model.thresholds).toContainEqual({ metric: 'http_req_duration{name:GET /slow}', expression: 'p(95)<100', ok: false, observed: 'p(95)=175.69 ms', judgedBy: 'k6' });
+    expect(model.thresholds).toContainEqual({ metric: 'http_req_failed', expression: 'rate<0.10', ok: true, observed: 'rate=1.21 %', judgedBy: 'k6' });
     expect(model.overview).toMatchObject({ requests: 410, failed: 5, droppedIterations: 66, passed: false });
     expect(model.endpoints.map((e) => e.name)).toEqual(['GET /concerts', 'GET /slow']);
   });
@@ -104,7 +104,7 @@ describe('k6 summary JSON in its three shapes', () => {
 describe('merging split streams equals one stream (property)', () => {
   it('for any assignment of samples to N parts: counts exact, percentiles equal', () => {
     const sample = fc.record({
-      metric: fc.constantFrom('http_req_duration', 'iterations', 'dropped_iterations', 'checks', 'vus'),
+      metric: fc.constantFrom('http_req_duration', 'iterations', 'dropped_iterations', 'checks', 'vus', 'browser_http_req_duration', 'browser_web_vital_lcp', 'ws_connecting', 'ws_msgs_sent', 'grpc_req_duration'),
       timeMs: fc.integer({ min: 1_700_000_000_000, max: 1_700_000_000_000 + 900_000 }),
       value: fc.double({ min: 0.05, max: 5000, noNaN: true }),
       name: fc.constantFrom('GET /a', 'POST /b', 'GET /c'),
@@ -117,7 +117,7 @@ describe('merging split streams equals one stream (property)', () => {
         const single = new Aggregate();
         const split = Array.from({ length: parts }, () => new Aggregate());
         for (const s of samples) {
-          const value = s.metric === 'http_req_duration' ? s.value : Math.round(s.value) % 2;
+          const value = /duration|lcp|connecting/.test(s.metric) ? s.value : Math.round(s.value) % 2;
           const tags = { name: s.name, scenario: s.scenario, status: s.status, expected_response: String(s.status !== '500'), check: s.name };
           single.add(s.metric, s.timeMs, value, tags);
           split[s.part % parts]?.add(s.metric, s.timeMs, value, tags);
@@ -138,22 +138,24 @@ describe('merging split streams equals one stream (property)', () => {
         const strip = (rows: ReturnType<Aggregate['endpointStats']>) => rows.map((r) => ({ ...r, latency: { ...r.latency, avg: 0 } }));
         expect(strip(merged.endpointStats())).toEqual(strip(single.endpointStats()));
         expect(merged.timeline().map((t) => [t.requests, t.failed, t.p95, t.iterations, t.dropped])).toEqual(single.timeline().map((t) => [t.requests, t.failed, t.p95, t.iterations, t.dropped]));
+        // sums of floats added in another order differ in the last bits
+        const rounded = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (_, v: unknown) => (typeof v === 'number' ? Number(v.toPrecision(9)) : v)));
+        expect(rounded(merged.protocolSections())).toEqual(rounded(single.protocolSections()));
+        expect(merged.timeline().map((t) => [t.wsSent, t.wsConnectP95, t.grpcRequests, t.grpcP95])).toEqual(single.timeline().map((t) => [t.wsSent, t.wsConnectP95, t.grpcRequests, t.grpcP95]));
       }),
       { numRuns: 150 },
     );
-  });
+  }, 60_000); // 150 generated runs: several seconds on a busy 2-core machine
 });
 
 describe('bad input: one line naming file, line or field, and what was expected; nothing written', () => {
   const cases: [string, (dir: string) => string, RegExp][] = [
     ['empty file', (dir) => write(dir, 'empty.json', ''), /empty\.json: file is empty/],
-    ['garbled raw line', (dir) => write(dir, 'raw.json', `${firstLines(3)}\n{"metric":"http_reqs","type":"Point","data":{oops\n`), /raw\.json \(line 4\): not valid JSON/],
-    ['truncated gzip', (dir) => write(dir, 'raw.json.gz', readFileSync(fixture('k6/raw.json.gz')).subarray(0, 20_000)), /raw\.json\.gz \(line \d+\): the gzip stream is truncated/],
+    ['raw stream without one sample', (dir) => write(dir, 'raw.json', `${firstLines(1)}\n{"metric":"http_reqs","type":"Point","data":{oops\n`), /raw\.json: no k6 samples/],
     ['truncated summary JSON', (dir) => write(dir, 'summary.json', readFileSync(fixture('k6/handle-summary.json'), 'utf8').slice(0, 500)), /summary\.json.*not valid JSON/],
     ['wrong-format JSON', (dir) => write(dir, 'package.json', '{"name":"x","version":"1"}'), /package\.json \(top level\): JSON but not a k6 summary/],
     ['bad metric in handleSummary', (dir) => write(dir, 'hs.json', '{"metrics":{"http_reqs":{"type":"counter","values":{}},"x":{"type":"nope","values":{}}}}'), /hs\.json \(field metrics\["x"\]\)/],
     ['text that is not k6', (dir) => write(dir, 'notes.txt', 'hello\nworld\n'), /notes\.txt \(line 1\): not k6 output/],
-    ['raw line of the wrong type', (dir) => write(dir, 'raw.json', `${firstLines(2)}\n{"type":"Sample","data":{}}\n`), /raw\.json \(line 3\): unknown "type"/],
   ];
   it.each(cases)('%s', async (_, make, message) => {
     const dir = temp();
@@ -161,6 +163,18 @@ describe('bad input: one line naming file, line or field, and what was expected;
     const before = readdirSync(dir);
     await expect(writeReport(file)).rejects.toThrow(message);
     expect(readdirSync(dir)).toEqual(before);
+  });
+});
+
+describe('damaged raw streams degrade to a report with a note (they used to fail whole)', () => {
+  const cases: [string, (dir: string) => string, RegExp][] = [
+    ['garbled raw line', (dir) => write(dir, 'raw.json', `${firstLines(80)}\n{"metric":"http_reqs","type":"Point","data":{oops\n`), /1 line was not k6 output and left out \(first, line 81: not valid JSON/],
+    ['truncated gzip', (dir) => write(dir, 'raw.json.gz', readFileSync(fixture('k6/raw.json.gz')).subarray(0, 20_000)), /The raw stream ends early \(the gzip stream is truncated/],
+    ['raw line of the wrong type', (dir) => write(dir, 'raw.json', `${firstLines(80)}\n{"type":"Sample","data":{}}\n`), /line 81: unknown "type"/],
+  ];
+  it.each(cases)('%s', async (_, make, note) => {
+    const model = await loadReportModel(make(temp()));
+    expect(model.notes.filter((n) => n.id === 'input').map((n) => n.text).join(' ')).toMatch(note);
   });
 });
 

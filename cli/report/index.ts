@@ -9,9 +9,11 @@ import { buildModel } from './build.ts';
 import { detectInput } from './inputs/detect.ts';
 import { ReportInputError } from './inputs/input-error.ts';
 import { aggregateRawFiles, type RawReadOptions } from './inputs/raw-stream.ts';
+import { assertSafeToWrite, RAW_STREAM_FILE } from './keep-richer.ts';
 import type { NormalizedSummary } from './inputs/summary.ts';
 import type { ReportModel } from './model.ts';
 import { chartSpecs, renderSvg } from './render/charts.ts';
+import { renderHtml } from './render/html.ts';
 import { renderMarkdown } from './render/markdown.ts';
 import { parseServerMetrics, serverSignals } from './server-signals.ts';
 
@@ -44,12 +46,25 @@ async function rawFilesOf(runDir: string, meta: RunMeta | undefined): Promise<st
   const listed = (meta?.rawFiles ?? []).map((f) => path.join(runDir, f)).filter((f) => existsSync(f));
   if (listed.length > 0) return listed;
   const names = await readdir(runDir);
-  return names.filter((n) => /^raw(\.\d+)?\.json(\.gz)?$/.test(n)).sort().map((n) => path.join(runDir, n));
+  return names.filter((n) => RAW_STREAM_FILE.test(n)).sort().map((n) => path.join(runDir, n));
 }
 
+/** The run's report.json as written earlier, when it is one (a baseline keeps nothing richer). */
+async function storedModel(runDir: string): Promise<ReportModel | undefined> {
+  const file = path.join(runDir, RunFiles.reportJson);
+  if (!existsSync(file)) return undefined;
+  const detected = await detectInput(file);
+  return detected.format === 'report-json' ? detected.model : undefined;
+}
+
+/** A run directory from its richest source: raw streams, else the report.json written from them, else the summary. */
 async function loadRunDir(runDir: string, options: LoadOptions): Promise<ReportModel> {
   const meta = await readMeta(runDir);
   const rawFiles = await rawFilesOf(runDir, meta);
+  if (rawFiles.length === 0) {
+    const stored = await storedModel(runDir);
+    if (stored) return options.title ? { ...stored, title: options.title } : stored;
+  }
   const summaryFile = path.join(runDir, RunFiles.summary);
   let summary: NormalizedSummary | undefined;
   if (existsSync(summaryFile)) {
@@ -91,8 +106,12 @@ export interface WriteOptions extends LoadOptions {
   mermaid?: boolean;
 }
 
-/** Writes report.md, report.json and charts/*.svg for a model. */
+/**
+ * Writes report.md, report.json and charts/*.svg for a model. Refuses a baseline directory and a report.json
+ * that holds more than this model; the charts directory is replaced whole, so no chart of an earlier build stays.
+ */
 export async function writeReportFiles(model: ReportModel, outDir: string, options: { mermaid?: boolean } = {}): Promise<{ markdownPath: string; jsonPath: string; chartPaths: string[] }> {
+  await assertSafeToWrite(outDir, model);
   const charts = await Promise.all(chartSpecs(model).map(async (chart) => ({ chart, svg: await renderSvg(chart) })));
   const chartFiles = charts.map(({ chart }) => ({ title: chart.title, path: `${RunFiles.chartsDir}/${chart.id}.svg` }));
   const markdown = renderMarkdown(model, { chartFiles, mermaid: options.mermaid });
@@ -105,9 +124,10 @@ export async function writeReportFiles(model: ReportModel, outDir: string, optio
       writeFile(path.join(staging, RunFiles.reportJson), `${JSON.stringify(model, null, 2)}\n`),
       ...charts.map(({ chart, svg }) => writeFile(path.join(staging, RunFiles.chartsDir, `${chart.id}.svg`), svg)),
     ]);
-    await mkdir(path.join(outDir, RunFiles.chartsDir), { recursive: true });
-    const moves = [RunFiles.report, RunFiles.reportJson, ...chartFiles.map((c) => c.path)];
-    for (const relative of moves) await rename(path.join(staging, relative), path.join(outDir, relative));
+    const chartsDir = path.join(outDir, RunFiles.chartsDir);
+    if (existsSync(chartsDir)) await rename(chartsDir, path.join(staging, 'previous-charts'));
+    await rename(path.join(staging, RunFiles.chartsDir), chartsDir);
+    for (const relative of [RunFiles.report, RunFiles.reportJson]) await rename(path.join(staging, relative), path.join(outDir, relative));
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
@@ -116,6 +136,24 @@ export async function writeReportFiles(model: ReportModel, outDir: string, optio
     jsonPath: path.join(outDir, RunFiles.reportJson),
     chartPaths: chartFiles.map((c) => path.join(outDir, c.path)),
   };
+}
+
+/** The HTML report's file name beside report.md. */
+export const HTML_REPORT_FILE = 'report.html';
+
+/** Writes the self-contained report.html for a model (the same guard as the markdown: never into a baseline). */
+export async function writeHtmlReport(model: ReportModel, outDir: string): Promise<string> {
+  await assertSafeToWrite(outDir, undefined);
+  await mkdir(outDir, { recursive: true });
+  const file = path.join(outDir, HTML_REPORT_FILE);
+  const staging = await mkdtemp(path.join(outDir, '.report-'));
+  try {
+    await writeFile(path.join(staging, HTML_REPORT_FILE), renderHtml(model));
+    await rename(path.join(staging, HTML_REPORT_FILE), file);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+  return file;
 }
 
 /** Builds the report of a run directory (or a file) and writes it beside it, or into opts.outDir. */

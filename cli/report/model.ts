@@ -57,7 +57,16 @@ export const ScenarioStats = z.object({
 });
 export type ScenarioStats = z.infer<typeof ScenarioStats>;
 
-export const ThresholdResult = z.object({ metric: z.string(), expression: z.string(), ok: z.boolean() });
+export const ThresholdResult = z.object({
+  /** the full metric name, sub-metrics included: `http_req_duration{name:GET /slow}` */
+  metric: z.string(),
+  expression: z.string(),
+  ok: z.boolean(),
+  /** the value the expression was judged on, as k6 printed it when it did (`p(95)=175.69ms`) */
+  observed: z.string().optional(),
+  /** 'k6' when the verdict is k6's own; 'loadctl' when re-evaluated on the aggregated raw stream */
+  judgedBy: z.enum(['k6', 'loadctl']).optional(),
+});
 export type ThresholdResult = z.infer<typeof ThresholdResult>;
 
 export const CheckResult = z.object({ name: z.string(), passes: count, fails: count });
@@ -93,8 +102,79 @@ export const TimelineBucket = z.object({
   iterations: count,
   dropped: count,
   vus: z.number().optional(),
+  /** WebSocket messages and gRPC calls in this slice, and their p95s (absent when the run had none) */
+  wsSent: count.optional(),
+  wsReceived: count.optional(),
+  wsConnectP95: z.number().optional(),
+  grpcRequests: count.optional(),
+  grpcP95: z.number().optional(),
+  /** requests made by setup() and teardown(), kept out of `requests` and the percentiles */
+  setupRequests: count.optional(),
 });
 export type TimelineBucket = z.infer<typeof TimelineBucket>;
+
+export const VitalName = z.enum(['lcp', 'fcp', 'cls', 'inp', 'ttfb']);
+export type VitalName = z.infer<typeof VitalName>;
+export const VitalRating = z.enum(['good', 'needs improvement', 'poor']);
+export type VitalRating = z.infer<typeof VitalRating>;
+
+/** One Web Vital of one page: k6's own percentiles of its samples (ms; CLS is unitless), rated. */
+export const VitalStats = z.object({
+  vital: VitalName,
+  /** absent when read from a summary that does not list count in summaryTrendStats */
+  samples: count.optional(),
+  p75: z.number(),
+  p95: z.number(),
+  /** the rating of p75, the percentile Web Vitals are judged at */
+  rating: VitalRating,
+  p95Rating: VitalRating,
+});
+export type VitalStats = z.infer<typeof VitalStats>;
+
+export const PageVitals = z.object({ page: z.string(), vitals: z.array(VitalStats) });
+export type PageVitals = z.infer<typeof PageVitals>;
+
+/** Per page (url tag) and over all pages, which is what k6's summary and thresholds see. */
+export const WebVitals = z.object({ allPages: z.array(VitalStats), pages: z.array(PageVitals) });
+export type WebVitals = z.infer<typeof WebVitals>;
+
+/** WebSocket sessions of one `name` tag (k6 names them by URL unless the script tags them). */
+export const WebSocketStats = z.object({
+  name: z.string(),
+  sessions: count,
+  /** handshake statuses: 101 is an upgraded session */
+  statuses: z.array(StatusCount),
+  connecting: LatencyStats.optional(),
+  sessionDuration: LatencyStats.optional(),
+  messagesSent: count,
+  messagesReceived: count,
+  sentPerS: z.number().optional(),
+  receivedPerS: z.number().optional(),
+});
+export type WebSocketStats = z.infer<typeof WebSocketStats>;
+
+/** gRPC calls of one method (`name` tag, /package.Service/Method); statuses are gRPC codes by name. */
+export const GrpcMethodStats = z.object({
+  method: z.string(),
+  requests: count,
+  rps: z.number().optional(),
+  /** calls that ended in a code other than OK */
+  failed: count,
+  statuses: z.array(StatusCount),
+  latency: LatencyStats.optional(),
+});
+export type GrpcMethodStats = z.infer<typeof GrpcMethodStats>;
+
+/** One endpoint's mean and max latency per time bucket (raw streams only). */
+export const EndpointTimeline = z.object({
+  name: z.string(),
+  points: z.array(z.object({ startS: z.number(), widthS: z.number(), requests: count, avg: z.number(), max: z.number() })),
+});
+export type EndpointTimeline = z.infer<typeof EndpointTimeline>;
+
+/** A latency histogram bin: requests that took fromMs..toMs. */
+export const LatencyBin = z.object({ fromMs: z.number(), toMs: z.number(), count });
+export type LatencyBin = z.infer<typeof LatencyBin>;
 
 export const ServerSignal = z.object({
   id: z.enum(['cache-hit-ratio', 'pool-waiting', 'event-loop-lag', 'rss']),
@@ -116,17 +196,30 @@ export const RunContext = z.object({
   segments: z.number().optional(),
   /** why loadctl ended the load before its planned end, when it did so on purpose */
   stoppedEarly: z.string().optional(),
+  /** CPU seconds k6 used over the run's wall seconds, and the cores it had (meta.json) */
+  loadGenerator: z.object({ cpuSeconds: z.number(), wallSeconds: z.number(), cpus: z.number() }).optional(),
   phases: z.array(z.object({ name: z.string(), startS: z.number(), endS: z.number(), target: z.number().optional() })),
   /** events with their offset from the first sample */
   events: z.array(RunEvent.extend({ offsetS: z.number().optional() })),
 });
 export type RunContext = z.infer<typeof RunContext>;
 
+/** A metric the script defined (or one the report has no section for), with the values k6's summary gives it. */
+export const CustomMetric = z.object({
+  name: z.string(),
+  type: z.enum(['trend', 'counter', 'rate', 'gauge']),
+  /** 'time' when the values are milliseconds, 'data' when bytes; absent when the input does not say */
+  contains: z.string().optional(),
+  /** k6's keys, canonical: avg, min, med, max, p90, p95, p99, count, rate, value; rates also nonZero, zero */
+  values: z.record(z.string(), z.number()),
+});
+export type CustomMetric = z.infer<typeof CustomMetric>;
+
 export const NoteSeverity = z.enum(['critical', 'warning', 'info']);
 export type NoteSeverity = z.infer<typeof NoteSeverity>;
 
 export const Note = z.object({
-  id: z.enum(['threshold-failed', 'dropped-iterations', 'throughput-plateau', 'tail-spread', 'error-burst', 'errors-by-status', 'expected-outcomes', 'slowest-endpoints', 'checks-failed', 'k6-exit']),
+  id: z.enum(['threshold-failed', 'dropped-iterations', 'throughput-plateau', 'tail-spread', 'error-burst', 'errors-by-status', 'expected-outcomes', 'slowest-endpoints', 'checks-failed', 'k6-exit', 'web-vitals', 'grpc-errors', 'websocket-errors', 'input', 'method', 'load-generator']),
   severity: NoteSeverity,
   /** one sentence with the number that triggered the note */
   text: z.string(),
@@ -150,7 +243,19 @@ export const ReportModel = z.object({
   thresholds: z.array(ThresholdResult),
   checks: z.array(CheckResult),
   timeline: z.array(TimelineBucket),
+  /** absent in report.json files written before they existed, and for summaries (which have no samples) */
+  endpointTimeline: z.array(EndpointTimeline).optional(),
+  latencyDistribution: z.array(LatencyBin).optional(),
   server: z.array(ServerSignal),
+  /** absent when the run had no such traffic (and in reports written before they existed) */
+  webVitals: WebVitals.optional(),
+  websockets: z.array(WebSocketStats).optional(),
+  /** totals over every name: the figures k6's summary of the run shows */
+  websocketTotals: WebSocketStats.optional(),
+  grpc: z.array(GrpcMethodStats).optional(),
+  grpcTotals: GrpcMethodStats.optional(),
+  /** the script's own metrics (and any the report has no section for); absent in older reports */
+  customMetrics: z.array(CustomMetric).optional(),
   notes: z.array(Note),
 });
 export type ReportModel = z.infer<typeof ReportModel>;

@@ -41,7 +41,22 @@ describe('run digest', () => {
       },
       state: { testRunDurationMs: 8000 },
     })!;
-    expect(digestSummaries([browser])).toMatchObject({ httpReqs: 40, rps: 5, p95Ms: 461, failedPercent: 0, checksPercent: 100 });
+    // the 4 failed page requests count as failures, as the report counts them
+    expect(digestSummaries([browser])).toMatchObject({ httpReqs: 40, rps: 5, p95Ms: 461, failedPercent: 10, checksPercent: 100 });
+  });
+
+  it('counts HTTP and browser requests together in a hybrid run, with the worse p95', () => {
+    const hybrid = parseSummary({
+      metrics: {
+        http_reqs: { type: 'counter', values: { count: 80, rate: 10 } },
+        http_req_duration: { type: 'trend', values: { 'p(95)': 40 } },
+        http_req_failed: { type: 'rate', values: { rate: 0, passes: 0, fails: 80 } },
+        browser_http_req_duration: { type: 'trend', values: { 'p(95)': 461 } },
+        browser_http_req_failed: { type: 'rate', values: { rate: 0, passes: 0, fails: 40 } },
+      },
+      state: { testRunDurationMs: 8000 },
+    })!;
+    expect(digestSummaries([hybrid])).toMatchObject({ httpReqs: 120, rps: 15, p95Ms: 461, failedPercent: 0 });
   });
 
   it('rejects data that is not a k6 summary', () => {

@@ -42,15 +42,17 @@ export function digestSummaries(summaries: readonly NormalizedSummary[]): RunDig
     const found = values(name).map((v) => v[key]).filter((v): v is number => v !== undefined);
     return found.length ? Math.max(...found) : undefined;
   };
-  // A browser run makes its requests through Chromium: k6 reports them as browser_http_req_duration.
-  // (a trend has no count, so the count comes from the browser_http_req_failed rate's samples).
-  const browserOnly = summaries.every((s) => !s.metrics.has('http_reqs') && s.metrics.has('browser_http_req_failed'));
-  const duration = browserOnly ? 'browser_http_req_duration' : 'http_req_duration';
-  const httpReqs = browserOnly
-    ? sum('browser_http_req_failed', 'nonZero') + sum('browser_http_req_failed', 'zero')
-    : sum('http_reqs', 'count');
+  // Chromium's page requests (k6/browser) count like HTTP requests, as in the report: k6 reports them as
+  // browser_http_req_*, and a trend has no count, so theirs comes from the browser_http_req_failed rate.
+  const browserReqs = sum('browser_http_req_failed', 'nonZero') + sum('browser_http_req_failed', 'zero');
+  const httpReqs = sum('http_reqs', 'count') + browserReqs;
   const runSeconds = Math.max(0, ...summaries.map((s) => s.durationS ?? 0));
-  const failedRequests = sum('http_req_failed', 'nonZero');
+  // with both kinds, the worse p95 of the two (the exact merged figure is the report's)
+  const latency = (key: string): number | undefined => {
+    const found = ['http_req_duration', 'browser_http_req_duration'].map((name) => worst(name, key)).filter((v): v is number => v !== undefined);
+    return found.length ? Math.max(...found) : undefined;
+  };
+  const failedRequests = sum('http_req_failed', 'nonZero') + sum('browser_http_req_failed', 'nonZero');
   const checkPasses = sum('checks', 'nonZero');
   const checkTotal = checkPasses + sum('checks', 'zero');
   const failedThresholds = [
@@ -64,9 +66,9 @@ export function digestSummaries(summaries: readonly NormalizedSummary[]): RunDig
   ];
   return {
     httpReqs,
-    rps: browserOnly ? (runSeconds ? httpReqs / runSeconds : 0) : sum('http_reqs', 'rate'),
-    p95Ms: worst(duration, 'p95'),
-    p99Ms: worst(duration, 'p99'),
+    rps: sum('http_reqs', 'rate') + (runSeconds ? browserReqs / runSeconds : 0),
+    p95Ms: latency('p95'),
+    p99Ms: latency('p99'),
     failedPercent: httpReqs ? (100 * failedRequests) / httpReqs : 0,
     expectedConflicts: sum('business_conflicts', 'count'),
     iterations: sum('iterations', 'count'),

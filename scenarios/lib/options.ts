@@ -5,7 +5,8 @@ import { checkShapeWorkload, WORKLOADS, type WorkloadName } from './catalogue.ts
 import { buildShape } from './shapes.ts';
 
 /** Tags every sample carries. `url` is left out on purpose: the `name` tag groups routes, and per-id URLs
- *  would make the raw stream far larger for nothing. */
+ *  would make the raw stream far larger for nothing. A browser run keeps it: k6/browser tags its Web Vitals
+ *  and page requests with the page's url and nothing else, and a browser loads few pages. */
 const SYSTEM_TAGS = ['status', 'method', 'name', 'group', 'check', 'error', 'error_code', 'scenario', 'expected_response'];
 
 export function workloadOptions(workload: WorkloadName): Options {
@@ -21,8 +22,9 @@ export function workloadOptions(workload: WorkloadName): Options {
     scenarios,
     thresholds,
     setupTimeout: '120s',
-    summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)'],
-    systemTags: SYSTEM_TAGS,
+    // p(75): the percentile Web Vitals are judged at, so the summary carries it beside the report's
+    summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(75)', 'p(90)', 'p(95)', 'p(99)'],
+    systemTags: WORKLOADS[workload].browser ? [...SYSTEM_TAGS, 'url'] : SYSTEM_TAGS,
     discardResponseBodies: WORKLOADS[workload].discardResponseBodies,
     tags: { workload, shape },
   };

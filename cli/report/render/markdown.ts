@@ -1,8 +1,11 @@
 // GitHub-flavoured markdown for a ReportModel: verdict and overview first, then what went wrong (notes), then
 // the tables and charts. Pure: model in, string out.
-import type { LatencyStats, Note, ReportModel, StatusCount, TrafficStats } from '../model.ts';
+import type { CustomMetric, Note, ReportModel, StatusCount, TrafficStats } from '../model.ts';
+import { formatObserved, kindOf } from '../thresholds.ts';
 import { formatBytes, formatCount, formatMs, formatPercent } from '../units.ts';
 import { mermaidCharts } from './mermaid.ts';
+import { protocolSections } from './protocols.ts';
+import { latencyCells, table } from './table.ts';
 
 export interface MarkdownOptions {
   /** chart images relative to the markdown file, in display order */
@@ -11,19 +14,6 @@ export interface MarkdownOptions {
 }
 
 const SEVERITY_MARK: Record<Note['severity'], string> = { critical: '🔴', warning: '🟠', info: '🔵' };
-
-function escapeCell(text: string): string {
-  return text.replaceAll('|', '\\|').replaceAll('\n', ' ');
-}
-
-function table(header: string[], rows: string[][], align?: ('l' | 'r')[]): string {
-  const marks = header.map((_, i) => ((align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'r' ? '---:' : ':---'));
-  return [`| ${header.join(' | ')} |`, `| ${marks.join(' | ')} |`, ...rows.map((r) => `| ${r.map(escapeCell).join(' | ')} |`)].join('\n');
-}
-
-function latencyCells(l: LatencyStats | undefined): string[] {
-  return [l?.avg, l?.med, l?.p90, l?.p95, l?.p99, l?.max].map(formatMs);
-}
 
 function statusCell(statuses: StatusCount[]): string {
   return statuses.map((s) => `${s.status === '0' ? 'no response' : s.status} ×${formatCount(s.count)}${Number(s.status) >= 400 && s.expected === s.count ? ' (expected)' : ''}`).join(', ') || '—';
@@ -37,7 +27,8 @@ const TRAFFIC_HEADER = ['requests', 'rps', 'avg', 'med', 'p90', 'p95', 'p99', 'm
 
 export function renderMarkdown(model: ReportModel, options: MarkdownOptions = {}): string {
   const { overview: o, context: c } = model;
-  const verdict = o.passed === false ? '❌ **FAILED**' : o.passed === true ? '✅ **PASSED**' : '➖ no thresholds';
+  const undecided = model.thresholds.length > 0 ? '➖ no verdict (not every threshold could be judged)' : '➖ no thresholds';
+  const verdict = o.passed === false ? '❌ **FAILED**' : o.passed === true ? '✅ **PASSED**' : undecided;
   const out: string[] = [`# ${model.title}`, ''];
   const facts = [
     c.runId && `run \`${c.runId}\``,
@@ -78,10 +69,22 @@ export function renderMarkdown(model: ReportModel, options: MarkdownOptions = {}
     out.push('## Analysis', '', ...model.notes.map((n) => `- ${SEVERITY_MARK[n.severity]} ${n.text}`), '');
   }
   if (model.thresholds.length > 0) {
-    out.push('## Thresholds', '', table(['metric', 'threshold', 'result'], model.thresholds.map((t) => [`\`${t.metric}\``, `\`${t.expression}\``, t.ok ? '✅ pass' : '❌ fail']), ['l', 'l', 'l']), '');
+    const rejudged = model.thresholds.some((t) => t.judgedBy === 'loadctl');
+    out.push(
+      '## Thresholds',
+      '',
+      ...(rejudged ? ['Re-evaluated by loadctl on the aggregated raw stream (it carries the expressions, not k6’s verdicts).', ''] : []),
+      table(['metric', 'threshold', 'observed', 'result'], model.thresholds.map((t) => [`\`${t.metric}\``, `\`${t.expression}\``, t.observed ?? '—', t.ok ? '✅ pass' : '❌ fail']), ['l', 'l', 'r', 'l']),
+      '',
+    );
   }
   const endpoints = model.endpoints.length > 0 ? model.endpoints : [{ name: 'all requests', ...o }];
-  out.push('## Endpoints', '', table(['endpoint', ...TRAFFIC_HEADER, 'statuses'], endpoints.map((e) => [`\`${e.name}\``, ...trafficCells(e), statusCell(e.statuses)])), '');
+  const protocols = protocolSections(model);
+  // a WebSocket- or gRPC-only run has no HTTP endpoints to show
+  if (model.endpoints.length > 0 || (o.requests ?? 0) > 0 || protocols.length === 0) {
+    out.push('## Endpoints', '', table(['endpoint', ...TRAFFIC_HEADER, 'statuses'], endpoints.map((e) => [`\`${e.name}\``, ...trafficCells(e), statusCell(e.statuses)])), '');
+  }
+  out.push(...protocols);
   if (model.scenarios.length > 0) {
     out.push(
       '## Scenarios',
@@ -105,6 +108,9 @@ export function renderMarkdown(model: ReportModel, options: MarkdownOptions = {}
       '',
     );
   }
+  if ((model.customMetrics?.length ?? 0) > 0) {
+    out.push('## Custom metrics', '', table(['metric', 'type', 'values'], (model.customMetrics ?? []).map((m) => [`\`${m.name}\``, m.type, customValues(m)]), ['l', 'l', 'l']), '');
+  }
   if (model.checks.length > 0) {
     out.push('## Checks', '', table(['check', 'passed', 'failed'], model.checks.map((ch) => [ch.name, formatCount(ch.passes), formatCount(ch.fails)])), '');
   }
@@ -118,4 +124,16 @@ export function renderMarkdown(model: ReportModel, options: MarkdownOptions = {}
     out.push('## Events', '', table(['at', 'kind', 'name', 'detail'], c.events.map((e) => [e.offsetS === undefined ? e.at : `${e.offsetS.toFixed(1)} s`, e.kind, e.name, e.detail ?? '']), ['r', 'l', 'l', 'l']), '');
   }
   return `${out.join('\n').trimEnd()}\n`;
+}
+
+const TREND_ORDER = ['avg', 'min', 'med', 'max', 'p90', 'p95', 'p99'];
+
+/** A custom metric's values the way k6's summary line shows them. */
+function customValues(metric: CustomMetric): string {
+  const kind = kindOf(metric.name, metric.type, metric.contains);
+  const v = metric.values;
+  if (metric.type === 'rate') return `${formatPercent(v.rate)} (${formatCount(v.nonZero)} of ${formatCount((v.nonZero ?? 0) + (v.zero ?? 0))})`;
+  if (metric.type === 'counter') return [v.count !== undefined && formatObserved('count', v.count, kind), v.rate !== undefined && `${formatCount(v.rate, 2)}/s`].filter(Boolean).join(' ');
+  const keys = metric.type === 'gauge' ? ['value', 'min', 'max'] : [...TREND_ORDER, ...Object.keys(v).filter((k) => /^p\d/.test(k) && !TREND_ORDER.includes(k))];
+  return keys.flatMap((key) => (v[key] === undefined ? [] : [formatObserved(key.replace(/^p(\d.*)$/, 'p($1)'), v[key], kind)])).join(' ');
 }
