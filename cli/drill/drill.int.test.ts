@@ -110,6 +110,18 @@ describe('drills', () => {
     expect(readStackState(stack.state.stateDir)?.toxiproxy).toBeUndefined(); // routed directly again
   });
 
+  // the other modes of each fault: detected within 10 s (CI's bar), the SLO back within the runbook's budget
+  it.each([
+    ['database-overload', 'pool'],
+    ['queue-malfunction', 'drop'],
+    ['network-degradation', 'jitter'],
+    ['network-degradation', 'timeout'],
+    ['network-degradation', 'reset'],
+  ])('%s, mode %s', async (runbookId, faultMode) => {
+    const journal = await drill(runbookId, { faultMode });
+    expect(journal.figures.timeToDetectS).toBeLessThan(10);
+  });
+
   it('queue-malfunction: with room for everyone, the drill freezes the queue; the emptied queue is detected and restored', async () => {
     const journal = await drill('queue-malfunction');
     expect(journal.happened.events.find((event) => event.name === 'stack prepared')?.detail).toContain('static mode');
