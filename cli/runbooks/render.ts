@@ -18,7 +18,8 @@ export function runbookMarkdown(runbook: Runbook): string {
     '',
     // paragraphs, not lists: marked-terminal leaves inline markup inside list items unrendered
     ...runbook.signals.flatMap((signal) => [
-      `**${signal.id}**${signal.for === '0s' ? '' : ` (for ${signal.for})`}: \`${oneLine(signal.expr)}\`${signal.description ? ` — ${signal.description}` : ''}`,
+      `**${signal.id}**${signal.for === '0s' ? '' : ` (for ${signal.for})`}${signal.modes ? ` (modes ${signal.modes.join(', ')})` : ''}: ` +
+        `\`${oneLine(signal.expr)}\`${signal.description ? ` — ${signal.description}` : ''}`,
       '',
     ]),
     '',
