@@ -101,10 +101,6 @@ describe('drills', () => {
     await drill('database-overload', { faultMode: 'locks', detectTimeoutS: 15 });
   });
 
-  it('memory-leak: memory grows, rolling restarts fail no request', async () => {
-    await drill('memory-leak');
-  });
-
   it('network-degradation: the drill routes the API through toxiproxy, the latency is seen and goes away', async () => {
     const journal = await drill('network-degradation');
     const phases = journal.happened.events.filter((event) => event.kind === 'phase').map((event) => event.name);
@@ -131,4 +127,8 @@ describe('drills', () => {
     expect((await adminClient(stack.state).state()).staticQueue).toBe(false);
   });
 
+  // last: when its recovery fails (once /admin/leak answered 500), the fault stays active and fails every drill after it
+  it('memory-leak: memory grows, rolling restarts fail no request', async () => {
+    await drill('memory-leak');
+  });
 });
