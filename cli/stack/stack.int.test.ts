@@ -5,6 +5,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { k6Environment } from '../k6/args.ts';
+import { PrometheusClient } from '../observe/prometheus-api.ts';
 import { resolveK6 } from '../toolchain/tools.ts';
 import { adminClient } from './admin-client.ts';
 import { isInRecovery, pingPostgres } from './postgres.ts';
@@ -15,9 +17,10 @@ import { readStackState } from './state-file.ts';
 import { restartRedis, startReplica, startToxiproxy, stopReplica } from './extras.ts';
 import { status, up } from './lifecycle.ts';
 import type { StackState } from '../shared/stack-state.ts';
-import { startTestStack, type TestStack } from './test-stack.ts';
+import { startTestStack, waitUntil, type TestStack } from './test-stack.ts';
 
 const loadctl = join(import.meta.dirname, '..', '..', 'bin', 'loadctl');
+const ALERT_RULES = 'groups:\n  - name: test\n    rules:\n      - alert: ApiDown\n        expr: up{job="api"} == 0\n        for: 5s\n';
 
 /**
  * PIDs still running in the process group a recorded PID leads (pgrep -g), the leader included. Zombies
@@ -29,7 +32,8 @@ async function groupAlive(pid: number): Promise<number[]> {
 }
 
 function recordedPids(state: StackState): number[] {
-  return [state.redis, state.postgres, state.api, state.replica, state.toxiproxy].flatMap((service) => (service?.pid ? [service.pid] : []));
+  const services = [state.redis, state.postgres, state.api, state.replica, state.toxiproxy, state.prometheus, state.redisExporter, state.postgresExporter];
+  return services.flatMap((service) => (service?.pid ? [service.pid] : []));
 }
 
 describe('embedded stack', () => {
@@ -38,7 +42,7 @@ describe('embedded stack', () => {
 
   beforeAll(async () => {
     const started = Date.now();
-    stack = await startTestStack();
+    stack = await startTestStack({ alertRules: ALERT_RULES });
     upSeconds = (Date.now() - started) / 1000;
   });
 
@@ -58,10 +62,24 @@ describe('embedded stack', () => {
       ['postgres', true, true],
       ['redis', true, true],
       ['api', true, true],
+      ['postgresExporter', true, true],
+      ['redisExporter', true, true],
+      ['prometheus', true, true],
     ]);
     for (const pid of recordedPids(state)) expect(await groupAlive(pid)).toContain(pid);
     const ready = await fetch(`${state.api.url}/health/ready`);
     expect(ready.status).toBe(200);
+  });
+
+  it('Prometheus scrapes the API and both exporters, every target healthy, and has loaded the alert rules', async () => {
+    const prometheus = new PrometheusClient(stack.state.prometheus?.url as string);
+    await waitUntil('every target scraped and up', async () => {
+      const targets = await prometheus.targets();
+      return targets.length === 3 && targets.every((target) => target.health === 'up');
+    }, 15_000);
+    expect((await prometheus.targets()).map((target) => target.labels.job).sort()).toEqual(['api', 'postgres', 'redis']);
+    expect(await prometheus.alertRuleNames()).toEqual(['ApiDown']);
+    for (const metric of ['redis_up', 'pg_up', 'api_workers']) expect(await prometheus.query(metric), metric).not.toEqual([]);
   });
 
   it('up again reuses the running stack: same PIDs, same ports', async () => {
@@ -90,8 +108,10 @@ export default function () { http.get(__ENV.BASE_URL + '/health'); }
 export function handleSummary(data) { return { [__ENV.SUMMARY_FILE]: JSON.stringify(data) }; }
 `,
       );
-      const result = await execa(k6.path, ['run', '--quiet', '--no-usage-report', script], {
-        env: { BASE_URL: stack.state.api.url, SUMMARY_FILE: summary },
+      // as `loadctl run` does: k6 also remote-writes its metrics into the stack's Prometheus
+      const remoteWrite = { prometheusRemoteWrite: `${stack.state.prometheus?.url}/api/v1/write` };
+      const result = await execa(k6.path, ['run', '--quiet', '--no-usage-report', '--out', 'experimental-prometheus-rw', script], {
+        env: { ...k6Environment(remoteWrite), BASE_URL: stack.state.api.url, SUMMARY_FILE: summary },
         reject: false,
         all: true,
       });
@@ -99,6 +119,9 @@ export function handleSummary(data) { return { [__ENV.SUMMARY_FILE]: JSON.string
       const data = JSON.parse(readFileSync(summary, 'utf8')) as { metrics: Record<string, { values: Record<string, number> }> };
       expect(data.metrics.http_reqs?.values.count).toBeGreaterThan(10);
       expect(data.metrics.http_req_failed?.values.rate).toBe(0);
+      const prometheus = new PrometheusClient(stack.state.prometheus?.url as string);
+      const k6Requests = await prometheus.query('sum(k6_http_reqs_total)');
+      expect(k6Requests[0]?.samples[0]?.[1]).toBe(data.metrics.http_reqs?.values.count);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
