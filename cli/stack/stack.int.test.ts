@@ -5,9 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { k6Environment } from '../k6/args.ts';
 import { PrometheusClient } from '../observe/prometheus-api.ts';
-import { resolveK6 } from '../toolchain/tools.ts';
 import { adminClient } from './admin-client.ts';
 import { isInRecovery, pingPostgres } from './postgres.ts';
 import { isAlive, isOurProcess } from './processes.ts';
@@ -92,39 +90,6 @@ describe('embedded stack', () => {
     const admin = await adminClient(stack.state).state();
     expect(admin.workers).toBe(stack.state.api.workers);
     await expect(adminClient({ api: { ...stack.state.api, adminToken: 'wrong' } }).state()).rejects.toThrow(/answered 40[13]/);
-  });
-
-  it('runs the real k6 against the API for a few seconds and reads its summary', async () => {
-    const k6 = await resolveK6();
-    const dir = mkdtempSync(join(tmpdir(), 'loadctl-k6-'));
-    try {
-      const script = join(dir, 'health.js');
-      const summary = join(dir, 'summary.json');
-      writeFileSync(
-        script,
-        `import http from 'k6/http';
-export const options = { vus: 2, duration: '3s', thresholds: { http_req_failed: ['rate<0.01'] } };
-export default function () { http.get(__ENV.BASE_URL + '/health'); }
-export function handleSummary(data) { return { [__ENV.SUMMARY_FILE]: JSON.stringify(data) }; }
-`,
-      );
-      // as `loadctl run` does: k6 also remote-writes its metrics into the stack's Prometheus
-      const remoteWrite = { prometheusRemoteWrite: `${stack.state.prometheus?.url}/api/v1/write` };
-      const result = await execa(k6.path, ['run', '--quiet', '--no-usage-report', '--out', 'experimental-prometheus-rw', script], {
-        env: { ...k6Environment(remoteWrite), BASE_URL: stack.state.api.url, SUMMARY_FILE: summary },
-        reject: false,
-        all: true,
-      });
-      expect(result.exitCode, result.all).toBe(0);
-      const data = JSON.parse(readFileSync(summary, 'utf8')) as { metrics: Record<string, { values: Record<string, number> }> };
-      expect(data.metrics.http_reqs?.values.count).toBeGreaterThan(10);
-      expect(data.metrics.http_req_failed?.values.rate).toBe(0);
-      const prometheus = new PrometheusClient(stack.state.prometheus?.url as string);
-      const k6Requests = await prometheus.query('sum(k6_http_reqs_total)');
-      expect(k6Requests[0]?.samples[0]?.[1]).toBe(data.metrics.http_reqs?.values.count);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 
   it('restarts a killed Redis on the same port, and adds a streaming replica and toxiproxy on demand', async () => {
