@@ -1,12 +1,12 @@
 // <stateDir>/faults.json: the faults currently injected. The CLI and the keeper processes both update
 // it, so every read-modify-write happens under a lock directory (mkdir is atomic).
 import { mkdir, readFile, rename, rmdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { layoutOf } from '../stack/layout.ts';
 import { FaultsFile, type ActiveFault } from './types.ts';
 
 export function faultsPath(stateDir: string): string {
-  return path.join(stateDir, 'faults.json');
+  return layoutOf(stateDir).faultsFile;
 }
 
 export async function readFaults(stateDir: string): Promise<ActiveFault[]> {

@@ -28,6 +28,8 @@ export interface Layout {
   redisDir: string;
   /** Prometheus' config, rules and TSDB */
   prometheusDir: string;
+  /** the faults injected into this stack (cli/faults/active-faults.ts): a fresh stack has none */
+  faultsFile: string;
   /** the state dir, or where PostgreSQL's dirs go when the `postgres` user cannot reach it */
   pgHome: string;
   postgres: PostgresLayout;
@@ -54,6 +56,7 @@ export function layoutOf(stateDir: string): Layout {
     logsDir,
     redisDir: join(stateDir, 'redis'),
     prometheusDir: join(stateDir, 'prometheus'),
+    faultsFile: join(stateDir, 'faults.json'),
     pgHome,
     postgres: { dataDir: join(pgHome, 'pg'), socketDir, logFile: logs.postgres, stateDir },
     replica: { dataDir: join(pgHome, 'replica'), socketDir, logFile: logs.replica, stateDir },

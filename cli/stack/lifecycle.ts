@@ -170,6 +170,8 @@ function prepareStateDir(layout: Layout): void {
   for (const dir of fresh) {
     rmSync(dir, { recursive: true, force: true });
   }
+  // faults recorded against a stack that is gone would be "recovered" against this one
+  rmSync(layout.faultsFile, { force: true });
   mkdirSync(layout.logsDir, { recursive: true });
 }
 
