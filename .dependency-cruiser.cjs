@@ -6,7 +6,7 @@
 // order the folders that use each other (drill and gate start runs; k6 and stack find their programs in toolchain).
 const floors = [
   { layer: 'commands', folders: ['main.ts', 'commands'], why: 'commands wire flags to the core; nothing below calls them' },
-  { layer: 'orchestration', folders: ['drill', 'gate', 'k8s'], why: 'a drill or a gate runs load through run/' },
+  { layer: 'orchestration', folders: ['drill', 'gate', 'k8s', 'capacity'], why: 'a drill, a gate or a capacity search runs load through run/' },
   { layer: 'orchestration', folders: ['run'], why: 'run/ knows nothing of the drills and gates built on it' },
   {
     layer: 'engines',

@@ -19,6 +19,7 @@ import * as runbook from './commands/runbook.ts';
 import * as drill from './commands/drill.ts';
 import * as verify from './commands/verify.ts';
 import * as k8s from './commands/k8s.ts';
+import * as capacity from './commands/capacity.ts';
 
 const program = new Command('loadctl')
   .description('Load-test the concert-booking API with k6, report on it, inject faults and drill the runbooks.')
@@ -26,7 +27,7 @@ const program = new Command('loadctl')
   .showHelpAfterError('(run with --help for usage and examples)')
   .exitOverride();
 
-for (const command of [doctor, up, down, status, run, report, compare, gate, baseline, fault, mitigate, runbook, drill, verify, k8s]) {
+for (const command of [doctor, up, down, status, run, capacity, report, compare, gate, baseline, fault, mitigate, runbook, drill, verify, k8s]) {
   command.register(program);
 }
 

@@ -111,6 +111,11 @@ export function childPids(pid: number): number[] {
   return (readProc(pid, `task/${pid}/children`) ?? '').trim().split(/\s+/).filter(Boolean).map(Number);
 }
 
+/** The executable a process runs (basename), e.g. to pick k6 out of a process's children. */
+export function executableName(pid: number): string | undefined {
+  return processNames(pid)[0];
+}
+
 function readProc(pid: number | 'self', file: string): string | undefined {
   try {
     return readFileSync(`/proc/${pid}/${file}`, 'utf8');
