@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifyLimit } from './limit.ts';
-import { attainedUtilisation, predictCapacity, saturationBounds, stepCosts } from './model.ts';
+import { attainedUtilisation, fitCosts, predictCapacity, saturationBounds, type CostModel } from './model.ts';
 import { renderCapacityMarkdown } from './render.ts';
 import type { CapacityResult } from './result.ts';
 import { DEFAULT_BOUNDS, nextRate, sustainedRate, type Tried } from './search.ts';
@@ -80,18 +80,27 @@ describe('search', () => {
 });
 
 describe('model', () => {
-  const costs = stepCosts(step({}));
-  it('costs are CPU milliseconds per request', () => {
-    expect(costs.k6).toBeCloseTo(0.36);
-    expect(costs.api).toBeCloseTo(0.2);
+  const costs = fitCosts([step({})]);
+  it('one step: CPU milliseconds per request, proportional', () => {
+    expect(costs.perRequestMs.k6).toBeCloseTo(0.36);
+    expect(costs.perRequestMs.api).toBeCloseTo(0.2);
+    expect(costs.baselineCores.api).toBe(0);
+  });
+  it('several steps: a baseline plus a cost per request, by least squares', () => {
+    const fitted = fitCosts([500, 1000, 2000].map((x) => step({ throughput: x, cores: { api: 0.1 + x * 0.0002 } })));
+    expect(fitted.perRequestMs.api).toBeCloseTo(0.2);
+    expect(fitted.baselineCores.api).toBeCloseTo(0.1);
   });
   it('bounds by the utilisation law, tightest first, with the formula', () => {
     const [tightest] = saturationBounds(costs, sharedTwoCores);
     expect(tightest?.rate).toBeCloseTo(2000 / 0.59);
-    expect(tightest?.formula).toBe('2 × 1000 / (0.36 ms + 0.20 ms + 0.02 ms + 0.01 ms)');
+    expect(tightest?.formula).toBe('(2) × 1000 / (0.360 ms + 0.200 ms + 0.020 ms + 0.010 ms)');
+    const withBaseline: CostModel = { ...costs, baselineCores: { api: 0.2 } };
+    expect(saturationBounds(withBaseline, sharedTwoCores)[0]?.rate).toBeCloseTo(1800 / 0.59);
   });
   it('one worker caps the API at one core; k6 capped by taskset is its own bound', () => {
-    const oneWorker = saturationBounds({ ...costs, api: 1.5 }, { ...sharedTwoCores, apiWorkers: 1 })[0];
+    const slowApi: CostModel = { ...costs, perRequestMs: { ...costs.perRequestMs, api: 1.5 } };
+    const oneWorker = saturationBounds(slowApi, { ...sharedTwoCores, apiWorkers: 1 })[0];
     expect(oneWorker?.what).toMatch(/1 API worker/);
     expect(oneWorker?.rate).toBeCloseTo(1000 / 1.5);
     expect(saturationBounds(costs, { ...sharedTwoCores, k6Cores: 1 })[0]?.what).toBe('k6 on 1 core');
@@ -99,14 +108,14 @@ describe('model', () => {
   it('predicts another placement at the utilisation the measured search reached', () => {
     const utilisation = attainedUtilisation(2700, costs, sharedTwoCores) ?? 0;
     expect(utilisation).toBeCloseTo(2700 / (2000 / 0.59));
-    const oneWorker = predictCapacity({ ...costs, api: 1.2 }, { ...sharedTwoCores, apiWorkers: 1 }, utilisation);
-    expect(oneWorker?.rate).toBeCloseTo((1000 / 1.2) * utilisation);
+    const slowApi: CostModel = { ...costs, perRequestMs: { ...costs.perRequestMs, api: 1.2 } };
+    expect(predictCapacity(slowApi, { ...sharedTwoCores, apiWorkers: 1 }, utilisation)?.rate).toBeCloseTo((1000 / 1.2) * utilisation);
   });
 });
 
 describe('sizing', () => {
   it('busy cores X·S, provisioned at 60 %, whole cores', () => {
-    const rows = sizeFor({ name: 'peak', rate: 5000, derivation: '' }, { api: 0.2, k6: 0.36, redis: 0.02 });
+    const rows = sizeFor({ name: 'peak', rate: 5000, derivation: '' }, { perRequestMs: { api: 0.2, k6: 0.36, redis: 0.02 }, baselineCores: {}, fromRates: [] });
     expect(rows.map((r) => [r.component, r.busyCores, r.cores])).toEqual([
       ['k6', 1.8, 3],
       ['api', 1, 2],
@@ -183,13 +192,13 @@ describe('capacity.md', () => {
       ],
       sustainedRate: 1000,
       limit: classifyLimit(broke, judgeStep(broke, slo), sharedTwoCores),
-      model: { costs: stepCosts(held), costsFromRate: 1000, bounds: saturationBounds(stepCosts(held), sharedTwoCores), utilisation: 0.3 },
+      model: { costs: fitCosts([held]), bounds: saturationBounds(fitCosts([held]), sharedTwoCores), utilisation: 0.3 },
       stoppedBecause: 'the edge was found',
     };
     const markdown = renderCapacityMarkdown(result);
     expect(markdown).toContain('**Sustained at the SLO: 1,000/s**');
     expect(markdown).toContain('← knee');
     expect(markdown).toContain('X = N / (Z + R)');
-    expect(markdown).toMatch(/\| API \| 0\.200 ms \| 1\.00 \| 2 \|/);
+    expect(markdown).toMatch(/\| API \| 0\.00 \| 0\.200 ms \| 1\.00 \| 2 \|/);
   });
 });

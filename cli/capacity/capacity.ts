@@ -11,7 +11,7 @@ import { assertTargetAllowed } from '../run/target.ts';
 import { up } from '../stack/lifecycle.ts';
 import { checkShapeWorkload, type WorkloadName } from '../../scenarios/lib/catalogue.ts';
 import { classifyLimit } from './limit.ts';
-import { attainedUtilisation, saturationBounds, stepCosts } from './model.ts';
+import { attainedUtilisation, fitCosts, saturationBounds } from './model.ts';
 import { renderCapacityMarkdown } from './render.ts';
 import { CAPACITY_DIR_PREFIX, CAPACITY_FILE, type CapacityResult, type SearchLimits } from './result.ts';
 import { DEFAULT_BOUNDS, nextRate, sustainedRate, type SearchBounds } from './search.ts';
@@ -85,7 +85,7 @@ export async function searchCapacity(request: CapacityRequest): Promise<Capacity
     bounds: request.limits,
     steps: [],
     limit: classifyLimit(undefined, undefined, placement),
-    model: { costs: {}, bounds: [] },
+    model: { costs: { perRequestMs: {}, baselineCores: {}, fromRates: [] }, bounds: [] },
     stoppedBecause: 'it has just started',
   };
   const markdownPath = join(dir, 'capacity.md');
@@ -124,11 +124,11 @@ function conclude(result: CapacityResult): void {
   result.sustainedRate = sustainedRate(tried);
   const broken = result.steps.filter((s) => !s.verdict.held && !s.interrupted).sort((a, b) => a.offeredRate - b.offeredRate)[0];
   result.limit = classifyLimit(broken, broken?.verdict, result.placement);
-  const knee = result.steps.find((s) => s.offeredRate === result.sustainedRate) ?? [...result.steps].sort((a, b) => a.offeredRate - b.offeredRate)[0];
-  const costs = knee ? stepCosts(knee) : {};
+  // costs from the steps that held: a broken step's CPU is capped by the saturation it shows
+  const held = result.steps.filter((s) => s.verdict.held && !s.interrupted);
+  const costs = fitCosts(held.length ? held : result.steps.filter((s) => !s.interrupted));
   result.model = {
     costs,
-    costsFromRate: knee?.offeredRate,
     bounds: saturationBounds(costs, result.placement),
     utilisation: result.sustainedRate === undefined ? undefined : attainedUtilisation(result.sustainedRate, costs, result.placement),
   };

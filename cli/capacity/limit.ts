@@ -20,6 +20,8 @@ export interface Limit {
 const SATURATED = 0.85;
 /** the API's own p95 is at least this share of k6's: the API explains the latency */
 const SERVER_EXPLAINS = 0.5;
+/** cores used by processes outside the test that make a step's figures suspect */
+const OTHERS_CONTAMINATE = 0.25;
 
 const GENERATOR_ADVICE = [
   'the system under test never saw the asked load: add load generators —',
@@ -43,6 +45,9 @@ export function classifyLimit(step: StepMeasurement | undefined, verdict: StepVe
   ];
   if (step.dropped > 0) evidence.push(`k6 dropped ${step.dropped} of ${asked} iterations`);
   const k6 = step.cores.k6 ?? 0;
+  const ours = Object.values(step.cores).reduce((sum, value) => sum + (value ?? 0), 0);
+  const others = step.machineBusyCores === undefined ? 0 : Math.max(0, step.machineBusyCores - ours);
+  if (others >= OTHERS_CONTAMINATE) evidence.push(`other processes on this machine used ${cores(others)} cores during the step: the figures are contaminated`);
   const serverExplains = verdict.sloBroken && step.serverP95Ms !== undefined && step.p95Ms !== undefined && step.serverP95Ms >= SERVER_EXPLAINS * step.p95Ms;
   if (serverExplains) {
     if ((step.poolWaitingMax ?? 0) > 0) {
@@ -63,12 +68,12 @@ export function classifyLimit(step: StepMeasurement | undefined, verdict: StepVe
   if (step.dropped > 0 && vusNeeded >= 0.9 * step.maxVus && !verdict.sloBroken) {
     return { kind: 'generator', what: `too few VUs (${step.maxVus} allowed, ${Math.ceil(vusNeeded)} needed by Little's law)`, evidence, advice: GENERATOR_ADVICE };
   }
-  const total = Object.values(step.cores).reduce((sum, value) => sum + (value ?? 0), 0);
+  const total = step.machineBusyCores ?? ours;
   if (placement.shared && total >= SATURATED * placement.machineCores) {
-    const system = total - k6;
+    const system = ours - k6;
     return {
       kind: k6 >= system ? 'generator' : 'machine',
-      what: `the shared cores: k6 used ${cores(k6)} and the system under test ${cores(system)} of ${placement.machineCores}`,
+      what: `the shared cores: k6 used ${cores(k6)} and the system under test ${cores(system)} of ${placement.machineCores}${others >= OTHERS_CONTAMINATE ? `, other processes ${cores(others)}` : ''}`,
       evidence,
       advice:
         k6 >= system

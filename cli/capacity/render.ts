@@ -62,10 +62,14 @@ export function renderCapacityMarkdown(result: CapacityResult): string {
     '',
     '## Model',
     '',
-    `CPU per request at ${fmt(model.costsFromRate)}/s (open loop, the executor the search uses): ` +
-      COMPONENTS.filter((c) => model.costs[c] !== undefined).map((c) => `${c} ${(model.costs[c] ?? 0).toFixed(3)} ms`).join(', ') + '.',
+    `CPU of each component, U = U₀ + X·S, fitted over the held steps at ${model.costs.fromRates.map((r) => `${fmt(r)}/s`).join(', ')} ` +
+      '(open loop, the executor the search uses): ' +
+      COMPONENTS.filter((c) => model.costs.perRequestMs[c] !== undefined)
+        .map((c) => `${c} ${(model.costs.baselineCores[c] ?? 0).toFixed(2)} cores + ${(model.costs.perRequestMs[c] ?? 0).toFixed(3)} ms per request`)
+        .join('; ') +
+      '.',
     '',
-    'Utilisation law, X = C / S (each resource carries at most its cores over its CPU per request):',
+    'Utilisation law, X = (C − U₀) / S (each resource carries at most its free cores over its CPU per request):',
     '',
     ...model.bounds.map((b) => `- ${b.what}: ${b.formula} = ${fmt(b.rate)}/s`),
     '',

@@ -1,7 +1,7 @@
 // The deployment a target needs, from the measured cost per request of each component: busy cores by the
-// utilisation law (U = X·S), provisioned at a stated utilisation so there is headroom, and the concurrency by
+// utilisation law (U = U₀ + X·S), provisioned at a stated utilisation so there is headroom, and the concurrency by
 // Little's law (L = X·R). A closed-loop target (N VUs with think time Z) carries X = N / (Z + R).
-import type { Costs } from './model.ts';
+import type { CostModel } from './model.ts';
 import { COMPONENT_LABEL, COMPONENTS, type Component } from './step-types.ts';
 
 /** Provision for this utilisation: 40 % headroom absorbs bursts, GC pauses and a lost instance's traffic. */
@@ -31,7 +31,7 @@ export function seedTargets(responseS: number, peakRate = 5000, loadVus = 3000, 
 export interface SizingRow {
   component: Component;
   cpuMsPerRequest: number;
-  /** X·S: cores busy at the target rate */
+  /** U₀ + X·S: cores busy at the target rate */
   busyCores: number;
   /** busyCores / TARGET_UTILISATION, rounded up to whole cores */
   cores: number;
@@ -39,11 +39,11 @@ export interface SizingRow {
   as: string;
 }
 
-export function sizeFor(target: SizingTarget, costs: Costs, utilisation = TARGET_UTILISATION): SizingRow[] {
+export function sizeFor(target: SizingTarget, costs: CostModel, utilisation = TARGET_UTILISATION): SizingRow[] {
   return COMPONENTS.flatMap((component) => {
-    const cost = costs[component];
+    const cost = costs.perRequestMs[component];
     if (cost === undefined) return [];
-    const busyCores = (target.rate * cost) / 1000;
+    const busyCores = (costs.baselineCores[component] ?? 0) + (target.rate * cost) / 1000;
     const cores = Math.max(1, Math.ceil(busyCores / utilisation));
     const as: Record<Component, string> = {
       api: `${cores} worker${cores === 1 ? '' : 's'} (WORKERS=${cores}), one core each`,
@@ -60,14 +60,17 @@ export function inFlight(rate: number, responseS: number): number {
   return Math.ceil(rate * responseS);
 }
 
-export function sizingMarkdown(target: SizingTarget, costs: Costs, responseS: number, utilisation = TARGET_UTILISATION): string[] {
+export function sizingMarkdown(target: SizingTarget, costs: CostModel, responseS: number, utilisation = TARGET_UTILISATION): string[] {
   const rows = sizeFor(target, costs, utilisation);
   return [
     `**${target.name}** — ${target.derivation}; provisioned at ${Math.round(utilisation * 100)} % utilisation (${Math.round((1 - utilisation) * 100)} % headroom):`,
     '',
-    '| component | CPU per request (S) | busy cores X·S | cores at ' + `${Math.round(utilisation * 100)} %` + ' | as |',
-    '|---|---:|---:|---:|---|',
-    ...rows.map((row) => `| ${COMPONENT_LABEL[row.component]} | ${row.cpuMsPerRequest.toFixed(3)} ms | ${row.busyCores.toFixed(2)} | ${row.cores} | ${row.as} |`),
+    `| component | unloaded U₀ | CPU per request S | busy cores U₀ + X·S | cores at ${Math.round(utilisation * 100)} % | as |`,
+    '|---|---:|---:|---:|---:|---|',
+    ...rows.map(
+      (row) =>
+        `| ${COMPONENT_LABEL[row.component]} | ${(costs.baselineCores[row.component] ?? 0).toFixed(2)} | ${row.cpuMsPerRequest.toFixed(3)} ms | ${row.busyCores.toFixed(2)} | ${row.cores} | ${row.as} |`,
+    ),
     '',
     `In flight (Little's law, L = X·R): ${target.rate} × ${(responseS * 1000).toFixed(1)} ms = ${inFlight(target.rate, responseS)} requests at once — ` +
       `the VUs an open-loop k6 needs at least, and the API's concurrent requests.`,

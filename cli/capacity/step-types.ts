@@ -40,6 +40,8 @@ export interface StepMeasurement {
   poolWaitingMax?: number;
   /** average cores used during the step, per component */
   cores: Partial<Record<Component, number>>;
+  /** average cores the whole machine was busy (ours and everyone else's) */
+  machineBusyCores?: number;
   runDir: string;
   /** Ctrl-C cut the step short: its figures are partial */
   interrupted: boolean;

@@ -8,7 +8,7 @@ import { executeRun } from '../run/run.ts';
 import { parseServerMetrics } from '../report/server-signals.ts';
 import { RunFiles } from '../shared/run-dir.ts';
 import type { StackState } from '../shared/stack-state.ts';
-import { childPids, executableName, procCpuSeconds } from '../stack/processes.ts';
+import { childPids, executableName, machineBusyCpuSeconds, procCpuSeconds } from '../stack/processes.ts';
 import type { WorkloadName } from '../../scenarios/lib/catalogue.ts';
 import { RATE_SHAPE_BASE, vusForRate } from '../../scenarios/lib/shapes.ts';
 import { serverView } from './server-view.ts';
@@ -43,14 +43,16 @@ function pidsOf(stack: StackState | undefined): Pids {
   };
 }
 
-function cpuSnapshot(pids: Pids): Record<Component, number> {
+type CpuSnapshot = Record<Component | 'machine', number>;
+
+function cpuSnapshot(pids: Pids): CpuSnapshot {
   const seconds = (list: number[]) => list.reduce((sum, pid) => sum + (procCpuSeconds(pid) ?? 0), 0);
-  return Object.fromEntries(COMPONENTS.map((c) => [c, seconds(pids[c]())])) as Record<Component, number>;
+  return { ...(Object.fromEntries(COMPONENTS.map((c) => [c, seconds(pids[c]())])) as Record<Component, number>), machine: machineBusyCpuSeconds() };
 }
 
 export async function runStep(request: StepRequest): Promise<StepMeasurement> {
   const pids = pidsOf(request.stack);
-  const samples: { at: number; cpu: Record<Component, number> }[] = [];
+  const samples: { at: number; cpu: CpuSnapshot }[] = [];
   const outcome = await executeRun({
     shape: 'rate',
     workload: request.workload,
@@ -98,6 +100,7 @@ export async function runStep(request: StepRequest): Promise<StepMeasurement> {
     maxVus: vusForRate(request.rate).maxVUs,
     ...server,
     cores,
+    machineBusyCores: first && last && windowS > 0 ? (last.cpu.machine - first.cpu.machine) / windowS : undefined,
     runDir: outcome.runDir,
     interrupted: outcome.meta.interrupted === true,
   };

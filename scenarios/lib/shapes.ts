@@ -140,8 +140,18 @@ function definitions(): Record<ShapeName, ShapeDefinition> {
       description: `one constant arrival rate (${RATE_SHAPE_BASE}/s × --scale) for 30 s: a step of \`loadctl capacity\``,
       steady: true,
       scenarios: {
-        // a short graceful stop keeps an overloaded step as short as a held one
-        rate: { executor: 'constant-arrival-rate', rate: RATE_SHAPE_BASE, timeUnit: '1s', duration: '30s', ...vusForRate(RATE_SHAPE_BASE), gracefulStop: '2s', env: think(0) },
+        // VUs initialised before the step, not during it (a short step has no time to spare), and a short
+        // graceful stop, so an overloaded step lasts as long as a held one
+        rate: {
+          executor: 'constant-arrival-rate',
+          rate: RATE_SHAPE_BASE,
+          timeUnit: '1s',
+          duration: '30s',
+          preAllocatedVUs: RATE_SHAPE_BASE * 0.1,
+          maxVUs: vusForRate(RATE_SHAPE_BASE).maxVUs,
+          gracefulStop: '2s',
+          env: think(0),
+        },
       },
       thresholds: { ...noUnexpectedFailures, dropped_iterations: ['count==0'] },
     },
