@@ -27,12 +27,12 @@ describe('markdown', () => {
   it('summary leads with the verdict and shows every row with its numbers', () => {
     const summary = renderSummary(outcome);
     expect(summary.split('\n')[2]).toMatch(/^❌ \*\*Load gate failed\*\*: 1 metric\(s\) regressed .* \(median of 3 runs\) vs baseline smoke-concerts/);
-    expect(summary).toContain('| GET /concerts | p95 | 2.10 ms | 12.4 ms | ❌ regressed |');
+    expect(summary).toContain('| GET /concerts | p95 | 2.1 ms | 12.4 ms | ❌ regressed |');
     expect(summary).toContain('| GET /concerts | error rate | 0.00 % | 0.00 % | ✅ ok |');
   });
   it('PR comment lists only what failed', () => {
     const comment = renderPrComment(outcome);
-    expect(comment).toContain('| GET /concerts | p95 | 2.10 ms | 12.4 ms |');
+    expect(comment).toContain('| GET /concerts | p95 | 2.1 ms | 12.4 ms |');
     expect(comment).not.toContain('error rate');
   });
   it('says passed when nothing failed', () => {

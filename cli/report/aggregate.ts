@@ -1,6 +1,7 @@
 // Streaming aggregation of k6 samples: per endpoint (`name` tag), scenario, status and time bucket. Memory is
 // bounded by the number of distinct names and by MAX_BUCKETS, never by the number of samples, and two
 // aggregates merge exactly (counts add, histograms add), so split runs become one report.
+import { CustomMetrics, type CustomMetricsSnapshot, isBuiltinMetric } from './custom-metrics.ts';
 import { LatencyHistogram, type LatencySnapshot } from './histogram.ts';
 import type { CheckResult, EndpointStats, EndpointTimeline, LatencyBin, Overview, ScenarioStats, StatusCount, TimelineBucket, TrafficStats } from './model.ts';
 import { BROWSER_REQUEST_METRIC } from './protocols/browser.ts';
@@ -153,7 +154,14 @@ export class Aggregate {
   readonly checks = new Map<string, { passes: number; fails: number }>();
   /** threshold expressions declared in the stream's Metric lines (their verdicts live in the summary) */
   readonly declaredThresholds = new Map<string, string[]>();
+  /** sub-metrics the stream lists: k6 makes them for thresholds, but writes their expressions nowhere in it */
+  readonly declaredSubmetrics = new Set<string>();
   protocols = new ProtocolAggregate();
+  custom = new CustomMetrics();
+  /** lines that were not k6 JSON (a damaged or spliced file): skipped and counted, the first one named */
+  unreadable: { lines: number; first?: string } = { lines: 0 };
+  /** why the stream ended early (a truncated gzip), when it did */
+  truncated: string | undefined;
   bucketWidthS = 1;
   private buckets = new Map<number, Bucket>();
   private minBucket = Number.POSITIVE_INFINITY;
@@ -234,13 +242,19 @@ export class Aggregate {
         if (PROTOCOL_METRICS.includes(metric)) {
           this.seen(timeMs);
           this.protocols.add(metric, value, tags, this.bucket(timeMs).protocols);
-        }
+        } else if (!isBuiltinMetric(metric)) this.custom.add(metric, timeMs, value);
         return;
     }
   }
 
   declareThresholds(metric: string, expressions: string[]): void {
     if (expressions.length > 0) this.declaredThresholds.set(metric, expressions);
+  }
+
+  /** A line that is not k6 output: the report goes on without it and says how many there were. */
+  skipLine(where: string, problem: string): void {
+    this.unreadable.lines += 1;
+    this.unreadable.first ??= `${where}: ${problem}`;
   }
 
   private seen(timeMs: number): void {
@@ -329,7 +343,11 @@ export class Aggregate {
       } else this.checks.set(name, { ...entry });
     }
     for (const [metric, expressions] of other.declaredThresholds) this.declaredThresholds.set(metric, expressions);
+    for (const name of other.declaredSubmetrics) this.declaredSubmetrics.add(name);
     this.protocols.merge(other.protocols);
+    this.custom.merge(other.custom);
+    this.unreadable = { lines: this.unreadable.lines + other.unreadable.lines, first: this.unreadable.first ?? other.unreadable.first };
+    this.truncated ??= other.truncated;
     const width = Math.max(this.bucketWidthS, other.bucketWidthS);
     if (width > this.bucketWidthS) this.coarsen(width);
     const factor = width / other.bucketWidthS;
@@ -345,8 +363,8 @@ export class Aggregate {
     return this.lastMs > this.firstMs ? (this.lastMs - this.firstMs) / 1000 : 0;
   }
 
-  overview(): Overview {
-    const durationS = this.durationS;
+  /** `durationS` divides counts into rates: k6's test run duration where known, else the samples' span. */
+  overview(durationS = this.durationS): Overview {
     const checks = [...this.checks.values()].reduce((sum, c) => ({ passes: sum.passes + c.passes, fails: sum.fails + c.fails }), { passes: 0, fails: 0 });
     return {
       ...this.overall.stats(durationS),
@@ -362,13 +380,11 @@ export class Aggregate {
     };
   }
 
-  endpointStats(): EndpointStats[] {
-    const durationS = this.durationS;
+  endpointStats(durationS = this.durationS): EndpointStats[] {
     return [...this.endpoints].map(([name, traffic]) => ({ name, ...traffic.stats(durationS) })).sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  scenarioStats(): ScenarioStats[] {
-    const durationS = this.durationS;
+  scenarioStats(durationS = this.durationS): ScenarioStats[] {
     return [...this.scenarios]
       .map(([name, traffic]) => ({
         name,
@@ -419,8 +435,8 @@ export class Aggregate {
   }
 
   /** Web Vitals, WebSockets and gRPC: absent sections when the run had none. */
-  protocolSections(): ReturnType<ProtocolAggregate['model']> {
-    return this.protocols.model(this.durationS);
+  protocolSections(durationS = this.durationS): ReturnType<ProtocolAggregate['model']> {
+    return this.protocols.model(durationS);
   }
 
   /** Per endpoint, its mean and max latency per time bucket (the test's load, setup() apart). */
@@ -455,7 +471,11 @@ export class Aggregate {
       dataSent: this.dataSent,
       checks: [...this.checks],
       declaredThresholds: [...this.declaredThresholds],
+      declaredSubmetrics: [...this.declaredSubmetrics],
       protocols: this.protocols.toSnapshot(),
+      custom: this.custom.toSnapshot(),
+      unreadable: this.unreadable,
+      truncated: this.truncated,
       bucketWidthS: this.bucketWidthS,
       buckets: [...this.buckets].map(([index, b]) => [
         index,
@@ -485,7 +505,11 @@ export class Aggregate {
     aggregate.dataSent = s.dataSent;
     for (const [name, c] of s.checks) aggregate.checks.set(name, { ...c });
     for (const [metric, expressions] of s.declaredThresholds) aggregate.declaredThresholds.set(metric, expressions);
+    for (const name of s.declaredSubmetrics) aggregate.declaredSubmetrics.add(name);
     aggregate.protocols = ProtocolAggregate.fromSnapshot(s.protocols);
+    aggregate.custom = CustomMetrics.fromSnapshot(s.custom);
+    aggregate.unreadable = { ...s.unreadable };
+    aggregate.truncated = s.truncated;
     aggregate.bucketWidthS = s.bucketWidthS;
     for (const [index, b] of s.buckets) {
       const bucket = new Bucket();
@@ -518,7 +542,11 @@ export interface AggregateSnapshot {
   dataSent: number;
   checks: [string, { passes: number; fails: number }][];
   declaredThresholds: [string, string[]][];
+  declaredSubmetrics: string[];
   protocols: ProtocolSnapshot;
+  custom: CustomMetricsSnapshot;
+  unreadable: { lines: number; first?: string };
+  truncated: string | undefined;
   bucketWidthS: number;
   buckets: [
     number,

@@ -3,7 +3,7 @@
 import type { EndpointStats, LatencyStats, Note, ReportModel, TimelineBucket } from './model.ts';
 import { formatCount, formatMs, formatPercent } from './units.ts';
 import { describeK6Exit } from '../k6/exit-codes.ts';
-import { droppedIterationCause } from './dropped-iterations.ts';
+import { droppedIterationCause, GENERATOR_SATURATED } from './dropped-iterations.ts';
 import { protocolNotes, protocolObserved } from './protocols/analysis.ts';
 
 type ModelWithoutNotes = Omit<ReportModel, 'notes'>;
@@ -11,11 +11,14 @@ type ModelWithoutNotes = Omit<ReportModel, 'notes'>;
 /** p95 at least this many times the median is called a tail worth explaining. */
 export const TAIL_SPREAD_RATIO = 4;
 
-export function analyse(model: ModelWithoutNotes): Note[] {
+/** `given` are notes the readers wrote (what they could not read, how a figure was computed). */
+export function analyse(model: ModelWithoutNotes, given: Note[] = []): Note[] {
   const notes = [
+    ...given,
     ...k6ExitNotes(model),
     ...thresholdNotes(model),
     ...droppedIterationNotes(model),
+    ...generatorNotes(model),
     ...plateauNotes(model.timeline),
     ...errorNotes(model),
     ...burstNotes(model),
@@ -69,16 +72,24 @@ function droppedIterationNotes(model: ModelWithoutNotes): Note[] {
   if (dropped <= 0) return [];
   const offered = (overview.iterations ?? 0) + dropped;
   const durationS = overview.durationS;
+  const generator = model.context.loadGenerator;
   const measured = durationS
     ? {
         durationS,
         offered,
         vusMax: overview.vusMax,
         scenarios: model.scenarios.flatMap((s) =>
-          s.iterationDuration && s.iterations !== undefined
-            ? [{ offered: s.iterations + (s.droppedIterations ?? 0), avgIterationMs: s.iterationDuration.avg }]
+          s.iterations !== undefined
+            ? [{
+                name: s.name,
+                iterations: s.iterations,
+                dropped: s.droppedIterations ?? 0,
+                avgIterationMs: s.iterationDuration?.avg,
+                waitingMs: s.latency && s.requests !== undefined && s.iterations > 0 ? (s.latency.avg * s.requests) / s.iterations : undefined,
+              }]
             : [],
         ),
+        generator: generator && generator.wallSeconds > 0 ? { busyCores: generator.cpuSeconds / generator.wallSeconds, cpus: generator.cpus } : undefined,
       }
     : undefined;
   const cause = droppedIterationCause({ avgIterationMs: overview.iterationDuration?.avg, measured });
@@ -89,6 +100,21 @@ function droppedIterationNotes(model: ModelWithoutNotes): Note[] {
       severity: dropped / offered >= 0.01 ? 'critical' : 'warning',
       value: dropped,
       text: `k6 dropped ${formatCount(dropped)} iterations (${formatPercent(dropped / offered, 1)} of ${formatCount(offered)} offered${droppedBy.length > 0 ? `; ${droppedBy.join(', ')}` : ''}).${cause}`,
+    },
+  ];
+}
+
+function generatorNotes(model: ModelWithoutNotes): Note[] {
+  const generator = model.context.loadGenerator;
+  if (!generator || generator.wallSeconds <= 0) return [];
+  const busyCores = generator.cpuSeconds / generator.wallSeconds;
+  if (busyCores < generator.cpus * GENERATOR_SATURATED) return [];
+  return [
+    {
+      id: 'load-generator',
+      severity: 'warning',
+      value: busyCores,
+      text: `k6 kept ${formatCount(busyCores, 1)} of its ${formatCount(generator.cpus)} cores busy over the run: the load generator was saturated, so latencies and rates include k6's own queueing — run k6 on more cores or split the run (--segments).`,
     },
   ];
 }

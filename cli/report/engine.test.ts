@@ -72,8 +72,8 @@ describe('k6 summary JSON in its three shapes', () => {
   it('legacy --summary-export: true means the threshold FAILED', async () => {
     const model = await loadReportModel(fixture('k6/summary-export.json'));
     expect(model.source.format).toBe('summary-legacy');
-    expect(model.thresholds).toContainEqual({ metric: 'http_req_duration{name:GET /slow}', expression: 'p(95)<100', ok: false });
-    expect(model.thresholds).toContainEqual({ metric: 'http_req_failed', expression: 'rate<0.10', ok: true });
+    expect(model.thresholds).toContainEqual({ metric: 'http_req_duration{name:GET /slow}', expression: 'p(95)<100', ok: false, observed: 'p(95)=175.69 ms', judgedBy: 'k6' });
+    expect(model.thresholds).toContainEqual({ metric: 'http_req_failed', expression: 'rate<0.10', ok: true, observed: 'rate=1.21 %', judgedBy: 'k6' });
     expect(model.overview).toMatchObject({ requests: 410, failed: 5, droppedIterations: 66, passed: false });
     expect(model.endpoints.map((e) => e.name)).toEqual(['GET /concerts', 'GET /slow']);
   });
@@ -151,13 +151,11 @@ describe('merging split streams equals one stream (property)', () => {
 describe('bad input: one line naming file, line or field, and what was expected; nothing written', () => {
   const cases: [string, (dir: string) => string, RegExp][] = [
     ['empty file', (dir) => write(dir, 'empty.json', ''), /empty\.json: file is empty/],
-    ['garbled raw line', (dir) => write(dir, 'raw.json', `${firstLines(3)}\n{"metric":"http_reqs","type":"Point","data":{oops\n`), /raw\.json \(line 4\): not valid JSON/],
-    ['truncated gzip', (dir) => write(dir, 'raw.json.gz', readFileSync(fixture('k6/raw.json.gz')).subarray(0, 20_000)), /raw\.json\.gz \(line \d+\): the gzip stream is truncated/],
+    ['raw stream without one sample', (dir) => write(dir, 'raw.json', `${firstLines(1)}\n{"metric":"http_reqs","type":"Point","data":{oops\n`), /raw\.json: no k6 samples/],
     ['truncated summary JSON', (dir) => write(dir, 'summary.json', readFileSync(fixture('k6/handle-summary.json'), 'utf8').slice(0, 500)), /summary\.json.*not valid JSON/],
     ['wrong-format JSON', (dir) => write(dir, 'package.json', '{"name":"x","version":"1"}'), /package\.json \(top level\): JSON but not a k6 summary/],
     ['bad metric in handleSummary', (dir) => write(dir, 'hs.json', '{"metrics":{"http_reqs":{"type":"counter","values":{}},"x":{"type":"nope","values":{}}}}'), /hs\.json \(field metrics\["x"\]\)/],
     ['text that is not k6', (dir) => write(dir, 'notes.txt', 'hello\nworld\n'), /notes\.txt \(line 1\): not k6 output/],
-    ['raw line of the wrong type', (dir) => write(dir, 'raw.json', `${firstLines(2)}\n{"type":"Sample","data":{}}\n`), /raw\.json \(line 3\): unknown "type"/],
   ];
   it.each(cases)('%s', async (_, make, message) => {
     const dir = temp();
@@ -165,6 +163,18 @@ describe('bad input: one line naming file, line or field, and what was expected;
     const before = readdirSync(dir);
     await expect(writeReport(file)).rejects.toThrow(message);
     expect(readdirSync(dir)).toEqual(before);
+  });
+});
+
+describe('damaged raw streams degrade to a report with a note (they used to fail whole)', () => {
+  const cases: [string, (dir: string) => string, RegExp][] = [
+    ['garbled raw line', (dir) => write(dir, 'raw.json', `${firstLines(80)}\n{"metric":"http_reqs","type":"Point","data":{oops\n`), /1 line was not k6 output and left out \(first, line 81: not valid JSON/],
+    ['truncated gzip', (dir) => write(dir, 'raw.json.gz', readFileSync(fixture('k6/raw.json.gz')).subarray(0, 20_000)), /The raw stream ends early \(the gzip stream is truncated/],
+    ['raw line of the wrong type', (dir) => write(dir, 'raw.json', `${firstLines(80)}\n{"type":"Sample","data":{}}\n`), /line 81: unknown "type"/],
+  ];
+  it.each(cases)('%s', async (_, make, note) => {
+    const model = await loadReportModel(make(temp()));
+    expect(model.notes.filter((n) => n.id === 'input').map((n) => n.text).join(' ')).toMatch(note);
   });
 });
 

@@ -1,8 +1,10 @@
 // Builds the report's numbers from a k6 summary (any of its formats, already normalized). Per-endpoint and
 // per-scenario rows exist only where the script defined sub-metrics (`http_req_duration{name:…}`), which is
 // all a summary carries; the raw stream has them all.
-import type { EndpointStats, LatencyStats, Overview, ScenarioStats, ThresholdResult, TrafficStats } from './model.ts';
-import { splitMetricName, type NormalizedSummary, type SummaryMetric } from './inputs/summary.ts';
+import { isBuiltinMetric } from './custom-metrics.ts';
+import type { CustomMetric, EndpointStats, LatencyStats, Overview, ScenarioStats, ThresholdResult, TrafficStats } from './model.ts';
+import { canonicalStatKey, splitMetricName, type NormalizedSummary, type SummaryMetric } from './inputs/summary.ts';
+import { formatObserved, kindOf, thresholdStat } from './thresholds.ts';
 import { protocolsFromSummary } from './protocols/from-summary.ts';
 
 export interface SummaryNumbers extends ReturnType<typeof protocolsFromSummary> {
@@ -10,6 +12,7 @@ export interface SummaryNumbers extends ReturnType<typeof protocolsFromSummary> 
   endpoints: EndpointStats[];
   scenarios: ScenarioStats[];
   thresholds: ThresholdResult[];
+  customMetrics: CustomMetric[];
 }
 
 function latency(metric: SummaryMetric | undefined): LatencyStats | undefined {
@@ -55,7 +58,7 @@ export function numbersFromSummary(summary: NormalizedSummary): SummaryNumbers {
   const durationS = summary.durationS ?? derivedDuration(summary);
   const checksMetric = m.get('checks') ?? m.get('checks_succeeded');
   const thresholds: ThresholdResult[] = [];
-  for (const [metric, entry] of m) for (const t of entry.thresholds) thresholds.push({ metric, ...t });
+  for (const [metric, entry] of m) for (const t of entry.thresholds) thresholds.push({ metric, judgedBy: 'k6', ...t, observed: t.observed ?? observedIn(metric, entry, t.expression) });
   const overview: Overview = {
     ...traffic(summary, '', durationS),
     passed: thresholds.length === 0 ? undefined : thresholds.every((t) => t.ok),
@@ -73,7 +76,22 @@ export function numbersFromSummary(summary: NormalizedSummary): SummaryNumbers {
     [...new Set([...m.keys()].map(splitMetricName).filter((n) => n.tags[tag] !== undefined && Object.keys(n.tags).length === 1).map((n) => n.tags[tag] ?? ''))].sort();
   const endpoints = tagged('name').map((name) => ({ name, ...traffic(summary, `{name:${name}}`, durationS) }));
   const scenarios = tagged('scenario').map((name) => ({ name, ...traffic(summary, `{scenario:${name}}`, durationS) }));
-  return { overview, endpoints, scenarios, thresholds, ...protocolsFromSummary(summary, (name) => latency(m.get(name))) };
+  return { overview, endpoints, scenarios, thresholds, customMetrics: customMetrics(summary), ...protocolsFromSummary(summary, (name) => latency(m.get(name))) };
+}
+
+/** The value a threshold judged, from the summary's own figures (k6's full precision). */
+function observedIn(metric: string, entry: SummaryMetric, expression: string): string | undefined {
+  const stat = thresholdStat(expression);
+  const value = stat === undefined ? undefined : entry.values[canonicalStatKey(stat)];
+  return stat === undefined || value === undefined ? undefined : formatObserved(stat, value, kindOf(splitMetricName(metric).base, entry.type, entry.contains));
+}
+
+/** Every metric the report has no section for (a script's own Trend, Counter, Rate, Gauge and their sub-metrics). */
+function customMetrics(summary: NormalizedSummary): CustomMetric[] {
+  return [...summary.metrics]
+    .filter(([name, metric]) => !isBuiltinMetric(splitMetricName(name).base) && Object.keys(metric.values).length > 0)
+    .map(([name, metric]) => ({ name, type: metric.type, contains: metric.contains, values: metric.values }))
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 function derivedDuration(summary: NormalizedSummary): number | undefined {

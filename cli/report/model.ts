@@ -57,7 +57,16 @@ export const ScenarioStats = z.object({
 });
 export type ScenarioStats = z.infer<typeof ScenarioStats>;
 
-export const ThresholdResult = z.object({ metric: z.string(), expression: z.string(), ok: z.boolean() });
+export const ThresholdResult = z.object({
+  /** the full metric name, sub-metrics included: `http_req_duration{name:GET /slow}` */
+  metric: z.string(),
+  expression: z.string(),
+  ok: z.boolean(),
+  /** the value the expression was judged on, as k6 printed it when it did (`p(95)=175.69ms`) */
+  observed: z.string().optional(),
+  /** 'k6' when the verdict is k6's own; 'loadctl' when re-evaluated on the aggregated raw stream */
+  judgedBy: z.enum(['k6', 'loadctl']).optional(),
+});
 export type ThresholdResult = z.infer<typeof ThresholdResult>;
 
 export const CheckResult = z.object({ name: z.string(), passes: count, fails: count });
@@ -187,17 +196,30 @@ export const RunContext = z.object({
   segments: z.number().optional(),
   /** why loadctl ended the load before its planned end, when it did so on purpose */
   stoppedEarly: z.string().optional(),
+  /** CPU seconds k6 used over the run's wall seconds, and the cores it had (meta.json) */
+  loadGenerator: z.object({ cpuSeconds: z.number(), wallSeconds: z.number(), cpus: z.number() }).optional(),
   phases: z.array(z.object({ name: z.string(), startS: z.number(), endS: z.number(), target: z.number().optional() })),
   /** events with their offset from the first sample */
   events: z.array(RunEvent.extend({ offsetS: z.number().optional() })),
 });
 export type RunContext = z.infer<typeof RunContext>;
 
+/** A metric the script defined (or one the report has no section for), with the values k6's summary gives it. */
+export const CustomMetric = z.object({
+  name: z.string(),
+  type: z.enum(['trend', 'counter', 'rate', 'gauge']),
+  /** 'time' when the values are milliseconds, 'data' when bytes; absent when the input does not say */
+  contains: z.string().optional(),
+  /** k6's keys, canonical: avg, min, med, max, p90, p95, p99, count, rate, value; rates also nonZero, zero */
+  values: z.record(z.string(), z.number()),
+});
+export type CustomMetric = z.infer<typeof CustomMetric>;
+
 export const NoteSeverity = z.enum(['critical', 'warning', 'info']);
 export type NoteSeverity = z.infer<typeof NoteSeverity>;
 
 export const Note = z.object({
-  id: z.enum(['threshold-failed', 'dropped-iterations', 'throughput-plateau', 'tail-spread', 'error-burst', 'errors-by-status', 'expected-outcomes', 'slowest-endpoints', 'checks-failed', 'k6-exit', 'web-vitals', 'grpc-errors', 'websocket-errors']),
+  id: z.enum(['threshold-failed', 'dropped-iterations', 'throughput-plateau', 'tail-spread', 'error-burst', 'errors-by-status', 'expected-outcomes', 'slowest-endpoints', 'checks-failed', 'k6-exit', 'web-vitals', 'grpc-errors', 'websocket-errors', 'input', 'method', 'load-generator']),
   severity: NoteSeverity,
   /** one sentence with the number that triggered the note */
   text: z.string(),
@@ -232,6 +254,8 @@ export const ReportModel = z.object({
   websocketTotals: WebSocketStats.optional(),
   grpc: z.array(GrpcMethodStats).optional(),
   grpcTotals: GrpcMethodStats.optional(),
+  /** the script's own metrics (and any the report has no section for); absent in older reports */
+  customMetrics: z.array(CustomMetric).optional(),
   notes: z.array(Note),
 });
 export type ReportModel = z.infer<typeof ReportModel>;

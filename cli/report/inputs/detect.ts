@@ -1,9 +1,10 @@
 // Picks the reader for a file by its content, not its name: the first reader in the table whose sniff
 // accepts the file reads it. Order matters: a raw stream is recognised by its first bytes before anything
 // reads the whole file, and loadctl's own report.json before the k6 summary shapes.
-import { open, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { ReportInputError } from './input-error.ts';
-import { isGzipFile, rawStreamReader } from './raw-stream.ts';
+import { rawCsvReader } from './raw-csv.ts';
+import { headText, isGzipFile, rawStreamReader } from './raw-stream.ts';
 import type { DetectedInput, InputSample, ReportReader } from './reader.ts';
 import { reportJsonReader } from './report-json.ts';
 import { handleSummaryReader } from './summary-handle.ts';
@@ -14,6 +15,7 @@ import { textSummaryReader } from './text-summary.ts';
 /** Every input format, one line each: a new format is its reader file (with a fixture) and a line here. */
 const READERS: readonly ReportReader[] = [
   rawStreamReader,
+  rawCsvReader,
   reportJsonReader,
   machineSummaryReader,
   handleSummaryReader,
@@ -24,17 +26,6 @@ const READERS: readonly ReportReader[] = [
 /** Summaries are small; anything bigger than this that is not NDJSON is not a k6 summary. */
 const MAX_SUMMARY_BYTES = 64 * 1024 * 1024;
 
-async function head(file: string, bytes: number): Promise<string> {
-  const handle = await open(file, 'r');
-  try {
-    const buffer = Buffer.alloc(bytes);
-    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
-    return buffer.toString('utf8', 0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
-
 async function sampleOf(file: string): Promise<InputSample> {
   let size: number;
   try {
@@ -43,7 +34,8 @@ async function sampleOf(file: string): Promise<InputSample> {
     throw new ReportInputError(file, undefined, 'no such file; expected a run directory or a k6 output file');
   }
   if (size === 0) throw new ReportInputError(file, undefined, 'file is empty; expected k6 output (raw stream, summary JSON or text summary)');
-  const start = (await head(file, 4096)).trimStart();
+  const gzip = await isGzipFile(file);
+  const start = (await headText(file, gzip)).trimStart();
   let text: Promise<string> | undefined;
   let json: Promise<unknown> | undefined;
   const readText = async (): Promise<string> => {
@@ -60,7 +52,7 @@ async function sampleOf(file: string): Promise<InputSample> {
   };
   const sample: InputSample = {
     file,
-    gzip: await isGzipFile(file),
+    gzip,
     firstLine: start.split('\n', 1)[0] ?? '',
     startsWithBrace: start.startsWith('{'),
     text: () => (text ??= readText()),
@@ -75,7 +67,7 @@ export async function detectInput(file: string): Promise<DetectedInput> {
   if (sample.startsWithBrace) {
     throw new ReportInputError(file, 'top level', 'JSON but not a k6 summary; expected "metrics" (--summary-export, handleSummary) or "results" (machine-readable summary)');
   }
-  throw new ReportInputError(file, 'line 1', 'not k6 output; expected a raw stream (--out json), a summary JSON or a k6 text summary');
+  throw new ReportInputError(file, 'line 1', `not k6 output; expected a raw stream (--out json or --out csv${sample.gzip ? ', gzip-compressed' : ''}), a summary JSON or a k6 text summary`);
 }
 
 function jsonErrorPosition(error: unknown): string | undefined {

@@ -4,6 +4,8 @@
 // reads that layout straight from the bytes, skips metrics the report does not use after reading their name,
 // and falls back to JSON.parse for anything unusual (escapes, exponents, reordered keys, Metric lines).
 import type { Aggregate, SampleTags } from '../aggregate.ts';
+import { BUILTIN_PREFIXES } from '../custom-metrics.ts';
+import { asMetricType } from './summary.ts';
 import { PROTOCOL_METRICS } from '../protocols/aggregate.ts';
 import { BROWSER_REQUEST_METRIC } from '../protocols/browser.ts';
 
@@ -20,6 +22,7 @@ const HTTP_METRIC = USED_METRICS.indexOf('http_req_duration');
 const USED_METRIC_BYTES = USED_METRICS.map((name) => Buffer.from(name));
 const USED_TAG_BYTES = USED_TAGS.map((name) => Buffer.from(name));
 
+const BUILTIN_PREFIX_BYTES = BUILTIN_PREFIXES.map((prefix) => Buffer.from(prefix));
 const POINT_PREFIX = Buffer.from('{"metric":"');
 const POINT_MIDDLE = Buffer.from('","type":"Point","data":{"time":"');
 const VALUE_KEY = Buffer.from('","value":');
@@ -44,6 +47,12 @@ function whichName(buf: Buffer, start: number, end: number, names: Buffer[]): nu
     if (name && name.length === length && name[0] === buf[start] && matchesAt(buf, start, name)) return i;
   }
   return -1;
+}
+
+/** The metric name at `start` is one of k6's own (compared as bytes: no string per skipped line). */
+function isBuiltinName(buf: Buffer, start: number): boolean {
+  for (const prefix of BUILTIN_PREFIX_BYTES) if (buf[start] === prefix[0] && matchesAt(buf, start, prefix)) return true;
+  return false;
 }
 
 /** Position of the closing quote of a JSON string starting at `from`, or -1 if it has escapes (slow path). */
@@ -130,8 +139,9 @@ function tryFastLine(buf: Buffer, start: number, end: number, aggregate: Aggrega
   const nameEnd = stringEnd(buf, nameStart, end);
   if (nameEnd < 0 || !matchesAt(buf, nameEnd, POINT_MIDDLE)) return false;
   const metricIndex = whichName(buf, nameStart, nameEnd, USED_METRIC_BYTES);
-  // A Point of a metric the report does not use needs no more reading; its layout was checked this far.
-  if (metricIndex < 0) return buf[end - 1] === 0x7d;
+  // A Point of a k6 metric the report does not use needs no more reading; its layout was checked this far.
+  // A script's own metric takes the general path, which keeps it.
+  if (metricIndex < 0) return buf[end - 1] === 0x7d && isBuiltinName(buf, nameStart);
   const metric = USED_METRICS[metricIndex] ?? '';
   const timeStart = nameEnd + POINT_MIDDLE.length;
   const timeEnd = stringEnd(buf, timeStart, end);
@@ -183,9 +193,14 @@ function parseLineSlow(text: string, aggregate: Aggregate): void {
   if (!isRecord(parsed) || typeof parsed.type !== 'string') throw new LineError('expected a k6 object with "type" "Point" or "Metric"');
   if (parsed.type === 'Metric') {
     const data = parsed.data;
-    if (isRecord(data) && typeof data.name === 'string' && Array.isArray(data.thresholds)) {
-      aggregate.declareThresholds(data.name, data.thresholds.filter((t): t is string => typeof t === 'string'));
+    if (!isRecord(data) || typeof data.name !== 'string') return;
+    if (Array.isArray(data.thresholds)) aggregate.declareThresholds(data.name, data.thresholds.filter((t): t is string => typeof t === 'string'));
+    for (const sub of Array.isArray(data.submetrics) ? data.submetrics : []) {
+      // k6's own sub-metric, not made for a threshold
+      if (isRecord(sub) && typeof sub.name === 'string' && !sub.name.endsWith('{expected_response:true}')) aggregate.declaredSubmetrics.add(sub.name);
     }
+    const type = asMetricType(data.type);
+    if (type) aggregate.custom.declare(data.name, { type, contains: typeof data.contains === 'string' ? data.contains : 'default' });
     return;
   }
   if (parsed.type !== 'Point') throw new LineError(`unknown "type" ${JSON.stringify(parsed.type)}; expected "Point" or "Metric"`);
@@ -208,7 +223,7 @@ function parseLineSlow(text: string, aggregate: Aggregate): void {
  * Feeds every complete line of `buf[start, end)` to the aggregate; returns where the unfinished last line
  * starts. `lineNumber` is the number of the first line, for error messages.
  */
-export function scanLines(buf: Buffer, start: number, end: number, aggregate: Aggregate, lineNumber: number, onError: (line: number, problem: string) => never): { consumedTo: number; lines: number } {
+export function scanLines(buf: Buffer, start: number, end: number, aggregate: Aggregate, lineNumber: number, onError: (line: number, problem: string) => void): { consumedTo: number; lines: number } {
   let at = start;
   let lines = 0;
   for (;;) {
@@ -220,8 +235,8 @@ export function scanLines(buf: Buffer, start: number, end: number, aggregate: Ag
       try {
         parseLineSlow(buf.toString('utf8', at, lineEnd), aggregate);
       } catch (error) {
-        if (error instanceof LineError) onError(lineNumber + lines, error.message);
-        throw error;
+        if (!(error instanceof LineError)) throw error;
+        onError(lineNumber + lines, error.message);
       }
     }
     lines += 1;
@@ -231,14 +246,14 @@ export function scanLines(buf: Buffer, start: number, end: number, aggregate: Ag
 }
 
 /** The last line of a file need not end in a newline. */
-export function scanFinalLine(buf: Buffer, aggregate: Aggregate, lineNumber: number, onError: (line: number, problem: string) => never): void {
+export function scanFinalLine(buf: Buffer, aggregate: Aggregate, lineNumber: number, onError: (line: number, problem: string) => void): void {
   const text = buf.toString('utf8', 0, buf.length).trim();
   if (text === '') return;
   if (tryFastLine(buf, 0, buf.length, aggregate)) return;
   try {
     parseLineSlow(text, aggregate);
   } catch (error) {
-    if (error instanceof LineError) onError(lineNumber, error.message);
-    throw error;
+    if (!(error instanceof LineError)) throw error;
+    onError(lineNumber, error.message);
   }
 }

@@ -5,9 +5,10 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { Aggregate, type AggregateSnapshot } from '../aggregate.ts';
 import { ReportInputError } from './input-error.ts';
+import { aggregateCsvFile, CSV_HEADER_START } from './raw-csv.ts';
 import { scanFinalLine, scanLines } from './raw-scanner.ts';
 import type { ReportReader } from './reader.ts';
 
@@ -30,10 +31,30 @@ export async function isGzipFile(file: string): Promise<boolean> {
   }
 }
 
-/** A raw stream is gzip or starts with a Point/Metric line; it is aggregated later, with the other streams. */
+/**
+ * The first 4 KB of a file as text, decompressed when it is gzip (as much as the first block gives): enough
+ * to tell k6's raw formats apart by their first line. Empty when the gzip is damaged from its start.
+ */
+export async function headText(file: string, gzip: boolean): Promise<string> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(gzip ? 64 * 1024 : 4096);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    if (!gzip) return buffer.toString('utf8', 0, bytesRead);
+    try {
+      return gunzipSync(buffer.subarray(0, bytesRead), { finishFlush: 2 /* Z_SYNC_FLUSH: a partial stream is fine */ }).toString('utf8', 0, 4096);
+    } catch {
+      return '';
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A raw stream starts with a Point/Metric line (gzip or not); it is aggregated later, with the other streams. */
 export const rawStreamReader: ReportReader = {
   format: 'raw-stream',
-  sniff: (sample) => sample.gzip || /^\{"(type|metric)":"(Point|Metric|[^"]+","type":"Point)/.test(sample.firstLine),
+  sniff: (sample) => /^\{"(type|metric)":"(Point|Metric|[^"]+","type":"Point)/.test(sample.firstLine),
   read: () => ({ format: 'raw-stream' }),
 };
 
@@ -42,6 +63,7 @@ export async function aggregateRawFile(file: string, options: RawReadOptions = {
   const gzip = await isGzipFile(file);
   const size = (await stat(file)).size;
   if (size === 0) throw new ReportInputError(file, undefined, 'file is empty; expected k6 --out json NDJSON');
+  if ((await headText(file, gzip)).trimStart().startsWith(CSV_HEADER_START)) return nonEmpty(file, await aggregateCsvFile(file, gzip));
   const workers = options.workers ?? Math.min(2, availableParallelism());
   if (!gzip && workers > 1 && size >= (options.parallelFromBytes ?? 64 * 1024 * 1024)) {
     try {
@@ -52,8 +74,11 @@ export async function aggregateRawFile(file: string, options: RawReadOptions = {
       throw error;
     }
   }
-  const aggregate = await aggregateRange(file, { gzip });
-  if (!Number.isFinite(aggregate.firstMs)) throw new ReportInputError(file, undefined, 'no k6 samples (Point lines) found; expected k6 --out json NDJSON');
+  return nonEmpty(file, await aggregateRange(file, { gzip }));
+}
+
+function nonEmpty(file: string, aggregate: Aggregate): Aggregate {
+  if (!Number.isFinite(aggregate.firstMs)) throw new ReportInputError(file, undefined, 'no k6 samples found; expected k6 --out json NDJSON or --out csv');
   return aggregate;
 }
 
@@ -74,9 +99,8 @@ interface Range {
 /** Reads the lines of one byte range (or the whole file) into a new aggregate. */
 export async function aggregateRange(file: string, range: Range): Promise<Aggregate> {
   const aggregate = new Aggregate();
-  const fail = (line: number, problem: string): never => {
-    throw new ReportInputError(file, range.start ? `line ${line} after byte ${range.start}` : `line ${line}`, problem);
-  };
+  // a damaged line is skipped and counted: the report says so instead of being lost
+  const fail = (line: number, problem: string): void => aggregate.skipLine(range.start ? `line ${line} after byte ${range.start}` : `line ${line}`, problem);
   const readFrom = range.start ? range.start - 1 : 0;
   const raw = createReadStream(file, { start: readFrom, highWaterMark: 1 << 20 });
   const source = range.gzip ? raw.pipe(createGunzip()) : raw;
@@ -114,10 +138,9 @@ export async function aggregateRange(file: string, range: Range): Promise<Aggreg
   } catch (error) {
     if (error instanceof ReportInputError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR') {
-      throw new ReportInputError(file, `line ${lineNumber}`, 'the gzip stream is truncated or corrupt; expected a complete k6 raw.json.gz');
-    }
-    throw error;
+    if (code !== 'Z_BUF_ERROR' && code !== 'Z_DATA_ERROR') throw error;
+    aggregate.truncated = `the gzip stream is truncated or corrupt after line ${lineNumber}`;
+    return aggregate;
   }
   scanFinalLine(carry, aggregate, lineNumber, fail);
   return aggregate;

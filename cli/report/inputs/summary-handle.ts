@@ -26,7 +26,7 @@ export function parseHandleSummary(json: unknown, file: string): NormalizedSumma
     const thresholds = isRecord(raw.thresholds)
       ? Object.entries(raw.thresholds).map(([expression, verdict]) => ({ expression, ok: isRecord(verdict) ? verdict.ok === true : verdict !== true }))
       : [];
-    metrics.set(name, { type, values, thresholds });
+    metrics.set(name, { type, values, thresholds, contains: typeof raw.contains === 'string' ? raw.contains : undefined });
   }
   const state = isRecord(json.state) ? json.state : {};
   const durationMs = typeof state.testRunDurationMs === 'number' ? state.testRunDurationMs : undefined;

@@ -23,7 +23,7 @@ export function parseMachineSummary(json: unknown, file: string): NormalizedSumm
       values.nonZero = values.matches ?? 0;
       values.zero = (values.total ?? 0) - (values.matches ?? 0);
     }
-    metrics.set(raw.name, { type, values, thresholds: [] });
+    metrics.set(raw.name, { type, values, thresholds: [], contains: typeof raw.contains === 'string' ? raw.contains : undefined });
   });
   const checks: CheckResult[] = [];
   const checkBlock = isRecord(results.checks) ? results.checks : {};

@@ -12,6 +12,8 @@ export interface SummaryMetric {
   type: MetricType;
   values: Record<string, number>;
   thresholds: Omit<ThresholdResult, 'metric'>[];
+  /** 'time' when the values are milliseconds (k6's `contains`), when the input says */
+  contains?: string;
 }
 
 export interface NormalizedSummary {
@@ -21,6 +23,8 @@ export interface NormalizedSummary {
   k6Version?: string;
   metrics: Map<string, SummaryMetric>;
   checks: CheckResult[];
+  /** what the reader could not read (a line it did not know, a damaged tail), for the report's notes */
+  notes?: string[];
 }
 
 /** `p(95)` → `p95`, `p(99.9)` → `p99.9`; other keys unchanged. */

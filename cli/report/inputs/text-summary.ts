@@ -11,7 +11,7 @@ import { canonicalStatKey, type NormalizedSummary, type SummaryMetric } from './
 const METRIC_LINE = /^\s*(?:([✓✗])\s+)?(\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*(?:\{[^}]*\})?)\.{2,}:\s*(.*?)\s*$/u;
 const CHECK_LINE = /^\s*([✓✗])\s+(.+?)\s*$/u;
 const CHECK_COUNTS = /↳\s*(\d+(?:\.\d+)?)%\s*[—-]\s*✓\s*(\d+)\s*\/\s*✗\s*(\d+)/u;
-const THRESHOLD_LINE = /^\s*([✓✗])\s+'([^']+)'/u;
+const THRESHOLD_LINE = /^\s*([✓✗])\s+'([^']+)'\s*(.*?)\s*$/u;
 const SECTION = /^\s*█\s+(.+?)\s*$/u;
 const RUNNING = /running \(([\dhms.]+)\)/;
 
@@ -19,43 +19,56 @@ export function looksLikeTextSummary(text: string): boolean {
   return /(http_reqs|iterations|checks|vus)\.{2,}:/.test(text);
 }
 
+/**
+ * One value as k6 prints it: a duration (`16.92ms`), a size (`80 kB`), a count (`1.2k`) or a bare number —
+ * k6 prints a custom Trend or Gauge without units unless the script marked it as time.
+ */
+function parseValue(text: string): number | undefined {
+  if (/^-?\d+(?:\.\d+)?(?:e[+-]?\d+)?$/i.test(text)) return Number(text);
+  return parseDurationMs(text) ?? parseSizeBytes(text) ?? parseCount(text);
+}
+
 /** Reads one metric line's values; undefined when they match no k6 layout. */
 export function parseMetricValues(text: string): Omit<SummaryMetric, 'thresholds'> | undefined {
   if (/\bavg=/.test(text)) {
     const values: Record<string, number> = {};
+    let timed = false;
     for (const match of text.matchAll(/([a-z]+|p\(\d+(?:\.\d+)?\))=(\S+)/g)) {
-      const ms = parseDurationMs(match[2] ?? '');
-      if (ms === undefined) return undefined;
-      values[canonicalStatKey(match[1] ?? '')] = ms;
+      const value = parseValue(match[2] ?? '');
+      if (value === undefined) return undefined;
+      values[canonicalStatKey(match[1] ?? '')] = value;
+      timed ||= /[a-zµμ]s$/.test(match[2] ?? '');
     }
-    return { type: 'trend', values };
+    // k6 prints a trend with units only when its values are times
+    return { type: 'trend', values, contains: timed ? 'time' : 'default' };
   }
   const oldRate = /^(\d+(?:\.\d+)?%)\s+✓\s*(\d+)\s+✗\s*(\d+)$/u.exec(text);
-  if (oldRate) return { type: 'rate', values: { rate: parsePercent(oldRate[1] ?? '') ?? 0, nonZero: Number(oldRate[2]), zero: Number(oldRate[3]) } };
+  if (oldRate) return rateValues(oldRate[1], Number(oldRate[2]), Number(oldRate[2]) + Number(oldRate[3]));
   const newRate = /^(\d+(?:\.\d+)?%)\s+(\d+)\s+out of\s+(\d+)$/.exec(text);
-  if (newRate) return { type: 'rate', values: { rate: parsePercent(newRate[1] ?? '') ?? 0, nonZero: Number(newRate[2]), zero: Number(newRate[3]) - Number(newRate[2]) } };
-  const gauge = /^(\S+)\s+min=(\S+)\s+max=(\S+)$/.exec(text);
+  if (newRate) return rateValues(newRate[1], Number(newRate[2]), Number(newRate[3]));
+  const gauge = /^(\S+(?: [kMGT]?B)?)\s+min=(\S+(?: [kMGT]?B)?)\s+max=(\S+(?: [kMGT]?B)?)$/.exec(text);
   if (gauge) {
-    const [value, min, max] = [gauge[1], gauge[2], gauge[3]].map((part) => parseCount(part ?? ''));
+    const [value, min, max] = [gauge[1], gauge[2], gauge[3]].map((part) => parseValue(part ?? ''));
     return value === undefined || min === undefined || max === undefined ? undefined : { type: 'gauge', values: { value, min, max } };
   }
-  const size = /^(\d+(?:\.\d+)?\s*[kMGT]?B)\s+(\d+(?:\.\d+)?\s*[kMGT]?B\/s)$/.exec(text);
-  if (size) {
-    const [count, rate] = [parseSizeBytes(size[1] ?? ''), parseSizeBytes(size[2] ?? '')];
-    return count === undefined || rate === undefined ? undefined : { type: 'counter', values: { count, rate } };
-  }
-  const counter = /^(\S+)\s+(\S+)\/s$/.exec(text);
+  const counter = /^(\S+(?: [kMGT]?B)?)\s+(\S+(?: [kMGT]?B)?)\/s$/.exec(text);
   if (counter) {
-    const [count, rate] = [parseCount(counter[1] ?? ''), parseCount(counter[2] ?? '')];
+    const [count, rate] = [parseValue(counter[1] ?? ''), parseValue(counter[2] ?? '')];
     return count === undefined || rate === undefined ? undefined : { type: 'counter', values: { count, rate } };
   }
   return undefined;
+}
+
+/** A rate from its counts (exact), the printed percentage only when there are none. */
+function rateValues(percent: string | undefined, nonZero: number, total: number): Omit<SummaryMetric, 'thresholds'> {
+  return { type: 'rate', values: { rate: total > 0 ? nonZero / total : (parsePercent(percent ?? '') ?? 0), nonZero, zero: total - nonZero } };
 }
 
 export function parseTextSummary(text: string, file: string): NormalizedSummary {
   const metrics = new Map<string, SummaryMetric>();
   const checks: CheckResult[] = [];
   const textThresholds: ThresholdResult[] = [];
+  const notes: string[] = [];
   let parent: string | undefined;
   let section = '';
   let thresholdMetric: string | undefined;
@@ -73,7 +86,10 @@ export function parseTextSummary(text: string, file: string): NormalizedSummary 
     if (section.startsWith('SCENARIO') || section.startsWith('GROUP')) return;
     if (section === 'THRESHOLDS') {
       const threshold = THRESHOLD_LINE.exec(line);
-      if (threshold && thresholdMetric) textThresholds.push({ metric: thresholdMetric, expression: threshold[2] ?? '', ok: threshold[1] === '✓' });
+      if (threshold && thresholdMetric) {
+        const observed = threshold[3] || undefined;
+        textThresholds.push({ metric: thresholdMetric, expression: threshold[2] ?? '', ok: threshold[1] === '✓', observed, judgedBy: 'k6' });
+      }
       else if (line.trim() !== '') thresholdMetric = line.trim();
       return;
     }
@@ -84,8 +100,11 @@ export function parseTextSummary(text: string, file: string): NormalizedSummary 
       const name = isSubmetric && parent ? `${parent}{${rawName.slice(1, -1).trim()}}` : rawName;
       if (!isSubmetric) parent = rawName;
       const parsed = parseMetricValues(metric[3] ?? '');
-      if (!parsed) throw new ReportInputError(file, `line ${index + 1}`, `cannot read the values of ${name}; expected k6's avg=… / count rate/s / rate% layout`);
-      const thresholds = metric[1] ? [{ expression: '(threshold)', ok: metric[1] === '✓' }] : [];
+      if (!parsed) {
+        notes.push(`line ${index + 1}: the values of ${name} (“${(metric[3] ?? '').slice(0, 80)}”) are in no layout k6 prints; left out`);
+        return;
+      }
+      const thresholds = metric[1] ? [{ expression: '(threshold)', ok: metric[1] === '✓', judgedBy: 'k6' as const }] : [];
       metrics.set(name, { ...parsed, thresholds });
       return;
     }
@@ -102,11 +121,12 @@ export function parseTextSummary(text: string, file: string): NormalizedSummary 
   if (metrics.size === 0) throw new ReportInputError(file, undefined, 'no k6 metric lines found; expected a k6 end-of-test summary (name.....: values)');
   for (const threshold of textThresholds) {
     const target = metrics.get(threshold.metric);
-    if (target) target.thresholds.push({ expression: threshold.expression, ok: threshold.ok });
-    else metrics.set(threshold.metric, { type: 'trend', values: {}, thresholds: [{ expression: threshold.expression, ok: threshold.ok }] });
+    const { metric, ...verdict } = threshold;
+    if (target) target.thresholds.push(verdict);
+    else metrics.set(metric, { type: 'trend', values: {}, thresholds: [verdict] });
   }
   fillCheckCounts(checks, metrics);
-  return { format: 'text-summary', file, durationS, metrics, checks };
+  return { format: 'text-summary', file, durationS, metrics, checks, notes };
 }
 
 /** Old summaries list checks without counts; with a single check (or all passing) the totals tell them. */

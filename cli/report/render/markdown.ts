@@ -1,6 +1,7 @@
 // GitHub-flavoured markdown for a ReportModel: verdict and overview first, then what went wrong (notes), then
 // the tables and charts. Pure: model in, string out.
-import type { Note, ReportModel, StatusCount, TrafficStats } from '../model.ts';
+import type { CustomMetric, Note, ReportModel, StatusCount, TrafficStats } from '../model.ts';
+import { formatObserved, kindOf } from '../thresholds.ts';
 import { formatBytes, formatCount, formatMs, formatPercent } from '../units.ts';
 import { mermaidCharts } from './mermaid.ts';
 import { protocolSections } from './protocols.ts';
@@ -26,7 +27,8 @@ const TRAFFIC_HEADER = ['requests', 'rps', 'avg', 'med', 'p90', 'p95', 'p99', 'm
 
 export function renderMarkdown(model: ReportModel, options: MarkdownOptions = {}): string {
   const { overview: o, context: c } = model;
-  const verdict = o.passed === false ? '❌ **FAILED**' : o.passed === true ? '✅ **PASSED**' : '➖ no thresholds';
+  const undecided = model.thresholds.length > 0 ? '➖ no verdict (not every threshold could be judged)' : '➖ no thresholds';
+  const verdict = o.passed === false ? '❌ **FAILED**' : o.passed === true ? '✅ **PASSED**' : undecided;
   const out: string[] = [`# ${model.title}`, ''];
   const facts = [
     c.runId && `run \`${c.runId}\``,
@@ -67,7 +69,14 @@ export function renderMarkdown(model: ReportModel, options: MarkdownOptions = {}
     out.push('## Analysis', '', ...model.notes.map((n) => `- ${SEVERITY_MARK[n.severity]} ${n.text}`), '');
   }
   if (model.thresholds.length > 0) {
-    out.push('## Thresholds', '', table(['metric', 'threshold', 'result'], model.thresholds.map((t) => [`\`${t.metric}\``, `\`${t.expression}\``, t.ok ? '✅ pass' : '❌ fail']), ['l', 'l', 'l']), '');
+    const rejudged = model.thresholds.some((t) => t.judgedBy === 'loadctl');
+    out.push(
+      '## Thresholds',
+      '',
+      ...(rejudged ? ['Re-evaluated by loadctl on the aggregated raw stream (it carries the expressions, not k6’s verdicts).', ''] : []),
+      table(['metric', 'threshold', 'observed', 'result'], model.thresholds.map((t) => [`\`${t.metric}\``, `\`${t.expression}\``, t.observed ?? '—', t.ok ? '✅ pass' : '❌ fail']), ['l', 'l', 'r', 'l']),
+      '',
+    );
   }
   const endpoints = model.endpoints.length > 0 ? model.endpoints : [{ name: 'all requests', ...o }];
   const protocols = protocolSections(model);
@@ -99,6 +108,9 @@ export function renderMarkdown(model: ReportModel, options: MarkdownOptions = {}
       '',
     );
   }
+  if ((model.customMetrics?.length ?? 0) > 0) {
+    out.push('## Custom metrics', '', table(['metric', 'type', 'values'], (model.customMetrics ?? []).map((m) => [`\`${m.name}\``, m.type, customValues(m)]), ['l', 'l', 'l']), '');
+  }
   if (model.checks.length > 0) {
     out.push('## Checks', '', table(['check', 'passed', 'failed'], model.checks.map((ch) => [ch.name, formatCount(ch.passes), formatCount(ch.fails)])), '');
   }
@@ -112,4 +124,16 @@ export function renderMarkdown(model: ReportModel, options: MarkdownOptions = {}
     out.push('## Events', '', table(['at', 'kind', 'name', 'detail'], c.events.map((e) => [e.offsetS === undefined ? e.at : `${e.offsetS.toFixed(1)} s`, e.kind, e.name, e.detail ?? '']), ['r', 'l', 'l', 'l']), '');
   }
   return `${out.join('\n').trimEnd()}\n`;
+}
+
+const TREND_ORDER = ['avg', 'min', 'med', 'max', 'p90', 'p95', 'p99'];
+
+/** A custom metric's values the way k6's summary line shows them. */
+function customValues(metric: CustomMetric): string {
+  const kind = kindOf(metric.name, metric.type, metric.contains);
+  const v = metric.values;
+  if (metric.type === 'rate') return `${formatPercent(v.rate)} (${formatCount(v.nonZero)} of ${formatCount((v.nonZero ?? 0) + (v.zero ?? 0))})`;
+  if (metric.type === 'counter') return [v.count !== undefined && formatObserved('count', v.count, kind), v.rate !== undefined && `${formatCount(v.rate, 2)}/s`].filter(Boolean).join(' ');
+  const keys = metric.type === 'gauge' ? ['value', 'min', 'max'] : [...TREND_ORDER, ...Object.keys(v).filter((k) => /^p\d/.test(k) && !TREND_ORDER.includes(k))];
+  return keys.flatMap((key) => (v[key] === undefined ? [] : [formatObserved(key.replace(/^p(\d.*)$/, 'p($1)'), v[key], kind)])).join(' ');
 }
