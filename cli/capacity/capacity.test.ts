@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyLimit } from './limit.ts';
+import { scaleFor, topArrivalRate } from './auto-scale.ts';
+import { classifyLimit, generatorLimitNote } from './limit.ts';
 import { attainedUtilisation, fitCosts, predictCapacity, saturationBounds, type CostModel } from './model.ts';
 import { renderCapacityMarkdown } from './render.ts';
 import type { CapacityResult } from './result.ts';
@@ -200,5 +201,19 @@ describe('capacity.md', () => {
     expect(markdown).toContain('← knee');
     expect(markdown).toContain('X = N / (Z + R)');
     expect(markdown).toMatch(/\| API \| 0\.00 \| 0\.200 ms \| 1\.00 \| 2 \|/);
+  });
+});
+
+describe('--scale auto', () => {
+  it("scales the shape's top rate to 80 % of the sustained rate, never above full size", () => {
+    expect(topArrivalRate('peak')).toBe(5000);
+    expect(topArrivalRate('journey')).toBeUndefined();
+    expect(scaleFor(3000, 5000)).toBe(0.48);
+    expect(scaleFor(9000, 5000)).toBe(1);
+  });
+  it('says when the generator, not the API, was the limit of a run', () => {
+    expect(generatorLimitNote(5072, { k6: 1.3, api: 0.55, machine: 2 })).toMatch(/load generator was the limit.*never saw the asked rate/);
+    expect(generatorLimitNote(0, { k6: 1.3, api: 0.55, machine: 2 })).toBeUndefined();
+    expect(generatorLimitNote(10, { k6: 0.3, api: 0.2, machine: 2 })).toBeUndefined();
   });
 });

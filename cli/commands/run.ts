@@ -6,9 +6,13 @@ import { describeK6Exit } from '../k6/exit-codes.ts';
 import { formatProgress, type ProgressFigures } from '../k6/live.ts';
 import { paint } from '../shared/output.ts';
 import { executeRun, type RunOutcome } from '../run/run.ts';
+import { autoScale } from '../capacity/auto-scale.ts';
+import { generatorLimitNote } from '../capacity/limit.ts';
 import { DEFAULT_WORKLOAD, WORKLOADS, WORKLOAD_NAMES, type WorkloadName } from '../../scenarios/lib/catalogue.ts';
 import { shapeDefinition, SHAPE_NAMES, type ShapeName } from '../../scenarios/lib/shapes.ts';
 import { positiveNumber, shapeArgument, workloadOption } from './option-parsers.ts';
+
+const scaleOrAuto = (value: string): number | 'auto' => (value === 'auto' ? 'auto' : positiveNumber(value));
 
 const shapeList = SHAPE_NAMES.map((name) => `  ${name.padEnd(9)} ${shapeDefinition(name).description}`).join('\n');
 const workloadList = WORKLOAD_NAMES.map((name) => `  ${name.padEnd(12)} ${WORKLOADS[name].description}`).join('\n');
@@ -23,6 +27,7 @@ ${workloadList}
 Examples:
   loadctl run smoke                                # every step of the journey, a few seconds, on the embedded stack
   loadctl run peak --workload concerts             # the seed's 5000/s peak on a cached read
+  loadctl run peak --scale auto                    # the peak scaled to what this machine holds (npm start)
   loadctl run journey --scale 0.1                  # the full journey with 100 VUs instead of 1000
   loadctl run seed --workload balance              # the seed's exact options, dropped iterations and all
   loadctl run soak --duration 2h                   # a steady shape, longer
@@ -38,7 +43,7 @@ Exit codes: 0 passed; 1 thresholds failed (k6 99); 2 bad flags; 3 environment or
 
 interface RunFlags {
   workload?: WorkloadName;
-  scale: number;
+  scale: number | 'auto';
   duration?: string;
   target?: string;
   allowRemote?: boolean;
@@ -93,6 +98,8 @@ function printOutcome(outcome: RunOutcome): void {
   const { cores } = outcome;
   console.log(`  CPU: k6 ${cores.k6.toFixed(2)} cores${cores.api === undefined ? '' : `, API ${cores.api.toFixed(2)} cores`} of ${cores.machine} on this machine`);
   if (outcome.droppedExplanation) console.log(`  ${paint.yellow('!')} ${outcome.droppedExplanation}`);
+  const generator = digest && generatorLimitNote(digest.droppedIterations, cores);
+  if (generator) console.log(`  ${paint.yellow('!')} ${generator}`);
   console.log(`  run directory: ${shortPath(outcome.runDir)}${outcome.reportError ? '' : `   report: ${shortPath(outcome.reportPath)}`}`);
 }
 
@@ -102,7 +109,7 @@ export function register(program: Command): void {
     .description('run a load shape with k6 against the embedded stack (or --target) and write reports/<run-id>/')
     .addArgument(shapeArgument())
     .addOption(workloadOption('what each iteration does'))
-    .option('--scale <factor>', 'multiply VUs and arrival rates (durations stay), e.g. 0.1 on a small machine', positiveNumber, 1)
+    .option('--scale <factor>', "multiply VUs and arrival rates (durations stay), e.g. 0.1; 'auto': an arrival-rate shape scaled to what this machine holds", scaleOrAuto, 1)
     .option('--duration <d>', 'new length for a steady shape (smoke, journey, soak, browser), e.g. 30s, 2h')
     .option('--target <url>', 'base URL of the API (default: the embedded stack, started if needed)')
     .option('--allow-remote', 'allow a --target that is not this machine')
@@ -129,10 +136,16 @@ export function register(program: Command): void {
       };
       process.on('SIGINT', onSigint);
       try {
+        let scale = flags.scale;
+        if (scale === 'auto') {
+          const chosen = await autoScale({ shape, workload, target: flags.target, allowRemote: Boolean(flags.allowRemote), reportsDir: flags.dir, signal: abort.signal, onInfo: info });
+          scale = chosen.scale;
+          console.log(`${paint.cyan('scale')} ${scale}: ${chosen.reason}`);
+        }
         const outcome = await executeRun({
           shape,
           workload,
-          scale: flags.scale,
+          scale,
           duration: flags.duration,
           target: flags.target,
           allowRemote: Boolean(flags.allowRemote),
