@@ -10,6 +10,7 @@ import { DEFAULT_REPORTS_DIR, REPO_ROOT } from '../shared/paths.ts';
 import type { WorkloadName } from '../../scenarios/lib/catalogue.ts';
 import { buildShape, type ShapeName } from '../../scenarios/lib/shapes.ts';
 import { searchCapacity } from './capacity.ts';
+import { stepLine } from './render.ts';
 import { storedResults } from './result.ts';
 
 /** the `peak` shape's own thresholds (p95<100, failures<1 %): the rate must hold what the run will be judged by */
@@ -20,6 +21,9 @@ export const AUTO_SCALE_HEADROOM = 0.8;
 export const RECENT_MS = 24 * 3600 * 1000;
 /** the calibration: a few short steps from this rate */
 const CALIBRATION = { maxSteps: 5, maxTimeSeconds: 75, stepSeconds: 5, startRate: 500 };
+
+/** Relative to the repository when inside it. */
+const shown = (path: string): string => (path.startsWith(`${REPO_ROOT}/`) ? relative(REPO_ROOT, path) : path);
 
 /** The highest arrival rate a shape asks for at scale 1; undefined for VU-driven shapes. */
 export function topArrivalRate(shape: ShapeName): number | undefined {
@@ -61,7 +65,7 @@ export async function autoScale(request: AutoScaleRequest): Promise<AutoScale> {
         (r) => r.workload === request.workload && r.sloText === AUTO_SCALE_SLO && r.placement.machineCores === cpus().length && r.sustainedRate !== undefined && Date.now() - Date.parse(r.endedAt) < RECENT_MS,
       );
   let sustained = recent?.sustainedRate;
-  let source = recent ? `the capacity result of ${recent.endedAt.slice(0, 16).replace('T', ' ')} UTC (${relative(REPO_ROOT, recent.dir) || recent.dir})` : '';
+  let source = recent ? `the capacity result of ${recent.endedAt.slice(0, 16).replace('T', ' ')} UTC (${shown(recent.dir)})` : '';
   if (sustained === undefined) {
     request.onInfo?.(`--scale auto: calibrating — what ${request.workload} holds at ${AUTO_SCALE_SLO} on this machine (at most ${CALIBRATION.maxSteps} steps of ${CALIBRATION.stepSeconds} s)`);
     const { result, dir } = await searchCapacity({
@@ -75,11 +79,12 @@ export async function autoScale(request: AutoScaleRequest): Promise<AutoScale> {
       stateDir: request.stateDir,
       signal: request.signal,
       onInfo: request.onInfo,
+      onStep: (step) => request.onInfo?.(`  ${stepLine(step)}`),
     });
     if (request.signal?.aborted) throw new UserError('interrupted during the --scale auto calibration.', undefined, ExitCode.interrupted);
     sustained = result.sustainedRate;
-    source = `a calibration just now (${relative(REPO_ROOT, join(dir, 'capacity.md'))}), limit: ${result.limit.kind} — ${result.limit.what}`;
-    if (sustained === undefined) throw new UserError(`--scale auto: no rate held ${AUTO_SCALE_SLO} on this machine, down to the lowest step.`, `read ${relative(REPO_ROOT, join(dir, 'capacity.md'))}`);
+    source = `a calibration just now, ${shown(join(dir, 'capacity.md'))}; its limit: ${result.limit.kind}, ${result.limit.what}`;
+    if (sustained === undefined) throw new UserError(`--scale auto: no rate held ${AUTO_SCALE_SLO} on this machine, down to the lowest step.`, `read ${shown(join(dir, 'capacity.md'))}`);
   }
   const scale = scaleFor(sustained, topRate);
   return {

@@ -33,7 +33,8 @@ export interface CapacityRequest {
   stateDir?: string;
   signal?: AbortSignal;
   onInfo?: (line: string) => void;
-  onStep?: (result: CapacityResult) => void;
+  /** after each step, with the result so far */
+  onStep?: (step: CapacityResult['steps'][number], result: CapacityResult) => void;
 }
 
 export interface CapacityOutcome {
@@ -106,9 +107,10 @@ export async function searchCapacity(request: CapacityRequest): Promise<Capacity
     else {
       info(`step ${result.steps.length + 1}: ${rate}/s for ${request.limits.stepSeconds} s`);
       const step = await runStep({ rate, durationS: request.limits.stepSeconds, workload: request.workload, stack, target, allowRemote: request.allowRemote, stepsDir, signal: request.signal, onInfo: info });
-      result.steps.push({ ...step, verdict: judgeStep(step, slo) });
+      const judged = { ...step, verdict: judgeStep(step, slo) };
+      result.steps.push(judged);
       save();
-      request.onStep?.(result);
+      request.onStep?.(judged, result);
       continue;
     }
     break;

@@ -71,12 +71,13 @@ export function classifyLimit(step: StepMeasurement | undefined, verdict: StepVe
   const total = step.machineBusyCores ?? ours;
   if (placement.shared && total >= SATURATED * placement.machineCores) {
     const system = ours - k6;
+    const generator = k6 >= system && k6 >= others;
     return {
-      kind: k6 >= system ? 'generator' : 'machine',
+      kind: generator ? 'generator' : 'machine',
       what: `the shared cores: k6 used ${cores(k6)} and the system under test ${cores(system)} of ${placement.machineCores}${others >= OTHERS_CONTAMINATE ? `, other processes ${cores(others)}` : ''}`,
       evidence,
       advice:
-        k6 >= system
+        generator
           ? ['k6 used more of the machine than the system it was testing: the system never saw the asked load, and its own limit lies higher', ...GENERATOR_ADVICE]
           : ['k6 and the system under test compete for the same cores: run k6 elsewhere to find the system’s own limit', ...GENERATOR_ADVICE.slice(1)],
     };

@@ -25,6 +25,13 @@ export function latencyChart(result: CapacityResult): string[] {
   return ['```', `carried   p95 latency (log scale; █ held, ▒ broke${slo ? `; SLO ${slo}` : ''})`, ...lines, '```'];
 }
 
+/** One line per finished step, for the terminal. */
+export function stepLine(step: CapacityResult['steps'][number]): string {
+  const cores = COMPONENTS.filter((c) => step.cores[c] !== undefined).map((c) => `${c} ${(step.cores[c] ?? 0).toFixed(2)}`).join(', ');
+  const verdict = step.verdict.held ? 'held' : `broke (${step.verdict.breaches.join('; ')})`;
+  return `${String(step.offeredRate).padStart(6)}/s asked → ${fmt(step.throughput)}/s, p95 ${fmt(step.p95Ms, ' ms')}, cores: ${cores}${step.machineBusyCores === undefined ? '' : ` (machine ${step.machineBusyCores.toFixed(2)})`}  ${verdict}`;
+}
+
 export function renderCapacityMarkdown(result: CapacityResult): string {
   const { placement, limit, model } = result;
   const knee = result.steps.find((s) => s.offeredRate === result.sustainedRate);

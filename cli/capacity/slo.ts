@@ -22,11 +22,11 @@ export function parseSlo(text: string): Slo {
   for (const clause of text.split(',').map((part) => part.trim()).filter(Boolean)) {
     const latency = /^p(95|99)\s*<\s*(.+)$/.exec(clause);
     const errors = /^errors\s*<\s*([\d.]+)\s*%$/.exec(clause);
-    if (latency) {
-      const maxMs = parseDurationMs(latency[2]!.trim());
+    if (latency?.[2]) {
+      const maxMs = parseDurationMs(latency[2].trim());
       if (maxMs === undefined || maxMs <= 0) throw new Error(`'${clause}': expected a duration such as 200ms or 1s`);
       slo.latency.push({ percentile: Number(latency[1]) as 95 | 99, maxMs });
-    } else if (errors) {
+    } else if (errors?.[1]) {
       slo.maxErrorPercent = Number(errors[1]);
     } else {
       throw new Error(`cannot read '${clause}': expected p95<200ms, p99<1s or errors<1%`);

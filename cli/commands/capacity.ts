@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { isAbsolute, relative } from 'node:path';
 import { searchCapacity } from '../capacity/capacity.ts';
-import type { CapacityResult } from '../capacity/result.ts';
+import { stepLine } from '../capacity/render.ts';
 import { DEFAULT_SLO_TEXT, round } from '../capacity/slo.ts';
 import { ExitCode } from '../shared/exit-codes.ts';
 import { paint } from '../shared/output.ts';
@@ -53,13 +53,6 @@ function shortPath(path: string): string {
   return rel.startsWith('..') || isAbsolute(rel) ? path : rel;
 }
 
-function stepLine(result: CapacityResult): string {
-  const step = result.steps.at(-1);
-  if (!step) return '';
-  const cores = Object.entries(step.cores).map(([name, value]) => `${name} ${(value ?? 0).toFixed(2)}`).join(', ');
-  const verdict = step.verdict.held ? paint.green('held') : paint.red(`broke (${step.verdict.breaches.join('; ')})`);
-  return `  ${String(step.offeredRate).padStart(6)}/s asked → ${round(step.throughput)}/s, p95 ${step.p95Ms === undefined ? '-' : `${round(step.p95Ms)} ms`}, cores: ${cores}  ${verdict}`;
-}
 
 export function register(program: Command): void {
   program
@@ -100,7 +93,7 @@ export function register(program: Command): void {
           reportsDir: flags.dir,
           signal: abort.signal,
           onInfo: info,
-          onStep: (partial) => process.stderr.write(`${stepLine(partial)}\n`),
+          onStep: (step) => process.stderr.write(`  ${stepLine(step)}\n`),
         });
         if (flags.json) console.log(JSON.stringify(result, null, 2));
         else {
