@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { scaleFor, topArrivalRate } from './auto-scale.ts';
 import { classifyLimit, generatorLimitNote } from './limit.ts';
-import { attainedUtilisation, fitCosts, predictCapacity, saturationBounds, type CostModel } from './model.ts';
+import { attainedUtilisation, fitCosts, predictCapacity, predictions, saturationBounds, type CostModel } from './model.ts';
 import { renderCapacityMarkdown } from './render.ts';
 import type { CapacityResult } from './result.ts';
 import { DEFAULT_BOUNDS, nextRate, sustainedRate, type Tried } from './search.ts';
@@ -193,13 +193,15 @@ describe('capacity.md', () => {
       ],
       sustainedRate: 1000,
       limit: classifyLimit(broke, judgeStep(broke, slo), sharedTwoCores),
-      model: { costs: fitCosts([held]), bounds: saturationBounds(fitCosts([held]), sharedTwoCores), utilisation: 0.3 },
+      model: { costs: fitCosts([held]), bounds: saturationBounds(fitCosts([held]), sharedTwoCores), utilisation: 0.3, predictions: predictions(fitCosts([held]), sharedTwoCores, 0.3) },
       stoppedBecause: 'the edge was found',
     };
     const markdown = renderCapacityMarkdown(result);
     expect(markdown).toContain('**Sustained at the SLO: 1,000/s**');
     expect(markdown).toContain('← knee');
     expect(markdown).toContain('X = N / (Z + R)');
+    expect(markdown).toMatch(/sustained at the SLO with WORKERS=1: \*\*[\d,]+\/s\*\*/);
+    expect(markdown).toMatch(/k6 starts dropping iterations .*: \*\*3,390\/s\*\*/);
     expect(markdown).toMatch(/\| API \| 0\.00 \| 0\.200 ms \| 1\.00 \| 2 \|/);
   });
 });

@@ -11,7 +11,7 @@ import { assertTargetAllowed } from '../run/target.ts';
 import { up } from '../stack/lifecycle.ts';
 import { checkShapeWorkload, type WorkloadName } from '../../scenarios/lib/catalogue.ts';
 import { classifyLimit } from './limit.ts';
-import { attainedUtilisation, fitCosts, saturationBounds } from './model.ts';
+import { attainedUtilisation, fitCosts, predictions, saturationBounds } from './model.ts';
 import { renderCapacityMarkdown } from './render.ts';
 import { CAPACITY_DIR_PREFIX, CAPACITY_FILE, type CapacityResult, type SearchLimits } from './result.ts';
 import { DEFAULT_BOUNDS, nextRate, sustainedRate, type SearchBounds } from './search.ts';
@@ -86,7 +86,7 @@ export async function searchCapacity(request: CapacityRequest): Promise<Capacity
     bounds: request.limits,
     steps: [],
     limit: classifyLimit(undefined, undefined, placement),
-    model: { costs: { perRequestMs: {}, baselineCores: {}, fromRates: [] }, bounds: [] },
+    model: { costs: { perRequestMs: {}, baselineCores: {}, fromRates: [] }, bounds: [], predictions: [] },
     stoppedBecause: 'it has just started',
   };
   const markdownPath = join(dir, 'capacity.md');
@@ -129,9 +129,6 @@ function conclude(result: CapacityResult): void {
   // costs from the steps that held: a broken step's CPU is capped by the saturation it shows
   const held = result.steps.filter((s) => s.verdict.held && !s.interrupted);
   const costs = fitCosts(held.length ? held : result.steps.filter((s) => !s.interrupted));
-  result.model = {
-    costs,
-    bounds: saturationBounds(costs, result.placement),
-    utilisation: result.sustainedRate === undefined ? undefined : attainedUtilisation(result.sustainedRate, costs, result.placement),
-  };
+  const utilisation = result.sustainedRate === undefined ? undefined : attainedUtilisation(result.sustainedRate, costs, result.placement);
+  result.model = { costs, bounds: saturationBounds(costs, result.placement), utilisation, predictions: predictions(costs, result.placement, utilisation) };
 }

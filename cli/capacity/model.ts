@@ -93,6 +93,31 @@ export function attainedUtilisation(sustained: number, model: CostModel, placeme
   return tightest && tightest.rate > 0 ? sustained / tightest.rate : undefined;
 }
 
+export interface NamedPrediction {
+  what: string;
+  rate: number;
+  how: string;
+}
+
+/**
+ * What the model says about runs the search did not make: the sustained rate with a different number of API
+ * workers (same costs, same attained utilisation), and the rate at which an open-loop generator on these
+ * cores starts dropping iterations — where the cores run out (U = 1 on the tightest bound): past it k6 cannot
+ * start iterations on time.
+ */
+export function predictions(model: CostModel, placement: Placement, utilisation: number | undefined): NamedPrediction[] {
+  const list: NamedPrediction[] = [];
+  const tightest = saturationBounds(model, placement)[0];
+  if (tightest) list.push({ what: 'k6 starts dropping iterations (e.g. the full-size peak ramp)', rate: tightest.rate, how: `${tightest.what} at 100 %: ${tightest.formula}` });
+  if (utilisation !== undefined && placement.apiWorkers) {
+    for (const workers of [1, placement.apiWorkers * 2].filter((w) => w !== placement.apiWorkers)) {
+      const predicted = predictCapacity(model, { ...placement, apiWorkers: workers }, utilisation);
+      if (predicted) list.push({ what: `sustained at the SLO with WORKERS=${workers}`, rate: predicted.rate, how: `${Math.round(utilisation * 100)} % of ${predicted.bound.what}: ${predicted.bound.formula}` });
+    }
+  }
+  return list;
+}
+
 /** The sustained rate for another placement (fewer workers, k6 on its own cores), same costs and utilisation. */
 export function predictCapacity(model: CostModel, placement: Placement, utilisation: number): Prediction | undefined {
   const tightest = saturationBounds(model, placement)[0];

@@ -84,6 +84,7 @@ export function renderCapacityMarkdown(result: CapacityResult): string {
       ? ''
       : `The sustained rate is ${Math.round(model.utilisation * 100)} % of the tightest bound: the utilisation this system reaches before the SLO breaks (predictions for other placements use it).`,
     '',
+    ...(model.predictions.length ? ['Predictions (runs this search did not make):', '', ...model.predictions.map((p) => `- ${p.what}: **${fmt(p.rate)}/s** — ${p.how}`), ''] : []),
     '## Sizing',
     '',
     ...seedTargets((knee?.avgIterationMs ?? 10) / 1000).flatMap((target) => [...sizingMarkdown(target, model.costs, (knee?.avgIterationMs ?? 10) / 1000), '']),

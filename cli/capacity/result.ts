@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Limit } from './limit.ts';
-import type { Bound, CostModel } from './model.ts';
+import type { Bound, CostModel, NamedPrediction } from './model.ts';
 import type { Slo, StepVerdict } from './slo.ts';
 import type { Placement, StepMeasurement } from './step-types.ts';
 
@@ -32,7 +32,7 @@ export interface CapacityResult {
   steps: (StepMeasurement & { verdict: StepVerdict })[];
   sustainedRate?: number;
   limit: Limit;
-  model: { costs: CostModel; bounds: Bound[]; utilisation?: number };
+  model: { costs: CostModel; bounds: Bound[]; utilisation?: number; predictions: NamedPrediction[] };
   stoppedBecause: string;
 }
 
