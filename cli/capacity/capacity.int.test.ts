@@ -53,6 +53,8 @@ describe('loadctl capacity', () => {
     const stored = JSON.parse(readFileSync(join(dir, CAPACITY_FILE), 'utf8')) as CapacityResult;
     expect(stored.steps).toHaveLength(2);
     expect(readFileSync(join(dir, 'capacity.md'), 'utf8')).toContain('**Sustained at the SLO: 100/s**');
+    expect(readFileSync(join(dir, 'latency-vs-throughput.svg'), 'utf8')).toContain('<svg');
+    expect(readFileSync(join(dir, 'capacity.html'), 'utf8')).toContain('latency-vs-throughput');
   });
 
   it('names the API as the limit when the API itself is slow (its latency switch)', async () => {

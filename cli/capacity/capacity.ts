@@ -12,6 +12,9 @@ import { up } from '../stack/lifecycle.ts';
 import { checkShapeWorkload, type WorkloadName } from '../../scenarios/lib/catalogue.ts';
 import { classifyLimit } from './limit.ts';
 import { attainedUtilisation, fitCosts, predictions, saturationBounds } from './model.ts';
+import { renderMarkdownPage } from '../report/render/html.ts';
+import { renderSvg } from '../report/render/charts.ts';
+import { latencyThroughputChart } from './chart.ts';
 import { renderCapacityMarkdown } from './render.ts';
 import { CAPACITY_DIR_PREFIX, CAPACITY_FILE, type CapacityResult, type SearchLimits } from './result.ts';
 import { DEFAULT_BOUNDS, nextRate, sustainedRate, type SearchBounds } from './search.ts';
@@ -19,6 +22,7 @@ import { judgeStep, parseSlo } from './slo.ts';
 import { runStep } from './step.ts';
 import type { Placement } from './step-types.ts';
 
+const CHART_FILE = 'latency-vs-throughput.svg';
 /** what a step costs beyond its load: k6 start-up, the graceful stop, the step's report */
 const STEP_OVERHEAD_S = 5;
 
@@ -90,10 +94,14 @@ export async function searchCapacity(request: CapacityRequest): Promise<Capacity
     stoppedBecause: 'it has just started',
   };
   const markdownPath = join(dir, 'capacity.md');
-  const save = (): void => {
+  const save = async (): Promise<void> => {
     conclude(result);
     writeFileSync(join(dir, CAPACITY_FILE), `${JSON.stringify(result, null, 2)}\n`);
-    writeFileSync(markdownPath, renderCapacityMarkdown(result));
+    const chart = latencyThroughputChart(result);
+    if (chart) writeFileSync(join(dir, CHART_FILE), await renderSvg(chart));
+    const markdown = renderCapacityMarkdown(result, chart && CHART_FILE);
+    writeFileSync(markdownPath, markdown);
+    writeFileSync(join(dir, 'capacity.html'), renderMarkdownPage(`Capacity: ${result.workload}`, markdown.replace(/^!\[.*\]\(.*\.svg\)$/m, ''), chart ? [chart] : []));
   };
 
   const deadline = startedAt.getTime() + request.limits.maxTimeSeconds * 1000;
@@ -109,14 +117,14 @@ export async function searchCapacity(request: CapacityRequest): Promise<Capacity
       const step = await runStep({ rate, durationS: request.limits.stepSeconds, workload: request.workload, stack, target, allowRemote: request.allowRemote, stepsDir, signal: request.signal, onInfo: info });
       const judged = { ...step, verdict: judgeStep(step, slo) };
       result.steps.push(judged);
-      save();
+      await save();
       request.onStep?.(judged, result);
       continue;
     }
     break;
   }
   result.endedAt = new Date().toISOString();
-  save();
+  await save();
   return { result, dir, markdownPath };
 }
 

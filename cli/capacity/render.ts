@@ -32,7 +32,8 @@ export function stepLine(step: CapacityResult['steps'][number]): string {
   return `${String(step.offeredRate).padStart(6)}/s asked → ${fmt(step.throughput)}/s, p95 ${fmt(step.p95Ms, ' ms')}, cores: ${cores}${step.machineBusyCores === undefined ? '' : ` (machine ${step.machineBusyCores.toFixed(2)})`}  ${verdict}`;
 }
 
-export function renderCapacityMarkdown(result: CapacityResult): string {
+/** `chartFile`: the SVG of the chart beside capacity.md, when one was drawn. */
+export function renderCapacityMarkdown(result: CapacityResult, chartFile?: string): string {
   const { placement, limit, model } = result;
   const knee = result.steps.find((s) => s.offeredRate === result.sustainedRate);
   const lines = [
@@ -65,6 +66,7 @@ export function renderCapacityMarkdown(result: CapacityResult): string {
     '',
     '## Latency versus throughput',
     '',
+    ...(chartFile ? [`![Latency versus throughput, the knee marked](${chartFile})`, ''] : []),
     ...latencyChart(result),
     '',
     '## Model',
