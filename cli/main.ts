@@ -4,22 +4,30 @@ import { Command, CommanderError } from 'commander';
 import { UserError } from './shared/errors.ts';
 import { ExitCode } from './shared/exit-codes.ts';
 import { printError } from './shared/output.ts';
-import * as doctor from './commands/doctor.ts';
-import * as up from './commands/up.ts';
-import * as down from './commands/down.ts';
-import * as status from './commands/status.ts';
-import * as run from './commands/run.ts';
-import * as report from './commands/report.ts';
-import * as compare from './commands/compare.ts';
-import * as gate from './commands/gate.ts';
-import * as baseline from './commands/baseline.ts';
-import * as fault from './commands/fault.ts';
-import * as mitigate from './commands/mitigate.ts';
-import * as runbook from './commands/runbook.ts';
-import * as drill from './commands/drill.ts';
-import * as verify from './commands/verify.ts';
-import * as k8s from './commands/k8s.ts';
-import * as capacity from './commands/capacity.ts';
+import type { Command as CommandType } from 'commander';
+
+// Each command in its own module, loaded only when named: a refusal such as `run`'s target rule answers before
+// the report engine's chart libraries (most of a second) are read. --help and `help` load them all.
+type CommandModule = { register(program: CommandType): void };
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  init: () => import('./commands/init.ts'),
+  doctor: () => import('./commands/doctor.ts'),
+  up: () => import('./commands/up.ts'),
+  down: () => import('./commands/down.ts'),
+  status: () => import('./commands/status.ts'),
+  run: () => import('./commands/run.ts'),
+  capacity: () => import('./commands/capacity.ts'),
+  report: () => import('./commands/report.ts'),
+  compare: () => import('./commands/compare.ts'),
+  gate: () => import('./commands/gate.ts'),
+  baseline: () => import('./commands/baseline.ts'),
+  fault: () => import('./commands/fault.ts'),
+  mitigate: () => import('./commands/mitigate.ts'),
+  runbook: () => import('./commands/runbook.ts'),
+  drill: () => import('./commands/drill.ts'),
+  verify: () => import('./commands/verify.ts'),
+  k8s: () => import('./commands/k8s.ts'),
+};
 
 const program = new Command('loadctl')
   .description('Load-test the concert-booking API with k6, report on it, inject faults and drill the runbooks.')
@@ -27,9 +35,8 @@ const program = new Command('loadctl')
   .showHelpAfterError('(run with --help for usage and examples)')
   .exitOverride();
 
-for (const command of [doctor, up, down, status, run, capacity, report, compare, gate, baseline, fault, mitigate, runbook, drill, verify, k8s]) {
-  command.register(program);
-}
+const named = COMMANDS[process.argv[2] ?? ''];
+for (const load of named ? [named] : Object.values(COMMANDS)) (await load()).register(program);
 
 try {
   await program.parseAsync(process.argv);

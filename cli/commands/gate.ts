@@ -4,6 +4,7 @@ import { DEFAULT_WORKLOAD, type WorkloadName } from '../../scenarios/lib/catalog
 import type { ShapeName } from '../../scenarios/lib/shapes.ts';
 import { UserError } from '../shared/errors.ts';
 import { runGate } from '../gate/index.ts';
+import { scriptSubject } from '../k6/subject.ts';
 import { formatProgress } from '../k6/live.ts';
 import { METRIC_LABEL } from '../gate/verdicts.ts';
 import { paint } from '../shared/output.ts';
@@ -13,6 +14,7 @@ interface GateFlags {
   run: string[];
   shape?: ShapeName;
   workload?: WorkloadName;
+  script?: string;
   scale: number;
   duration?: string;
   target?: string;
@@ -34,7 +36,8 @@ export function register(program: Command): void {
     .command('gate')
     .description('fail CI on a k6 threshold breach or a regression against the baseline; writes JUnit and markdown')
     .option('--run <dir>', 'a finished run directory (repeat for the median of several)', collect, [])
-    .addOption(shapeOption('run this shape now instead'))
+    .addOption(shapeOption('run this shape now instead (with --script: at this seed shape)'))
+    .option('--script <file>', 'run your own k6 script now instead (its baseline must come from the same script)')
     .addOption(workloadOption("workload for --shape (default: the shape's default)"))
     .option('--scale <factor>', 'with --shape: multiply VUs and rates', positiveNumber, 1)
     .option('--duration <d>', "with --shape: replace a steady shape's duration, e.g. 20s")
@@ -58,18 +61,22 @@ throughput < −10 % and < −5 req/s). Details: cli/gate/README.md.
 Examples:
   loadctl gate --run reports/20261125-101500-smoke-concerts --baseline smoke-concerts --junit junit.xml
   loadctl gate --shape smoke --workload concerts --repeat 3 --baseline smoke-concerts --summary gate.md
+  loadctl gate --script tests/load.ts --target http://127.0.0.1:3000 --baseline own-load --junit junit.xml
   loadctl baseline save reports/20261125-101500-smoke-concerts --name smoke-concerts
 
 Exit codes: 0 passed; 1 a k6 threshold failed; 4 a metric regressed; 2 bad input; 3 environment.`,
     )
     .action(async (flags: GateFlags) => {
-      if (flags.shape !== undefined && flags.run.length > 0) throw new UserError('give either --run or --shape, not both.');
-      if (flags.repeat !== undefined && flags.shape === undefined) throw new UserError('--repeat needs --shape: it makes that many runs.', 'for finished runs, repeat --run instead');
+      const makesRuns = flags.shape !== undefined || flags.script !== undefined;
+      if (makesRuns && flags.run.length > 0) throw new UserError('give either --run or --shape / --script, not both.');
+      if (flags.repeat !== undefined && !makesRuns) throw new UserError('--repeat needs --shape or --script: it makes that many runs.', 'for finished runs, repeat --run instead');
+      if (flags.script !== undefined && flags.workload !== undefined) throw new UserError('--workload picks a built-in workload; --script runs yours instead.');
       let run: Parameters<typeof runGate>[0]['run'];
-      if (flags.shape !== undefined) {
+      if (makesRuns) {
         run = {
-          shape: flags.shape,
-          workload: flags.workload ?? DEFAULT_WORKLOAD[flags.shape],
+          subject: flags.script !== undefined
+            ? scriptSubject(flags.script, flags.shape)
+            : { kind: 'workload', shape: flags.shape!, workload: flags.workload ?? DEFAULT_WORKLOAD[flags.shape!] },
           scale: flags.scale,
           duration: flags.duration,
           target: flags.target,

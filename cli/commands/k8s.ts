@@ -1,16 +1,33 @@
+// `loadctl k8s <shape|script>`: flags → writeK8s → the files written and the kubectl steps that follow.
 import { Command } from 'commander';
-import { DEFAULT_WORKLOAD, type WorkloadName } from '../../scenarios/lib/catalogue.ts';
+import type { WorkloadName } from '../../scenarios/lib/catalogue.ts';
 import type { ShapeName } from '../../scenarios/lib/shapes.ts';
 import { DEFAULT_CLUSTER_TARGET, writeK8s } from '../k8s/index.ts';
 import { paint } from '../shared/output.ts';
-import { positiveNumber, shapeArgument, wholeNumber, workloadOption } from './option-parsers.ts';
+import { positiveNumber, shapeOption, subjectArgument, subjectFromArguments, wholeNumber, workloadOption, type SubjectName } from './option-parsers.ts';
+
+interface K8sFlags {
+  workload?: WorkloadName;
+  shape?: ShapeName;
+  parallelism: number;
+  target: string;
+  out: string;
+  namespace?: string;
+  scale: number;
+  image?: string;
+  storage: string;
+  storageClass?: string;
+  json?: boolean;
+}
+
 
 export function register(program: Command): void {
   program
     .command('k8s')
-    .description('write a k6-operator TestRun + ConfigMap (the workload as a k6 archive) for runs larger than one machine')
-    .addArgument(shapeArgument())
+    .description('write a k6-operator TestRun + ConfigMap (the workload or your script as a k6 archive) for runs larger than one machine')
+    .addArgument(subjectArgument())
     .addOption(workloadOption("workload to run (default: the shape's default workload)"))
+    .addOption(shapeOption("with a script: replace its scenarios with this seed shape"))
     .requiredOption('-p, --parallelism <n>', 'number of k6 runner pods; each runs an equal execution segment', wholeNumber(1))
     .option('-t, --target <url>', 'API base URL as the runner pods see it', DEFAULT_CLUSTER_TARGET)
     .option('-o, --out <dir>', 'directory for the manifests', 'reports/k8s')
@@ -26,13 +43,12 @@ export function register(program: Command): void {
 Examples:
   loadctl k8s peak --workload concerts --parallelism 4 --target http://reference-api.shop.svc:8080
   kubectl apply -f reports/k8s/loadctl-peak-concerts.yaml
+  loadctl k8s tests/load.ts --parallelism 2 --target http://shop.default.svc:8080   # your script and its local imports
 Collecting results and building the report: see cli/k8s/README.md.`,
     )
-    .action(async (shape: ShapeName, options: { workload?: WorkloadName; parallelism: number; target: string; out: string; namespace?: string; scale: number; image?: string; storage: string; storageClass?: string; json?: boolean }) => {
-      const workload = options.workload ?? DEFAULT_WORKLOAD[shape];
+    .action(async (subjectName: SubjectName, options: K8sFlags) => {
       const result = await writeK8s({
-        shape,
-        workload,
+        subject: subjectFromArguments(subjectName, options),
         parallelism: options.parallelism,
         target: options.target,
         outDir: options.out,

@@ -1,8 +1,11 @@
 // Commander argument parsers and options shared by every command. A parser returns the value or throws
 // commander's InvalidArgumentError, which commander turns into one line naming the option, and exit code 2.
+import { existsSync } from 'node:fs';
 import { Argument, InvalidArgumentError, Option } from 'commander';
-import { WORKLOAD_NAMES } from '../../scenarios/lib/catalogue.ts';
-import { SHAPE_NAMES } from '../../scenarios/lib/shapes.ts';
+import { DEFAULT_WORKLOAD, WORKLOAD_NAMES, type WorkloadName } from '../../scenarios/lib/catalogue.ts';
+import { scriptSubject, type RunSubject } from '../k6/subject.ts';
+import { UserError } from '../shared/errors.ts';
+import { isShapeName, SHAPE_NAMES, type ShapeName } from '../../scenarios/lib/shapes.ts';
 import { parseDurationMs } from '../../scenarios/lib/durations.ts';
 
 export function positiveNumber(value: string): number {
@@ -43,4 +46,29 @@ export function shapeOption(description: string): Option {
 
 export function workloadOption(description: string): Option {
   return new Option('-w, --workload <name>', description).choices(WORKLOAD_NAMES);
+}
+
+/** What run and k8s take first: one of the seed's shapes (a built-in workload runs under it), or a k6 script file. */
+export type SubjectName = { shape: ShapeName } | { script: string };
+
+const SCRIPT_FILE = /\.(js|mjs|cjs|ts|mts|tar)$/;
+
+export function subjectArgument(): Argument {
+  return new Argument('<shape|script>', `a load shape (${SHAPE_NAMES.join(', ')}) or your own k6 script (.js, .ts) or archive (.tar)`).argParser(
+    (value: string): SubjectName => {
+      if (isShapeName(value)) return { shape: value };
+      if (SCRIPT_FILE.test(value) || existsSync(value)) return { script: value };
+      throw new InvalidArgumentError(`neither a shape (${SHAPE_NAMES.join(', ')}) nor a k6 script file (.js, .ts, .tar).`);
+    },
+  );
+}
+
+/** The subject run and k8s were given: a workload at a shape, or the user's script (at a seed shape with --shape). */
+export function subjectFromArguments(name: SubjectName, flags: { workload?: WorkloadName; shape?: ShapeName }): RunSubject {
+  if ('shape' in name) {
+    if (flags.shape) throw new UserError(`--shape applies to a script; '${name.shape}' is already a shape.`);
+    return { kind: 'workload', shape: name.shape, workload: flags.workload ?? DEFAULT_WORKLOAD[name.shape] };
+  }
+  if (flags.workload) throw new UserError('--workload picks a built-in workload; a script is its own workload.');
+  return scriptSubject(name.script, flags.shape);
 }

@@ -35,7 +35,8 @@ export async function readRunMeta(runDir: string): Promise<RunMeta> {
  */
 export async function saveBaseline(runDir: string, name: string | undefined, ensureReport: (runDir: string) => Promise<void>, baselinesDir = BASELINES_DIR): Promise<{ dir: string; files: string[] }> {
   const meta = await readRunMeta(runDir);
-  const baselineName = name ?? `${meta.shape}-${meta.workload}`;
+  // a script's file name may have capitals; workload names have none
+  const baselineName = name ?? `${meta.shape}-${meta.workload}`.toLowerCase();
   if (!BASELINE_NAME.test(baselineName)) {
     throw new UserError(`'${baselineName}' is not a usable baseline name.`, 'use lowercase letters, digits, ".", "_" and "-", e.g. --name smoke-concerts');
   }
@@ -61,4 +62,16 @@ export async function resolveBaseline(nameOrDir: string, baselinesDir = BASELINE
     `no baseline '${nameOrDir}': neither a directory with ${RunFiles.reportJson} nor a name under ${baselinesDir}.`,
     known.length > 0 ? `use one of: ${known.join(', ')}` : 'record one with `loadctl baseline save <run-dir> --name <name>`',
   );
+}
+
+/**
+ * A baseline belongs to the script its run ran (meta.json's `script`, copied with it): a run of another script,
+ * or of a built-in workload, measured something else. An edited script is the same script, changed on purpose.
+ */
+export async function checkSameScript(runDir: string, baselineDir: string): Promise<void> {
+  const [run, baseline] = await Promise.all([readRunMeta(runDir), readRunMeta(baselineDir)]);
+  const name = (meta: RunMeta): string => meta.script?.file ?? `the '${meta.workload}' workload`;
+  if ((run.script || baseline.script) && run.script?.file !== baseline.script?.file) {
+    throw new UserError(`the baseline ${baselineDir} belongs to ${name(baseline)}, but ${runDir} ran ${name(run)}.`, 'gate against a baseline saved from a run of the same script');
+  }
 }

@@ -1,6 +1,7 @@
 // `loadctl gate` without the terminal: get the run(s) (given, or made now with `loadctl run`), load their
 // report models and the baseline's, let the report engine compare them, judge each endpoint × metric by the
 // checked-in tolerances, and write JUnit / summary / PR comment.
+import { existsSync, statSync } from 'node:fs';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
 import { UserError } from '../shared/errors.ts';
@@ -10,8 +11,10 @@ import { assertComparable } from '../report/compare-inputs.ts';
 import { compareReports, loadReportModel, type Comparison, type Tolerances } from '../report/index.ts';
 import type { ReportModel } from '../report/model.ts';
 import { describeK6Exit, K6_EXIT } from '../k6/exit-codes.ts';
-import { executeRun, type RunRequest } from '../run/run.ts';
-import { resolveBaseline } from './baseline.ts';
+import { subjectLabels, type RunSubject } from '../k6/subject.ts';
+import { executeRun } from '../run/run.ts';
+import type { RunSettings } from '../run/request.ts';
+import { checkSameScript, resolveBaseline } from './baseline.ts';
 import { medianReport } from './median.ts';
 import { renderJunit, renderPrComment, renderSummary } from './render.ts';
 import { GATED_METRICS, loadGateConfig, rulesFor, type GateConfig, type GatedMetric } from './tolerances.ts';
@@ -21,7 +24,7 @@ export interface GateRequest {
   /** finished run directories; several are judged by their per-metric median */
   runDirs: string[];
   /** or: make the runs now */
-  run?: Omit<RunRequest, 'segments'> & { repeat?: number };
+  run?: RunsToMake;
   /** a baseline directory, its report.json, or a name under reports/baselines/ */
   baseline: string;
   /** judge against a baseline of another shape, workload or script anyway */
@@ -34,6 +37,8 @@ export interface GateRequest {
   stepSummaryFile?: string;
   onInfo?: (line: string) => void;
 }
+
+export type RunsToMake = Omit<RunSettings, 'segments'> & { subject: RunSubject; repeat?: number };
 
 export interface GateResult extends GateOutcome {
   runDirs: string[];
@@ -71,10 +76,11 @@ function comparisonTolerances(config: GateConfig): Tolerances {
   return { latencyPct: rules.p95.relativePct, latencyMinMs: rules.p95.absolute, errorRatePts: rules.errorRate.absolutePp, throughputPct: rules.throughput.relativePct, throughputMinRps: rules.throughput.absolute };
 }
 
-async function makeRuns(request: Omit<RunRequest, 'segments'>, repeat: number, info: (line: string) => void): Promise<string[]> {
+async function makeRuns(request: Omit<RunsToMake, 'repeat'>, repeat: number, info: (line: string) => void): Promise<string[]> {
   const runDirs: string[] = [];
+  const { shape, workload } = subjectLabels(request.subject);
   for (let index = 1; index <= repeat; index++) {
-    info(`run ${index} of ${repeat}: ${request.shape} / ${request.workload}`);
+    info(`run ${index} of ${repeat}: ${shape} / ${workload}`);
     const outcome = await executeRun({ ...request, segments: 1, onInfo: info });
     if (outcome.exitCode !== ExitCode.ok && outcome.exitCode !== ExitCode.thresholdsFailed) {
       throw new UserError(`run ${index} of ${repeat} did not complete (exit ${outcome.exitCode}).`, `see ${outcome.runDir}`, outcome.exitCode);
@@ -96,17 +102,25 @@ async function writeOutput(file: string, text: string, written: string[]): Promi
   written.push(file);
 }
 
+const isDirectory = (path: string): boolean => existsSync(path) && statSync(path).isDirectory();
+
 export async function runGate(request: GateRequest): Promise<GateResult> {
   const info = request.onInfo ?? (() => undefined);
   const { config, file: configFile } = await loadGateConfig(request.configFile);
   const baselineDir = await resolveBaseline(request.baseline);
-  if (request.runDirs.length === 0 && !request.run) throw new UserError('nothing to gate: give --run <dir> or --shape <shape>.', 'see loadctl gate --help');
+  if (request.runDirs.length === 0 && !request.run) {
+    throw new UserError('nothing to gate: give --run <dir>, --shape <shape> or --script <file>.', 'see loadctl gate --help');
+  }
   let runDirs = request.runDirs;
   if (request.run) {
     const { repeat, ...run } = request.run;
     runDirs = await makeRuns(run, repeat ?? config.repeat, info);
   }
 
+  // A baseline belongs to the script its run ran (meta.json); report.json files alone carry no script to compare.
+  if (!request.allowMismatch && isDirectory(baselineDir)) {
+    for (const runDir of runDirs.filter(isDirectory)) await checkSameScript(runDir, baselineDir);
+  }
   // The report engine's one loader reads each side from its richest source: a baseline's report.json, a run's raw streams.
   const baseline = await loadReportModel(baselineDir);
   const models = await Promise.all(runDirs.map((dir) => loadReportModel(dir)));

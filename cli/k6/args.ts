@@ -31,6 +31,8 @@ const K6_OUTPUTS = {
   rawFile: (file: string): OutputArgs => ({ flags: ['--out', `json=${file}`] }),
   /** k6's end-of-test summary data as JSON, written by the scripts' handleSummary (scenarios/lib/summary.ts) */
   summaryFile: (file: string): OutputArgs => ({ env: { SUMMARY_FILE: file } }),
+  /** k6's end-of-test summary as k6 exports it itself, for scripts that are not ours (their handleSummary is theirs) */
+  summaryExport: (file: string): OutputArgs => ({ flags: ['--summary-export', file] }),
 } satisfies Record<string, (target: string) => OutputArgs>;
 
 /** Where k6 writes a run's results: one optional field per entry of K6_OUTPUTS. */
@@ -53,17 +55,13 @@ export function workloadArgs(env: WorkloadEnv, results: K6Results = {}): string[
   return [...flags, ...values.flatMap(([name, value]) => ['-e', `${name}=${value}`])];
 }
 
-export interface K6RunArgs {
+export interface K6RunArgs extends WorkloadEnv, K6Results {
   script: string;
-  baseUrl: string;
-  shape: string;
-  scale: number;
-  duration?: string;
-  summaryFile: string;
-  rawFile: string;
   /** host:port of k6's REST API, polled for live progress */
   apiAddress: string;
   segment?: Segment;
+  /** the user's own `k6 run` arguments (after `--`), already checked against ours (./passthrough.ts) */
+  passthrough?: readonly string[];
 }
 
 /** `--execution-segment` and the shared `--execution-segment-sequence` of part `index` of `count` equal parts. */
@@ -76,7 +74,7 @@ export function executionSegment({ index, count }: Segment): { segment: string; 
   return { segment: `${cut(index)}:${cut(index + 1)}`, sequence };
 }
 
-/** `k6 run` of a workload on this machine, one process (or one execution segment of several). */
+/** `k6 run` of a workload or a user's script on this machine, one process (or one execution segment of several). */
 export function buildK6Args(run: K6RunArgs): string[] {
   const segment = run.segment && run.segment.count > 1 ? executionSegment(run.segment) : undefined;
   return [
@@ -88,9 +86,10 @@ export function buildK6Args(run: K6RunArgs): string[] {
     run.apiAddress,
     ...workloadArgs(
       { baseUrl: run.baseUrl, shape: run.shape, scale: run.scale, duration: run.duration },
-      { rawFile: run.rawFile, summaryFile: run.summaryFile },
+      { rawFile: run.rawFile, summaryFile: run.summaryFile, summaryExport: run.summaryExport },
     ),
     ...(segment ? ['--execution-segment', segment.segment, '--execution-segment-sequence', segment.sequence] : []),
+    ...(run.passthrough ?? []),
     run.script,
   ];
 }

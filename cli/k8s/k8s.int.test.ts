@@ -27,7 +27,7 @@ afterAll(async () => {
 describe('loadctl k8s manifests, executed as k6-operator would', () => {
   it('runs the ConfigMap archive in 2 segments and the runners\' raw streams merge into one report', async () => {
     const work = mkdtempSync(join(tmpdir(), 'loadctl-k8s-int-'));
-    const written = await writeK8s({ shape: 'smoke', workload: 'concerts', parallelism: 2, target: 'http://reference-api:8080', outDir: work, scale: 1, resultsStorage: '1Gi' });
+    const written = await writeK8s({ subject: { kind: 'workload', shape: 'smoke', workload: 'concerts' }, parallelism: 2, target: 'http://reference-api:8080', outDir: work, scale: 1, resultsStorage: '1Gi' });
     const [configMapDoc, , testRunDoc] = parseAllDocuments(readFileSync(written.testRunFile, 'utf8')).map((doc) => doc.toJS() as unknown);
     const configMap = ConfigMap.parse(configMapDoc);
     const testRun = TestRun.parse(testRunDoc);

@@ -2,14 +2,27 @@
 // iterations were dropped (the flaw the seed's report missed).
 import { droppedIterationCause } from '../report/dropped-iterations.ts';
 import { ReportInputError } from '../report/inputs/input-error.ts';
-import { parseHandleSummary } from '../report/inputs/summary-handle.ts';
+import { looksLikeHandleSummary, parseHandleSummary } from '../report/inputs/summary-handle.ts';
+import { looksLikeLegacySummary, parseLegacySummary } from '../report/inputs/summary-legacy.ts';
+import { looksLikeMachineSummary, parseMachineSummary } from '../report/inputs/summary-machine.ts';
 import type { NormalizedSummary } from '../report/inputs/summary.ts';
 import type { ScenarioSpec } from '../../scenarios/lib/shapes.ts';
 
-/** A segment's summary.json, read by the report engine's handleSummary reader; undefined when it is not one. */
+// Our workloads write handleSummary data; a user's script gets k6's own export (its handleSummary is its own),
+// in the machine-readable shape when they pass --new-machine-readable-summary.
+// (in the order of the report engine's readers: the machine shape would pass for handleSummary data)
+const SUMMARY_READERS = [
+  [looksLikeMachineSummary, parseMachineSummary],
+  [looksLikeHandleSummary, parseHandleSummary],
+  [looksLikeLegacySummary, parseLegacySummary],
+] as const;
+
+/** A segment's summary.json, read by the report engine's summary readers; undefined when it is none of them. */
 export function parseSummary(json: unknown, file = 'summary.json'): NormalizedSummary | undefined {
+  const parse = SUMMARY_READERS.find(([looksLike]) => looksLike(json))?.[1];
+  if (!parse) return undefined;
   try {
-    return parseHandleSummary(json, file);
+    return parse(json, file);
   } catch (error) {
     if (error instanceof ReportInputError) return undefined;
     throw error;

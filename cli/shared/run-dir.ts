@@ -27,11 +27,19 @@ export const RunEvent = z.object({
 });
 export type RunEvent = z.infer<typeof RunEvent>;
 
+/** What the loopback rule could check of a user's script: not the hosts it calls on its own. */
+export const SCRIPT_HOSTS_NOTE = 'only --target / BASE_URL is checked against the loopback rule; other hosts the script calls are not known in advance';
+
 export const RunMeta = z.object({
   runId: z.string(),
+  /** a seed shape, or 'own' for a user's script under its own options */
   shape: z.string(),
+  /** a workload, or the file name of a user's script */
   workload: z.string(),
+  /** the base URL load went to (--target / BASE_URL), or what a user's script said when it named none */
   target: z.string(),
+  /** a user's own k6 script (or archive): which one, so a baseline belongs to it, and what was checked */
+  script: z.object({ file: z.string(), sha256: z.string(), hosts: z.string() }).optional(),
   scale: z.number().positive().default(1),
   k6Version: z.string(),
   gitCommit: z.string().optional(),

@@ -1,3 +1,4 @@
+// Lives with the gate: it saves real baselines (gate/baseline.ts) and checks the report engine never changes them.
 // `report` never destroys a report: baselines stay byte-for-byte, a richer report.json is never replaced by a
 // poorer one, a run directory is read from its richest source, and no chart of an earlier build stays behind.
 import { createHash } from 'node:crypto';
@@ -5,9 +6,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { saveBaseline } from '../gate/baseline.ts';
-import { makeFixtureRunDir } from './fixtures/make-run-dir.ts';
-import { loadReportModel, writeReport, writeReportFiles } from './index.ts';
+import { saveBaseline } from './baseline.ts';
+import { makeFixtureRunDir } from '../report/fixtures/make-run-dir.ts';
+import { loadReportModel, writeReport, writeReportFiles } from '../report/index.ts';
 
 const work = mkdtempSync(path.join(tmpdir(), 'loadctl-keep-'));
 let runDir: string;
