@@ -80,8 +80,8 @@ describe('loadctl capacity', () => {
     const { result, dir } = await searching;
     expect(Date.now() - started).toBeLessThan(25_000);
     expect(result.stoppedBecause).toMatch(/interrupted/);
-    expect(result.steps).toHaveLength(1);
-    expect(result.steps[0]?.interrupted).toBe(true);
+    // the abort lands in the warm-up or the first step: no step finishes uninterrupted
+    expect(result.steps.every((step) => step.interrupted)).toBe(true);
     expect(existsSync(join(dir, CAPACITY_FILE))).toBe(true);
     expect(k6Children()).toEqual([]);
   });

@@ -23,6 +23,7 @@ import { runStep } from './step.ts';
 import type { Placement } from './step-types.ts';
 
 const CHART_FILE = 'latency-vs-throughput.svg';
+const WARM_UP_SECONDS = 3;
 /** what a step costs beyond its load: k6 start-up, the graceful stop, the step's report */
 const STEP_OVERHEAD_S = 5;
 
@@ -105,6 +106,14 @@ export async function searchCapacity(request: CapacityRequest): Promise<Capacity
   };
 
   const deadline = startedAt.getTime() + request.limits.maxTimeSeconds * 1000;
+  // A first step on a cold system pays for opening pool connections, JIT and caches: an unjudged warm-up at
+  // half the start rate takes that cost, so the first judged step measures the rate and not the cold start.
+  if (!request.signal?.aborted) {
+    const rate = Math.max(1, Math.round(search.startRate / 2));
+    info(`warm-up: ${rate}/s for ${WARM_UP_SECONDS} s (not judged)`);
+    const warm = await runStep({ rate, durationS: WARM_UP_SECONDS, workload: request.workload, stack, target, allowRemote: request.allowRemote, stepsDir, signal: request.signal, onInfo: info });
+    result.warmUp = { rate, p95Ms: warm.p95Ms, runDir: warm.runDir };
+  }
   for (;;) {
     const tried = result.steps.map((s) => ({ rate: s.offeredRate, held: s.verdict.held }));
     const rate = nextRate(tried, search);

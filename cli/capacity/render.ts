@@ -52,7 +52,7 @@ export function renderCapacityMarkdown(result: CapacityResult, chartFile?: strin
     ...limit.evidence.map((line) => `- ${line}`),
     ...limit.advice.map((line) => `- → ${line}`),
     '',
-    `Search: ${result.steps.length} steps of ${result.bounds.stepSeconds} s, stopped because ${result.stoppedBecause} (bounds: at most ${result.bounds.maxSteps} steps, ${result.bounds.maxTimeSeconds} s).`,
+    `Search: ${result.warmUp ? `an unjudged warm-up at ${result.warmUp.rate}/s, then ` : ''}${result.steps.length} steps of ${result.bounds.stepSeconds} s, stopped because ${result.stoppedBecause} (bounds: at most ${result.bounds.maxSteps} steps, ${result.bounds.maxTimeSeconds} s).`,
     '',
     '## Steps',
     '',

@@ -29,6 +29,8 @@ export interface CapacityResult {
   loadAverage: number[];
   placement: Placement;
   bounds: SearchLimits;
+  /** the unjudged warm-up step before the search */
+  warmUp?: { rate: number; p95Ms?: number; runDir: string };
   steps: (StepMeasurement & { verdict: StepVerdict })[];
   sustainedRate?: number;
   limit: Limit;

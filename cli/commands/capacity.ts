@@ -11,7 +11,8 @@ import type { WorkloadName } from '../../scenarios/lib/catalogue.ts';
 import { positiveNumber, seconds, wholeNumber, workloadOption } from './option-parsers.ts';
 
 const HELP = `
-How it searches: constant-arrival-rate steps (the \`rate\` shape) starting at --start-rate, doubling until a step
+How it searches: after an unjudged 3 s warm-up at half --start-rate, constant-arrival-rate steps (the \`rate\`
+shape) starting at --start-rate, doubling until a step
 breaks the SLO (or drops iterations, or carries under 90 % of the asked rate), then bisecting between the
 highest rate that held and the lowest that broke until they are 10 % apart. Each step records throughput,
 latency, errors, dropped iterations, the API's own latency and the CPU of k6, the API's workers, Redis and
