@@ -201,7 +201,7 @@ describe('capacity.md', () => {
     expect(markdown).toContain('← knee');
     expect(markdown).toContain('X = N / (Z + R)');
     expect(markdown).toMatch(/sustained at the SLO with WORKERS=1: \*\*[\d,]+\/s\*\*/);
-    expect(markdown).toMatch(/k6 starts dropping iterations .*: \*\*3,390\/s\*\*/);
+    expect(markdown).toMatch(/the full-size peak\) starts dropping iterations: \*\*1,017\/s\*\*/);
     expect(markdown).toMatch(/\| API \| 0\.00 \| 0\.200 ms \| 1\.00 \| 2 \|/);
   });
 });

@@ -138,7 +138,7 @@ export async function searchCapacity(request: CapacityRequest): Promise<Capacity
 }
 
 /** The answer from the steps so far: sustained rate, the limit from the lowest broken step, the model. */
-function conclude(result: CapacityResult): void {
+export function conclude(result: CapacityResult): void {
   const tried = result.steps.filter((s) => !s.interrupted).map((s) => ({ rate: s.offeredRate, held: s.verdict.held }));
   result.sustainedRate = sustainedRate(tried);
   const broken = result.steps.filter((s) => !s.verdict.held && !s.interrupted).sort((a, b) => a.offeredRate - b.offeredRate)[0];

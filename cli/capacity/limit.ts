@@ -82,7 +82,12 @@ export function classifyLimit(step: StepMeasurement | undefined, verdict: StepVe
           : ['k6 and the system under test compete for the same cores: run k6 elsewhere to find the system’s own limit', ...GENERATOR_ADVICE.slice(1)],
     };
   }
-  return { kind: 'generator', what: 'outside the API: k6, the network or socket queues (the API answered fast and no core was saturated)', evidence, advice: GENERATOR_ADVICE };
+  const system = ours - k6;
+  const what =
+    k6 >= system
+      ? `k6: it used ${cores(k6)} cores to the system's ${cores(system)}, and the latency k6 saw was not spent in the API`
+      : 'outside the API: k6, the network or socket queues (the API answered fast and no core was saturated)';
+  return { kind: 'generator', what, evidence, advice: GENERATOR_ADVICE };
 }
 
 /**

@@ -102,13 +102,17 @@ export interface NamedPrediction {
 /**
  * What the model says about runs the search did not make: the sustained rate with a different number of API
  * workers (same costs, same attained utilisation), and the rate at which an open-loop generator on these
- * cores starts dropping iterations — where the cores run out (U = 1 on the tightest bound): past it k6 cannot
- * start iterations on time.
+ * cores starts dropping iterations (a ramp such as the full-size peak): the same share of the tightest bound,
+ * since past it k6 cannot start iterations on time — a shared machine never reaches U = 1 for k6 (the
+ * scheduler, the kernel's loopback work and the API's bursts take their share first).
  */
 export function predictions(model: CostModel, placement: Placement, utilisation: number | undefined): NamedPrediction[] {
   const list: NamedPrediction[] = [];
   const tightest = saturationBounds(model, placement)[0];
-  if (tightest) list.push({ what: 'k6 starts dropping iterations (e.g. the full-size peak ramp)', rate: tightest.rate, how: `${tightest.what} at 100 %: ${tightest.formula}` });
+  if (tightest) {
+    const share = utilisation ?? 1;
+    list.push({ what: 'an open-loop ramp (the full-size peak) starts dropping iterations', rate: tightest.rate * share, how: `${Math.round(share * 100)} % of ${tightest.what}: ${tightest.formula}` });
+  }
   if (utilisation !== undefined && placement.apiWorkers) {
     for (const workers of [1, placement.apiWorkers * 2].filter((w) => w !== placement.apiWorkers)) {
       const predicted = predictCapacity(model, { ...placement, apiWorkers: workers }, utilisation);
