@@ -150,6 +150,10 @@ describe('who ran out first', () => {
     expect(limit.kind).toBe('system');
     expect(limit.what).toMatch(/API's own latency/);
   });
+  it('the API, also when its slow answers kept the VUs busy and k6 dropped iterations', () => {
+    const broken = step({ p95Ms: 153, serverP95Ms: 150, dropped: 120, iterations: 5880 });
+    expect(classifyLimit(broken, judgeStep(broken, slo), sharedTwoCores).kind).toBe('system');
+  });
   it('the database pool, when queries queued for a connection', () => {
     const broken = step({ p95Ms: 260, serverP95Ms: 240, poolWaitingMax: 12 });
     expect(classifyLimit(broken, judgeStep(broken, slo), sharedTwoCores).what).toMatch(/pool/);
@@ -161,7 +165,7 @@ describe('who ran out first', () => {
     expect(limit.advice.join(' ')).toMatch(/never saw the asked load.*|--segments/);
   });
   it('too few VUs, when drops come with latency inside the SLO', () => {
-    const broken = step({ dropped: 800, iterations: 5200, throughput: 870, avgIterationMs: 190, p95Ms: 195, serverP95Ms: 190 });
+    const broken = step({ dropped: 800, iterations: 5200, throughput: 870, avgIterationMs: 190, p95Ms: 195, serverP95Ms: 3 });
     expect(classifyLimit(broken, judgeStep(broken, slo), sharedTwoCores).what).toMatch(/too few VUs/);
   });
   it('the shared cores, with k6 named when it used more of them than the system', () => {

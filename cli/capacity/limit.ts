@@ -20,6 +20,8 @@ export interface Limit {
 const SATURATED = 0.85;
 /** the API's own p95 is at least this share of k6's: the API explains the latency */
 const SERVER_EXPLAINS = 0.5;
+/** an API p95 below this is fast whatever k6 saw */
+const SLOW_SERVER_MS = 10;
 /** cores used by processes outside the test that make a step's figures suspect */
 const OTHERS_CONTAMINATE = 0.25;
 
@@ -48,7 +50,9 @@ export function classifyLimit(step: StepMeasurement | undefined, verdict: StepVe
   const ours = Object.values(step.cores).reduce((sum, value) => sum + (value ?? 0), 0);
   const others = step.machineBusyCores === undefined ? 0 : Math.max(0, step.machineBusyCores - ours);
   if (others >= OTHERS_CONTAMINATE) evidence.push(`other processes on this machine used ${cores(others)} cores during the step: the figures are contaminated`);
-  const serverExplains = verdict.sloBroken && step.serverP95Ms !== undefined && step.p95Ms !== undefined && step.serverP95Ms >= SERVER_EXPLAINS * step.p95Ms;
+  // whatever broke (latency, or drops because slow answers kept the VUs busy), a slow API is the API's limit
+  const serverExplains =
+    step.serverP95Ms !== undefined && step.p95Ms !== undefined && step.serverP95Ms >= SLOW_SERVER_MS && step.serverP95Ms >= SERVER_EXPLAINS * step.p95Ms;
   if (serverExplains) {
     if ((step.poolWaitingMax ?? 0) > 0) {
       return { kind: 'system', what: "the API's database pool", evidence: [...evidence, `up to ${step.poolWaitingMax} queries waited for a PostgreSQL connection`], advice: ['raise the pool (DB_POOL_MAX) or PostgreSQL cores; see the sizing table'] };

@@ -90,7 +90,8 @@ export async function runStep(request: StepRequest): Promise<StepMeasurement> {
     offeredRate: request.rate,
     durationS: request.durationS,
     requests: digest?.httpReqs ?? 0,
-    throughput: digest?.rps ?? 0,
+    // k6's own rate divides by the whole test, setup() included: per second of the step is what was carried
+    throughput: (digest?.httpReqs ?? 0) / request.durationS,
     iterations: digest?.iterations ?? 0,
     dropped: digest?.droppedIterations ?? 0,
     p95Ms: digest?.p95Ms,
