@@ -46,7 +46,7 @@ export function sizeFor(target: SizingTarget, costs: CostModel, utilisation = TA
     const busyCores = (costs.baselineCores[component] ?? 0) + (target.rate * cost) / 1000;
     const cores = Math.max(1, Math.ceil(busyCores / utilisation));
     const as: Record<Component, string> = {
-      api: `${cores} worker${cores === 1 ? '' : 's'} (WORKERS=${cores}), one core each`,
+      api: `${cores} worker${cores === 1 ? '' : 's'} (WORKERS=${cores}), one core each${cores === 1 ? '; a second instance for availability' : ''}`,
       postgres: `${cores} core${cores === 1 ? '' : 's'} for PostgreSQL`,
       redis: busyCores / utilisation <= 1 ? 'one Redis (single-threaded: one core is its ceiling)' : `more than one Redis thread can do: ${cores} shards or read replicas`,
       k6: `${cores} core${cores === 1 ? '' : 's'} of load generator, away from the API (--segments ${cores} on other hosts, or loadctl k8s)`,
