@@ -6,6 +6,7 @@ import { LatencyHistogram, type LatencySnapshot } from './histogram.ts';
 import type { CheckResult, EndpointStats, EndpointTimeline, LatencyBin, Overview, ScenarioStats, StatusCount, TimelineBucket, TrafficStats } from './model.ts';
 import { BROWSER_REQUEST_METRIC } from './protocols/browser.ts';
 import { PROTOCOL_METRICS, ProtocolAggregate, ProtocolBucket, type ProtocolBucketSnapshot, type ProtocolSnapshot } from './protocols/aggregate.ts';
+import { entryOf } from '../shared/maps.ts';
 
 /** The tags the report uses; everything else k6 attaches (proto, group…) is ignored. */
 export interface SampleTags {
@@ -41,11 +42,7 @@ class Traffic {
   record(ms: number, status: string, failed: boolean, expected: boolean): void {
     this.latency.record(ms);
     if (failed) this.failed += 1;
-    let entry = this.statuses.get(status);
-    if (!entry) {
-      entry = { count: 0, expected: 0 };
-      this.statuses.set(status, entry);
-    }
+    const entry = entryOf(this.statuses, status, newStatusCount);
     entry.count += 1;
     if (expected) entry.expected += 1;
   }
@@ -102,6 +99,11 @@ class ScenarioTraffic extends Traffic {
   dropped = 0;
   readonly iterationDuration = new LatencyHistogram();
 }
+
+const newTraffic = (): Traffic => new Traffic();
+const newScenarioTraffic = (): ScenarioTraffic => new ScenarioTraffic();
+const newStatusCount = (): { count: number; expected: number } => ({ count: 0, expected: 0 });
+const newCheckCount = (): { passes: number; fails: number } => ({ passes: 0, fails: 0 });
 
 class Bucket {
   readonly latency = new LatencyHistogram();
@@ -229,11 +231,7 @@ export class Aggregate {
         return;
       case 'checks': {
         const name = tags.check ?? UNNAMED;
-        let entry = this.checks.get(name);
-        if (!entry) {
-          entry = { passes: 0, fails: 0 };
-          this.checks.set(name, entry);
-        }
+        const entry = entryOf(this.checks, name, newCheckCount);
         if (value !== 0) entry.passes += 1;
         else entry.fails += 1;
         return;
@@ -263,22 +261,12 @@ export class Aggregate {
   }
 
   private endpoint(name: string): Traffic {
-    let traffic = this.endpoints.get(name);
-    if (!traffic) {
-      traffic = new Traffic();
-      this.endpoints.set(name, traffic);
-    }
-    return traffic;
+    return entryOf(this.endpoints, name, newTraffic);
   }
 
   private scenario(name: string | undefined): ScenarioTraffic {
     const key = name ?? 'default';
-    let traffic = this.scenarios.get(key);
-    if (!traffic) {
-      traffic = new ScenarioTraffic();
-      this.scenarios.set(key, traffic);
-    }
-    return traffic;
+    return entryOf(this.scenarios, key, newScenarioTraffic);
   }
 
   private bucket(timeMs: number): Bucket {

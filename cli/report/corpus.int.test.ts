@@ -305,6 +305,24 @@ describe('raw streams of the same run as the compact summary', () => {
     expect(cli.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('summary JSON of every shape cut or spliced: a report of the complete metrics and a note naming the byte', async () => {
+    const bin = path.join(import.meta.dirname, '../../bin/loadctl');
+    for (const name of ['legacy.json', 'handle.handle.json', 'machine.json', 'machine.handle.json']) {
+      const text = readFileSync(files(name), 'utf8');
+      const damaged = {
+        [`cut-${name}`]: text.slice(0, Math.floor(text.length * 0.8)),
+        [`spliced-${name}`]: `${text.slice(0, Math.floor(text.length * 0.8))}\u0000 not k6 ${text.slice(Math.floor(text.length * 0.4))}`,
+      };
+      for (const [file, content] of Object.entries(damaged)) {
+        writeFileSync(files(file), content);
+        const cli = await execa(bin, ['report', files(file), '--format', 'json'], { reject: false });
+        expect(cli.exitCode, `${file}: ${cli.stderr}`).toBe(0);
+        const model = JSON.parse(cli.stdout) as ReportModel;
+        expect(model.notes.find((n) => n.id === 'input')?.text, file).toMatch(/the JSON breaks off at byte \d+ \(truncated or spliced\)/);
+      }
+    }
+  });
+
   it('standard input: `loadctl report -` reads a piped text summary and a piped gzip CSV', async () => {
     const bin = path.join(import.meta.dirname, '../../bin/loadctl');
     for (const file of ['compact.txt', 'raw.csv.gz']) {

@@ -4,6 +4,7 @@
 import { LatencyHistogram, type LatencySnapshot } from './histogram.ts';
 import type { MetricType } from './inputs/summary.ts';
 import type { CustomMetric } from './model.ts';
+import { entryOf } from '../shared/maps.ts';
 
 /** k6's own metrics: what the report does not read of them is skipped, never taken for a custom metric. */
 export const BUILTIN_PREFIXES = ['http_req', 'group_duration', 'iteration', 'dropped_iterations', 'vus', 'data_', 'checks', 'browser_', 'ws_', 'grpc_'];
@@ -91,6 +92,8 @@ export interface CustomMetricsSnapshot {
   sinks: [string, CustomSinkSnapshot][];
 }
 
+const newSink = (): CustomSink => new CustomSink();
+
 export class CustomMetrics {
   readonly declared = new Map<string, MetricDeclaration>();
   private readonly sinks = new Map<string, CustomSink>();
@@ -100,12 +103,7 @@ export class CustomMetrics {
   }
 
   add(metric: string, timeMs: number, value: number): void {
-    let sink = this.sinks.get(metric);
-    if (!sink) {
-      sink = new CustomSink();
-      this.sinks.set(metric, sink);
-    }
-    sink.add(timeMs, value);
+    entryOf(this.sinks, metric, newSink).add(timeMs, value);
   }
 
   /** The trend of a custom metric, for a threshold on any of its percentiles. */

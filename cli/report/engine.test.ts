@@ -7,6 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Aggregate } from './aggregate.ts';
+import { detectInput } from './inputs/detect.ts';
 import { aggregateRawFile, aggregateRawFiles } from './inputs/raw-stream.ts';
 import { compareReports, loadReportModel, renderComparisonMarkdown, writeReport } from './index.ts';
 import { DEFAULT_TOLERANCES, judgeChange, judgeErrorRateChange } from './compare.ts';
@@ -152,7 +153,13 @@ describe('bad input: one line naming file, line or field, and what was expected;
   const cases: [string, (dir: string) => string, RegExp][] = [
     ['empty file', (dir) => write(dir, 'empty.json', ''), /empty\.json: file is empty/],
     ['raw stream without one sample', (dir) => write(dir, 'raw.json', `${firstLines(1)}\n{"metric":"http_reqs","type":"Point","data":{oops\n`), /raw\.json: no k6 samples/],
-    ['truncated summary JSON', (dir) => write(dir, 'summary.json', readFileSync(fixture('k6/handle-summary.json'), 'utf8').slice(0, 500)), /summary\.json.*not valid JSON/],
+    // k6 writes root_group, options and state before the metrics: at byte 500 no metric is complete yet
+    [
+      'summary JSON cut before its first metric',
+      (dir) => write(dir, 'summary.json', handleSummaryText().slice(0, 500)),
+      /summary\.json \(byte 500\): not valid JSON/,
+    ],
+    ['JSON that breaks off, not k6', (dir) => write(dir, 'data.json', '{"name":"x","items":[1,2,'), /data\.json \(byte 25\): not valid JSON/],
     ['wrong-format JSON', (dir) => write(dir, 'package.json', '{"name":"x","version":"1"}'), /package\.json \(top level\): JSON but not a k6 summary/],
     ['bad metric in handleSummary', (dir) => write(dir, 'hs.json', '{"metrics":{"http_reqs":{"type":"counter","values":{}},"x":{"type":"nope","values":{}}}}'), /hs\.json \(field metrics\["x"\]\)/],
     ['text that is not k6', (dir) => write(dir, 'notes.txt', 'hello\nworld\n'), /notes\.txt \(line 1\): not k6 output/],
@@ -175,6 +182,56 @@ describe('damaged raw streams degrade to a report with a note (they used to fail
   it.each(cases)('%s', async (_, make, note) => {
     const model = await loadReportModel(make(temp()));
     expect(model.notes.filter((n) => n.id === 'input').map((n) => n.text).join(' ')).toMatch(note);
+  });
+});
+
+describe('damaged summary JSON degrades to the complete metrics and a note naming the byte', () => {
+  const metricsOf = async (file: string) => {
+    const input = await detectInput(file);
+    if (input.format !== 'summary') throw new Error(`${file} read as ${input.format}`);
+    return input.summary;
+  };
+
+  it('truncated summary JSON', async () => {
+    const text = handleSummaryText();
+    const original = await metricsOf(fixture('k6/handle-summary.json'));
+    const file = write(temp(), 'summary.json', text.slice(0, 3000));
+    const recovered = await metricsOf(file);
+    // the metrics k6 wrote before byte 3000, each with k6's own values; the one cut at 3000 is left out whole
+    const names = [...original.metrics.keys()];
+    expect([...recovered.metrics.keys()]).toEqual(names.slice(0, recovered.metrics.size));
+    expect(recovered.metrics.size).toBeGreaterThan(5);
+    for (const [name, metric] of recovered.metrics) expect(metric).toEqual(original.metrics.get(name));
+    expect(recovered.checks).toEqual(original.checks);
+    const cutInside = names[recovered.metrics.size];
+    const model = await loadReportModel(file);
+    const note = model.notes.filter((n) => n.id === 'input').map((n) => n.text).join(' ');
+    const where = 'the JSON breaks off at byte 3000 (truncated or spliced)';
+    expect(note).toContain(`summary.json: ${where} inside metric “${cutInside}”`);
+    expect(note).toContain('that metric and every later one are missing');
+    expect(renderMarkdown(model)).toContain('byte 3000');
+  });
+
+  it('two summaries spliced: the first one up to the splice', async () => {
+    const handle = handleSummaryText();
+    const legacyText = readFileSync(fixture('k6/summary-export.json'), 'utf8');
+    const at = handle.indexOf('"http_req_waiting"');
+    const file = write(temp(), 'summary.json', handle.slice(0, at) + legacyText.slice(legacyText.length / 2));
+    const original = await metricsOf(fixture('k6/handle-summary.json'));
+    const recovered = await metricsOf(file);
+    expect(recovered.metrics.size).toBeGreaterThan(0);
+    for (const [name, metric] of recovered.metrics) expect(metric).toEqual(original.metrics.get(name));
+    expect(recovered.notes?.join(' ')).toMatch(/the JSON breaks off at byte \d+ \(truncated or spliced\)/);
+  });
+
+  it('a complete summary followed by other bytes: all of it, and a note that the rest is left out', async () => {
+    const text = handleSummaryText();
+    const file = write(temp(), 'summary.json', `${text.trimEnd()}\n{"metrics":{"x":`);
+    const original = await metricsOf(fixture('k6/handle-summary.json'));
+    const recovered = await metricsOf(file);
+    expect(recovered.metrics).toEqual(original.metrics);
+    const end = Buffer.byteLength(text.trimEnd()) + 1;
+    expect(recovered.notes).toEqual([`the JSON ends at byte ${end} and other bytes follow it (spliced?): left out`]);
   });
 });
 
@@ -213,6 +270,10 @@ function write(dir: string, name: string, content: string | Buffer): string {
   const file = path.join(dir, name);
   writeFileSync(file, content);
   return file;
+}
+
+function handleSummaryText(): string {
+  return readFileSync(fixture('k6/handle-summary.json'), 'utf8');
 }
 
 function firstLines(count: number): string {

@@ -9,6 +9,7 @@ import { buildModel } from './build.ts';
 import { detectInput } from './inputs/detect.ts';
 import { ReportInputError } from './inputs/input-error.ts';
 import { aggregateRawFiles, type RawReadOptions } from './inputs/raw-stream.ts';
+import type { Aggregate } from './aggregate.ts';
 import { assertSafeToWrite, RAW_STREAM_FILE } from './keep-richer.ts';
 import type { NormalizedSummary } from './inputs/summary.ts';
 import type { ReportModel } from './model.ts';
@@ -72,12 +73,19 @@ async function loadRunDir(runDir: string, options: LoadOptions): Promise<ReportM
     if (detected.format === 'summary') summary = detected.summary;
   }
   if (rawFiles.length === 0 && !summary) throw new ReportInputError(runDir, undefined, `no ${RunFiles.raw} or ${RunFiles.summary}; expected a loadctl run directory`);
-  const aggregate = rawFiles.length > 0 ? await aggregateRawFiles(rawFiles, options) : undefined;
+  let aggregate: Aggregate | undefined;
+  try {
+    aggregate = rawFiles.length > 0 ? await aggregateRawFiles(rawFiles, options) : undefined;
+  } catch (error) {
+    // A run that ended before its first sample (setup() threw, k6 aborted) still has k6's own summary: report that.
+    if (!(error instanceof ReportInputError) || !summary) throw error;
+    summary = { ...summary, notes: [...(summary.notes ?? []), `the raw stream could not be used (${error.message}), so every figure is k6's summary's`] };
+  }
   const serverFile = path.join(runDir, RunFiles.serverMetrics);
   const server = existsSync(serverFile)
     ? serverSignals(parseServerMetrics(await readFile(serverFile, 'utf8'), serverFile), aggregate && Number.isFinite(aggregate.firstMs) ? aggregate.firstMs : undefined)
     : [];
-  const files = [...rawFiles, ...(summary ? [summaryFile] : [])];
+  const files = [...(aggregate ? rawFiles : []), ...(summary ? [summaryFile] : [])];
   return buildModel({ title: options.title, files, aggregate, summary, meta, server });
 }
 

@@ -59,30 +59,34 @@ function externalService(url: string, what: string): ServiceState {
   return { host: parsed.hostname, port: Number(parsed.port || defaultPort), url, owned: false, startedAt: now() };
 }
 
-/** The external Redis at `externalUrl` once it answers, or our own redis-server. */
-export async function useOrLaunchRedis(
+/** The external service at `externalUrl` (from the env var `variable`) once it answers, or one we launch. */
+async function useOrLaunch(
+  what: { label: string; variable: string; ping: (url: string) => Promise<boolean> },
   externalUrl: string | undefined,
-  layout: Layout,
+  launch: () => Promise<ServiceState>,
   progress: Progress,
 ): Promise<ServiceState> {
-  if (!externalUrl) return launchRedis(layout, progress);
-  const redis = externalService(externalUrl, 'REDIS_URL');
-  progress(`using external Redis at ${redis.host}:${redis.port}`);
-  await waitUntilReady({ name: `Redis at ${redis.url}`, timeoutMs: 10_000, probe: () => pingRedis(redis.url) });
-  return redis;
+  if (!externalUrl) return launch();
+  const service = externalService(externalUrl, what.variable);
+  progress(`using external ${what.label} at ${service.host}:${service.port}`);
+  await waitUntilReady({
+    name: `${what.label} at ${service.host}:${service.port}`,
+    timeoutMs: 10_000,
+    probe: () => what.ping(service.url),
+  });
+  return service;
+}
+
+/** The external Redis at `externalUrl` once it answers, or our own redis-server. */
+export function useOrLaunchRedis(externalUrl: string | undefined, layout: Layout, progress: Progress): Promise<ServiceState> {
+  const redis = { label: 'Redis', variable: 'REDIS_URL', ping: pingRedis };
+  return useOrLaunch(redis, externalUrl, () => launchRedis(layout, progress), progress);
 }
 
 /** The external PostgreSQL at `externalUrl` once it answers, or our own fresh cluster. */
-export async function useOrLaunchPostgres(
-  externalUrl: string | undefined,
-  layout: Layout,
-  progress: Progress,
-): Promise<ServiceState> {
-  if (!externalUrl) return launchPostgres(layout, progress);
-  const postgres = externalService(externalUrl, 'DATABASE_URL');
-  progress(`using external PostgreSQL at ${postgres.host}:${postgres.port}`);
-  await waitUntilReady({ name: `PostgreSQL at ${postgres.host}:${postgres.port}`, timeoutMs: 10_000, probe: () => pingPostgres(postgres.url) });
-  return postgres;
+export function useOrLaunchPostgres(externalUrl: string | undefined, layout: Layout, progress: Progress): Promise<ServiceState> {
+  const postgres = { label: 'PostgreSQL', variable: 'DATABASE_URL', ping: pingPostgres };
+  return useOrLaunch(postgres, externalUrl, () => launchPostgres(layout, progress), progress);
 }
 
 async function launchRedis(layout: Layout, progress: Progress): Promise<ServiceState> {

@@ -1,7 +1,8 @@
 // Every report parser under damaged input: the real k6 fixtures (summaries in each shape, text summaries,
 // raw streams, a report.json) are truncated, bit-flipped, spliced with garbage or have a JSON value swapped
 // for another. Property: loading and rendering either succeeds or fails with ReportInputError (one line,
-// exit 2) — never a TypeError, RangeError or any other crash.
+// exit 2) — never a TypeError, RangeError or any other crash. A summary JSON cut anywhere keeps, exactly, the
+// metrics complete before the cut.
 import fc from 'fast-check';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,9 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadReportModel } from '../../cli/report/index.ts';
+import { detectInput } from '../../cli/report/inputs/detect.ts';
 import { ReportInputError } from '../../cli/report/inputs/input-error.ts';
+import type { NormalizedSummary } from '../../cli/report/inputs/summary.ts';
 import { renderMarkdown } from '../../cli/report/render/markdown.ts';
 
 const fixturesDir = join(import.meta.dirname, '..', '..', 'cli', 'report', 'fixtures');
@@ -39,6 +42,12 @@ async function loadsOrRefusesClearly(name: string, bytes: Buffer): Promise<void>
     if (!(error instanceof ReportInputError)) throw new Error(`${name} (${bytes.length} bytes) crashed the parser instead of a clear error: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`, { cause: error });
     expect(error.message.split('\n')).toHaveLength(1);
   }
+}
+
+async function summaryOf(file: string): Promise<NormalizedSummary> {
+  const input = await detectInput(file);
+  if (input.format !== 'summary') throw new Error(`${file} read as ${input.format}`);
+  return input.summary;
 }
 
 /** Damaged bytes that print as what was done to them (not as kilobytes of buffer) in a counterexample. */
@@ -99,6 +108,40 @@ describe('report parsers under damaged input', () => {
   for (const relative of jsonFixtures) {
     it(`${relative}: a value swapped or removed anywhere → a report or a clear error`, async () => {
       await fc.assert(fc.asyncProperty(jsonDamage(fixture(relative)), (bytes) => loadsOrRefusesClearly(relative.replace('/', '-'), bytes)), { numRuns: 150 });
+    });
+  }
+
+  for (const relative of jsonFixtures) {
+    it(`${relative}: cut anywhere → the metrics complete before it, k6's values, a note naming the byte`, async () => {
+      const text = fixture(relative).toString('utf8');
+      const original = await summaryOf(join(fixturesDir, relative));
+      const names = [...original.metrics.keys()].filter((metric) => metric !== 'checks');
+      const name = relative.replace('/', '-');
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 1, max: text.length - 1 }), async (cut) => {
+          const file = join(workDir, name);
+          writeFileSync(file, text.slice(0, cut));
+          const byte = Buffer.byteLength(text.slice(0, cut));
+          let recovered: NormalizedSummary;
+          try {
+            recovered = await summaryOf(file);
+          } catch (error) {
+            // nothing complete to report yet: refused with one line naming the byte, exit 2
+            expect(error).toBeInstanceOf(ReportInputError);
+            expect((error as Error).message).toMatch(new RegExp(`^[^\n]*\\(byte ${byte}\\): not valid JSON`));
+            return;
+          }
+          // (a machine-readable summary's `checks` sits before its metrics, in the checks block)
+          const read = [...recovered.metrics.keys()].filter((metric) => metric !== 'checks');
+          expect(read).toEqual(names.slice(0, read.length));
+          for (const [metric, values] of recovered.metrics) expect(values).toEqual(original.metrics.get(metric));
+          for (const check of recovered.checks) expect(original.checks).toContainEqual(check);
+          const note = new RegExp(`^the JSON breaks off at byte ${byte} \\(truncated or spliced\\)`);
+          expect(recovered.notes?.join(' ')).toMatch(note);
+          renderMarkdown(await loadReportModel(file));
+        }),
+        { numRuns: 80 },
+      );
     });
   }
 

@@ -10,6 +10,7 @@ import { reportJsonReader } from './report-json.ts';
 import { handleSummaryReader } from './summary-handle.ts';
 import { legacySummaryReader } from './summary-legacy.ts';
 import { machineSummaryReader } from './summary-machine.ts';
+import { type JsonDamage, jsonErrorByte, recoverJson } from './summary-recovery.ts';
 import { textSummaryReader } from './text-summary.ts';
 
 /** Every input format, one line each: a new format is its reader file (with a fixture) and a line here. */
@@ -37,18 +38,25 @@ async function sampleOf(file: string): Promise<InputSample> {
   const gzip = await isGzipFile(file);
   const start = (await headText(file, gzip)).trimStart();
   let text: Promise<string> | undefined;
-  let json: Promise<unknown> | undefined;
+  let parsed: Promise<{ value: unknown; damage?: JsonDamage }> | undefined;
   const readText = async (): Promise<string> => {
     if (size > MAX_SUMMARY_BYTES) throw new ReportInputError(file, 'line 1', 'too large for a k6 summary and not a k6 raw stream (expected {"type":"Point"|"Metric",…} lines)');
     return readFile(file, 'utf8');
   };
-  const parseJson = async (): Promise<unknown> => {
+  // A damaged document yields its complete part: the summary readers note the damage, report.json refuses it.
+  const parseJson = async (): Promise<{ value: unknown; damage?: JsonDamage }> => {
     const content = await sample.text();
     try {
-      return JSON.parse(content);
-    } catch (error) {
-      throw new ReportInputError(file, jsonErrorPosition(error), 'not valid JSON (truncated or garbled); expected a k6 summary JSON');
+      return { value: JSON.parse(content) };
+    } catch {
+      const recovered = recoverJson(content);
+      if (recovered) return recovered;
+      throw notJson(file, jsonErrorByte(content));
     }
+  };
+  const json = () => {
+    parsed ??= parseJson();
+    return parsed;
   };
   const sample: InputSample = {
     file,
@@ -56,7 +64,8 @@ async function sampleOf(file: string): Promise<InputSample> {
     firstLine: start.split('\n', 1)[0] ?? '',
     startsWithBrace: start.startsWith('{'),
     text: () => (text ??= readText()),
-    json: () => (json ??= parseJson()),
+    json: async () => (await json()).value,
+    jsonDamage: async () => (await json()).damage,
   };
   return sample;
 }
@@ -65,12 +74,13 @@ export async function detectInput(file: string): Promise<DetectedInput> {
   const sample = await sampleOf(file);
   for (const reader of READERS) if (await reader.sniff(sample)) return reader.read(sample);
   if (sample.startsWithBrace) {
+    const damage = await sample.jsonDamage();
+    if (damage) throw notJson(file, damage.byte);
     throw new ReportInputError(file, 'top level', 'JSON but not a k6 summary; expected "metrics" (--summary-export, handleSummary) or "results" (machine-readable summary)');
   }
   throw new ReportInputError(file, 'line 1', `not k6 output; expected a raw stream (--out json or --out csv${sample.gzip ? ', gzip-compressed' : ''}), a summary JSON or a k6 text summary`);
 }
 
-function jsonErrorPosition(error: unknown): string | undefined {
-  const match = error instanceof Error ? /position (\d+)/.exec(error.message) : null;
-  return match ? `byte ${match[1]}` : undefined;
+function notJson(file: string, byte: number): ReportInputError {
+  return new ReportInputError(file, `byte ${byte}`, 'not valid JSON (truncated or garbled); expected a k6 summary JSON');
 }

@@ -1,6 +1,6 @@
 // Reads k6 raw streams (`--out json`, gzip or plain) in constant memory. A large plain file is split at line
-// boundaries over worker threads (one per core, at most two chunks each way is what a laptop has); their
-// aggregates merge exactly. Gzip cannot be split, so it streams through one thread.
+// boundaries over threads (the main one and workers: one per core, at most two, which is what a laptop has);
+// their aggregates merge exactly. Gzip cannot be split, so it streams through one thread.
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -67,7 +67,7 @@ export async function aggregateRawFile(file: string, options: RawReadOptions = {
   const workers = options.workers ?? Math.min(2, availableParallelism());
   if (!gzip && workers > 1 && size >= (options.parallelFromBytes ?? 64 * 1024 * 1024)) {
     try {
-      return await aggregateInWorkers(file, size, workers);
+      return await aggregateInParallel(file, size, workers);
     } catch (error) {
       // A worker only knows its byte range; read sequentially once to name the exact line.
       if (error instanceof WorkerInputError) return aggregateRange(file, { gzip: false });
@@ -96,44 +96,111 @@ interface Range {
   end?: number;
 }
 
+/**
+ * The bytes read but not yet scanned, in one buffer reused for the whole file: the unfinished last line moves
+ * to its front before the next read. Fresh 1 MB chunks (a read stream's, plus a concat with the carried line)
+ * are garbage outside the JS heap that V8 collects only under external-memory pressure, which cost each
+ * reading thread some 60 MB of RSS; a reused buffer makes none.
+ */
+class LineWindow {
+  buffer = Buffer.allocUnsafe(1 << 20);
+  /** bytes held, from buffer[0] */
+  held = 0;
+  /** file (or decompressed stream) offset of buffer[0] */
+  offset: number;
+
+  constructor(offset: number) {
+    this.offset = offset;
+  }
+
+  /** Free space after the held bytes; the buffer doubles only when one line fills it whole. */
+  reserve(bytes: number): void {
+    if (this.buffer.length - this.held >= bytes) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.held + bytes));
+    this.buffer.copy(bigger, 0, 0, this.held);
+    this.buffer = bigger;
+  }
+
+  append(chunk: Buffer): void {
+    this.reserve(chunk.length);
+    chunk.copy(this.buffer, this.held);
+    this.held += chunk.length;
+  }
+
+  /** Drops the first `bytes` bytes (scanned lines). */
+  consume(bytes: number): void {
+    this.buffer.copyWithin(0, bytes, this.held);
+    this.held -= bytes;
+    this.offset += bytes;
+  }
+
+  /** Position just after the first newline at or after `from` among the held bytes, or -1. */
+  lineEndAfter(from: number): number {
+    const newline = this.buffer.indexOf(10, from);
+    return newline >= 0 && newline < this.held ? newline + 1 : -1;
+  }
+}
+
+/** Fills the window from a plain file from `position` on, resolving once per read; ends at end of file. */
+async function* readPlain(file: string, position: number, window: LineWindow): AsyncGenerator<void> {
+  const handle = await open(file, 'r');
+  try {
+    for (;;) {
+      window.reserve(1 << 16);
+      const { bytesRead } = await handle.read(window.buffer, window.held, window.buffer.length - window.held, position);
+      if (bytesRead === 0) return;
+      position += bytesRead;
+      window.held += bytesRead;
+      yield;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Fills the window with a gzip file's decompressed bytes, resolving once per chunk. */
+async function* readGzip(file: string, window: LineWindow): AsyncGenerator<void> {
+  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+  try {
+    for await (const chunk of raw.pipe(createGunzip()) as AsyncIterable<Buffer>) {
+      window.append(chunk);
+      yield;
+    }
+  } finally {
+    raw.destroy();
+  }
+}
+
 /** Reads the lines of one byte range (or the whole file) into a new aggregate. */
 export async function aggregateRange(file: string, range: Range): Promise<Aggregate> {
   const aggregate = new Aggregate();
   // a damaged line is skipped and counted: the report says so instead of being lost
   const fail = (line: number, problem: string): void => aggregate.skipLine(range.start ? `line ${line} after byte ${range.start}` : `line ${line}`, problem);
   const readFrom = range.start ? range.start - 1 : 0;
-  const raw = createReadStream(file, { start: readFrom, highWaterMark: 1 << 20 });
-  const source = range.gzip ? raw.pipe(createGunzip()) : raw;
-  let carry: Buffer = Buffer.alloc(0);
+  const window = new LineWindow(readFrom);
   let lineNumber = 1;
-  let position = readFrom;
   let skipping = readFrom > 0;
   try {
-    for await (const chunk of source as AsyncIterable<Buffer>) {
-      let buf = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
-      let bufStart = position - carry.length;
-      position += chunk.length;
+    for await (const _ of range.gzip ? readGzip(file, window) : readPlain(file, readFrom, window)) {
       if (skipping) {
         // the previous range owns the line that straddles our start
-        const newline = buf.indexOf(10);
-        if (newline < 0) {
-          carry = Buffer.alloc(0);
+        const ourFirst = window.lineEndAfter(0);
+        if (ourFirst < 0) {
+          window.consume(window.held);
           continue;
         }
         skipping = false;
-        bufStart += newline + 1;
-        buf = buf.subarray(newline + 1);
+        window.consume(ourFirst);
       }
-      const limit = range.end === undefined ? buf.length : Math.min(buf.length, range.end - bufStart);
+      const held = window.held;
+      const limit = range.end === undefined ? held : Math.min(held, range.end - window.offset);
       // stop after the last line that starts before `end`: scan up to the first newline at or after it
-      const scanEnd = limit < buf.length ? Math.min(buf.length, buf.indexOf(10, Math.max(limit - 1, 0)) + 1 || buf.length) : buf.length;
-      const { consumedTo, lines } = scanLines(buf, 0, scanEnd, aggregate, lineNumber, fail);
+      const lineAfterLimit = limit < held ? window.lineEndAfter(Math.max(limit - 1, 0)) : -1;
+      const scanEnd = lineAfterLimit < 0 ? held : lineAfterLimit;
+      const { consumedTo, lines } = scanLines(window.buffer, 0, scanEnd, aggregate, lineNumber, fail);
       lineNumber += lines;
-      if (range.end !== undefined && bufStart + consumedTo >= range.end) {
-        raw.destroy();
-        return aggregate;
-      }
-      carry = Buffer.from(buf.subarray(consumedTo));
+      if (range.end !== undefined && window.offset + consumedTo >= range.end) return aggregate;
+      window.consume(consumedTo);
     }
   } catch (error) {
     if (error instanceof ReportInputError) throw error;
@@ -142,17 +209,24 @@ export async function aggregateRange(file: string, range: Range): Promise<Aggreg
     aggregate.truncated = `the gzip stream is truncated or corrupt after line ${lineNumber}`;
     return aggregate;
   }
-  scanFinalLine(carry, aggregate, lineNumber, fail);
+  scanFinalLine(window.buffer.subarray(0, window.held), aggregate, lineNumber, fail);
   return aggregate;
 }
 
 class WorkerInputError extends Error {}
 
-async function aggregateInWorkers(file: string, size: number, workers: number): Promise<Aggregate> {
-  const step = Math.ceil(size / workers);
-  const ranges = Array.from({ length: workers }, (_, i) => ({ start: i * step, end: Math.min(size, (i + 1) * step) }));
-  const snapshots = await Promise.all(ranges.map((range) => runWorker(file, range)));
-  const total = new Aggregate();
+/**
+ * One byte range per thread. The main thread reads the first range itself rather than wait: each worker
+ * thread costs its own V8 heap and tsx loader, some 60 MB of RSS.
+ */
+async function aggregateInParallel(file: string, size: number, threads: number): Promise<Aggregate> {
+  const step = Math.ceil(size / threads);
+  const ranges = Array.from({ length: threads }, (_, i) => ({ start: i * step, end: Math.min(size, (i + 1) * step) }));
+  const [first, ...others] = ranges;
+  const [total, ...snapshots] = await Promise.all([
+    aggregateRange(file, { gzip: false, ...first }),
+    ...others.map((range) => runWorker(file, range)),
+  ]);
   for (const snapshot of snapshots) total.merge(Aggregate.fromSnapshot(snapshot));
   return total;
 }

@@ -1,7 +1,9 @@
 // What a report reader is: one per input format, tried in the order of the table in detect.ts. A reader
 // sniffs a sample of the file (cheap: its first line, gzip magic, the parsed JSON once) and then reads it.
 import type { InputFormat, ReportModel } from '../model.ts';
+import { ReportInputError } from './input-error.ts';
 import type { NormalizedSummary } from './summary.ts';
+import { damageNote, type JsonDamage } from './summary-recovery.ts';
 
 export type DetectedInput =
   | { format: 'raw-stream' }
@@ -18,8 +20,13 @@ export interface InputSample {
   startsWithBrace: boolean;
   /** the whole file; throws ReportInputError when it is too large to be a summary */
   text(): Promise<string>;
-  /** the parsed content of a file that starts with `{`; throws ReportInputError when it is not valid JSON */
+  /**
+   * The parsed content of a file that starts with `{`: of a damaged one, its complete part (see jsonDamage);
+   * throws ReportInputError when not even a part is JSON.
+   */
   json(): Promise<unknown>;
+  /** where the JSON breaks off and what was left out, when it does */
+  jsonDamage(): Promise<JsonDamage | undefined>;
 }
 
 export interface ReportReader {
@@ -37,6 +44,16 @@ export function jsonSummaryReader(
   return {
     format,
     sniff: async (sample) => sample.startsWithBrace && looksLike(await sample.json()),
-    read: async (sample) => ({ format: 'summary', summary: parse(await sample.json(), sample.file) }),
+    read: async (sample) => {
+      const summary = parse(await sample.json(), sample.file);
+      const damage = await sample.jsonDamage();
+      if (!damage) return { format: 'summary', summary };
+      // a summary cut before its first complete metric holds nothing to report
+      if (summary.metrics.size === 0) {
+        const problem = 'not valid JSON (truncated or garbled), no metric complete before that byte';
+        throw new ReportInputError(sample.file, `byte ${damage.byte}`, `${problem}; expected a k6 summary JSON`);
+      }
+      return { format: 'summary', summary: { ...summary, notes: [...(summary.notes ?? []), damageNote(damage)] } };
+    },
   };
 }

@@ -19,5 +19,10 @@ export const reportJsonReader: ReportReader = {
     const json = await sample.json();
     return isRecord(json) && json.schema === REPORT_SCHEMA_ID;
   },
-  read: async (sample) => ({ format: 'report-json', model: parseReportJson(await sample.json(), sample.file) }),
+  read: async (sample) => {
+    // loadctl can write it again; a half-read one would pass for whole
+    const damage = await sample.jsonDamage();
+    if (damage) throw new ReportInputError(sample.file, `byte ${damage.byte}`, 'damaged loadctl report: not valid JSON');
+    return { format: 'report-json', model: parseReportJson(await sample.json(), sample.file) };
+  },
 };

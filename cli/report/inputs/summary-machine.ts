@@ -5,8 +5,9 @@ import { ReportInputError } from './input-error.ts';
 import { jsonSummaryReader } from './reader.ts';
 import { asMetricType, isRecord, numericValues, type NormalizedSummary, type SummaryMetric } from './summary.ts';
 
+/** k6 writes `version` last: a summary cut short is known by its list of metrics instead. */
 export function looksLikeMachineSummary(json: unknown): boolean {
-  return isRecord(json) && 'version' in json && isRecord(json.results);
+  return isRecord(json) && isRecord(json.results) && ('version' in json || Array.isArray(json.results.metrics));
 }
 
 export function parseMachineSummary(json: unknown, file: string): NormalizedSummary {

@@ -19,44 +19,68 @@ export interface ProtocolTags {
 export interface ProtocolBucketSnapshot {
   wsSent: number;
   wsReceived: number;
-  wsConnecting: LatencySnapshot;
-  grpc: LatencySnapshot;
+  wsConnecting?: LatencySnapshot;
+  grpc?: LatencySnapshot;
 }
 
-/** One time slice's WebSocket messages and connect times, and gRPC calls. */
+/**
+ * One time slice's WebSocket messages and connect times, and gRPC calls. Its histograms exist only once a
+ * sample needs them: an HTTP-only run has hundreds of buckets and no use for them.
+ */
 export class ProtocolBucket {
   wsSent = 0;
   wsReceived = 0;
-  readonly wsConnecting = new LatencyHistogram();
-  readonly grpc = new LatencyHistogram();
+  wsConnecting: LatencyHistogram | undefined;
+  grpc: LatencyHistogram | undefined;
+
+  recordWsConnecting(ms: number): void {
+    this.wsConnecting ??= new LatencyHistogram();
+    this.wsConnecting.record(ms);
+  }
+
+  recordGrpc(ms: number): void {
+    this.grpc ??= new LatencyHistogram();
+    this.grpc.record(ms);
+  }
 
   merge(other: ProtocolBucket): void {
     this.wsSent += other.wsSent;
     this.wsReceived += other.wsReceived;
-    this.wsConnecting.merge(other.wsConnecting);
-    this.grpc.merge(other.grpc);
+    this.wsConnecting = withAdded(this.wsConnecting, other.wsConnecting);
+    this.grpc = withAdded(this.grpc, other.grpc);
   }
 
   /** Only what the run had: an HTTP-only run's timeline stays as it was. */
   timelineFields(run: ProtocolAggregate): Partial<TimelineBucket> {
     return {
-      ...(run.hasWebSockets ? { wsSent: this.wsSent, wsReceived: this.wsReceived, wsConnectP95: this.wsConnecting.count > 0 ? this.wsConnecting.percentile(95) : undefined } : {}),
-      ...(run.hasGrpc ? { grpcRequests: this.grpc.count, grpcP95: this.grpc.count > 0 ? this.grpc.percentile(95) : undefined } : {}),
+      ...(run.hasWebSockets
+        ? { wsSent: this.wsSent, wsReceived: this.wsReceived, wsConnectP95: this.wsConnecting?.percentile(95) }
+        : {}),
+      ...(run.hasGrpc ? { grpcRequests: this.grpc?.count ?? 0, grpcP95: this.grpc?.percentile(95) } : {}),
     };
   }
 
   toSnapshot(): ProtocolBucketSnapshot {
-    return { wsSent: this.wsSent, wsReceived: this.wsReceived, wsConnecting: this.wsConnecting.toSnapshot(), grpc: this.grpc.toSnapshot() };
+    const { wsSent, wsReceived, wsConnecting, grpc } = this;
+    return { wsSent, wsReceived, wsConnecting: wsConnecting?.toSnapshot(), grpc: grpc?.toSnapshot() };
   }
 
   static fromSnapshot(s: ProtocolBucketSnapshot): ProtocolBucket {
     const bucket = new ProtocolBucket();
     bucket.wsSent = s.wsSent;
     bucket.wsReceived = s.wsReceived;
-    bucket.wsConnecting.merge(LatencyHistogram.fromSnapshot(s.wsConnecting));
-    bucket.grpc.merge(LatencyHistogram.fromSnapshot(s.grpc));
+    if (s.wsConnecting) bucket.wsConnecting = LatencyHistogram.fromSnapshot(s.wsConnecting);
+    if (s.grpc) bucket.grpc = LatencyHistogram.fromSnapshot(s.grpc);
     return bucket;
   }
+}
+
+/** `mine` with `other` added into it, created when `other` has something to add and it did not exist yet. */
+function withAdded(mine?: LatencyHistogram, other?: LatencyHistogram): LatencyHistogram | undefined {
+  if (!other) return mine;
+  const into = mine ?? new LatencyHistogram();
+  into.merge(other);
+  return into;
 }
 
 export interface ProtocolSnapshot {
@@ -84,12 +108,12 @@ export class ProtocolAggregate {
   add(metric: string, value: number, tags: ProtocolTags, bucket: ProtocolBucket): void {
     if (metric === GRPC_METRIC) {
       this.grpc.add(value, tags.name ?? UNNAMED, tags.status);
-      bucket.grpc.record(value);
+      bucket.recordGrpc(value);
     } else if (WEBSOCKET_METRICS.includes(metric)) {
       this.websockets.add(metric, value, tags.name ?? tags.url ?? UNNAMED, tags.status);
       if (metric === 'ws_msgs_sent') bucket.wsSent += value;
       else if (metric === 'ws_msgs_received') bucket.wsReceived += value;
-      else if (metric === 'ws_connecting') bucket.wsConnecting.record(value);
+      else if (metric === 'ws_connecting') bucket.recordWsConnecting(value);
     } else this.vitals.add(metric, value, tags.url ?? tags.name);
   }
 

@@ -4,6 +4,7 @@
 import { k6Percentile } from '../histogram.ts';
 import type { Note, PageVitals, VitalName, VitalRating, VitalStats, WebVitals } from '../model.ts';
 import { formatMs } from '../units.ts';
+import { entryOf } from '../../shared/maps.ts';
 
 /** k6/browser's page requests: the report counts them as traffic like http_req_duration. */
 export const BROWSER_REQUEST_METRIC = 'browser_http_req_duration';
@@ -65,11 +66,7 @@ export class WebVitalSamples {
   }
 
   private push(page: string, vital: VitalName, values: readonly number[]): void {
-    let vitals = this.byPage.get(page);
-    if (!vitals) {
-      vitals = new Map();
-      this.byPage.set(page, vitals);
-    }
+    const vitals = entryOf(this.byPage, page, () => new Map<VitalName, number[]>());
     const samples = vitals.get(vital);
     if (samples) samples.push(...values);
     else vitals.set(vital, [...values]);

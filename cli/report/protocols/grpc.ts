@@ -3,6 +3,7 @@
 // statuses and the latency. Mergeable like the rest.
 import { LatencyHistogram, type LatencySnapshot } from '../histogram.ts';
 import type { GrpcMethodStats } from '../model.ts';
+import { entryOf } from '../../shared/maps.ts';
 
 export const GRPC_METRIC = 'grpc_req_duration';
 
@@ -64,12 +65,7 @@ export class GrpcTraffic {
   }
 
   private calls(method: string): Calls {
-    let calls = this.byMethod.get(method);
-    if (!calls) {
-      calls = new Calls();
-      this.byMethod.set(method, calls);
-    }
-    return calls;
+    return entryOf(this.byMethod, method, () => new Calls());
   }
 
   merge(other: GrpcTraffic): void {

@@ -111,8 +111,8 @@ ${HANDLE_SUMMARY}
     // thresholds read like any other, and a failed one says what was observed
     expect(model.thresholds).toEqual(
       expect.arrayContaining([
-        { metric: 'ws_connecting', expression: 'p(95)<2000', ok: true },
-        { metric: 'ws_msgs_received', expression: 'count>10000', ok: false },
+        expect.objectContaining({ metric: 'ws_connecting', expression: 'p(95)<2000', ok: true, judgedBy: 'k6' }),
+        expect.objectContaining({ metric: 'ws_msgs_received', expression: 'count>10000', ok: false }),
       ]),
     );
     expect(model.notes.find((n) => n.id === 'threshold-failed')?.text).toContain(`(observed ${m.ws_msgs_received?.values.count})`);
@@ -204,7 +204,7 @@ ${HANDLE_SUMMARY}
     expect(model.grpcTotals?.failed).toBe(notFound);
     expect(model.notes.map((n) => n.id)).toContain('grpc-errors');
     expect(model.notes.find((n) => n.id === 'threshold-failed')?.text).toContain('on `grpc_req_duration` failed (observed');
-    expect(model.thresholds).toContainEqual({ metric: 'grpc_req_duration', expression: 'p(95)<1', ok: false });
+    expect(model.thresholds).toContainEqual(expect.objectContaining({ metric: 'grpc_req_duration', expression: 'p(95)<1', ok: false }));
     expect(chartSpecs(model).map((c) => c.id)).toEqual(expect.arrayContaining(['throughput', 'latency']));
     expect(mermaidCharts(model).some((block) => block.includes('gRPC p95 latency'))).toBe(true);
   }, 60_000);

@@ -2,6 +2,7 @@
 // handshake statuses, connect time, session duration, messages each way. Mergeable like the rest.
 import { LatencyHistogram, type LatencySnapshot } from '../histogram.ts';
 import type { StatusCount, WebSocketStats } from '../model.ts';
+import { entryOf } from '../../shared/maps.ts';
 
 export const WEBSOCKET_METRICS = ['ws_sessions', 'ws_connecting', 'ws_session_duration', 'ws_msgs_sent', 'ws_msgs_received'];
 
@@ -87,12 +88,7 @@ export class WebSocketTraffic {
   }
 
   private sessions(name: string): Sessions {
-    let sessions = this.byName.get(name);
-    if (!sessions) {
-      sessions = new Sessions();
-      this.byName.set(name, sessions);
-    }
-    return sessions;
+    return entryOf(this.byName, name, () => new Sessions());
   }
 
   merge(other: WebSocketTraffic): void {

@@ -47,13 +47,14 @@ function yDomainMax(model: ReportModel, values: Series[]): number | undefined {
   return top * (HEIGHT / Math.max(HEIGHT / 2, HEIGHT - lanes * LANE_HEIGHT_PX - 4));
 }
 
+/** What every chart shares: vega-lite v5, the title, one size, a white page. */
+export function chartFrame(title: string) {
+  return { $schema: 'https://vega.github.io/schema/vega-lite/v5.json', title, width: WIDTH, height: HEIGHT, background: 'white' };
+}
+
 export function lineChart(model: ReportModel, id: string, title: string, yTitle: string, values: Series[]): ChartSpec {
   const spec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title,
-    width: WIDTH,
-    height: HEIGHT,
-    background: 'white',
+    ...chartFrame(title),
     // markers first, so the shading lies under the lines and never catches the pointer meant for a point
     layer: [
       ...overlayLayers(model),

@@ -7,7 +7,7 @@ import { Marked } from 'marked';
 import type { Comparison } from '../compare.ts';
 import { renderComparisonMarkdown } from '../compare.ts';
 import type { ReportModel } from '../model.ts';
-import { chartSpecs, lineChart, WIDTH, HEIGHT, type ChartSpec } from './charts.ts';
+import { chartFrame, chartSpecs, lineChart, type ChartSpec } from './charts.ts';
 import { renderMarkdown } from './markdown.ts';
 import { perSecond, pointsOf } from './series.ts';
 
@@ -53,11 +53,7 @@ function endpointLatencyChart(model: ReportModel): ChartSpec | undefined {
 
 function histogramSpec(id: string, title: string, values: { fromMs: number; toMs: number; count: number; series: string }[]): ChartSpec {
   const spec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title,
-    width: WIDTH,
-    height: HEIGHT,
-    background: 'white',
+    ...chartFrame(title),
     data: { values },
     params: [{ name: `zoom_${id.replaceAll('-', '_')}`, select: { type: 'interval', encodings: ['x'] }, bind: 'scales' }],
     mark: { type: 'rect', opacity: 0.7 },
