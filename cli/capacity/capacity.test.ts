@@ -220,6 +220,7 @@ describe('--scale auto', () => {
   it('says when the generator, not the API, was the limit of a run', () => {
     expect(generatorLimitNote(5072, { k6: 1.3, api: 0.55, machine: 2 })).toMatch(/load generator was the limit.*never saw the asked rate/);
     expect(generatorLimitNote(0, { k6: 1.3, api: 0.55, machine: 2 })).toBeUndefined();
-    expect(generatorLimitNote(10, { k6: 0.3, api: 0.2, machine: 2 })).toBeUndefined();
+    expect(generatorLimitNote(14478, { k6: 0.66, api: 0.35, machine: 2 })).toMatch(/k6 used 0\.66 .* to the API's 0\.35/);
+    expect(generatorLimitNote(10, { k6: 0.2, api: 0.5, machine: 2 })).toBeUndefined();
   });
 });

@@ -95,13 +95,15 @@ export function classifyLimit(step: StepMeasurement | undefined, verdict: StepVe
 }
 
 /**
- * For a run that dropped iterations: when k6 and the API together used (nearly) all of the machine, the
- * generator could not send the asked load — say so, with where to get more generator.
+ * For a run that dropped iterations: when k6 needed more CPU than the API it loaded, or the two filled the
+ * machine, the generator could not send the asked load — say so, with where to get more generator. (Run
+ * averages: the busiest stages were busier still.)
  */
 export function generatorLimitNote(droppedIterations: number, used: { k6: number; api?: number; machine: number }): string | undefined {
-  if (droppedIterations === 0 || used.k6 + (used.api ?? 0) < SATURATED * used.machine) return undefined;
+  const api = used.api ?? 0;
+  if (droppedIterations === 0 || (used.k6 <= api && used.k6 + api < SATURATED * used.machine)) return undefined;
   return (
-    `the load generator was the limit: k6 used ${used.k6.toFixed(2)} of this machine's ${used.machine} cores beside the API's ${(used.api ?? 0).toFixed(2)}, ` +
+    `the load generator was the limit: k6 used ${used.k6.toFixed(2)} of this machine's ${used.machine} cores on average to the API's ${api.toFixed(2)}, ` +
     'so the API never saw the asked rate — give k6 its own cores (--segments on other hosts, loadctl k8s), or run with --scale auto'
   );
 }

@@ -29,7 +29,7 @@ export function latencyChart(result: CapacityResult): string[] {
 export function stepLine(step: CapacityResult['steps'][number]): string {
   const cores = COMPONENTS.filter((c) => step.cores[c] !== undefined).map((c) => `${c} ${(step.cores[c] ?? 0).toFixed(2)}`).join(', ');
   const verdict = step.verdict.held ? 'held' : `broke (${step.verdict.breaches.join('; ')})`;
-  return `${String(step.offeredRate).padStart(6)}/s asked → ${fmt(step.throughput)}/s, p95 ${fmt(step.p95Ms, ' ms')}, cores: ${cores}${step.machineBusyCores === undefined ? '' : ` (machine ${step.machineBusyCores.toFixed(2)})`}  ${verdict}`;
+  return `${String(step.offeredRate).padStart(6)}/s asked → ${fmt(step.throughput)}/s, p95 ${fmt(step.p95Ms, ' ms')}, cores: ${cores}${step.machineBusyCores === undefined ? '' : ` (machine ${step.machineBusyCores.toFixed(2)})`}  ${verdict}${step.interrupted ? ' (interrupted)' : ''}`;
 }
 
 /** `chartFile`: the SVG of the chart beside capacity.md, when one was drawn. */
