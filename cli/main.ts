@@ -27,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   drill: () => import('./commands/drill.ts'),
   verify: () => import('./commands/verify.ts'),
   k8s: () => import('./commands/k8s.ts'),
+  dashboard: () => import('./commands/dashboard.ts'),
 };
 
 const program = new Command('loadctl')

@@ -28,6 +28,10 @@ has_postgres_program() {
 packages=()
 command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
 { has_postgres_program postgres && has_postgres_program initdb && has_postgres_program pg_basebackup; } || packages+=(postgresql)
+# monitoring: Prometheus (with promtool, which checks the runbooks' alert rules) and the exporters it scrapes
+command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || packages+=(prometheus)
+command -v prometheus-redis-exporter >/dev/null 2>&1 || packages+=(prometheus-redis-exporter)
+command -v prometheus-postgres-exporter >/dev/null 2>&1 || packages+=(prometheus-postgres-exporter)
 [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || packages+=(chromium)
 if [ "${#packages[@]}" -gt 0 ]; then apt_install "${packages[@]}"; fi
 

@@ -19,11 +19,14 @@ export function register(program: Command): void {
     .option('--detect-timeout <seconds>', 'how long to wait for the signals before mitigating anyway', seconds(1), 20)
     .option('--mode <mode>', "fault mode (default: the runbook's)")
     .option('--manual', 'a person carries out each step and presses Enter; nothing is automated')
-    .option('--guard <expr>', "halt early and recover when this holds, e.g. 'k6:k6_error_percent > 20 for 5s'")
+    .option('--guard <expr>', "halt early and recover when this PromQL comparison holds, e.g. 'max(k6_http_req_failed_rate) > 0.2 for 5s'")
+    .option('--prometheus-url <url>', "the Prometheus to watch through (default: $PROMETHEUS_URL, else the stack's)")
     .option('--json', 'print the journal as JSON')
     .addHelpText(
       'after',
       `
+Signals are timed by their alerts in Prometheus (the stack's loads \`loadctl runbook export --alerts\`); the SLO,
+claims and guard are PromQL sent to its /api/v1/query. k6's own metrics are there too (k6_http_req_failed_rate …).
 Writes reports/<run-id>/ with meta.json (fault window and every step as events), journal.json (planned,
 happened, verdicts), server-metrics.ndjson and report.md with a drill section.
 Exit code 0 when every claim holds, ${ExitCode.violation} when one does not (a signal never fired, the SLO did not
@@ -32,13 +35,25 @@ come back, data was lost, the guard tripped).
 Examples:
   $ loadctl drill cache-failure
   $ loadctl drill cache-failure --shape load --scale 0.05 --inject-at 30 --duration 20
-  $ loadctl drill database-overload --mode locks --guard 'k6:k6_error_percent > 20 for 5s'
+  $ loadctl drill database-overload --mode locks --guard 'max(k6_http_req_failed_rate) > 0.2 for 5s'
   $ loadctl drill memory-leak --manual`,
     )
     .action(
       async (
         runbookId: string,
-        opts: { shape: ShapeName; workload?: WorkloadName; scale: number; injectAt: number; duration: number; detectTimeout: number; mode?: string; manual?: boolean; guard?: string; json?: boolean },
+        opts: {
+          shape: ShapeName;
+          workload?: WorkloadName;
+          scale: number;
+          injectAt: number;
+          duration: number;
+          detectTimeout: number;
+          mode?: string;
+          manual?: boolean;
+          guard?: string;
+          prometheusUrl?: string;
+          json?: boolean;
+        },
       ) => {
         const interrupt = new AbortController();
         const onSigint = (): void => interrupt.abort();
@@ -54,6 +69,7 @@ Examples:
             detectTimeoutS: opts.detectTimeout,
             manual: Boolean(opts.manual),
             guard: opts.guard,
+            prometheusUrl: opts.prometheusUrl,
             faultMode: opts.mode,
             signal: interrupt.signal,
             onLine: opts.json ? undefined : (line) => process.stderr.write(`${paint.dim(new Date().toISOString().slice(11, 19))} ${line}\n`),

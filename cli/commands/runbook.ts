@@ -3,10 +3,16 @@ import Table from 'cli-table3';
 import { UserError } from '../shared/errors.ts';
 import { ExitCode } from '../shared/exit-codes.ts';
 import { paint, useColour } from '../shared/output.ts';
+import { writeFileSync } from 'node:fs';
+import { PrometheusClient } from '../observe/prometheus-api.ts';
+import { alertRulesYaml } from '../runbooks/alerts.ts';
+import { checkSignals } from '../runbooks/check.ts';
 import { runLoadctl } from '../runbooks/exec.ts';
 import { loadRunbook, loadRunbooks } from '../runbooks/load.ts';
 import { markdownForTerminal, runbookMarkdown } from '../runbooks/render.ts';
+import { oneLine } from '../runbooks/promql.ts';
 import { numberedSteps } from '../runbooks/schema.ts';
+import { resolvePrometheusUrl } from '../stack/monitoring.ts';
 
 export function register(program: Command): void {
   const runbook = program
@@ -18,7 +24,9 @@ export function register(program: Command): void {
 Examples:
   $ loadctl runbook list
   $ loadctl runbook show cache-failure
-  $ loadctl runbook exec cache-failure --step 1`,
+  $ loadctl runbook exec cache-failure --step 1
+  $ loadctl runbook check cache-failure
+  $ loadctl runbook export --alerts --out alerts.yml`,
     );
 
   runbook
@@ -55,6 +63,64 @@ Examples:
         return;
       }
       process.stdout.write(`${await markdownForTerminal(markdown, Math.min(process.stdout.columns || 100, 110))}\n`);
+    });
+
+  runbook
+    .command('check <id>')
+    .description('is this incident happening? evaluates the runbook\'s signals now against Prometheus')
+    .option('--prometheus-url <url>', 'the Prometheus to ask (default: $PROMETHEUS_URL, else the stack\'s)')
+    .option('--json', 'print the signals as JSON')
+    .addHelpText(
+      'after',
+      `
+Sends each signal's PromQL to Prometheus' /api/v1/query. Exit code 0 when none fires, ${ExitCode.violation} when
+one or more fire (the incident is happening), ${ExitCode.environment} when Prometheus does not answer.
+
+Examples:
+  $ loadctl runbook check database-overload
+  $ loadctl runbook check cache-failure --prometheus-url http://prometheus.internal:9090`,
+    )
+    .action(async (id: string, opts: { prometheusUrl?: string; json?: boolean }) => {
+      const found = await loadRunbook(id);
+      const prometheus = new PrometheusClient(resolvePrometheusUrl(opts.prometheusUrl));
+      const readings = await checkSignals(found, prometheus);
+      const firing = readings.filter((reading) => reading.firing);
+      if (opts.json) {
+        const result = { runbook: id, prometheus: prometheus.url, firing: firing.length > 0, signals: readings };
+        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      } else {
+        for (const reading of readings) {
+          const values = reading.values.map((value) => value.toPrecision(3)).join(', ');
+          const state = reading.firing ? paint.red(`FIRING (${values})`) : paint.green('quiet');
+          process.stdout.write(`${paint.bold(reading.id)}  ${state}\n  ${oneLine(reading.expr)}\n`);
+        }
+        const verdict =
+          firing.length > 0 ? `${firing.length} of ${readings.length} signals firing: follow \`loadctl runbook show ${id}\`` : 'no signal fires';
+        process.stdout.write(`${verdict} (Prometheus ${prometheus.url})\n`);
+      }
+      if (firing.length > 0) process.exitCode = ExitCode.violation;
+    });
+
+  runbook
+    .command('export')
+    .description('write every runbook\'s signals as Prometheus alerting rules')
+    .requiredOption('--alerts', 'export alerting rules (one alert per signal, linking its runbook)')
+    .option('--out <file>', 'write to this file instead of stdout')
+    .option('--runbook-url <base>', 'link runbooks as <base><id>.md (default: $LOADCTL_RUNBOOK_BASE_URL, else file URLs)')
+    .addHelpText(
+      'after',
+      `
+Each alert's expression is the signal's PromQL, its for: the signal's, labelled with the runbook's severity,
+and annotated with a summary, a description and a runbook_url. Check it with \`promtool check rules\`.
+
+Examples:
+  $ loadctl runbook export --alerts --out /etc/prometheus/rules/loadctl.yml
+  $ loadctl runbook export --alerts --runbook-url https://github.com/acme/loadctl/blob/main/runbooks/`,
+    )
+    .action(async (opts: { out?: string; runbookUrl?: string }) => {
+      const rules = alertRulesYaml(await loadRunbooks(), opts.runbookUrl ?? process.env.LOADCTL_RUNBOOK_BASE_URL);
+      if (opts.out) writeFileSync(opts.out, rules);
+      else process.stdout.write(rules);
     });
 
   runbook

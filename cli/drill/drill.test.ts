@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadRunbook } from '../runbooks/load.ts';
 import { planDrill, type DrillOptions } from './drill.ts';
 import { drillMarkdown, figuresOf, verdictsOf, type Happened } from './journal.ts';
-import { GuardWatch, parseGuard, SampleStore } from './watch.ts';
+import { GuardWatch, parseGuard } from './watch.ts';
 
 const options: DrillOptions = { runbookId: 'cache-failure', shape: 'smoke', scale: 1, injectAtS: 8, faultDurationS: 10, detectTimeoutS: 10, manual: false };
 
@@ -28,24 +28,21 @@ describe('planDrill', () => {
   it('refuses an unknown mode, a bad guard and a fault window longer than a ramping shape', async () => {
     const runbook = await loadRunbook('database-overload');
     expect(() => planDrill(runbook, { ...options, faultMode: 'meltdown' })).toThrow(/no mode "meltdown"/);
-    expect(() => planDrill(runbook, { ...options, guard: 'errors are high' })).toThrow(/not a guard/);
+    expect(() => planDrill(runbook, { ...options, guard: 'errors are high' })).toThrow(/guard "errors are high": PromQL syntax error/);
     expect(() => planDrill(runbook, { ...options, shape: 'load', injectAtS: 80, faultDurationS: 30 })).toThrow(/too short/);
   });
 });
 
 describe('guards', () => {
-  it('trips only after the condition held for its whole duration', () => {
-    const guard = parseGuard('rate(errors_total) > 1 for 3s');
-    expect(guard.forS).toBe(3);
-    const store = new SampleStore();
+  it('trips only after the comparison held at every check for its whole duration', () => {
+    const guard = parseGuard('sum(rate(errors_total[5s])) > 1 for 3s');
+    expect(guard).toMatchObject({ expr: 'sum(rate(errors_total[5s])) > 1', forS: 3 });
     const watch = new GuardWatch(guard);
-    const tripped: boolean[] = [];
-    for (let t = 0; t <= 8; t++) {
-      store.add('api-metrics', { t, values: { errors_total: t < 3 ? 0 : (t - 3) * 10 } });
-      tripped.push(watch.tick(store, t));
-    }
-    expect(tripped.indexOf(true)).toBeGreaterThan(4);
-    expect(parseGuard('k6:k6_error_percent >= 20').source).toBe('k6');
+    const held = [false, true, true, false, true, true, true, true];
+    const tripped = held.map((holds, t) => watch.observe(holds, t));
+    expect(tripped.indexOf(true)).toBe(7);
+    expect(parseGuard('max(k6_http_req_failed_rate) >= 0.2').forS).toBe(5);
+    expect(() => parseGuard('sum(rate(errors_total[5s])) for 3s')).toThrow(/not a comparison/);
   });
 });
 

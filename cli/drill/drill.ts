@@ -1,7 +1,7 @@
 // `loadctl drill <runbook>`: a game day, run as named phases over one event sink (in the spirit of Chaos
 // Toolkit): plan (here), then prepare, inject, detect, mitigate, recover, wind down and judge (phases.ts).
-// Load runs (the run engine's executeRun); the API's /metrics is sampled every second; the runbook's fault
-// is injected at the planned time; its signals are watched (time to detect); its automatable steps are
+// Load runs (the run engine's executeRun); Prometheus scrapes the stack every second; the runbook's fault
+// is injected at the planned time; its signals' alerts are watched (time to detect); its automatable steps are
 // carried out, or a person does them (--manual); the fault is recovered; the SLO is watched until it holds
 // again (time to recover); then the data invariants are checked. Every moment goes into meta.json events
 // (fault windows on the charts) and journal.json.
@@ -10,7 +10,8 @@ import { ExitCode, type ExitCodeValue } from '../shared/exit-codes.ts';
 import { faultByName } from '../faults/registry.ts';
 import { loadRunbook, type Runbook } from '../runbooks/load.ts';
 import { durationSeconds } from '../../scenarios/lib/durations.ts';
-import { numberedSteps } from '../runbooks/schema.ts';
+import { checkPromql, oneLine } from '../runbooks/promql.ts';
+import { numberedSteps, signalsOfMode } from '../runbooks/schema.ts';
 import type { WorkloadName } from '../../scenarios/lib/catalogue.ts';
 import { buildShape, plannedSeconds, shapeDefinition, type ShapeName } from '../../scenarios/lib/shapes.ts';
 import { openDrill, type DrillSurroundings } from './context.ts';
@@ -55,7 +56,7 @@ export function planDrill(runbook: Runbook, options: DrillOptions): DrillPlan {
   const fault = faultByName(runbook.fault.name);
   const mode = options.faultMode ?? runbook.fault.mode ?? fault.defaultMode;
   if (!fault.modes.includes(mode)) throw new UserError(`fault ${fault.name} has no mode "${mode}".`, `use one of: ${fault.modes.join(', ')}`);
-  const sloWindowS = durationSeconds(runbook.slo.window);
+  const sloWindowS = checkPromql(runbook.slo.expr).windowS;
   const restoreWithinS = durationSeconds(runbook.slo.restoreWithin);
   // load must outlast: injection, detection or the fault window, the steps, and the SLO's restore budget
   const wantedS = Math.ceil(options.injectAtS + Math.max(options.faultDurationS, options.detectTimeoutS) + 30 + restoreWithinS + sloWindowS);
@@ -64,7 +65,13 @@ export function planDrill(runbook: Runbook, options: DrillOptions): DrillPlan {
   if (options.injectAtS + options.faultDurationS >= loadDurationS) {
     throw new UserError(`the ${options.shape} shape lasts ${loadDurationS} s, too short to inject at ${options.injectAtS} s for ${options.faultDurationS} s.`, 'inject earlier, shorten --duration, or use a steady shape (smoke, soak)');
   }
-  if (options.guard) parseGuard(options.guard);
+  if (options.guard) {
+    try {
+      parseGuard(options.guard);
+    } catch (error) {
+      throw new UserError(`${(error as Error).message}.`, 'see loadctl drill --help');
+    }
+  }
   return {
     runbookId: runbook.id,
     runbookTitle: runbook.title,
@@ -79,9 +86,14 @@ export function planDrill(runbook: Runbook, options: DrillOptions): DrillPlan {
     loadDurationS,
     manual: options.manual,
     guard: options.guard,
-    signals: runbook.signals.map((signal) => ({ id: signal.id, source: signal.source, check: `${signal.metric} ${signal.condition}`, windowS: durationSeconds(signal.window) })),
-    claims: runbook.claims.map((claim) => ({ id: claim.id, during: claim.during, check: `${claim.metric} ${claim.condition}`, description: claim.description })),
-    slo: { check: `${runbook.slo.metric} ${runbook.slo.condition}`, windowS: sloWindowS, restoreWithinS },
+    signals: signalsOfMode(runbook.signals, mode).map((signal) => ({
+      id: signal.id,
+      check: oneLine(signal.expr),
+      windowS: checkPromql(signal.expr).windowS,
+      forS: durationSeconds(signal.for),
+    })),
+    claims: runbook.claims.map((claim) => ({ id: claim.id, during: claim.during, check: oneLine(claim.expr), description: claim.description })),
+    slo: { check: oneLine(runbook.slo.expr), windowS: sloWindowS, restoreWithinS },
     steps: planSteps(runbook, options.manual),
   };
 }

@@ -28,7 +28,8 @@ export interface DrillPlan {
   loadDurationS: number;
   manual: boolean;
   guard?: string;
-  signals: Array<{ id: string; source: string; check: string; windowS: number }>;
+  /** each signal's PromQL, its longest range and its alert's `for:` */
+  signals: Array<{ id: string; check: string; windowS: number; forS: number }>;
   claims: Array<{ id: string; during: string; check: string; description: string }>;
   slo: { check: string; windowS: number; restoreWithinS: number };
   steps: PlannedStep[];
@@ -51,7 +52,8 @@ export interface Happened {
   events: RunEvent[];
   injectedAt?: string;
   faultSummary?: string;
-  signals: Array<{ id: string; firedAt?: string; value?: number }>;
+  /** firingBeforeInjection: its alert was already pending before the fault, so it proves nothing */
+  signals: Array<{ id: string; firedAt?: string; value?: number; firingBeforeInjection?: boolean }>;
   steps: StepRecord[];
   /** the fault's target was already healthy when the drill came to recover it: the runbook's own steps fixed it */
   fixedByRunbook?: boolean;
@@ -117,7 +119,12 @@ export function verdictsOf(plan: DrillPlan, happened: Happened): Verdict[] {
     verdicts.push({
       claim: `signal ${signal.id} detects the fault`,
       ok: after !== undefined,
-      detail: after !== undefined ? `fired ${after} s after injection (${signal.check})` : `never fired within ${plan.detectTimeoutS} s (${signal.check}, last value ${formatValue(seen?.value)})`,
+      detail:
+        after !== undefined
+          ? `fired ${after} s after injection (${signal.check})`
+          : seen?.firingBeforeInjection
+            ? `was already firing before the injection, so it does not tell this fault apart (${signal.check})`
+            : `never fired within ${plan.detectTimeoutS} s (${signal.check}, last value ${formatValue(seen?.value)})`,
     });
   }
   for (const claim of plan.claims) {

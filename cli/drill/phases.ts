@@ -6,19 +6,19 @@ import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { faultContext, injectFault, recoverFault } from '../faults/engine.ts';
 import { K6_EXIT } from '../k6/exit-codes.ts';
-import type { ProgressFigures } from '../k6/live.ts';
-import { finiteSamples, scrapeLoop, type ScrapeLoop } from '../observe/prometheus.ts';
 import { writeReport } from '../report/index.ts';
-import { holds } from '../runbooks/condition.ts';
+import { alertName } from '../runbooks/alerts.ts';
 import { runLoadctl } from '../runbooks/exec.ts';
-import type { StepGroup } from '../runbooks/schema.ts';
+import { withRange } from '../runbooks/promql.ts';
+import { signalsOfMode, type StepGroup } from '../runbooks/schema.ts';
 import { executeRun, type RunOutcome } from '../run/run.ts';
 import { RunFiles, RunMeta } from '../shared/run-dir.ts';
 import { verifyInvariants } from '../verify/index.ts';
+import { durationSeconds } from '../../scenarios/lib/durations.ts';
 import { shapeDefinition } from '../../scenarios/lib/shapes.ts';
 import type { Drill } from './context.ts';
 import { figuresOf, drillMarkdown, verdictsOf, type Journal } from './journal.ts';
-import { compileCheck, type Check } from './watch.ts';
+import { alertFiringAt, evaluateCheck, everyInterval } from './watch.ts';
 
 /** The load and its observers while they run; stopped by windDown. */
 export interface LoadUnderway {
@@ -26,39 +26,35 @@ export interface LoadUnderway {
   /** resolves once the run has ended, whichever way, and the timeline was told */
   settled: Promise<void>;
   stop: AbortController;
-  scraper: ScrapeLoop;
-}
-
-/** k6's live figures as a sample, so guards and k6-sourced checks can read them (see runbooks/README.md) */
-function k6Sample(figures: ProgressFigures): Record<string, number> {
-  return {
-    k6_requests_per_second: figures.rps,
-    k6_error_percent: figures.errorPercent,
-    k6_vus: figures.vus,
-    k6_dropped_iterations: figures.droppedIterations,
-    ...(figures.p95Ms === undefined ? {} : { k6_p95_ms: figures.p95Ms }),
-  };
+  /** the guard's check, once a second */
+  guardWatch?: { stop(): Promise<void> };
 }
 
 /**
- * prepare: a stack the fault can act on (which may restart the API, hence the fresh context), its /metrics
- * sampled every second under the guard's watch, and the load started.
+ * prepare: a stack the fault can act on (which may restart the API, hence the fresh context), the guard
+ * checked every second through Prometheus, and the load started (k6 remote-writes into Prometheus too).
  */
 export async function prepare(drill: Drill): Promise<LoadUnderway> {
-  const { plan, happened, samples, timeline } = drill;
+  const { plan, happened, timeline, guard } = drill;
   drill.preparation = await drill.fault.prepare?.(drill.target);
   if (drill.preparation) {
     drill.record('phase', 'stack prepared', drill.preparation.summary);
     drill.target = await faultContext(drill.surroundings.stateDir);
   }
 
-  const scraper = scrapeLoop(`${drill.target.state.api.url}/metrics`, 1000, (t, scraped) => {
-    samples.add('api-metrics', { t: t / 1000, values: finiteSamples(scraped) });
-    if (drill.guard && !happened.guardTrippedAt && drill.guard.tick(samples, t / 1000)) {
-      happened.guardTrippedAt = drill.record('guard-tripped', plan.guard ?? '', 'halting the drill and recovering the fault');
-      timeline.stop(`guard "${plan.guard}" tripped`);
-    }
-  });
+  const guardWatch = guard
+    ? everyInterval(
+        1000,
+        async () => {
+          if (happened.guardTrippedAt) return;
+          const { holds } = await evaluateCheck(drill.prometheus, guard.guard.expr);
+          if (!guard.observe(holds, Date.now() / 1000)) return;
+          happened.guardTrippedAt = drill.record('guard-tripped', plan.guard ?? '', 'halting the drill and recovering the fault');
+          timeline.stop(`guard "${plan.guard}" tripped`);
+        },
+        (error) => drill.say(`guard           not evaluated: ${error.message}`),
+      )
+    : undefined;
 
   const stop = new AbortController();
   drill.record('phase', 'load started', `${plan.shape} × ${plan.scale}, workload ${plan.workload}, up to ${plan.loadDurationS} s`);
@@ -72,7 +68,6 @@ export async function prepare(drill: Drill): Promise<LoadUnderway> {
     stateDir: drill.target.stateDir,
     reportsDir: drill.surroundings.reportsDir,
     signal: stop.signal,
-    onProgress: (figures) => samples.add('k6', { t: Date.now() / 1000, values: k6Sample(figures) }),
     onInfo: (line) => drill.say(`run             ${line}`),
   });
   // a run that ends (or fails) on its own ends the timeline too
@@ -81,7 +76,7 @@ export async function prepare(drill: Drill): Promise<LoadUnderway> {
     () => timeline.stop('the load run failed'),
   );
   drill.loadStartedAtMs = Date.now();
-  return { run, settled, stop, scraper };
+  return { run, settled, stop, guardWatch };
 }
 
 /** inject: the fault, at its planned time after the load started */
@@ -91,29 +86,44 @@ export async function inject(drill: Drill): Promise<void> {
   // the keeper's deadline is a backstop well past the drill: the drill recovers the fault itself
   const durationS = plan.faultDurationS + plan.loadDurationS + 60;
   const { name, mode, params } = plan.fault;
+  drill.injectionStartedAtMs = Date.now();
   const injected = await injectFault(drill.target, name, { mode, durationS, params });
   drill.faultActive = true;
   happened.injectedAt = drill.record('fault-injected', name, `${mode}: ${injected.summary}`);
   happened.faultSummary = injected.summary;
 }
 
-/** detect: every signal evaluated once a second on its own window, after the injection only */
+/**
+ * detect: once a second, which signals' alerts fire in Prometheus; a signal is detected at its alert's firing
+ * time (pending since + `for:`). An alert already pending before the injection began is not the fault's
+ * doing and does not count: a signal that fires on a healthy system fails the drill. A signal whose rule
+ * Prometheus has not loaded (a Prometheus of the user's) is detected when its expression first holds.
+ */
 export async function detect(drill: Drill): Promise<void> {
-  const { plan, happened, samples } = drill;
-  const injectedS = Date.parse(happened.injectedAt as string) / 1000;
+  const { plan, happened, runbook, prometheus } = drill;
+  const injectedMs = Date.parse(happened.injectedAt as string);
   for (;;) {
-    const now = Date.now() / 1000;
-    drill.signals.forEach(({ id, check }, index) => {
+    const alerts = await prometheus.alerts();
+    for (const [index, signal] of signalsOfMode(runbook.signals, plan.fault.mode).entries()) {
       const record = happened.signals[index];
-      if (!record || record.firedAt) return;
-      const { holds: fired, value } = samples.holds(check, now, injectedS - check.windowS);
-      record.value = value;
-      const latest = samples.latest(check.source);
-      if (fired && latest !== undefined && latest > injectedS) {
-        record.firedAt = drill.record('signal-fired', id, `${check.text} (value ${value.toPrecision(3)})`);
+      if (!record || record.firedAt) continue;
+      const reading = await evaluateCheck(prometheus, signal.expr);
+      record.value = reading.value;
+      const viaAlert = drill.loadedAlerts.has(alertName(runbook.id, signal.id));
+      const forMs = durationSeconds(signal.for) * 1000;
+      const firingAt = viaAlert ? alertFiringAt(alerts, runbook.id, signal.id, forMs / 1000) : reading.holds ? Date.now() : undefined;
+      if (firingAt === undefined) continue;
+      if (firingAt - forMs < drill.injectionStartedAtMs) {
+        if (!record.firingBeforeInjection) drill.record('note', `${signal.id} was firing before the injection`, 'not counted');
+        record.firingBeforeInjection = true;
+        continue;
       }
-    });
-    if (happened.signals.every((record) => record.firedAt) || now - injectedS >= plan.detectTimeoutS) break;
+      const how = viaAlert ? `alert ${alertName(runbook.id, signal.id)} firing` : 'expression holds';
+      const detail = `${how}: ${plan.signals[index]?.check} (value ${reading.value.toPrecision(3)})`;
+      record.firedAt = drill.record('signal-fired', signal.id, detail, new Date(Math.max(firingAt, injectedMs)));
+    }
+    const allFired = happened.signals.every((record) => record.firedAt);
+    if (allFired || Date.now() - injectedMs >= plan.detectTimeoutS * 1000) break;
     await drill.timeline.wait(1000);
   }
   const missing = happened.signals.filter((record) => !record.firedAt).map((record) => record.id);
@@ -152,20 +162,21 @@ async function runSteps(drill: Drill, group: StepGroup): Promise<void> {
 /** recover: the fault ends; then the SLO must hold on a window that lies wholly after the recovery */
 export async function recover(drill: Drill): Promise<void> {
   await endFault(drill, 'end of the fault window');
-  const { happened, slo, plan } = drill;
+  const { happened, plan, runbook } = drill;
+  const { check, windowS } = plan.slo;
   const recoveredS = Date.parse(happened.recoveredAt as string) / 1000;
   for (;;) {
     const now = Date.now() / 1000;
-    if (now - recoveredS >= slo.windowS) {
-      const { holds: restored, value } = drill.samples.holds(slo, now, recoveredS);
+    if (now - recoveredS >= windowS) {
+      const { holds: restored, value } = await evaluateCheck(drill.prometheus, runbook.slo.expr);
       happened.sloLastValue = value;
       if (restored) {
-        happened.sloRestoredAt = drill.record('slo-restored', drill.runbook.slo.description ?? slo.text, `${slo.text} (value ${value.toPrecision(3)})`);
+        happened.sloRestoredAt = drill.record('slo-restored', runbook.slo.description ?? check, `${check} (value ${value.toPrecision(3)})`);
         return;
       }
     }
-    if (now - recoveredS > plan.restoreWithinS + slo.windowS) {
-      drill.record('note', 'SLO not restored', `${slo.text} still fails after ${plan.restoreWithinS} s (value ${happened.sloLastValue})`);
+    if (now - recoveredS > plan.restoreWithinS + windowS) {
+      drill.record('note', 'SLO not restored', `${check} still fails after ${plan.restoreWithinS} s (value ${happened.sloLastValue})`);
       return;
     }
     await drill.timeline.wait(1000);
@@ -209,7 +220,7 @@ export async function windDown(drill: Drill, load: LoadUnderway): Promise<RunOut
     happened.aborted ??= `load run failed: ${(error as Error).message}`;
   }
   await load.settled;
-  await load.scraper.stop();
+  await load.guardWatch?.stop();
   happened.k6ExitCode = outcome?.meta.k6ExitCode;
   const { preparation } = drill;
   if (preparation) {
@@ -232,14 +243,14 @@ export async function judge(drill: Drill): Promise<Journal> {
   const { invariants } = happened;
   drill.record('phase', 'invariants checked', invariants.ok ? 'all hold' : `violated: ${invariants.violated.join(', ') || invariants.error}`);
 
-  evaluateClaims(drill);
+  await evaluateClaims(drill);
   happened.endedAt = new Date().toISOString();
   const verdicts = verdictsOf(plan, happened);
   return { version: 1, planned: plan, happened, figures: figuresOf(happened), verdicts, ok: verdicts.every((verdict) => verdict.ok) };
 }
 
-/** claims are checked once over their whole phase, from the samples recorded */
-function evaluateClaims({ runbook, samples, happened }: Drill): void {
+/** claims are checked once, at the end of their phase, with every range stretched over the whole phase */
+async function evaluateClaims({ runbook, prometheus, happened }: Drill): Promise<void> {
   const firstStep = happened.steps[0]?.startedAt;
   const lastStep = happened.steps.at(-1)?.endedAt;
   const phases: Record<string, [string | undefined, string | undefined]> = {
@@ -249,9 +260,9 @@ function evaluateClaims({ runbook, samples, happened }: Drill): void {
   for (const claim of runbook.claims) {
     const [from, to] = phases[claim.during] ?? [undefined, undefined];
     if (!from || !to) continue;
-    const check: Check = compileCheck({ ...claim, window: undefined });
-    const value = samples.valueBetween(check, Date.parse(from) / 1000 - 1, Date.parse(to) / 1000 + 1);
-    happened.claims.push({ id: claim.id, value, holds: holds(check.condition, value), from, to });
+    const phaseS = (Date.parse(to) - Date.parse(from)) / 1000 + 1;
+    const { holds, value } = await evaluateCheck(prometheus, withRange(claim.expr, phaseS), new Date(to));
+    happened.claims.push({ id: claim.id, value, holds, from, to });
   }
 }
 

@@ -1,74 +1,58 @@
-// Watching metrics during a drill: the samples seen so far, and the checks over them (signals, the SLO,
-// claims, the guard). Pure: the drill feeds samples in and asks at each tick.
-import { holds, parseCondition, type Condition } from '../runbooks/condition.ts';
-import { evaluate, parseExpression, windowOf, type Expr, type Sample } from '../runbooks/expression.ts';
-import { durationSeconds } from '../../scenarios/lib/durations.ts';
+// Watching a drill through Prometheus: the runbook's PromQL evaluated by the stack's (or the user's)
+// Prometheus, and the alerts it fires. A comparison returns the series for which it is true, so a check
+// holds when its expression returns anything; its value is the largest it returned.
+import type { PromAlert, PrometheusClient } from '../observe/prometheus-api.ts';
+import { alertName } from '../runbooks/alerts.ts';
+import { checkPromql, promDurationSeconds } from '../runbooks/promql.ts';
 
-export type Source = 'api-metrics' | 'k6';
-
-/** A compiled check: an expression over a window of one source, and a condition on its value. */
-export interface Check {
-  source: Source;
-  expr: Expr;
-  condition: Condition;
-  windowS: number;
-  text: string;
+export interface Reading {
+  holds: boolean;
+  /** the largest value returned; NaN when nothing was */
+  value: number;
 }
 
-export function compileCheck(spec: { source: Source; metric: string; condition: string; window?: string }, defaultWindowS = 10): Check {
-  return {
-    source: spec.source,
-    expr: parseExpression(spec.metric),
-    condition: parseCondition(spec.condition),
-    windowS: spec.window ? durationSeconds(spec.window) : defaultWindowS,
-    text: `${spec.metric} ${spec.condition}`,
-  };
-}
-
-/** Samples per source, oldest first, times in seconds since the epoch. */
-export class SampleStore {
-  readonly series: Record<Source, Sample[]> = { 'api-metrics': [], k6: [] };
-
-  add(source: Source, sample: Sample): void {
-    this.series[source].push(sample);
-  }
-
-  latest(source: Source): number | undefined {
-    return this.series[source].at(-1)?.t;
-  }
-
-  /** the check's value over the window ending at `end`, using only samples at or after `notBefore` */
-  value(check: Check, end: number, notBefore = -Infinity): number {
-    return evaluate(check.expr, windowOf(this.series[check.source], end, check.windowS).filter((sample) => sample.t >= notBefore));
-  }
-
-  /** the check's value over exactly [from, to]: one window covering a whole phase */
-  valueBetween(check: Check, from: number, to: number): number {
-    return evaluate(check.expr, this.series[check.source].filter((sample) => sample.t >= from && sample.t <= to));
-  }
-
-  holds(check: Check, end: number, notBefore = -Infinity): { holds: boolean; value: number } {
-    const value = this.value(check, end, notBefore);
-    return { holds: holds(check.condition, value), value };
-  }
+/** The expression at `at` (default now). */
+export async function evaluateCheck(prometheus: PrometheusClient, expr: string, at?: Date): Promise<Reading> {
+  const values = (await prometheus.query(expr, at)).flatMap((series) => series.samples.map(([, value]) => value));
+  return { holds: values.length > 0, value: values.length > 0 ? Math.max(...values) : Number.NaN };
 }
 
 /**
- * A guard: `[k6:]<expression> <op> <number> [for <duration>]`, e.g.
- * `increase(http_request_duration_seconds_count{status=~"5.."}) > 50 for 5s`. Windowed functions look at
- * the `for` duration (default 5 s); the guard trips when the condition has held at every tick for that long.
+ * When the runbook signal's alert started firing (epoch ms): its pending start plus its `for:`. Undefined
+ * when it is not firing.
  */
-export interface Guard extends Check {
+export function alertFiringAt(
+  alerts: readonly PromAlert[],
+  runbookId: string,
+  signalId: string,
+  forS: number,
+): number | undefined {
+  const name = alertName(runbookId, signalId);
+  const alert = alerts.find((candidate) => candidate.labels.alertname === name && candidate.state === 'firing');
+  return alert?.activeAt ? Date.parse(alert.activeAt) + forS * 1000 : undefined;
+}
+
+/**
+ * A guard: `<PromQL comparison> [for <duration>]`, e.g. `sum(rate(api_redis_errors_total[5s])) > 50 for 5s`;
+ * it trips once the comparison has held at every check for that long (default 5 s).
+ */
+export interface Guard {
+  expr: string;
   forS: number;
+  text: string;
 }
 
 export function parseGuard(text: string): Guard {
-  const source: Source = text.startsWith('k6:') ? 'k6' : 'api-metrics';
-  const body = source === 'k6' ? text.slice(3) : text;
-  const match = /^(.*?)\s*(>=|<=|==|!=|>|<)\s*(-?[\d.]+(?:e[+-]?\d+)?)\s*(?:for\s+(\d+(?:\.\d+)?(?:ms|s|m)))?\s*$/i.exec(body);
-  if (!match) throw new Error(`"${text}" is not a guard like 'rate(x_total) > 5 for 10s'`);
-  const forS = match[4] ? durationSeconds(match[4]) : 5;
-  return { ...compileCheck({ source, metric: match[1] as string, condition: `${match[2]} ${match[3]}` }, forS), windowS: forS, forS, text };
+  const match = /^(.*?)(?:\s+for\s+(\S+))?\s*$/s.exec(text.trim());
+  const expr = match?.[1] ?? '';
+  let forS = 5;
+  try {
+    if (match?.[2]) forS = promDurationSeconds(match[2]);
+    checkPromql(expr, { comparison: true });
+  } catch (error) {
+    throw new Error(`guard "${text}": ${(error as Error).message} (write e.g. 'sum(rate(x_total[5s])) > 5 for 10s')`);
+  }
+  return { expr, forS, text };
 }
 
 /** Tracks how long a guard has held without a break. */
@@ -76,10 +60,38 @@ export class GuardWatch {
   private since: number | undefined;
   constructor(readonly guard: Guard) {}
 
-  /** true once the condition has held continuously for the guard's duration */
-  tick(store: SampleStore, now: number): boolean {
-    if (store.holds(this.guard, now).holds) this.since ??= now;
+  /** true once the comparison has held continuously for the guard's duration (`nowS`: seconds) */
+  observe(holds: boolean, nowS: number): boolean {
+    if (holds) this.since ??= nowS;
     else this.since = undefined;
-    return this.since !== undefined && now - this.since >= this.guard.forS;
+    return this.since !== undefined && nowS - this.since >= this.guard.forS;
   }
+}
+
+/** Calls `tick` every `intervalMs` (the first at once), never overlapping; errors go to `onError`. */
+export function everyInterval(
+  intervalMs: number,
+  tick: () => Promise<void>,
+  onError: (error: Error) => void,
+): { stop(): Promise<void> } {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let inFlight: Promise<void> = Promise.resolve();
+  const run = (): void => {
+    if (stopped) return;
+    const started = Date.now();
+    inFlight = tick()
+      .catch((error: unknown) => onError(error instanceof Error ? error : new Error(String(error))))
+      .then(() => {
+        if (!stopped) timer = setTimeout(run, Math.max(0, intervalMs - (Date.now() - started)));
+      });
+  };
+  run();
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await inFlight;
+    },
+  };
 }

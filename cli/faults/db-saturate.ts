@@ -1,9 +1,10 @@
 // db-saturate: overload the stack's PostgreSQL from outside the API, the way a runaway batch job or a
 // hot-row pile-up does. The keeper process holds the sessions; every session is tagged
 // application_name='loadctl-fault' so recover (and the cancel-queries mitigation) can find exactly them.
-//   cpu   — N sessions run CPU-heavy queries back to back
+//   cpu   — N sessions run CPU-heavy queries back to back, N sized by the cores the database has
 //   locks — sessions hold SELECT … FOR UPDATE on every user row and the hot concert's seats (writes wait)
 //   pool  — idle-in-transaction sessions take every free connection slot (new connections are refused)
+import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { UserError } from '../shared/errors.ts';
@@ -16,7 +17,15 @@ import { withClient } from '../stack/postgres.ts';
 export const FAULT_APPLICATION_NAME = 'loadctl-fault';
 /** connection slots pool mode leaves free so an operator (and the cancel-queries mitigation) can still connect */
 const POOL_HEADROOM = 2;
-const CPU_QUERY = 'SELECT sum(sqrt(x)) FROM generate_series(1, 60000000) AS x';
+// A nested loop over two small series: pure CPU, no temp files (one 60-million-row series spilled to disk),
+// about 2 s a query, so the runbook's cancel-queries (older than 1 s) finds the offenders.
+const CPU_QUERY = 'SELECT count(*) FROM generate_series(1, 8000) AS a, generate_series(1, 8000) AS b WHERE (a # b) % 7 = 0';
+/**
+ * CPU-heavy sessions per core of the database's machine (the stack's own PostgreSQL runs on this one). Its
+ * backends share PostgreSQL's CPU fairly, so the API's queries get 1/(N+1) of it: 2 sessions on 2 cores
+ * only took p95 to 25–35 ms; 4 a core saturates it.
+ */
+const CPU_SESSIONS_PER_CORE = 4;
 
 async function faultSessionCount(url: string): Promise<number> {
   return withClient(url, async (client) => {
@@ -68,11 +77,11 @@ export const dbSaturate: Fault = {
   defaultMode: 'cpu',
   runbookId: 'database-overload',
   drillWorkload: 'journey',
-  params: { connections: 'cpu mode: sessions running heavy queries (default 2)' },
+  params: { connections: `cpu mode: sessions running heavy queries (default ${CPU_SESSIONS_PER_CORE} per core)` },
 
   async inject({ state }, { mode, params }) {
     const postgres = requireOwned(state.postgres, 'PostgreSQL', 'db-saturate');
-    const connections = intParam(params, 'connections', 2, 1, 50);
+    const connections = intParam(params, 'connections', availableParallelism() * CPU_SESSIONS_PER_CORE, 1, 50);
     await withClient(postgres.url, async () => undefined).catch((error: Error) => {
       throw new UserError(`PostgreSQL at ${postgres.url} does not answer (${error.message}).`, 'check `loadctl status`', ExitCode.environment);
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildK6Args, executionSegment } from './args.ts';
+import { buildK6Args, executionSegment, k6Environment } from './args.ts';
 import { loadctlExitCode } from './exit-codes.ts';
 import { ExitCode } from '../shared/exit-codes.ts';
 
@@ -18,6 +18,14 @@ describe('k6 arguments', () => {
     const args = buildK6Args({ ...base, duration: '5s', segment: { index: 1, count: 3 } });
     expect(args).toContain('DURATION=5s');
     expect(args.slice(args.indexOf('--execution-segment'), -1)).toEqual(['--execution-segment', '1/3:2/3', '--execution-segment-sequence', '0,1/3,2/3,1']);
+  });
+
+  it('also writes to Prometheus when the stack has one: the output, its URL and trend stats in the environment', () => {
+    const url = 'http://127.0.0.1:9090/api/v1/write';
+    const args = buildK6Args({ ...base, prometheusRemoteWrite: url });
+    expect(args.slice(args.indexOf('json=/r/raw.json.gz') + 1, args.indexOf('-e'))).toEqual(['--out', 'experimental-prometheus-rw']);
+    expect(k6Environment({ prometheusRemoteWrite: url })).toMatchObject({ K6_PROMETHEUS_RW_SERVER_URL: url, K6_PROMETHEUS_RW_TREND_STATS: 'p(95),p(99),avg' });
+    expect(k6Environment()).not.toHaveProperty('K6_PROMETHEUS_RW_SERVER_URL');
   });
 
   it('cuts segments that tile 0..1', () => {

@@ -24,7 +24,8 @@ const ENV_NAMES: Record<keyof WorkloadEnv, string> = {
   duration: 'DURATION',
 };
 
-type OutputArgs = { flags?: string[]; env?: Record<string, string> };
+/** flags, -e values for the script, and settings k6's own outputs read from its process environment */
+type OutputArgs = { flags?: string[]; env?: Record<string, string>; processEnv?: Record<string, string> };
 /** How each output is asked for, given where it goes: a new k6 output is one line here. */
 const K6_OUTPUTS = {
   /** every sample as NDJSON; a .gz name makes k6 compress it */
@@ -33,17 +34,26 @@ const K6_OUTPUTS = {
   summaryFile: (file: string): OutputArgs => ({ env: { SUMMARY_FILE: file } }),
   /** k6's end-of-test summary as k6 exports it itself, for scripts that are not ours (their handleSummary is theirs) */
   summaryExport: (file: string): OutputArgs => ({ flags: ['--summary-export', file] }),
+  /** Prometheus' remote-write endpoint (…/api/v1/write): trends as p95/p99/avg gauges, pushed every second */
+  prometheusRemoteWrite: (url: string): OutputArgs => ({
+    flags: ['--out', 'experimental-prometheus-rw'],
+    processEnv: { K6_PROMETHEUS_RW_SERVER_URL: url, K6_PROMETHEUS_RW_TREND_STATS: 'p(95),p(99),avg', K6_PROMETHEUS_RW_PUSH_INTERVAL: '1s' },
+  }),
 } satisfies Record<string, (target: string) => OutputArgs>;
 
 /** Where k6 writes a run's results: one optional field per entry of K6_OUTPUTS. */
 export type K6Results = { [K in keyof typeof K6_OUTPUTS]?: string };
 
-/** What every k6 invocation of a workload carries: the flags of its outputs, then its -e values. */
-export function workloadArgs(env: WorkloadEnv, results: K6Results = {}): string[] {
-  const outputs = (Object.keys(K6_OUTPUTS) as (keyof K6Results)[]).flatMap((key) => {
+function requestedOutputs(results: K6Results): OutputArgs[] {
+  return (Object.keys(K6_OUTPUTS) as (keyof K6Results)[]).flatMap((key) => {
     const target = results[key];
     return target === undefined ? [] : [K6_OUTPUTS[key](target)];
   });
+}
+
+/** What every k6 invocation of a workload carries: the flags of its outputs, then its -e values. */
+export function workloadArgs(env: WorkloadEnv, results: K6Results = {}): string[] {
+  const outputs = requestedOutputs(results);
   const values = [
     ...(Object.keys(ENV_NAMES) as (keyof WorkloadEnv)[]).flatMap((key) => {
       const value = env[key];
@@ -62,6 +72,8 @@ export interface K6RunArgs extends WorkloadEnv, K6Results {
   segment?: Segment;
   /** the user's own `k6 run` arguments (after `--`), already checked against ours (./passthrough.ts) */
   passthrough?: readonly string[];
+  /** Prometheus' remote-write endpoint, when k6 should also write its metrics there */
+  prometheusRemoteWrite?: string;
 }
 
 /** `--execution-segment` and the shared `--execution-segment-sequence` of part `index` of `count` equal parts. */
@@ -86,7 +98,7 @@ export function buildK6Args(run: K6RunArgs): string[] {
     run.apiAddress,
     ...workloadArgs(
       { baseUrl: run.baseUrl, shape: run.shape, scale: run.scale, duration: run.duration },
-      { rawFile: run.rawFile, summaryFile: run.summaryFile, summaryExport: run.summaryExport },
+      { rawFile: run.rawFile, summaryFile: run.summaryFile, summaryExport: run.summaryExport, prometheusRemoteWrite: run.prometheusRemoteWrite },
     ),
     ...(segment ? ['--execution-segment', segment.segment, '--execution-segment-sequence', segment.sequence] : []),
     ...(run.passthrough ?? []),
@@ -97,7 +109,11 @@ export function buildK6Args(run: K6RunArgs): string[] {
 /** Our own progress line replaces k6's; its usage report would phone home. */
 export const NO_USAGE_REPORT = { K6_NO_USAGE_REPORT: 'true' };
 
-/** The environment k6 runs with: the machine's Chromium for k6/browser (headless; no sandbox as root). */
-export function k6Environment(): Record<string, string> {
-  return { ...k6BrowserEnv(), ...NO_USAGE_REPORT };
+/**
+ * The environment k6 runs with: the machine's Chromium for k6/browser (headless; no sandbox as root), and
+ * the settings of the outputs in `results` that k6 reads from its environment only.
+ */
+export function k6Environment(results: K6Results = {}): Record<string, string> {
+  const outputSettings = requestedOutputs(results).map((output) => output.processEnv ?? {});
+  return Object.assign({ ...k6BrowserEnv(), ...NO_USAGE_REPORT }, ...outputSettings);
 }

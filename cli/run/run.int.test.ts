@@ -1,10 +1,15 @@
-// Every workload's smoke shape through the real k6 against a real stack, and the run directory each leaves.
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+// Every workload's smoke shape through the real k6 against a real stack, the run directory each leaves, and
+// k6's metrics arriving in the stack's Prometheus.
+import { execa } from 'execa';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { k6Environment } from '../k6/args.ts';
+import { PrometheusClient } from '../observe/prometheus-api.ts';
 import { ExitCode } from '../shared/exit-codes.ts';
+import { resolveK6 } from '../toolchain/tools.ts';
 import { startTestStack, type TestStack } from '../stack/test-stack.ts';
 import { WORKLOAD_NAMES } from '../../scenarios/lib/catalogue.ts';
 import { executeRun } from './run.ts';
@@ -74,5 +79,40 @@ describe('split runs', () => {
     expect(outcome.meta).toMatchObject({ segments: 2, rawFiles: ['raw.0.json.gz', 'raw.1.json.gz'], summaryFiles: ['summary.0.json', 'summary.1.json'] });
     for (const file of outcome.meta.rawFiles) expect(statSync(join(outcome.runDir, file)).size).toBeGreaterThan(0);
     expect(outcome.digest?.httpReqs).toBeGreaterThan(0);
+  });
+});
+
+describe('k6 and the stack\'s Prometheus', () => {
+  it('runs the real k6 against the API for a few seconds and reads its summary', async () => {
+    const k6 = await resolveK6();
+    const dir = mkdtempSync(join(tmpdir(), 'loadctl-k6-'));
+    try {
+      const script = join(dir, 'health.js');
+      const summary = join(dir, 'summary.json');
+      writeFileSync(
+        script,
+        `import http from 'k6/http';
+export const options = { vus: 2, duration: '3s', thresholds: { http_req_failed: ['rate<0.01'] } };
+export default function () { http.get(__ENV.BASE_URL + '/health'); }
+export function handleSummary(data) { return { [__ENV.SUMMARY_FILE]: JSON.stringify(data) }; }
+`,
+      );
+      // as `loadctl run` does: k6 also remote-writes its metrics into the stack's Prometheus
+      const remoteWrite = { prometheusRemoteWrite: `${stack.state.prometheus?.url}/api/v1/write` };
+      const result = await execa(k6.path, ['run', '--quiet', '--no-usage-report', '--out', 'experimental-prometheus-rw', script], {
+        env: { ...k6Environment(remoteWrite), BASE_URL: stack.state.api.url, SUMMARY_FILE: summary },
+        reject: false,
+        all: true,
+      });
+      expect(result.exitCode, result.all).toBe(0);
+      const data = JSON.parse(readFileSync(summary, 'utf8')) as { metrics: Record<string, { values: Record<string, number> }> };
+      expect(data.metrics.http_reqs?.values.count).toBeGreaterThan(10);
+      expect(data.metrics.http_req_failed?.values.rate).toBe(0);
+      const prometheus = new PrometheusClient(stack.state.prometheus?.url as string);
+      const k6Requests = await prometheus.query('sum(k6_http_reqs_total)');
+      expect(k6Requests[0]?.samples[0]?.[1]).toBe(data.metrics.http_reqs?.values.count);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

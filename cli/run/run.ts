@@ -14,6 +14,8 @@ import { inspectEntry, k6ErrorLine } from '../k6/inspect.ts';
 import { combineSnapshots, fetchSnapshot, progressFigures, type K6Snapshot } from '../k6/live.ts';
 import { openLog, startK6, type K6Process } from '../k6/process.ts';
 import { k6Entry, scriptRecord, shapeScenarios, subjectLabels, type K6Entry, type RunSubject } from '../k6/subject.ts';
+import { alertRulesYaml } from '../runbooks/alerts.ts';
+import { loadRunbooks } from '../runbooks/load.ts';
 import { up } from '../stack/lifecycle.ts';
 import { freePort } from '../shared/ports.ts';
 import { resolveK6, type ResolvedTool } from '../toolchain/tools.ts';
@@ -42,15 +44,18 @@ export interface RunOutcome {
   exitCode: ExitCodeValue;
 }
 
-/** The base URL k6 loads: the checked target, the embedded stack for a workload, or none (the script's own). */
+/** The base URL k6 loads (the checked target, the embedded stack for a workload, or none: the script's own), and the stack's Prometheus. */
 async function baseUrlFor(
   subject: RunSubject,
   target: string | undefined,
   request: RunRequest,
   info: (line: string) => void,
-): Promise<string | undefined> {
-  if (target !== undefined || subject.kind === 'script') return target;
-  return (await up({ stateDir: request.stateDir, onProgress: info })).api.url;
+): Promise<{ baseUrl?: string; prometheusRemoteWrite?: string }> {
+  if (target !== undefined || subject.kind === 'script') return { baseUrl: target };
+  const alertRules = alertRulesYaml(await loadRunbooks(), process.env.LOADCTL_RUNBOOK_BASE_URL);
+  const state = await up({ stateDir: request.stateDir, onProgress: info, alertRules });
+  // k6 also writes its metrics into the embedded stack's Prometheus, beside the API's, Redis' and PostgreSQL's
+  return { baseUrl: state.api.url, prometheusRemoteWrite: state.prometheus && `${state.prometheus.url}/api/v1/write` };
 }
 
 /** The scenarios k6 will run: a shape's, or a script's own as k6 inspect reads them (which also fails early on a broken script). */
@@ -85,7 +90,14 @@ export async function dryRun(request: RunRequest): Promise<DryRun> {
     const entry = k6Entry(checked.subject, { scale: request.scale, duration: request.duration }, baseUrl, work);
     const inspected = await inspectEntry(k6.path, entry, checked.passthrough.envArgs);
     const runDir = '<run-dir>';
-    const command = k6Command(entry, checked.passthrough.args, runDir, '127.0.0.1:<port>', files(1), 0, 1);
+    const command = k6Command(entry, {
+      passthrough: checked.passthrough.args,
+      runDir,
+      address: '127.0.0.1:<port>',
+      names: files(1),
+      index: 0,
+      count: 1,
+    });
     return { options: inspected.text, command: [k6.path, ...command.map((arg) => arg.replace(work, '<run-dir>'))] };
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -100,23 +112,28 @@ function files(segments: number): { raw: string[]; summaries: string[] } {
   return { raw: each('raw'), summaries: each('summary') };
 }
 
+/** One k6 process's command line: segment `index` of `count`, writing into the run directory. */
 function k6Command(
   entry: K6Entry,
-  passthrough: readonly string[],
-  runDir: string,
-  address: string,
-  names: ReturnType<typeof files>,
-  index: number,
-  count: number,
+  at: {
+    passthrough: readonly string[];
+    runDir: string;
+    address: string;
+    names: ReturnType<typeof files>;
+    index: number;
+    count: number;
+    prometheusRemoteWrite?: string;
+  },
 ): string[] {
   return buildK6Args({
     script: entry.script,
     ...entry.env,
-    rawFile: join(runDir, names.raw[index]!),
-    [entry.summary]: join(runDir, names.summaries[index]!),
-    apiAddress: address,
-    segment: count > 1 ? { index, count } : undefined,
-    passthrough,
+    rawFile: join(at.runDir, at.names.raw[at.index]!),
+    [entry.summary]: join(at.runDir, at.names.summaries[at.index]!),
+    prometheusRemoteWrite: at.prometheusRemoteWrite,
+    apiAddress: at.address,
+    segment: at.count > 1 ? { index: at.index, count: at.count } : undefined,
+    passthrough: at.passthrough,
   });
 }
 
@@ -277,7 +294,7 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
   const checked = await checkRequest(request);
   const k6 = await resolveK6(info);
   const { subject, target } = checked;
-  const baseUrl = await baseUrlFor(subject, target, request, info);
+  const { baseUrl, prometheusRemoteWrite } = await baseUrlFor(subject, target, request, info);
 
   const startedAt = new Date();
   const labels = subjectLabels(subject);
@@ -327,9 +344,17 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
   const processes: { process: K6Process; address: string }[] = [];
   for (let index = 0; index < request.segments; index++) {
     const address = `127.0.0.1:${await freePort()}`;
-    const args = k6Command(entry, checked.passthrough.args, runDir, address, names, index, request.segments);
+    const args = k6Command(entry, {
+      passthrough: checked.passthrough.args,
+      runDir,
+      address,
+      names,
+      index,
+      count: request.segments,
+      prometheusRemoteWrite,
+    });
     const label = request.segments > 1 ? `segment ${index}` : undefined;
-    processes.push({ process: startK6(k6.path, args, { cwd: entry.cwd, env: k6Environment(), log, label }), address });
+    processes.push({ process: startK6(k6.path, args, { cwd: entry.cwd, env: k6Environment({ prometheusRemoteWrite }), log, label }), address });
   }
   const followed = await followK6(processes, request, plannedSeconds(scenarios));
   const { serverCores } = await servers.stop();

@@ -3,6 +3,7 @@
 import { Marked } from 'marked';
 import { markedTerminal } from 'marked-terminal';
 import type { Runbook } from './load.ts';
+import { oneLine } from './promql.ts';
 import { numberedSteps, type StepGroup } from './schema.ts';
 
 const GROUP_TITLES: Record<StepGroup, string> = { immediate: 'Immediate', short_term: 'Short term', long_term: 'Long term' };
@@ -16,11 +17,15 @@ export function runbookMarkdown(runbook: Runbook): string {
     '## Signals',
     '',
     // paragraphs, not lists: marked-terminal leaves inline markup inside list items unrendered
-    ...runbook.signals.flatMap((signal) => [`**${signal.id}** (${signal.source}, ${signal.window}): \`${signal.metric} ${signal.condition}\`${signal.description ? ` — ${signal.description}` : ''}`, '']),
+    ...runbook.signals.flatMap((signal) => [
+      `**${signal.id}**${signal.for === '0s' ? '' : ` (for ${signal.for})`}${signal.modes ? ` (modes ${signal.modes.join(', ')})` : ''}: ` +
+        `\`${oneLine(signal.expr)}\`${signal.description ? ` — ${signal.description}` : ''}`,
+      '',
+    ]),
     '',
     '## SLO to restore',
     '',
-    `\`${runbook.slo.metric} ${runbook.slo.condition}\` over ${runbook.slo.window}, within ${runbook.slo.restoreWithin}${runbook.slo.description ? ` — ${runbook.slo.description}` : ''}`,
+    `\`${oneLine(runbook.slo.expr)}\` within ${runbook.slo.restoreWithin}${runbook.slo.description ? ` — ${runbook.slo.description}` : ''}`,
     '',
     '## Steps',
   ];

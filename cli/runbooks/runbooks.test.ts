@@ -3,11 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../shared/paths.ts';
 import { FAULTS } from '../faults/registry.ts';
-import { evaluate, parseExpression, type Sample } from './expression.ts';
-import { holds, parseCondition } from './condition.ts';
 import { loadRunbooks, parseRunbook } from './load.ts';
 import { markdownForTerminal } from './render.ts';
-import { numberedSteps } from './schema.ts';
+import { checkPromql, promDurationSeconds, withRange } from './promql.ts';
+import { numberedSteps, signalsOfMode } from './schema.ts';
 
 describe('runbook files', () => {
   it('every file in runbooks/ validates against the schema', async () => {
@@ -29,6 +28,9 @@ describe('runbook files', () => {
       const fault = FAULTS.find((candidate) => candidate.name === runbook.fault.name);
       expect(fault, runbook.id).toBeDefined();
       if (runbook.fault.mode) expect(fault?.modes).toContain(runbook.fault.mode);
+      // a signal names only its fault's modes, and every mode shows at least one signal (a drill needs one)
+      for (const signal of runbook.signals) for (const mode of signal.modes ?? []) expect(fault?.modes, signal.id).toContain(mode);
+      for (const mode of fault?.modes ?? []) expect(signalsOfMode(runbook.signals, mode).length, `${runbook.id} ${mode}`).toBeGreaterThan(0);
     }
   });
 
@@ -40,59 +42,42 @@ describe('runbook files', () => {
   });
 
   it('rejects an automatable step without a command, a bad expression and a missing front matter', () => {
-    const base = (steps: string, metric = 'rate(x_total)') =>
-      `---\nid: x\ntitle: X\nseverity: sev2\nfault: { name: redis-kill }\nsignals: [{ id: s, source: api-metrics, metric: '${metric}', condition: '> 1', window: 5s }]\nslo: { metric: 'x', condition: '< 1', window: 5s }\nsteps:\n  immediate: [${steps}]\n---\nbody`;
+    const base = (steps: string, expr = 'rate(x_total[5s]) > 1') =>
+      `---\nid: x\ntitle: X\nseverity: sev2\nfault: { name: redis-kill }\nsignals: [{ id: s, expr: '${expr}' }]\n` +
+      `slo: { expr: 'x < 1' }\nsteps:\n  immediate: [${steps}]\n---\nbody`;
     expect(() => parseRunbook(base('{ title: a, automatable: true }'), 'x.md')).toThrow(/automatable but has no run command/);
-    expect(() => parseRunbook(base('{ title: a, automatable: false }', 'rate(x_total'), 'x.md')).toThrow(/expected/);
     expect(() => parseRunbook(base('{ title: a, run: "rm -rf /", automatable: true }'), 'x.md')).toThrow(/loadctl/);
     expect(() => parseRunbook('no front matter', 'x.md')).toThrow(/front matter/);
+    // PromQL: a syntax error, and an expression that is no comparison, name the file and the field on one line
+    const typo = () => parseRunbook(base('{ title: a, automatable: false }', 'rate(x_total[5s) > 1'), 'x.md');
+    expect(typo).toThrow(/^x\.md: .*PromQL syntax error at column 16.*signals\[0\]\.expr$/);
+    expect(() => parseRunbook(base('{ title: a, automatable: false }', 'rate(x_total[5s])'), 'x.md')).toThrow(/not a comparison.*signals\[0\]\.expr/);
     expect(parseRunbook(base('{ title: a, run: "loadctl mitigate cache-warm", automatable: true }'), 'x.md').steps.immediate).toHaveLength(1);
   });
 });
 
-describe('metric expressions', () => {
-  const samples: Sample[] = [
-    { t: 0, values: { 'req_total{route="/a",status="200"}': 100, 'req_total{route="/a",status="500"}': 0, heap: 10 } },
-    { t: 5, values: { 'req_total{route="/a",status="200"}': 150, 'req_total{route="/a",status="500"}': 5, 'req_total{route="/b",status="503"}': 5, heap: 30 } },
-    { t: 10, values: { 'req_total{route="/a",status="200"}': 200, 'req_total{route="/a",status="500"}': 10, 'req_total{route="/b",status="503"}': 10, heap: 25 } },
-  ];
-
-  it('sums series, rates, increases, deltas and ratios', () => {
-    expect(evaluate(parseExpression('req_total'), samples)).toBe(220);
-    expect(evaluate(parseExpression('increase(req_total{status=~"5.."})'), samples)).toBe(20);
-    expect(evaluate(parseExpression('rate(req_total{route="/a"})'), samples)).toBe(11);
-    expect(evaluate(parseExpression('increase(req_total{status=~"5.."}) / increase(req_total)'), samples)).toBeCloseTo(20 / 120);
-    expect(evaluate(parseExpression('delta(heap)'), samples)).toBe(15);
-    expect(evaluate(parseExpression('-1 * delta(heap) + 2'), samples)).toBe(-13);
-    expect(evaluate(parseExpression('increase(req_total{route!="/a"})'), samples)).toBe(10);
+describe('PromQL checks', () => {
+  it('accepts what Prometheus accepts and reports the longest range window', () => {
+    expect(checkPromql('histogram_quantile(0.95, sum by (le) (rate(x_bucket[10s]))) > 0.05', { comparison: true }).windowS).toBe(10);
+    expect(checkPromql('sum(rate(a[1m30s])) / sum(rate(b[5s])) < 1').windowS).toBe(90);
+    expect(checkPromql('(sum(increase(a{s=~"5.."}[10s])) or vector(0)) == 0', { comparison: true }).windowS).toBe(10);
+    expect(checkPromql('up').windowS).toBe(0);
+    expect(() => checkPromql('(up{job="a"} < 1) and on () sum(rate(x[10s])) > 2', { comparison: true })).not.toThrow();
+    expect(() => checkPromql('up{job="a"} < 1 and on () sum(rate(x[10s]))', { comparison: true })).toThrow(/not a comparison/);
   });
 
-  it('returns NaN on no data so that no condition holds', () => {
-    expect(evaluate(parseExpression('rate(req_total)'), samples.slice(0, 1))).toBeNaN();
-    expect(evaluate(parseExpression('increase(nothing) / increase(nothing)'), samples)).toBeNaN();
-    expect(holds(parseCondition('< 1'), NaN)).toBe(false);
-    expect(holds(parseCondition('>= 0.9'), 0.9)).toBe(true);
+  it('rejects syntax errors with a column, and non-comparisons where a condition is needed', () => {
+    expect(() => checkPromql('sum(rate(x[5s]) > 1')).toThrow(/column/);
+    expect(() => checkPromql('foo +')).toThrow(/column 6/);
+    expect(() => checkPromql('sum(rate(x[5s])) + 1', { comparison: true })).toThrow(/not a comparison/);
+    expect(promDurationSeconds('1m30s')).toBe(90);
   });
 
-  it('estimates a quantile from histogram bucket growth like histogram_quantile', () => {
-    const bucket = (le: string, a: number, b: number): [string, number][] => [[`d_bucket{le="${le}",route="/a"}`, a], [`d_bucket{le="${le}",route="/b"}`, b]];
-    const before = Object.fromEntries([...bucket('0.1', 0, 0), ...bucket('0.5', 0, 0), ...bucket('+Inf', 0, 0)]);
-    const after = Object.fromEntries([...bucket('0.1', 50, 40), ...bucket('0.5', 50, 50), ...bucket('+Inf', 50, 50)]);
-    const window = [{ t: 0, values: before }, { t: 1, values: after }];
-    expect(evaluate(parseExpression('quantile(0.5, d_bucket)'), window)).toBeCloseTo(0.1 * (50 / 90));
-    expect(evaluate(parseExpression('quantile(0.95, d_bucket)'), window)).toBeCloseTo(0.1 + 0.4 * (5 / 10));
-  });
-
-  it('handles counter resets (a restarted worker) as growth from zero', () => {
-    const window = [{ t: 0, values: { c: 100 } }, { t: 1, values: { c: 7 } }];
-    expect(evaluate(parseExpression('increase(c)'), window)).toBe(7);
-  });
-
-  it('rejects malformed expressions and conditions with a position', () => {
-    expect(() => parseExpression('rate(')).toThrow(/position/);
-    expect(() => parseExpression('median(x)')).toThrow(/unknown function/);
-    expect(() => parseExpression('x{a~"b"}')).toThrow();
-    expect(() => parseCondition('about 5')).toThrow(/comparison/);
+  it('stretches every range over a phase, for claims evaluated once at its end', () => {
+    const claim = '(sum(increase(a{s=~"5.."}[10s])) or vector(0)) / sum(increase(a[1m])) < 0.01';
+    expect(withRange(claim, 94.2)).toBe('(sum(increase(a{s=~"5.."}[95s])) or vector(0)) / sum(increase(a[95s])) < 0.01');
+    expect(withRange('up == 0', 30)).toBe('up == 0');
+    expect(() => promDurationSeconds('5 s')).toThrow();
   });
 });
 

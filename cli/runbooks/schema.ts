@@ -1,63 +1,54 @@
 // The machine-readable half of a runbook: the YAML front matter of runbooks/<id>.md.
 // Humans read the prose below the front matter; `loadctl runbook` and `loadctl drill` read this.
 import { z } from 'zod';
-import { parseExpression } from './expression.ts';
-import { parseCondition } from './condition.ts';
 import { parseDurationMs } from '../../scenarios/lib/durations.ts';
+import { checkPromql } from './promql.ts';
 
 const Duration = z
   .string()
   .refine((text) => parseDurationMs(text) !== undefined, 'a duration like 500ms, 10s or 2m')
   .describe('a duration: 500ms, 10s, 2m');
 
-const MetricExpression = z.string().superRefine((text, ctx) => {
+/** One PromQL comparison (`rate(x_total[5s]) > 1`): the series it returns are the ones that fire or hold. */
+export const PromqlComparison = z.string().superRefine((text, ctx) => {
   try {
-    parseExpression(text);
+    checkPromql(text, { comparison: true });
   } catch (error) {
-    ctx.addIssue({ code: 'custom', message: `metric expression: ${(error as Error).message}` });
-  }
-});
-
-const Condition = z.string().superRefine((text, ctx) => {
-  try {
-    parseCondition(text);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: `condition: ${(error as Error).message}` });
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
   }
 });
 
 export const Signal = z.object({
   id: z.string().regex(/^[a-z0-9-]+$/),
-  /** where the metric comes from: the API's /metrics (scraped every second) or k6's live metrics */
-  source: z.enum(['api-metrics', 'k6']),
-  /** a metric expression (see expression.ts): a series, rate(), increase(), quantile() and arithmetic */
-  metric: MetricExpression,
-  /** e.g. "> 0.5" */
-  condition: Condition,
-  /** how much history the expression looks at */
-  window: Duration,
+  /** the check in PromQL, as an alert rule would have it; its range selectors are the window it looks at */
+  expr: PromqlComparison,
+  /** how long `expr` must hold before the alert fires (the alert rule's `for:`) */
+  for: Duration.default('0s'),
+  /** the fault modes that show this signal (default: every mode); a drill of another mode does not wait for it */
+  modes: z.array(z.string()).min(1).optional(),
   description: z.string().optional(),
 });
 export type Signal = z.infer<typeof Signal>;
 
+/** The signals a drill of this fault mode must see fire. */
+export function signalsOfMode(signals: readonly Signal[], mode: string): Signal[] {
+  return signals.filter((signal) => !signal.modes || signal.modes.includes(mode));
+}
+
 /** Something the runbook promises holds over a whole phase of the incident, checked by drills. */
 export const Claim = z.object({
   id: z.string().regex(/^[a-z0-9-]+$/),
-  source: z.enum(['api-metrics', 'k6']).default('api-metrics'),
   /** fault: injection → recovery; mitigation: first automated step → last step done */
   during: z.enum(['fault', 'mitigation']),
-  /** evaluated once over the whole phase (so increase() covers the phase) */
-  metric: MetricExpression,
-  condition: Condition,
+  /** in PromQL; evaluated once at the phase's end with every range stretched over the whole phase */
+  expr: PromqlComparison,
   description: z.string(),
 });
 export type Claim = z.infer<typeof Claim>;
 
 export const Slo = z.object({
-  source: z.enum(['api-metrics', 'k6']).default('api-metrics'),
-  metric: MetricExpression,
-  condition: Condition,
-  window: Duration,
+  /** in PromQL; the SLO holds while this returns a value; its longest range is the window it needs */
+  expr: PromqlComparison,
   /** how long after the mitigation the SLO must hold again; a drill fails the claim otherwise */
   restoreWithin: Duration.default('60s'),
   description: z.string().optional(),

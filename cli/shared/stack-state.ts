@@ -26,6 +26,11 @@ export const StackState = z.object({
   replica: ServiceState.optional(),
   /** toxiproxy in front of redis/postgres, started on demand for the network fault */
   toxiproxy: ServiceState.optional(),
+  /** Prometheus: the stack's own (scraping the API and the exporters), or an external one (PROMETHEUS_URL) */
+  prometheus: ServiceState.optional(),
+  /** the exporters the stack's own Prometheus scrapes Redis and PostgreSQL through */
+  redisExporter: ServiceState.optional(),
+  postgresExporter: ServiceState.optional(),
   api: ServiceState.extend({
     /** the API's admin token; admin endpoints exist only because the stack configured one */
     adminToken: z.string(),

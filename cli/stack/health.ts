@@ -26,6 +26,9 @@ const HEALTH_PROBES: Record<ServiceName, (service: ServiceState) => Promise<bool
   replica: (service) => pingPostgres(service.url),
   toxiproxy: (service) => httpOk(`${service.url}/version`),
   api: (service) => httpOk(`${service.url}/health/ready`),
+  prometheus: (service) => httpOk(`${service.url}/-/ready`),
+  redisExporter: (service) => httpOk(`${service.url}/`),
+  postgresExporter: (service) => httpOk(`${service.url}/`),
 };
 
 export async function serviceStatus(stateDir: string, name: ServiceName, service: ServiceState): Promise<ServiceStatus> {

@@ -48,26 +48,32 @@ export async function onFreePort<T>(stateDir: string, name: ServiceName, start: 
   }
 }
 
-function externalService(url: string, what: string): ServiceState {
+const EXAMPLE_URLS = {
+  REDIS_URL: 'redis://127.0.0.1:6380',
+  DATABASE_URL: 'postgres://user@127.0.0.1:5433/booking',
+  PROMETHEUS_URL: 'http://127.0.0.1:9090',
+} as const;
+
+/** A service the stack uses but did not start (given by URL): recorded as not owned, never signalled. */
+export function externalService(url: string, what: keyof typeof EXAMPLE_URLS, defaultPort: number): ServiceState {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new UserError(`${what} is not a URL: ${url}`, `set it like ${what === 'REDIS_URL' ? 'redis://127.0.0.1:6380' : 'postgres://user@127.0.0.1:5433/booking'}`, ExitCode.badInput);
+    throw new UserError(`${what} is not a URL: ${url}`, `set it like ${EXAMPLE_URLS[what]}`, ExitCode.badInput);
   }
-  const defaultPort = parsed.protocol.startsWith('redis') ? 6379 : 5432;
   return { host: parsed.hostname, port: Number(parsed.port || defaultPort), url, owned: false, startedAt: now() };
 }
 
 /** The external service at `externalUrl` (from the env var `variable`) once it answers, or one we launch. */
 async function useOrLaunch(
-  what: { label: string; variable: string; ping: (url: string) => Promise<boolean> },
+  what: { label: string; variable: keyof typeof EXAMPLE_URLS; defaultPort: number; ping: (url: string) => Promise<boolean> },
   externalUrl: string | undefined,
   launch: () => Promise<ServiceState>,
   progress: Progress,
 ): Promise<ServiceState> {
   if (!externalUrl) return launch();
-  const service = externalService(externalUrl, what.variable);
+  const service = externalService(externalUrl, what.variable, what.defaultPort);
   progress(`using external ${what.label} at ${service.host}:${service.port}`);
   await waitUntilReady({
     name: `${what.label} at ${service.host}:${service.port}`,
@@ -79,13 +85,13 @@ async function useOrLaunch(
 
 /** The external Redis at `externalUrl` once it answers, or our own redis-server. */
 export function useOrLaunchRedis(externalUrl: string | undefined, layout: Layout, progress: Progress): Promise<ServiceState> {
-  const redis = { label: 'Redis', variable: 'REDIS_URL', ping: pingRedis };
+  const redis = { label: 'Redis', variable: 'REDIS_URL', defaultPort: 6379, ping: pingRedis } as const;
   return useOrLaunch(redis, externalUrl, () => launchRedis(layout, progress), progress);
 }
 
 /** The external PostgreSQL at `externalUrl` once it answers, or our own fresh cluster. */
 export function useOrLaunchPostgres(externalUrl: string | undefined, layout: Layout, progress: Progress): Promise<ServiceState> {
-  const postgres = { label: 'PostgreSQL', variable: 'DATABASE_URL', ping: pingPostgres };
+  const postgres = { label: 'PostgreSQL', variable: 'DATABASE_URL', defaultPort: 5432, ping: pingPostgres } as const;
   return useOrLaunch(postgres, externalUrl, () => launchPostgres(layout, progress), progress);
 }
 

@@ -3,14 +3,31 @@
 import { join } from 'node:path';
 import { POSTGRES_EXECUTABLES, postgresHome, type PostgresLayout } from './postgres.ts';
 import type { ProcessIdentity } from './processes.ts';
-import { API_EXECUTABLES, REDIS_EXECUTABLES, TOXIPROXY_EXECUTABLES } from './services.ts';
+import {
+  API_EXECUTABLES,
+  POSTGRES_EXPORTER_EXECUTABLES,
+  PROMETHEUS_EXECUTABLES,
+  REDIS_EXECUTABLES,
+  REDIS_EXPORTER_EXECUTABLES,
+  TOXIPROXY_EXECUTABLES,
+} from './services.ts';
 
-export type ServiceName = 'redis' | 'postgres' | 'replica' | 'toxiproxy' | 'api';
+export type ServiceName =
+  | 'redis'
+  | 'postgres'
+  | 'replica'
+  | 'toxiproxy'
+  | 'api'
+  | 'prometheus'
+  | 'redisExporter'
+  | 'postgresExporter';
 
 export interface Layout {
   stateDir: string;
   logsDir: string;
   redisDir: string;
+  /** Prometheus' config, rules and TSDB */
+  prometheusDir: string;
   /** the state dir, or where PostgreSQL's dirs go when the `postgres` user cannot reach it */
   pgHome: string;
   postgres: PostgresLayout;
@@ -26,6 +43,9 @@ export function layoutOf(stateDir: string): Layout {
     replica: join(logsDir, 'replica.log'),
     toxiproxy: join(logsDir, 'toxiproxy.log'),
     api: join(logsDir, 'api.log'),
+    prometheus: join(logsDir, 'prometheus.log'),
+    redisExporter: join(logsDir, 'redis-exporter.log'),
+    postgresExporter: join(logsDir, 'postgres-exporter.log'),
   };
   const pgHome = postgresHome(stateDir);
   const socketDir = join(pgHome, 'sockets');
@@ -33,6 +53,7 @@ export function layoutOf(stateDir: string): Layout {
     stateDir,
     logsDir,
     redisDir: join(stateDir, 'redis'),
+    prometheusDir: join(stateDir, 'prometheus'),
     pgHome,
     postgres: { dataDir: join(pgHome, 'pg'), socketDir, logFile: logs.postgres, stateDir },
     replica: { dataDir: join(pgHome, 'replica'), socketDir, logFile: logs.replica, stateDir },
@@ -57,5 +78,11 @@ export function identityOf(stateDir: string, name: ServiceName): ProcessIdentity
       return { executables: TOXIPROXY_EXECUTABLES, stateDir };
     case 'api':
       return { executables: API_EXECUTABLES, stateDir };
+    case 'prometheus':
+      return { executables: PROMETHEUS_EXECUTABLES, stateDir, workDir: layout.prometheusDir };
+    case 'redisExporter':
+      return { executables: REDIS_EXPORTER_EXECUTABLES, stateDir };
+    case 'postgresExporter':
+      return { executables: POSTGRES_EXPORTER_EXECUTABLES, stateDir };
   }
 }

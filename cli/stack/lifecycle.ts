@@ -1,6 +1,7 @@
 // The embedded stack's lifecycle: up (start, or reuse a healthy recorded stack), down and status. It runs
 // its own redis-server and PostgreSQL on free ports, the schema and seed data, and the reference API — or
-// uses an external Redis/PostgreSQL given by REDIS_URL / DATABASE_URL, never signalled. Everything a later
+// uses an external Redis/PostgreSQL given by REDIS_URL / DATABASE_URL, never signalled — and Prometheus with
+// the exporters it scrapes (monitoring.ts), or an external one (PROMETHEUS_URL). Everything a later
 // command needs to find or stop it is in <stateDir>/state.json.
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import type { SeedInput } from '../../reference-api/src/db/index.ts';
@@ -19,6 +20,7 @@ import {
   type Progress,
 } from './launch.ts';
 import { layoutOf, type Layout, type ServiceName } from './layout.ts';
+import { startMonitoring, type MonitoringOptions } from './monitoring.ts';
 import { terminate } from './processes.ts';
 import { API_ENTRY } from './services.ts';
 import { withStartLock } from './start-lock.ts';
@@ -27,7 +29,7 @@ import { stackProcesses, STOP_ORDER, stopServices, type StoppedService } from '.
 
 export const DEFAULT_API_WORKERS = 2;
 
-export interface UpOptions {
+export interface UpOptions extends MonitoringOptions {
   stateDir?: string;
   /** API worker processes (default 2) */
   apiWorkers?: number;
@@ -41,6 +43,8 @@ export interface UpOptions {
   redisUrl?: string;
   /** use this PostgreSQL database instead of starting one (default: $DATABASE_URL); it is never signalled */
   databaseUrl?: string;
+  /** start Prometheus and the exporters, or use $PROMETHEUS_URL (default true) */
+  withMonitoring?: boolean;
   /** one line per step, for the CLI's progress output */
   onProgress?: Progress;
 }
@@ -73,7 +77,9 @@ async function reusableStack(stateDir: string, opts: UpOptions, progress: Progre
   const withApi = opts.withApi ?? true;
   const report = await status(stateDir);
   // Replica and toxiproxy are on-demand extras; the stack is reusable when its core answers.
-  const wanted = report.services.filter((service) => ['redis', 'postgres', ...(withApi ? ['api'] : [])].includes(service.name));
+  const withMonitoring = opts.withMonitoring ?? true;
+  const core = ['redis', 'postgres', ...(withApi ? ['api'] : []), ...(withMonitoring ? ['prometheus'] : [])];
+  const wanted = report.services.filter((service) => core.includes(service.name));
   if (wanted.every((service) => service.healthy)) {
     const workers = opts.apiWorkers !== undefined && opts.apiWorkers !== existing.api.workers ? ` (its API has ${existing.api.workers} workers; \`loadctl down\` first to change that)` : '';
     progress(`stack already running in ${stateDir} — reusing it${workers}`);
@@ -122,8 +128,11 @@ async function startFresh(stateDir: string, opts: UpOptions, progress: Progress)
     };
     const state = withApi ? await onFreePort(stateDir, 'api', (port) => launchApi(base, port, opts.env, layout, progress)) : base;
     started.api = state.api;
-    writeStackState(state);
-    return state;
+    const monitoring = (opts.withMonitoring ?? true) ? await startMonitoring(state, withApi, monitoringOptions(opts), layout, progress) : {};
+    Object.assign(started, monitoring);
+    const withMonitoringState: StackState = { ...state, ...monitoring };
+    writeStackState(withMonitoringState);
+    return withMonitoringState;
   } catch (error) {
     // Interrupted: the signal handler is already stopping everything and will exit; the step that just
     // failed did so because of it, so there is nothing to report.
@@ -135,6 +144,10 @@ async function startFresh(stateDir: string, opts: UpOptions, progress: Progress)
   } finally {
     interruption.stopListening();
   }
+}
+
+function monitoringOptions(opts: UpOptions): MonitoringOptions {
+  return { prometheusUrl: opts.prometheusUrl ?? process.env.PROMETHEUS_URL, alertRules: opts.alertRules };
 }
 
 /**
@@ -153,7 +166,8 @@ function prepareStateDir(layout: Layout): void {
   mkdirSync(layout.stateDir, { recursive: true });
   mkdirSync(layout.pgHome, { recursive: true });
   if (process.getuid?.() === 0) for (const dir of new Set([layout.stateDir, layout.pgHome])) chmodSync(dir, 0o755);
-  for (const dir of [layout.logsDir, layout.redisDir, layout.postgres.dataDir, layout.replica.dataDir, layout.postgres.socketDir]) {
+  const fresh = [layout.logsDir, layout.redisDir, layout.prometheusDir, layout.postgres.dataDir, layout.replica.dataDir, layout.postgres.socketDir];
+  for (const dir of fresh) {
     rmSync(dir, { recursive: true, force: true });
   }
   mkdirSync(layout.logsDir, { recursive: true });

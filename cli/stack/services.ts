@@ -11,6 +11,9 @@ import { REPO_ROOT } from '../shared/paths.ts';
 export const REDIS_EXECUTABLES = ['redis-server'] as const;
 export const API_EXECUTABLES = [basename(process.execPath)] as const;
 export const TOXIPROXY_EXECUTABLES = ['toxiproxy-server'] as const;
+export const PROMETHEUS_EXECUTABLES = ['prometheus'] as const;
+export const REDIS_EXPORTER_EXECUTABLES = ['prometheus-redis-exporter'] as const;
+export const POSTGRES_EXPORTER_EXECUTABLES = ['prometheus-postgres-exporter'] as const;
 
 export const API_ENTRY = join(REPO_ROOT, 'reference-api', 'src', 'server.ts');
 

@@ -8,10 +8,22 @@ import { identityOf, type ServiceName } from './layout.ts';
 import { findOurProcesses, isOurProcess, stopGroup } from './processes.ts';
 
 /** Dependents first, so the API never sees its databases vanish while it still serves. */
-export const STOP_ORDER: readonly ServiceName[] = ['api', 'toxiproxy', 'replica', 'redis', 'postgres'];
+export const STOP_ORDER: readonly ServiceName[] = [
+  'prometheus',
+  'redisExporter',
+  'postgresExporter',
+  'api',
+  'toxiproxy',
+  'replica',
+  'redis',
+  'postgres',
+];
 
 /** SIGINT is PostgreSQL's fast shutdown (what `pg_ctl stop -m fast` sends); the others stop on SIGTERM. */
 const STOP_POLICY: Record<ServiceName, { signal: NodeJS.Signals; graceMs: number }> = {
+  prometheus: { signal: 'SIGTERM', graceMs: 10_000 },
+  redisExporter: { signal: 'SIGTERM', graceMs: 5_000 },
+  postgresExporter: { signal: 'SIGTERM', graceMs: 5_000 },
   api: { signal: 'SIGTERM', graceMs: 15_000 },
   toxiproxy: { signal: 'SIGTERM', graceMs: 5_000 },
   replica: { signal: 'SIGINT', graceMs: 30_000 },

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
-import { holdsExpired, queueAdmissions, queueOrderViolations, queueTokens } from './metrics.ts';
+import { holdsExpired, queueAdmissions, queueMisplaced, queueOrderViolations, queueTokens } from './metrics.ts';
 import type { Bookings } from './store/bookings.ts';
 import { invalidateShared, seatsKey } from './store/catalogue.ts';
 import { QueueKeys } from './store/queue-keys.ts';
@@ -16,6 +16,8 @@ import type { QueueStore } from './store/queue.ts';
 import { LuaScript, type RedisStore } from './store/redis.ts';
 
 const ADMISSION_TICK_MS = 100;
+/** the queue order check reads a record per waiting user it looks at: once a second is enough for alerts */
+const ORDER_CHECK_MS = 1000;
 const SWEEP_INTERVAL_MS = 1000;
 const SWEEP_BATCH = 2000;
 const LEASE_MS = 3000;
@@ -42,6 +44,7 @@ export function startJobs({ config, log, redis, queue, bookings, staticQueue }: 
   let leaseCheckedAt = 0;
   let admitCarry = 0;
   let admitting = false;
+  let orderCheckedAt = 0;
   let sweeping = false;
 
   const admissionTick = async () => {
@@ -53,6 +56,10 @@ export function startJobs({ config, log, redis, queue, bookings, staticQueue }: 
         if (held !== leader) log.info({ leader: held }, held ? 'admission leader' : 'admission follower');
         leader = held;
         leaseCheckedAt = Date.now();
+      }
+      if (Date.now() - orderCheckedAt >= ORDER_CHECK_MS) {
+        orderCheckedAt = Date.now();
+        queueMisplaced.set(await redis.run('queue-misplaced', (client) => queue.misplaced(client)));
       }
       if (!leader || staticQueue()) {
         const sizes = await redis.run('queue-sizes', (client) => queue.sizes(client));

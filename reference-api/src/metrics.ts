@@ -119,6 +119,12 @@ export const queueAdmissions = new client.Counter({
   registers: [registry],
 });
 
+export const queueMisplaced = new client.Gauge({
+  name: 'api_queue_misplaced_tokens',
+  help: 'Waiting users near the head of the queue whose position is not their arrival number: the order was rewritten',
+  registers: [registry],
+});
+
 export const queueOrderViolations = new client.Counter({
   name: 'api_queue_order_violations_total',
   help: 'Users admitted from a queue position that is not the arrival number they were given: something rewrote the waiting queue (reordered it)',

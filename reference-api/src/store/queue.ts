@@ -188,6 +188,23 @@ return {admitted, dropped, #expiredTokens, redis.call('ZCARD', KEYS[1]), redis.c
   3,
 );
 
+// KEYS waiting · ARGV tokenPrefix, limit → how many of the first `limit` waiting tokens stand at a score that is
+// not the arrival number their record kept: the order was rewritten (seen even while admission is paused).
+const misplaced = new LuaScript(
+  'queueMisplaced',
+  `local entries = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1, 'WITHSCORES')
+local misplaced = 0
+for i = 1, #entries, 2 do
+  local arrival = redis.call('HGET', ARGV[1] .. entries[i], 'arrival')
+  if arrival and tonumber(arrival) ~= tonumber(entries[i + 1]) then misplaced = misplaced + 1 end
+end
+return misplaced`,
+  1,
+);
+
+/** the head of the queue is where a rewritten order hurts; checking it bounds the cost on a long queue */
+const MISPLACED_CHECK_LIMIT = 200;
+
 // KEYS waiting, snapshot, snapshotUsers, latest · ARGV id, tokenPrefix, ttlSeconds → entries
 const snapshot = new LuaScript(
   'queueSnapshot',
@@ -306,6 +323,11 @@ export class QueueStore {
   async sizes(redis: Redis): Promise<{ waiting: number; active: number }> {
     const [waiting, active] = await Promise.all([redis.zcard(QueueKeys.waiting), redis.zcard(QueueKeys.active)]);
     return { waiting, active };
+  }
+
+  /** Waiting users near the head of the queue whose place is not their arrival number. */
+  async misplaced(redis: Redis): Promise<number> {
+    return (await misplaced.run(redis, [QueueKeys.waiting], [QueueKeys.tokenPrefix, MISPLACED_CHECK_LIMIT])) as number;
   }
 
   async snapshot(redis: Redis): Promise<{ snapshotId: string; entries: number }> {
