@@ -1,12 +1,12 @@
 // The layer rules of ARCHITECTURE.md, checked on every `npm test` (`npm run lint:deps`).
 // An import may only run down the layers (or sideways without a cycle), never up:
-//   commands → orchestration (drill, gate, k8s → run) → engines → adapters (k6 → stack → toolchain) → shared
+//   commands → orchestration (drill, gate, k8s, capacity → run) → engines → adapters (k6 → stack → toolchain) → shared
 // reference-api/ is a program of its own and scenarios/ runs inside k6: neither imports anything of ours.
 // Floors from the top; a floor may import the floors below it, never one above. Within a layer the floors
 // order the folders that use each other (drill and gate start runs; k6 and stack find their programs in toolchain).
 const floors = [
   { layer: 'commands', folders: ['main.ts', 'commands'], why: 'commands wire flags to the core; nothing below calls them' },
-  { layer: 'orchestration', folders: ['drill', 'gate', 'k8s'], why: 'a drill or a gate runs load through run/' },
+  { layer: 'orchestration', folders: ['drill', 'gate', 'k8s', 'capacity'], why: 'a drill, a gate or a capacity search runs load through run/' },
   { layer: 'orchestration', folders: ['run'], why: 'run/ knows nothing of the drills and gates built on it' },
   {
     layer: 'engines',

@@ -3,8 +3,9 @@
 // (one primary + WORKERS cluster workers each), runs interleaved ROUNDS times. Each round measures the three
 // back to back, so a round's ratios compare runs made under the same background load; the median of those
 // per-round ratios is the verdict (on a shared host the targets' own throughput swings far more than that). Then reservation + payment throughput with zero unexpected errors. Also the CPU each request
-// costs the server and k6, and so the rate this machine can carry with k6 on the same cores (the `peak`
-// shape asks for 5,000/s).
+// costs the server and k6 in this closed loop. No capacity figure: k6's open-loop executors (the ones the
+// shapes use) cost it three to four times more per request, so closed-loop costs overestimated the rate this
+// machine carries by 2.5×; `loadctl capacity` measures it with the executor the runs use.
 // Placement: by default k6 runs on the first half of the cores and every server process (the API, its Redis
 // and PostgreSQL, the bare servers) on the other half, as a load generator on its own machine would. On
 // shared cores the generator's own cost and the scheduler's split between it and the server swing each
@@ -20,7 +21,6 @@ import { z } from 'zod';
 import { freePort } from '../cli/shared/ports.ts';
 import { REPO_ROOT } from '../cli/shared/paths.ts';
 import { childPids, procCpuSeconds, waitedChildrenCpuSeconds } from '../cli/stack/processes.ts';
-import { SEED_PEAK_STAGES } from '../scenarios/lib/shapes.ts';
 import { startTestStack } from '../cli/stack/test-stack.ts';
 
 const WORKERS = Number(process.env['WORKERS'] ?? 2);
@@ -53,8 +53,6 @@ interface Figures {
   k6CpuMs: number;
 }
 
-/** what the `peak` shape asks for at its top stages */
-const PEAK_TARGET_RPS = Math.max(...SEED_PEAK_STAGES.map((stage) => stage.target));
 /** CPU seconds used so far by a server: its primary and the workers it forked. */
 function serverCpuSeconds(primaryPid: number): number {
   return [primaryPid, ...childPids(primaryPid)].reduce((sum, pid) => sum + (procCpuSeconds(pid) ?? 0), 0);
@@ -184,7 +182,6 @@ async function main(): Promise<void> {
     const ours = medians('reference API');
     const versusExpress = ratio('reference API', 'bare Express 5');
     const cores = availableParallelism();
-    const carried = (cores * 1000) / (ours.serverCpuMs + ours.k6CpuMs);
     const lines = [
       `GET /api/v1/concerts, ${body.length} bytes, k6 constant ${VUS} VUs × ${DURATION}, ${ROUNDS} interleaved rounds (medians; ratios paired per round), ${WORKERS} workers each`,
       split ? `placement: k6 on cores ${split.k6}, servers (and the API's Redis and PostgreSQL) on cores ${split.servers}` : `placement: shared (k6 and the servers on all ${cores} cores)`,
@@ -198,7 +195,7 @@ async function main(): Promise<void> {
       `per-round API/Express ratios: ${rounds.map((round) => ((round['reference API'] as Figures).rps / (round['bare Express 5'] as Figures).rps).toFixed(2)).join(', ')}`,
       '',
       `bar: reference API ≥ 0.9× bare Express → ${versusExpress.toFixed(2)}× ${versusExpress >= 0.9 ? 'PASS' : 'FAIL'}`,
-      `capacity with k6 on the same ${cores} cores: ≈ ${carried.toFixed(0)} req/s (${cores} × 1000 / (${ms(ours.serverCpuMs)} API + ${ms(ours.k6CpuMs)} k6)) = ${(carried / PEAK_TARGET_RPS).toFixed(2)}× the peak shape's ${PEAK_TARGET_RPS}/s${carried < PEAK_TARGET_RPS ? ': this machine cannot run full-size peak without drops; give k6 its own cores (--segments on other hosts, loadctl k8s)' : ''}`,
+      `CPU per request in this closed loop: API ${ms(ours.serverCpuMs)}, k6 ${ms(ours.k6CpuMs)} — not a capacity: open-loop runs cost k6 3–4× more; measure it with \`loadctl capacity\``,
       '',
       `booking (${process.env['BOOKING_VUS'] ?? 20} VUs, token → reserve 1 seat → pay, ${seconds.toFixed(1)} s):`,
       `  reservations ${(count('booking_reservations_ok') / seconds).toFixed(0)}/s, payments ${(count('booking_payments_ok') / seconds).toFixed(0)}/s, unexpected errors ${count('booking_unexpected_errors')}`,

@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   down: () => import('./commands/down.ts'),
   status: () => import('./commands/status.ts'),
   run: () => import('./commands/run.ts'),
+  capacity: () => import('./commands/capacity.ts'),
   report: () => import('./commands/report.ts'),
   compare: () => import('./commands/compare.ts'),
   gate: () => import('./commands/gate.ts'),

@@ -9,10 +9,13 @@ import { paint } from '../shared/output.ts';
 import { UserError } from '../shared/errors.ts';
 import type { RunOutcome } from '../run/run.ts';
 import { checkRequest } from '../run/request.ts';
+import { generatorLimitNote } from '../capacity/limit.ts';
 import { SCRIPT_HOSTS_NOTE } from '../shared/run-dir.ts';
 import { WORKLOADS, WORKLOAD_NAMES, type WorkloadName } from '../../scenarios/lib/catalogue.ts';
 import { shapeDefinition, SHAPE_NAMES, type ShapeName } from '../../scenarios/lib/shapes.ts';
 import { positiveNumber, shapeOption, subjectArgument, subjectFromArguments, workloadOption, type SubjectName } from './option-parsers.ts';
+
+const scaleOrAuto = (value: string): number | 'auto' => (value === 'auto' ? 'auto' : positiveNumber(value));
 
 const shapeList = SHAPE_NAMES.map((name) => `  ${name.padEnd(9)} ${shapeDefinition(name).description}`).join('\n');
 const workloadList = WORKLOAD_NAMES.map((name) => `  ${name.padEnd(12)} ${WORKLOADS[name].description}`).join('\n');
@@ -37,6 +40,7 @@ k6 arguments that conflict with loadctl's own are refused: --out json=…, --sum
 Examples:
   loadctl run smoke                                # every step of the journey, a few seconds, on the embedded stack
   loadctl run peak --workload concerts             # the seed's 5000/s peak on a cached read
+  loadctl run peak --scale auto                    # the peak scaled to what this machine holds (npm start)
   loadctl run journey --scale 0.1                  # the full journey with 100 VUs instead of 1000
   loadctl run seed --workload balance              # the seed's exact options, dropped iterations and all
   loadctl run soak --duration 2h                   # a steady shape, longer
@@ -56,7 +60,7 @@ interface RunFlags {
   shape?: ShapeName;
   metricsUrl: string[];
   dryRun?: boolean;
-  scale: number;
+  scale: number | 'auto';
   duration?: string;
   target?: string;
   allowRemote?: boolean;
@@ -112,6 +116,8 @@ function printOutcome(outcome: RunOutcome): void {
   console.log(`  CPU: k6 ${cores.k6.toFixed(2)} cores${cores.api === undefined ? '' : `, API ${cores.api.toFixed(2)} cores`} of ${cores.machine} on this machine`);
   if (outcome.k6Error) console.log(`  ${paint.red('✗')} k6: ${outcome.k6Error}`);
   if (outcome.droppedExplanation) console.log(`  ${paint.yellow('!')} ${outcome.droppedExplanation}`);
+  const generator = digest && generatorLimitNote(digest.droppedIterations, cores);
+  if (generator) console.log(`  ${paint.yellow('!')} ${generator}`);
   console.log(`  run directory: ${shortPath(outcome.runDir)}${outcome.reportError ? '' : `   report: ${shortPath(outcome.reportPath)}`}`);
 }
 
@@ -125,7 +131,7 @@ export function register(program: Command): void {
     .argument('[k6-args...]', 'after --: arguments for k6 run, passed unchanged')
     .addOption(workloadOption('what each iteration does (with a shape)'))
     .addOption(shapeOption("with a script: replace its scenarios with this seed shape around its default function"))
-    .option('--scale <factor>', 'multiply VUs and arrival rates (durations stay), e.g. 0.1 on a small machine', positiveNumber, 1)
+    .option('--scale <factor>', "multiply VUs and arrival rates (durations stay), e.g. 0.1; 'auto': an arrival-rate shape scaled to what this machine holds", scaleOrAuto, 1)
     .option('--duration <d>', 'new length for a steady shape (smoke, journey, soak, browser), e.g. 30s, 2h')
     .option('--target <url>', 'base URL of the API, BASE_URL for a script (default: the embedded stack for a shape)')
     .option('--allow-remote', 'allow a --target that is not this machine')
@@ -143,9 +149,13 @@ export function register(program: Command): void {
       const subject = subjectFromArguments(name, flags);
       const segments = Number(flags.segments);
       const info = (line: string): void => void process.stderr.write(`${paint.dim(line)}\n`);
+      const auto = flags.scale === 'auto';
+      if (auto && (subject.kind !== 'workload' || flags.dryRun)) {
+        throw new UserError('--scale auto measures this machine with a built-in workload first (it sends load).', 'give a number, e.g. --scale 0.2');
+      }
       const settings = {
         subject,
-        scale: flags.scale,
+        scale: flags.scale === 'auto' ? 1 : flags.scale,
         duration: flags.duration,
         target: flags.target,
         allowRemote: Boolean(flags.allowRemote),
@@ -177,6 +187,12 @@ export function register(program: Command): void {
       };
       process.on('SIGINT', onSigint);
       try {
+        if (auto && subject.kind === 'workload') {
+          const { autoScale } = await import('../capacity/auto-scale.ts');
+          const chosen = await autoScale({ ...subject, target: settings.target, allowRemote: settings.allowRemote, reportsDir: settings.reportsDir, signal: abort.signal, onInfo: info });
+          settings.scale = chosen.scale;
+          console.log(`${paint.cyan('scale')} ${chosen.scale}: ${chosen.reason}`);
+        }
         const outcome = await executeRun({
           ...settings,
           signal: abort.signal,

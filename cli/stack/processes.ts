@@ -111,6 +111,24 @@ export function childPids(pid: number): number[] {
   return (readProc(pid, `task/${pid}/children`) ?? '').trim().split(/\s+/).filter(Boolean).map(Number);
 }
 
+/** CPU seconds the whole machine has been busy (all cores, every process; /proc/stat), 0 off Linux. */
+export function machineBusyCpuSeconds(): number {
+  let line = '';
+  try {
+    line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+  } catch {
+    return 0;
+  }
+  // cpu  user nice system idle iowait irq softirq steal …: everything but idle and iowait is busy
+  const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  return [user, nice, system, irq, softirq, steal].reduce<number>((sum, ticks) => sum + (ticks ?? 0), 0) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** The executable a process runs (basename), e.g. to pick k6 out of a process's children. */
+export function executableName(pid: number): string | undefined {
+  return processNames(pid)[0];
+}
+
 function readProc(pid: number | 'self', file: string): string | undefined {
   try {
     return readFileSync(`/proc/${pid}/${file}`, 'utf8');

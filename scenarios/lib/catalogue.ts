@@ -12,7 +12,7 @@ export interface Workload {
   browser?: boolean;
 }
 
-const API_SHAPES: readonly ShapeName[] = ['smoke', 'load', 'peak', 'seed', 'journey', 'soak'];
+const API_SHAPES: readonly ShapeName[] = ['smoke', 'load', 'peak', 'seed', 'journey', 'soak', 'rate'];
 
 const CATALOGUE = {
   balance: {
@@ -99,6 +99,7 @@ export const DEFAULT_WORKLOAD: Record<ShapeName, WorkloadName> = {
   seed: 'concerts',
   journey: 'journey',
   soak: 'journey',
+  rate: 'concerts',
   browser: 'browser',
 };
 

@@ -5,7 +5,7 @@
 // rates (never durations), so a scaled run keeps the shape a report compares against.
 import { durationSeconds } from './durations.ts';
 
-export const SHAPE_NAMES = ['smoke', 'load', 'peak', 'seed', 'journey', 'soak', 'browser'] as const;
+export const SHAPE_NAMES = ['smoke', 'load', 'peak', 'seed', 'journey', 'soak', 'rate', 'browser'] as const;
 export type ShapeName = (typeof SHAPE_NAMES)[number];
 
 export interface Stage {
@@ -85,6 +85,9 @@ export function vusForRate(ratePerSecond: number): { preAllocatedVUs: number; ma
   return { preAllocatedVUs: Math.max(2, Math.ceil(ratePerSecond * 0.05)), maxVUs: Math.max(4, Math.ceil(ratePerSecond * 0.2)) };
 }
 
+/** The arrival rate of the `rate` shape before --scale: `loadctl capacity` asks for R/s with --scale R/RATE_SHAPE_BASE. */
+export const RATE_SHAPE_BASE = 100;
+
 /** Think time between steps, with ±50 % jitter unless `exact` (the seed's own scenarios). */
 const think = (seconds: number, exact = false): Record<string, string> => ({ THINK_SECONDS: String(seconds), THINK_JITTER: exact || seconds === 0 ? '0' : '0.5' });
 
@@ -132,6 +135,25 @@ function definitions(): Record<ShapeName, ShapeDefinition> {
       steady: true,
       scenarios: { soak: { executor: 'constant-arrival-rate', rate: 300, timeUnit: '1s', duration: '30m', ...vusForRate(300), env: think(0) } },
       thresholds: { ...noUnexpectedFailures, http_req_duration: ['p(95)<200'], dropped_iterations: ['count==0'] },
+    },
+    rate: {
+      description: `one constant arrival rate (${RATE_SHAPE_BASE}/s × --scale) for 30 s: a step of \`loadctl capacity\``,
+      steady: true,
+      scenarios: {
+        // VUs initialised before the step, not during it (a short step has no time to spare), and a short
+        // graceful stop, so an overloaded step lasts as long as a held one
+        rate: {
+          executor: 'constant-arrival-rate',
+          rate: RATE_SHAPE_BASE,
+          timeUnit: '1s',
+          duration: '30s',
+          preAllocatedVUs: RATE_SHAPE_BASE * 0.1,
+          maxVUs: vusForRate(RATE_SHAPE_BASE).maxVUs,
+          gracefulStop: '2s',
+          env: think(0),
+        },
+      },
+      thresholds: { ...noUnexpectedFailures, dropped_iterations: ['count==0'] },
     },
     browser: {
       description: 'real Chromium users booking through the web page (k6/browser), 2 VUs for 30 s',

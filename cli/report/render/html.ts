@@ -170,6 +170,11 @@ function markdownToHtml(markdown: string): string {
   return new Marked({ gfm: true, async: false }).parse(markdown) as string;
 }
 
+/** Any markdown document with its charts as one self-contained page (capacity.md → capacity.html). */
+export function renderMarkdownPage(title: string, markdown: string, charts: ChartSpec[]): string {
+  return page(title, markdownToHtml(markdown), charts);
+}
+
 /** The report of one run as one HTML file. */
 export function renderHtml(model: ReportModel): string {
   return page(model.title, markdownToHtml(renderMarkdown(model, { mermaid: false })), modelCharts(model));
