@@ -5,20 +5,37 @@
 // Floors from the top; a floor may import the floors below it, never one above. Within a layer the floors
 // order the folders that use each other (drill and gate start runs; k6 and stack find their programs in toolchain).
 const floors = [
-  { layer: 'commands', folders: ['main.ts', 'commands'], why: 'commands wire flags to the core; nothing below calls them' },
-  { layer: 'orchestration', folders: ['drill', 'gate', 'k8s', 'capacity'], why: 'a drill, a gate or a capacity search runs load through run/' },
+  {
+    layer: 'commands',
+    folders: ['main.ts', 'commands'],
+    why: 'commands wire flags to the core; nothing below calls them',
+  },
+  {
+    layer: 'orchestration',
+    folders: ['drill', 'gate', 'k8s', 'capacity'],
+    why: 'a drill, a gate or a capacity search runs load through run/',
+  },
   { layer: 'orchestration', folders: ['run'], why: 'run/ knows nothing of the drills and gates built on it' },
   {
     layer: 'engines',
     folders: ['report', 'faults', 'verify', 'runbooks'],
     why: 'engines (report, faults, verify, runbooks) are used by run, gate, drill, k8s, never the reverse',
   },
-  { layer: 'adapters', folders: ['k6'], why: 'adapters talk to processes and sockets and know nothing of what uses them' },
+  {
+    layer: 'adapters',
+    folders: ['k6'],
+    why: 'adapters talk to processes and sockets and know nothing of what uses them',
+  },
   { layer: 'adapters', folders: ['stack'], why: 'the stack knows nothing of k6 or of the layers above' },
   { layer: 'adapters', folders: ['toolchain', 'observe'], why: 'finding programs and scraping /metrics need no stack' },
-  { layer: 'shared', folders: ['shared'], why: 'cli/shared/ holds the contracts every layer uses; it imports none of them' },
+  {
+    layer: 'shared',
+    folders: ['shared'],
+    why: 'cli/shared/ holds the contracts every layer uses; it imports none of them',
+  },
 ];
-const pathOf = (folders) => `^cli/(${folders.map((f) => (f.endsWith('.ts') ? `${f.replace('.', '\\.')}$` : `${f}/`)).join('|')})`;
+const pathOf = (folders) =>
+  `^cli/(${folders.map((f) => (f.endsWith('.ts') ? `${f.replace('.', '\\.')}$` : `${f}/`)).join('|')})`;
 
 const notUp = floors.slice(1).map((floor, index) => ({
   name: `${floor.folders[0]}-not-up`,
@@ -41,7 +58,8 @@ module.exports = {
     {
       name: 'reference-api-is-a-leaf',
       severity: 'error',
-      comment: 'the reference API is a program of its own: it must build and run without loadctl (system tests live in tests/)',
+      comment:
+        'the reference API is a program of its own: it must build and run without loadctl (system tests live in tests/)',
       from: { path: '^reference-api/' },
       to: { path: '^(cli|scenarios|bench|tests)/' },
     },

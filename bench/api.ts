@@ -23,24 +23,21 @@ import { REPO_ROOT } from '../cli/shared/paths.ts';
 import { childPids, procCpuSeconds, waitedChildrenCpuSeconds } from '../cli/stack/processes.ts';
 import { startTestStack } from '../cli/stack/test-stack.ts';
 
-const WORKERS = Number(process.env['WORKERS'] ?? 2);
-const VUS = process.env['VUS'] ?? '64';
-const DURATION = process.env['DURATION'] ?? '6s';
-const ROUNDS = Number(process.env['ROUNDS'] ?? 7);
-const PLACEMENT = process.env['PLACEMENT'] ?? 'split';
+const WORKERS = Number(process.env.WORKERS ?? 2);
+const VUS = process.env.VUS ?? '64';
+const DURATION = process.env.DURATION ?? '6s';
+const ROUNDS = Number(process.env.ROUNDS ?? 7);
+const PLACEMENT = process.env.PLACEMENT ?? 'split';
 if (PLACEMENT !== 'split' && PLACEMENT !== 'shared') {
   process.stderr.write(`bench: PLACEMENT must be split or shared, not ${PLACEMENT}\n`);
   process.exit(2);
 }
-const K6 = process.env['K6'] ?? (existsSync(join(REPO_ROOT, '.tools/bin/k6')) ? join(REPO_ROOT, '.tools/bin/k6') : 'k6');
+const K6 = process.env.K6 ?? (existsSync(join(REPO_ROOT, '.tools/bin/k6')) ? join(REPO_ROOT, '.tools/bin/k6') : 'k6');
 
 // the handleSummary fields we read
 const Summary = z.object({
   state: z.object({ testRunDurationMs: z.number() }),
-  metrics: z.record(
-    z.string(),
-    z.object({ values: z.record(z.string(), z.number()) }),
-  ),
+  metrics: z.record(z.string(), z.object({ values: z.record(z.string(), z.number()) })),
 });
 type Summary = z.infer<typeof Summary>;
 
@@ -70,7 +67,8 @@ const split = coreSplit();
 /** Pin a server and every process it has forked (workers, PostgreSQL backends); later forks inherit it. */
 async function pinToServerCores(pid: number): Promise<void> {
   if (!split) return;
-  for (const member of [pid, ...childPids(pid)]) await execa('taskset', ['--all-tasks', '--pid', '--cpu-list', split.servers, String(member)]);
+  for (const member of [pid, ...childPids(pid)])
+    await execa('taskset', ['--all-tasks', '--pid', '--cpu-list', split.servers, String(member)]);
 }
 
 const work = mkdtempSync(join(tmpdir(), 'bench-api-'));
@@ -101,7 +99,10 @@ async function measure(serverPid: number, env: Record<string, string>): Promise<
   };
 }
 
-async function startBare(kind: 'express' | 'http', bodyFile: string): Promise<{ url: string; pid: number; process: ResultPromise }> {
+async function startBare(
+  kind: 'express' | 'http',
+  bodyFile: string,
+): Promise<{ url: string; pid: number; process: ResultPromise }> {
   const port = await freePort();
   const child = execa('node', ['--import', 'tsx', join(import.meta.dirname, 'bare-server.ts')], {
     env: { KIND: kind, PORT: String(port), WORKERS: String(WORKERS), BODY_FILE: bodyFile },
@@ -128,8 +129,11 @@ async function main(): Promise<void> {
   const bare: ResultPromise[] = [];
   try {
     const api = stack.state.api.url.replace(/\/$/, '');
-    const token = ((await (await fetch(`${api}/api/v1/queue/users/1`, { method: 'POST' })).json()) as { token: string }).token;
-    const body = Buffer.from(await (await fetch(`${api}/api/v1/concerts`, { headers: { 'QUEUE-TOKEN': token } })).arrayBuffer());
+    const token = ((await (await fetch(`${api}/api/v1/queue/users/1`, { method: 'POST' })).json()) as { token: string })
+      .token;
+    const body = Buffer.from(
+      await (await fetch(`${api}/api/v1/concerts`, { headers: { 'QUEUE-TOKEN': token } })).arrayBuffer(),
+    );
     const bodyFile = join(work, 'concerts.json');
     writeFileSync(bodyFile, body);
     const express = await startBare('express', bodyFile);
@@ -140,8 +144,13 @@ async function main(): Promise<void> {
       if (!same.equals(body)) throw new Error(`${url} does not return the same bytes`);
     }
 
-    const targets = { 'reference API': { url: api, pid: stack.state.api.pid ?? 0 }, 'bare Express 5': express, 'bare node:http': http } as const;
-    for (const pid of [stack.state.api.pid, stack.state.redis.pid, stack.state.postgres.pid, express.pid, http.pid]) await pinToServerCores(pid ?? 0);
+    const targets = {
+      'reference API': { url: api, pid: stack.state.api.pid ?? 0 },
+      'bare Express 5': express,
+      'bare node:http': http,
+    } as const;
+    for (const pid of [stack.state.api.pid, stack.state.redis.pid, stack.state.postgres.pid, express.pid, http.pid])
+      await pinToServerCores(pid ?? 0);
     for (const [name, { url }] of Object.entries(targets)) {
       process.stderr.write(`warm-up: ${name}…\n`);
       await k6('concerts.k6.js', { TARGET: url, TOKEN: token, VUS: '16', DURATION: '3s' });
@@ -154,23 +163,26 @@ async function main(): Promise<void> {
         process.stderr.write(`round ${round}/${ROUNDS}: ${name} (${VUS} VUs, ${DURATION})…\n`);
         await sleep(1000);
         const result = await measure(pid, { TARGET: url, TOKEN: token });
-        if (result.failedRate > 0) throw new Error(`${name}: ${(result.failedRate * 100).toFixed(2)} % of requests failed`);
+        if (result.failedRate > 0)
+          throw new Error(`${name}: ${(result.failedRate * 100).toFixed(2)} % of requests failed`);
         measured[name] = result;
       }
     }
 
-    process.stderr.write(`booking: reservations + payments (${process.env['BOOKING_VUS'] ?? 20} VUs, ${DURATION})…\n`);
-    const booking = await k6('booking.k6.js', { TARGET: api, VUS: process.env['BOOKING_VUS'] ?? '20' });
+    process.stderr.write(`booking: reservations + payments (${process.env.BOOKING_VUS ?? 20} VUs, ${DURATION})…\n`);
+    const booking = await k6('booking.k6.js', { TARGET: api, VUS: process.env.BOOKING_VUS ?? '20' });
     const seconds = booking.state.testRunDurationMs / 1000;
-    const count = (metric: string) => booking.metrics[metric]?.values['count'] ?? 0;
+    const count = (metric: string) => booking.metrics[metric]?.values.count ?? 0;
 
     const median = (values: number[]): number => {
       const sorted = [...values].sort((x, y) => x - y);
       const middle = Math.floor(sorted.length / 2);
       return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
     };
-    const of = (name: string, pick: (figures: Figures) => number) => rounds.map((round) => pick(round[name] as Figures));
-    const ratio = (name: string, reference: string) => median(rounds.map((round) => (round[name] as Figures).rps / (round[reference] as Figures).rps));
+    const of = (name: string, pick: (figures: Figures) => number) =>
+      rounds.map((round) => pick(round[name] as Figures));
+    const ratio = (name: string, reference: string) =>
+      median(rounds.map((round) => (round[name] as Figures).rps / (round[reference] as Figures).rps));
     const medians = (name: string): Figures => ({
       rps: median(of(name, (f) => f.rps)),
       p99: median(of(name, (f) => f.p99)),
@@ -184,7 +196,9 @@ async function main(): Promise<void> {
     const cores = availableParallelism();
     const lines = [
       `GET /api/v1/concerts, ${body.length} bytes, k6 constant ${VUS} VUs × ${DURATION}, ${ROUNDS} interleaved rounds (medians; ratios paired per round), ${WORKERS} workers each`,
-      split ? `placement: k6 on cores ${split.k6}, servers (and the API's Redis and PostgreSQL) on cores ${split.servers}` : `placement: shared (k6 and the servers on all ${cores} cores)`,
+      split
+        ? `placement: k6 on cores ${split.k6}, servers (and the API's Redis and PostgreSQL) on cores ${split.servers}`
+        : `placement: shared (k6 and the servers on all ${cores} cores)`,
       '',
       '| target | rps | p99 | vs bare Express | vs bare node:http | server CPU / request | k6 CPU / request |',
       '|---|---:|---:|---:|---:|---:|---:|',
@@ -197,7 +211,7 @@ async function main(): Promise<void> {
       `bar: reference API ≥ 0.9× bare Express → ${versusExpress.toFixed(2)}× ${versusExpress >= 0.9 ? 'PASS' : 'FAIL'}`,
       `CPU per request in this closed loop: API ${ms(ours.serverCpuMs)}, k6 ${ms(ours.k6CpuMs)} — not a capacity: open-loop runs cost k6 3–4× more; measure it with \`loadctl capacity\``,
       '',
-      `booking (${process.env['BOOKING_VUS'] ?? 20} VUs, token → reserve 1 seat → pay, ${seconds.toFixed(1)} s):`,
+      `booking (${process.env.BOOKING_VUS ?? 20} VUs, token → reserve 1 seat → pay, ${seconds.toFixed(1)} s):`,
       `  reservations ${(count('booking_reservations_ok') / seconds).toFixed(0)}/s, payments ${(count('booking_payments_ok') / seconds).toFixed(0)}/s, unexpected errors ${count('booking_unexpected_errors')}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);

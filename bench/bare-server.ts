@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import express from 'express';
 
-const kind = process.env['KIND'];
-const port = Number(process.env['PORT']);
-const workers = Number(process.env['WORKERS'] ?? 2);
-const body = readFileSync(process.env['BODY_FILE'] ?? '');
+const kind = process.env.KIND;
+const port = Number(process.env.PORT);
+const workers = Number(process.env.WORKERS ?? 2);
+const body = readFileSync(process.env.BODY_FILE ?? '');
 
 // the API's process model (reference-api/src/server.ts): each worker accepts its own connections
 cluster.schedulingPolicy = cluster.SCHED_NONE;

@@ -33,12 +33,20 @@ export default function () {
   if (queue.status !== 200) return unexpected.add(1, { step: 'queue', status: String(queue.status) });
   const headers = { ...json, 'QUEUE-TOKEN': queue.json('token') };
 
-  const hold = http.post(`${__ENV.TARGET}/api/v1/reservations`, JSON.stringify({ userId, concertId: concert, scheduleId: schedule, seatIds: [seat] }), { headers, tags: { name: 'reservation' } });
+  const hold = http.post(
+    `${__ENV.TARGET}/api/v1/reservations`,
+    JSON.stringify({ userId, concertId: concert, scheduleId: schedule, seatIds: [seat] }),
+    { headers, tags: { name: 'reservation' } },
+  );
   if (hold.status !== 200) return unexpected.add(1, { step: 'reservation', status: String(hold.status) });
   reserved.add(1);
 
   const ids = hold.json().map((r) => r.id);
-  const pay = http.post(`${__ENV.TARGET}/api/v1/payment/payments/users/${userId}`, JSON.stringify({ reservationIds: ids }), { headers, tags: { name: 'payment' } });
+  const pay = http.post(
+    `${__ENV.TARGET}/api/v1/payment/payments/users/${userId}`,
+    JSON.stringify({ reservationIds: ids }),
+    { headers, tags: { name: 'payment' } },
+  );
   if (pay.status !== 200) return unexpected.add(1, { step: 'payment', status: String(pay.status) });
   paid.add(1);
 }

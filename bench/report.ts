@@ -12,7 +12,12 @@ import { gunzipSync } from 'node:zlib';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const { values } = parseArgs({
-  options: { file: { type: 'string' }, 'size-gb': { type: 'string', default: '1.1' }, child: { type: 'string' }, workers: { type: 'string' } },
+  options: {
+    file: { type: 'string' },
+    'size-gb': { type: 'string', default: '1.1' },
+    child: { type: 'string' },
+    workers: { type: 'string' },
+  },
 });
 
 if (values.child) {
@@ -21,11 +26,19 @@ if (values.child) {
   const started = performance.now();
   const aggregate = await aggregateRawFile(values.child, values.workers ? { workers: Number(values.workers) } : {});
   const seconds = (performance.now() - started) / 1000;
-  process.stdout.write(JSON.stringify({ seconds, requests: aggregate.overview().requests, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+  process.stdout.write(
+    JSON.stringify({
+      seconds,
+      requests: aggregate.overview().requests,
+      maxRssMb: process.resourceUsage().maxRSS / 1024,
+    }),
+  );
   process.exit(0);
 }
 
-const template = gunzipSync(readFileSync(new URL('../cli/report/fixtures/k6/raw.json.gz', import.meta.url))).toString('utf8');
+const template = gunzipSync(readFileSync(new URL('../cli/report/fixtures/k6/raw.json.gz', import.meta.url))).toString(
+  'utf8',
+);
 
 /** Repeats the real k6 fixture's lines, shifting each copy to its own minute so the timeline is realistic. */
 function generate(file: string, bytes: number): number {
@@ -44,7 +57,22 @@ function generate(file: string, bytes: number): number {
 }
 
 // k6's CSV columns (v2.2), in k6's order
-const CSV_TAGS = ['check', 'error', 'error_code', 'expected_response', 'group', 'method', 'name', 'proto', 'scenario', 'service', 'status', 'subproto', 'tls_version', 'url'];
+const CSV_TAGS = [
+  'check',
+  'error',
+  'error_code',
+  'expected_response',
+  'group',
+  'method',
+  'name',
+  'proto',
+  'scenario',
+  'service',
+  'status',
+  'subproto',
+  'tls_version',
+  'url',
+];
 
 /** The same samples as `copies` copies of the JSON fixture, written as k6 --out csv writes them. */
 function generateCsv(file: string, copies: number): void {
@@ -52,7 +80,10 @@ function generateCsv(file: string, copies: number): void {
   const points = template
     .split('\n')
     .filter((line) => line.includes('"type":"Point"'))
-    .map((line) => JSON.parse(line) as { metric: string; data: { time: string; value: number; tags?: Record<string, string> } });
+    .map(
+      (line) =>
+        JSON.parse(line) as { metric: string; data: { time: string; value: number; tags?: Record<string, string> } },
+    );
   const fd = openSync(file, 'w');
   writeSync(fd, `metric_name,timestamp,metric_value,${CSV_TAGS.join(',')},extra_tags,metadata\n`);
   for (let copy = 0; copy < copies; copy += 1) {
@@ -67,7 +98,14 @@ function generateCsv(file: string, copies: number): void {
 
 type ChildResult = { seconds: number; requests: number; maxRssMb: number };
 async function measure(input: string, workers?: number): Promise<ChildResult> {
-  const args = ['--import', 'tsx', `${here}report.ts`, '--child', input, ...(workers ? ['--workers', String(workers)] : [])];
+  const args = [
+    '--import',
+    'tsx',
+    `${here}report.ts`,
+    '--child',
+    input,
+    ...(workers ? ['--workers', String(workers)] : []),
+  ];
   return JSON.parse((await execa('node', args, { cwd: `${here}..` })).stdout) as ChildResult;
 }
 
@@ -83,7 +121,9 @@ const sizeMb = statSync(file).size / 1e6;
 process.stdout.write(`input: ${file}, ${sizeMb.toFixed(0)} MB\n`);
 
 const ours = await measure(file);
-process.stdout.write(`loadctl: ${ours.seconds.toFixed(2)} s, ${(sizeMb / ours.seconds).toFixed(0)} MB/s, ${ours.requests} requests, peak RSS ${ours.maxRssMb.toFixed(0)} MB\n`);
+process.stdout.write(
+  `loadctl: ${ours.seconds.toFixed(2)} s, ${(sizeMb / ours.seconds).toFixed(0)} MB/s, ${ours.requests} requests, peak RSS ${ours.maxRssMb.toFixed(0)} MB\n`,
+);
 
 const jqStarted = performance.now();
 await execa('bash', ['-c', `jq -c 'select(.type=="Point")' "$1" > /dev/null`, 'jq', file]);
@@ -92,7 +132,9 @@ process.stdout.write(`jq:      ${jqSeconds.toFixed(2)} s, ${(sizeMb / jqSeconds)
 
 const ratio = jqSeconds / ours.seconds;
 const pass = ratio >= 10 && ours.maxRssMb < 300;
-process.stdout.write(`ratio: ${ratio.toFixed(1)}× jq · RSS ${ours.maxRssMb.toFixed(0)} MB · ${pass ? 'PASS' : 'FAIL'} (bar: ≥ 10× jq, RSS < 300 MB)\n`);
+process.stdout.write(
+  `ratio: ${ratio.toFixed(1)}× jq · RSS ${ours.maxRssMb.toFixed(0)} MB · ${pass ? 'PASS' : 'FAIL'} (bar: ≥ 10× jq, RSS < 300 MB)\n`,
+);
 
 // CSV against JSON: the same samples, one thread each (the JSON reader's worker threads set aside)
 const copies = 400;
@@ -108,5 +150,7 @@ const csvPass = csvRatio <= 2;
 process.stdout.write(
   `same ${samples} samples, one thread: json ${perSample(json1).toFixed(0)} ns/sample (${json1.seconds.toFixed(2)} s), csv ${perSample(csv1).toFixed(0)} ns/sample (${csv1.seconds.toFixed(2)} s, peak RSS ${csv1.maxRssMb.toFixed(0)} MB)\n`,
 );
-process.stdout.write(`csv/json: ${csvRatio.toFixed(2)}× · ${csvPass ? 'PASS' : 'FAIL'} (bar: CSV within 2× of JSON per sample)\n`);
+process.stdout.write(
+  `csv/json: ${csvRatio.toFixed(2)}× · ${csvPass ? 'PASS' : 'FAIL'} (bar: CSV within 2× of JSON per sample)\n`,
+);
 process.exitCode = pass && csvPass ? 0 : 1;

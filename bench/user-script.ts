@@ -18,9 +18,9 @@ import { waitedChildrenCpuSeconds } from '../cli/stack/processes.ts';
 import { startTestStack } from '../cli/stack/test-stack.ts';
 import { resolveK6 } from '../cli/toolchain/tools.ts';
 
-const RATE = Number(process.env['RATE'] ?? 1500);
-const DURATION = process.env['DURATION'] ?? '10s';
-const ROUNDS = Number(process.env['ROUNDS'] ?? 3);
+const RATE = Number(process.env.RATE ?? 1500);
+const DURATION = process.env.DURATION ?? '10s';
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const MINIMAL = join(import.meta.dirname, 'minimal-concerts.k6.js');
 /** the soak shape's rate: --scale turns it into RATE */
 const SOAK_RATE = 300;
@@ -51,7 +51,7 @@ const median = (values: number[]): number => {
 };
 
 async function main(): Promise<void> {
-  const k6 = process.env['K6'] ?? (await resolveK6()).path;
+  const k6 = process.env.K6 ?? (await resolveK6()).path;
   process.stderr.write('starting the stack…\n');
   const stack = await startTestStack({ env: { LOG_LEVEL: 'warn' } });
   const work = mkdtempSync(join(tmpdir(), 'bench-script-'));
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
         stdio: 'ignore',
       });
       const { metrics } = LegacySummary.parse(JSON.parse(readFileSync(summary, 'utf8')));
-      return { requests: metrics['http_reqs']?.['count'] ?? 0, dropped: metrics['dropped_iterations']?.['count'] ?? 0 };
+      return { requests: metrics.http_reqs?.count ?? 0, dropped: metrics.dropped_iterations?.count ?? 0 };
     };
     const reportsDir = join(work, 'reports');
     const common = { target: api, allowRemote: false, segments: 1, reportsDir };

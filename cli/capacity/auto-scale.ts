@@ -28,7 +28,11 @@ const shown = (path: string): string => (path.startsWith(`${REPO_ROOT}/`) ? rela
 /** The highest arrival rate a shape asks for at scale 1; undefined for VU-driven shapes. */
 export function topArrivalRate(shape: ShapeName): number | undefined {
   const rates = Object.values(buildShape(shape).scenarios).flatMap((scenario) =>
-    scenario.executor === 'ramping-arrival-rate' ? scenario.stages.map((stage) => stage.target) : scenario.executor === 'constant-arrival-rate' ? [scenario.rate] : [],
+    scenario.executor === 'ramping-arrival-rate'
+      ? scenario.stages.map((stage) => stage.target)
+      : scenario.executor === 'constant-arrival-rate'
+        ? [scenario.rate]
+        : [],
   );
   return rates.length ? Math.max(...rates) : undefined;
 }
@@ -57,23 +61,40 @@ export interface AutoScaleRequest {
 
 export async function autoScale(request: AutoScaleRequest): Promise<AutoScale> {
   const topRate = topArrivalRate(request.shape);
-  if (topRate === undefined) throw new UserError(`--scale auto needs an arrival-rate shape (peak, soak, rate); '${request.shape}' is driven by VUs.`, 'give a number, e.g. --scale 0.2');
+  if (topRate === undefined)
+    throw new UserError(
+      `--scale auto needs an arrival-rate shape (peak, soak, rate); '${request.shape}' is driven by VUs.`,
+      'give a number, e.g. --scale 0.2',
+    );
   const reportsDir = request.reportsDir ?? DEFAULT_REPORTS_DIR;
   const recent = request.target
     ? undefined
     : storedResults(reportsDir).find(
-        (r) => r.workload === request.workload && r.sloText === AUTO_SCALE_SLO && r.placement.machineCores === cpus().length && r.sustainedRate !== undefined && Date.now() - Date.parse(r.endedAt) < RECENT_MS,
+        (r) =>
+          r.workload === request.workload &&
+          r.sloText === AUTO_SCALE_SLO &&
+          r.placement.machineCores === cpus().length &&
+          r.sustainedRate !== undefined &&
+          Date.now() - Date.parse(r.endedAt) < RECENT_MS,
       );
   let sustained = recent?.sustainedRate;
-  let source = recent ? `the capacity result of ${recent.endedAt.slice(0, 16).replace('T', ' ')} UTC (${shown(recent.dir)})` : '';
+  let source = recent
+    ? `the capacity result of ${recent.endedAt.slice(0, 16).replace('T', ' ')} UTC (${shown(recent.dir)})`
+    : '';
   if (sustained === undefined) {
-    request.onInfo?.(`--scale auto: calibrating — what ${request.workload} holds at ${AUTO_SCALE_SLO} on this machine (at most ${CALIBRATION.maxSteps} steps of ${CALIBRATION.stepSeconds} s)`);
+    request.onInfo?.(
+      `--scale auto: calibrating — what ${request.workload} holds at ${AUTO_SCALE_SLO} on this machine (at most ${CALIBRATION.maxSteps} steps of ${CALIBRATION.stepSeconds} s)`,
+    );
     const { result, dir } = await searchCapacity({
       workload: request.workload,
       sloText: AUTO_SCALE_SLO,
       target: request.target,
       allowRemote: request.allowRemote,
-      limits: { maxSteps: CALIBRATION.maxSteps, maxTimeSeconds: CALIBRATION.maxTimeSeconds, stepSeconds: CALIBRATION.stepSeconds },
+      limits: {
+        maxSteps: CALIBRATION.maxSteps,
+        maxTimeSeconds: CALIBRATION.maxTimeSeconds,
+        stepSeconds: CALIBRATION.stepSeconds,
+      },
       search: { startRate: CALIBRATION.startRate },
       reportsDir,
       stateDir: request.stateDir,
@@ -81,10 +102,15 @@ export async function autoScale(request: AutoScaleRequest): Promise<AutoScale> {
       onInfo: request.onInfo,
       onStep: (step) => request.onInfo?.(`  ${stepLine(step)}`),
     });
-    if (request.signal?.aborted) throw new UserError('interrupted during the --scale auto calibration.', undefined, ExitCode.interrupted);
+    if (request.signal?.aborted)
+      throw new UserError('interrupted during the --scale auto calibration.', undefined, ExitCode.interrupted);
     sustained = result.sustainedRate;
     source = `a calibration just now, ${shown(join(dir, 'capacity.md'))}; its limit: ${result.limit.kind}, ${result.limit.what}`;
-    if (sustained === undefined) throw new UserError(`--scale auto: no rate held ${AUTO_SCALE_SLO} on this machine, down to the lowest step.`, `read ${shown(join(dir, 'capacity.md'))}`);
+    if (sustained === undefined)
+      throw new UserError(
+        `--scale auto: no rate held ${AUTO_SCALE_SLO} on this machine, down to the lowest step.`,
+        `read ${shown(join(dir, 'capacity.md'))}`,
+      );
   }
   const scale = scaleFor(sustained, topRate);
   return {

@@ -44,7 +44,8 @@ describe('loadctl capacity', () => {
     expect(result.stoppedBecause).toMatch(/--max-steps 2/);
     for (const step of result.steps) {
       expect(step.throughput).toBeGreaterThan(0.8 * step.offeredRate);
-      for (const component of ['k6', 'api', 'redis', 'postgres'] as const) expect(step.cores[component], component).toBeGreaterThanOrEqual(0);
+      for (const component of ['k6', 'api', 'redis', 'postgres'] as const)
+        expect(step.cores[component], component).toBeGreaterThanOrEqual(0);
       expect(step.cores.k6).toBeGreaterThan(0);
       expect(step.cores.api).toBeGreaterThan(0);
     }
@@ -72,9 +73,12 @@ describe('loadctl capacity', () => {
 
   it('Ctrl-C stops the step, leaves no k6 and writes the partial result', async () => {
     const abort = new AbortController();
-    const searching = searchCapacity(request({ limits: { maxSteps: 3, maxTimeSeconds: 120, stepSeconds: 30 }, signal: abort.signal }));
+    const searching = searchCapacity(
+      request({ limits: { maxSteps: 3, maxTimeSeconds: 120, stepSeconds: 30 }, signal: abort.signal }),
+    );
     const started = Date.now();
-    while (k6Children().length === 0 && Date.now() - started < 20_000) await new Promise((resolve) => setTimeout(resolve, 200));
+    while (k6Children().length === 0 && Date.now() - started < 20_000)
+      await new Promise((resolve) => setTimeout(resolve, 200));
     await new Promise((resolve) => setTimeout(resolve, 3000));
     abort.abort();
     const { result, dir } = await searching;

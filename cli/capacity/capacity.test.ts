@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { scaleFor, topArrivalRate } from './auto-scale.ts';
 import { classifyLimit, generatorLimitNote } from './limit.ts';
-import { attainedUtilisation, fitCosts, predictCapacity, predictions, saturationBounds, type CostModel } from './model.ts';
+import {
+  attainedUtilisation,
+  fitCosts,
+  predictCapacity,
+  predictions,
+  saturationBounds,
+  type CostModel,
+} from './model.ts';
 import { renderCapacityMarkdown } from './render.ts';
 import type { CapacityResult } from './result.ts';
 import { DEFAULT_BOUNDS, nextRate, sustainedRate, type Tried } from './search.ts';
@@ -33,7 +40,13 @@ const slo = parseSlo('p95<200ms,errors<1%');
 
 describe('SLO', () => {
   it('reads latency and error bounds and says them back', () => {
-    expect(parseSlo('p95<200ms, p99<1s, errors<0.5%')).toEqual({ latency: [{ percentile: 95, maxMs: 200 }, { percentile: 99, maxMs: 1000 }], maxErrorPercent: 0.5 });
+    expect(parseSlo('p95<200ms, p99<1s, errors<0.5%')).toEqual({
+      latency: [
+        { percentile: 95, maxMs: 200 },
+        { percentile: 99, maxMs: 1000 },
+      ],
+      maxErrorPercent: 0.5,
+    });
     expect(describeSlo(slo)).toBe('p95<200ms,errors<1%');
   });
   it('refuses what it cannot read, naming the clause', () => {
@@ -42,10 +55,17 @@ describe('SLO', () => {
   });
   it('a step holds only when the SLO held and the asked load was sent', () => {
     expect(judgeStep(step({}), slo)).toEqual({ held: true, breaches: [], sloBroken: false });
-    expect(judgeStep(step({ p95Ms: 250 }), slo)).toMatchObject({ held: false, sloBroken: true, breaches: ['p95 250 ms ≥ 200 ms'] });
+    expect(judgeStep(step({ p95Ms: 250 }), slo)).toMatchObject({
+      held: false,
+      sloBroken: true,
+      breaches: ['p95 250 ms ≥ 200 ms'],
+    });
     const dropped = judgeStep(step({ iterations: 5000, dropped: 1000, throughput: 830 }), slo);
     expect(dropped).toMatchObject({ held: false, sloBroken: false });
-    expect(dropped.breaches).toEqual(['k6 dropped 16.7 % of the asked iterations', 'carried 830/s of the asked 1000/s']);
+    expect(dropped.breaches).toEqual([
+      'k6 dropped 16.7 % of the asked iterations',
+      'carried 830/s of the asked 1000/s',
+    ]);
     expect(judgeStep(step({ iterations: 5990, dropped: 10 }), slo).held).toBe(true);
   });
 });
@@ -69,14 +89,24 @@ describe('search', () => {
     expect(tried.length).toBeLessThanOrEqual(9);
   });
   it('halves when the first step breaks, and gives up below the minimum rate', () => {
-    expect(run(100).slice(0, 3).map((t) => t.rate)).toEqual([250, 125, 63]);
+    expect(
+      run(100)
+        .slice(0, 3)
+        .map((t) => t.rate),
+    ).toEqual([250, 125, 63]);
     expect(sustainedRate(run(0))).toBeUndefined();
   });
   it('stops at the maximum rate when everything holds', () => {
     expect(nextRate([{ rate: 20_000, held: true }], DEFAULT_BOUNDS)).toBeUndefined();
   });
   it('a held rate above a broken one does not count', () => {
-    expect(sustainedRate([{ rate: 1000, held: true }, { rate: 2000, held: false }, { rate: 3000, held: true }])).toBe(1000);
+    expect(
+      sustainedRate([
+        { rate: 1000, held: true },
+        { rate: 2000, held: false },
+        { rate: 3000, held: true },
+      ]),
+    ).toBe(1000);
   });
 });
 
@@ -110,13 +140,18 @@ describe('model', () => {
     const utilisation = attainedUtilisation(2700, costs, sharedTwoCores) ?? 0;
     expect(utilisation).toBeCloseTo(2700 / (2000 / 0.59));
     const slowApi: CostModel = { ...costs, perRequestMs: { ...costs.perRequestMs, api: 1.2 } };
-    expect(predictCapacity(slowApi, { ...sharedTwoCores, apiWorkers: 1 }, utilisation)?.rate).toBeCloseTo((1000 / 1.2) * utilisation);
+    expect(predictCapacity(slowApi, { ...sharedTwoCores, apiWorkers: 1 }, utilisation)?.rate).toBeCloseTo(
+      (1000 / 1.2) * utilisation,
+    );
   });
 });
 
 describe('sizing', () => {
   it('busy cores X·S, provisioned at 60 %, whole cores', () => {
-    const rows = sizeFor({ name: 'peak', rate: 5000, derivation: '' }, { perRequestMs: { api: 0.2, k6: 0.36, redis: 0.02 }, baselineCores: {}, fromRates: [] });
+    const rows = sizeFor(
+      { name: 'peak', rate: 5000, derivation: '' },
+      { perRequestMs: { api: 0.2, k6: 0.36, redis: 0.02 }, baselineCores: {}, fromRates: [] },
+    );
     expect(rows.map((r) => [r.component, r.busyCores, r.cores])).toEqual([
       ['k6', 1.8, 3],
       ['api', 1, 2],
@@ -132,10 +167,17 @@ describe('sizing', () => {
 describe('server view', () => {
   const sample = (t: number, counts: number[]) => ({
     t,
-    values: Object.fromEntries(['0.005', '0.01', '0.1', '+Inf'].map((le, i) => [`http_request_duration_seconds_bucket{le="${le}",method="GET",route="/x",status="200"}`, counts[i] ?? 0])),
+    values: Object.fromEntries(
+      ['0.005', '0.01', '0.1', '+Inf'].map((le, i) => [
+        `http_request_duration_seconds_bucket{le="${le}",method="GET",route="/x",status="200"}`,
+        counts[i] ?? 0,
+      ]),
+    ),
   });
   it('interpolates the p95 of the requests between two samples', () => {
-    expect(histogramQuantileMs(sample(0, [10, 10, 10, 10]), sample(1, [10, 60, 110, 110]), 0.95)).toBeCloseTo(10 + 0.9 * 90);
+    expect(histogramQuantileMs(sample(0, [10, 10, 10, 10]), sample(1, [10, 60, 110, 110]), 0.95)).toBeCloseTo(
+      10 + 0.9 * 90,
+    );
   });
   it('reads the pool waiting gauge', () => {
     const waiting = { t: 2, values: { 'api_db_pool_connections{pool="primary",state="waiting"}': 3 } };
@@ -165,12 +207,22 @@ describe('who ran out first', () => {
     expect(limit.advice.join(' ')).toMatch(/never saw the asked load.*|--segments/);
   });
   it('too few VUs, when drops come with latency inside the SLO', () => {
-    const broken = step({ dropped: 800, iterations: 5200, throughput: 870, avgIterationMs: 190, p95Ms: 195, serverP95Ms: 3 });
+    const broken = step({
+      dropped: 800,
+      iterations: 5200,
+      throughput: 870,
+      avgIterationMs: 190,
+      p95Ms: 195,
+      serverP95Ms: 3,
+    });
     expect(classifyLimit(broken, judgeStep(broken, slo), sharedTwoCores).what).toMatch(/too few VUs/);
   });
   it('the shared cores, with k6 named when it used more of them than the system', () => {
     const broken = step({ p95Ms: 400, serverP95Ms: 4, cores: { k6: 1.2, api: 0.7, redis: 0.05 } });
-    expect(classifyLimit(broken, judgeStep(broken, slo), sharedTwoCores)).toMatchObject({ kind: 'generator', what: expect.stringMatching(/shared cores/) });
+    expect(classifyLimit(broken, judgeStep(broken, slo), sharedTwoCores)).toMatchObject({
+      kind: 'generator',
+      what: expect.stringMatching(/shared cores/),
+    });
   });
   it('none, when every step held', () => {
     expect(classifyLimit(undefined, undefined, sharedTwoCores).kind).toBe('none');
@@ -180,7 +232,13 @@ describe('who ran out first', () => {
 describe('capacity.md', () => {
   it('leads with the answer and marks the knee', () => {
     const held = step({});
-    const broke = step({ offeredRate: 2000, throughput: 1900, p95Ms: 300, serverP95Ms: 3, cores: { k6: 1.2, api: 0.7 } });
+    const broke = step({
+      offeredRate: 2000,
+      throughput: 1900,
+      p95Ms: 300,
+      serverP95Ms: 3,
+      cores: { k6: 1.2, api: 0.7 },
+    });
     const result: CapacityResult = {
       version: 1,
       workload: 'concerts',
@@ -197,7 +255,12 @@ describe('capacity.md', () => {
       ],
       sustainedRate: 1000,
       limit: classifyLimit(broke, judgeStep(broke, slo), sharedTwoCores),
-      model: { costs: fitCosts([held]), bounds: saturationBounds(fitCosts([held]), sharedTwoCores), utilisation: 0.3, predictions: predictions(fitCosts([held]), sharedTwoCores, 0.3) },
+      model: {
+        costs: fitCosts([held]),
+        bounds: saturationBounds(fitCosts([held]), sharedTwoCores),
+        utilisation: 0.3,
+        predictions: predictions(fitCosts([held]), sharedTwoCores, 0.3),
+      },
       stoppedBecause: 'the edge was found',
     };
     const markdown = renderCapacityMarkdown(result);
@@ -218,9 +281,13 @@ describe('--scale auto', () => {
     expect(scaleFor(9000, 5000)).toBe(1);
   });
   it('says when the generator, not the API, was the limit of a run', () => {
-    expect(generatorLimitNote(5072, { k6: 1.3, api: 0.55, machine: 2 })).toMatch(/load generator was the limit.*never saw the asked rate/);
+    expect(generatorLimitNote(5072, { k6: 1.3, api: 0.55, machine: 2 })).toMatch(
+      /load generator was the limit.*never saw the asked rate/,
+    );
     expect(generatorLimitNote(0, { k6: 1.3, api: 0.55, machine: 2 })).toBeUndefined();
-    expect(generatorLimitNote(14478, { k6: 0.66, api: 0.35, machine: 2 })).toMatch(/k6 used 0\.66 .* to the API's 0\.35/);
+    expect(generatorLimitNote(14478, { k6: 0.66, api: 0.35, machine: 2 })).toMatch(
+      /k6 used 0\.66 .* to the API's 0\.35/,
+    );
     expect(generatorLimitNote(10, { k6: 0.2, api: 0.5, machine: 2 })).toBeUndefined();
   });
 });

@@ -65,7 +65,9 @@ export async function searchCapacity(request: CapacityRequest): Promise<Capacity
   if (!checked.ok) throw new UserError(`${checked.problem}.`, `use one of: ${checked.choices.join(', ')}`);
   const search = { ...DEFAULT_BOUNDS, ...request.search };
 
-  const target = request.target ? (await assertTargetAllowed(request.target, request.allowRemote)).href.replace(/\/$/, '') : undefined;
+  const target = request.target
+    ? (await assertTargetAllowed(request.target, request.allowRemote)).href.replace(/\/$/, '')
+    : undefined;
   const stack = target ? undefined : await up({ stateDir: request.stateDir, onProgress: info });
   const placement: Placement = {
     machineCores: cpus().length,
@@ -75,7 +77,10 @@ export async function searchCapacity(request: CapacityRequest): Promise<Capacity
     shared: target === undefined || isLocal(target),
   };
   const startedAt = new Date();
-  const dir = join(request.reportsDir ?? DEFAULT_REPORTS_DIR, `${CAPACITY_DIR_PREFIX}${startedAt.toISOString().replace(/[:.]/g, '-')}-${request.workload}`);
+  const dir = join(
+    request.reportsDir ?? DEFAULT_REPORTS_DIR,
+    `${CAPACITY_DIR_PREFIX}${startedAt.toISOString().replace(/[:.]/g, '-')}-${request.workload}`,
+  );
   const stepsDir = join(dir, 'steps');
   mkdirSync(stepsDir, { recursive: true });
 
@@ -102,7 +107,14 @@ export async function searchCapacity(request: CapacityRequest): Promise<Capacity
     if (chart) writeFileSync(join(dir, CHART_FILE), await renderSvg(chart));
     const markdown = renderCapacityMarkdown(result, chart && CHART_FILE);
     writeFileSync(markdownPath, markdown);
-    writeFileSync(join(dir, 'capacity.html'), renderMarkdownPage(`Capacity: ${result.workload}`, markdown.replace(/^!\[.*\]\(.*\.svg\)$/m, ''), chart ? [chart] : []));
+    writeFileSync(
+      join(dir, 'capacity.html'),
+      renderMarkdownPage(
+        `Capacity: ${result.workload}`,
+        markdown.replace(/^!\[.*\]\(.*\.svg\)$/m, ''),
+        chart ? [chart] : [],
+      ),
+    );
   };
 
   const deadline = startedAt.getTime() + request.limits.maxTimeSeconds * 1000;
@@ -111,19 +123,47 @@ export async function searchCapacity(request: CapacityRequest): Promise<Capacity
   if (!request.signal?.aborted) {
     const rate = Math.max(1, Math.round(search.startRate / 2));
     info(`warm-up: ${rate}/s for ${WARM_UP_SECONDS} s (not judged)`);
-    const warm = await runStep({ rate, durationS: WARM_UP_SECONDS, workload: request.workload, stack, target, allowRemote: request.allowRemote, stepsDir, signal: request.signal, onInfo: info });
+    const warm = await runStep({
+      rate,
+      durationS: WARM_UP_SECONDS,
+      workload: request.workload,
+      stack,
+      target,
+      allowRemote: request.allowRemote,
+      stepsDir,
+      signal: request.signal,
+      onInfo: info,
+    });
     result.warmUp = { rate, p95Ms: warm.p95Ms, runDir: warm.runDir };
   }
   for (;;) {
     const tried = result.steps.map((s) => ({ rate: s.offeredRate, held: s.verdict.held }));
     const rate = nextRate(tried, search);
     if (request.signal?.aborted) result.stoppedBecause = 'it was interrupted (Ctrl-C)';
-    else if (rate === undefined) result.stoppedBecause = sustainedRate(tried) === undefined && tried.some((t) => !t.held) ? `no rate down to ${search.minRate}/s held` : tried.every((t) => t.held) ? `the maximum rate (${search.maxRate}/s) held` : `the edge was found within ${Math.round(search.precision * 100)} %`;
-    else if (result.steps.length >= request.limits.maxSteps) result.stoppedBecause = `it reached --max-steps ${request.limits.maxSteps}`;
-    else if (Date.now() + (request.limits.stepSeconds + STEP_OVERHEAD_S) * 1000 > deadline) result.stoppedBecause = `the next step would pass --max-time ${request.limits.maxTimeSeconds}s`;
+    else if (rate === undefined)
+      result.stoppedBecause =
+        sustainedRate(tried) === undefined && tried.some((t) => !t.held)
+          ? `no rate down to ${search.minRate}/s held`
+          : tried.every((t) => t.held)
+            ? `the maximum rate (${search.maxRate}/s) held`
+            : `the edge was found within ${Math.round(search.precision * 100)} %`;
+    else if (result.steps.length >= request.limits.maxSteps)
+      result.stoppedBecause = `it reached --max-steps ${request.limits.maxSteps}`;
+    else if (Date.now() + (request.limits.stepSeconds + STEP_OVERHEAD_S) * 1000 > deadline)
+      result.stoppedBecause = `the next step would pass --max-time ${request.limits.maxTimeSeconds}s`;
     else {
       info(`step ${result.steps.length + 1}: ${rate}/s for ${request.limits.stepSeconds} s`);
-      const step = await runStep({ rate, durationS: request.limits.stepSeconds, workload: request.workload, stack, target, allowRemote: request.allowRemote, stepsDir, signal: request.signal, onInfo: info });
+      const step = await runStep({
+        rate,
+        durationS: request.limits.stepSeconds,
+        workload: request.workload,
+        stack,
+        target,
+        allowRemote: request.allowRemote,
+        stepsDir,
+        signal: request.signal,
+        onInfo: info,
+      });
       const judged = { ...step, verdict: judgeStep(step, slo) };
       result.steps.push(judged);
       await save();
@@ -141,11 +181,19 @@ export async function searchCapacity(request: CapacityRequest): Promise<Capacity
 export function conclude(result: CapacityResult): void {
   const tried = result.steps.filter((s) => !s.interrupted).map((s) => ({ rate: s.offeredRate, held: s.verdict.held }));
   result.sustainedRate = sustainedRate(tried);
-  const broken = result.steps.filter((s) => !s.verdict.held && !s.interrupted).sort((a, b) => a.offeredRate - b.offeredRate)[0];
+  const broken = result.steps
+    .filter((s) => !s.verdict.held && !s.interrupted)
+    .sort((a, b) => a.offeredRate - b.offeredRate)[0];
   result.limit = classifyLimit(broken, broken?.verdict, result.placement);
   // costs from the steps that held: a broken step's CPU is capped by the saturation it shows
   const held = result.steps.filter((s) => s.verdict.held && !s.interrupted);
   const costs = fitCosts(held.length ? held : result.steps.filter((s) => !s.interrupted));
-  const utilisation = result.sustainedRate === undefined ? undefined : attainedUtilisation(result.sustainedRate, costs, result.placement);
-  result.model = { costs, bounds: saturationBounds(costs, result.placement), utilisation, predictions: predictions(costs, result.placement, utilisation) };
+  const utilisation =
+    result.sustainedRate === undefined ? undefined : attainedUtilisation(result.sustainedRate, costs, result.placement);
+  result.model = {
+    costs,
+    bounds: saturationBounds(costs, result.placement),
+    utilisation,
+    predictions: predictions(costs, result.placement, utilisation),
+  };
 }

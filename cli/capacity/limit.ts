@@ -34,9 +34,18 @@ function cores(value: number | undefined): string {
   return value === undefined ? 'unknown' : `${value.toFixed(2)}`;
 }
 
-export function classifyLimit(step: StepMeasurement | undefined, verdict: StepVerdict | undefined, placement: Placement): Limit {
+export function classifyLimit(
+  step: StepMeasurement | undefined,
+  verdict: StepVerdict | undefined,
+  placement: Placement,
+): Limit {
   if (!step || !verdict || verdict.held) {
-    return { kind: 'none', what: 'not reached within the bounds', evidence: ['every step held'], advice: ['raise --max-rate, --max-steps or --max-time'] };
+    return {
+      kind: 'none',
+      what: 'not reached within the bounds',
+      evidence: ['every step held'],
+      advice: ['raise --max-rate, --max-steps or --max-time'],
+    };
   }
   const asked = step.iterations + step.dropped;
   const evidence = [
@@ -49,28 +58,67 @@ export function classifyLimit(step: StepMeasurement | undefined, verdict: StepVe
   const k6 = step.cores.k6 ?? 0;
   const ours = Object.values(step.cores).reduce((sum, value) => sum + (value ?? 0), 0);
   const others = step.machineBusyCores === undefined ? 0 : Math.max(0, step.machineBusyCores - ours);
-  if (others >= OTHERS_CONTAMINATE) evidence.push(`other processes on this machine used ${cores(others)} cores during the step: the figures are contaminated`);
+  if (others >= OTHERS_CONTAMINATE)
+    evidence.push(
+      `other processes on this machine used ${cores(others)} cores during the step: the figures are contaminated`,
+    );
   // whatever broke (latency, or drops because slow answers kept the VUs busy), a slow API is the API's limit
   const serverExplains =
-    step.serverP95Ms !== undefined && step.p95Ms !== undefined && step.serverP95Ms >= SLOW_SERVER_MS && step.serverP95Ms >= SERVER_EXPLAINS * step.p95Ms;
+    step.serverP95Ms !== undefined &&
+    step.p95Ms !== undefined &&
+    step.serverP95Ms >= SLOW_SERVER_MS &&
+    step.serverP95Ms >= SERVER_EXPLAINS * step.p95Ms;
   if (serverExplains) {
     if ((step.poolWaitingMax ?? 0) > 0) {
-      return { kind: 'system', what: "the API's database pool", evidence: [...evidence, `up to ${step.poolWaitingMax} queries waited for a PostgreSQL connection`], advice: ['raise the pool (DB_POOL_MAX) or PostgreSQL cores; see the sizing table'] };
+      return {
+        kind: 'system',
+        what: "the API's database pool",
+        evidence: [...evidence, `up to ${step.poolWaitingMax} queries waited for a PostgreSQL connection`],
+        advice: ['raise the pool (DB_POOL_MAX) or PostgreSQL cores; see the sizing table'],
+      };
     }
     if ((step.cores.postgres ?? 0) >= SATURATED) {
-      return { kind: 'system', what: 'PostgreSQL CPU', evidence, advice: ['give PostgreSQL more cores or move reads to a replica'] };
+      return {
+        kind: 'system',
+        what: 'PostgreSQL CPU',
+        evidence,
+        advice: ['give PostgreSQL more cores or move reads to a replica'],
+      };
     }
-    if (placement.apiWorkers && (step.cores.api ?? 0) >= SATURATED * Math.min(placement.apiWorkers, placement.machineCores)) {
-      return { kind: 'system', what: `API CPU (${placement.apiWorkers} workers busy)`, evidence, advice: ['add API workers and cores; see the sizing table'] };
+    if (
+      placement.apiWorkers &&
+      (step.cores.api ?? 0) >= SATURATED * Math.min(placement.apiWorkers, placement.machineCores)
+    ) {
+      return {
+        kind: 'system',
+        what: `API CPU (${placement.apiWorkers} workers busy)`,
+        evidence,
+        advice: ['add API workers and cores; see the sizing table'],
+      };
     }
-    return { kind: 'system', what: "the API's own latency (time spent inside the API, not waiting for CPU)", evidence, advice: ['profile the API: its own histogram shows the time is spent inside it'] };
+    return {
+      kind: 'system',
+      what: "the API's own latency (time spent inside the API, not waiting for CPU)",
+      evidence,
+      advice: ['profile the API: its own histogram shows the time is spent inside it'],
+    };
   }
   if (placement.k6Cores < placement.machineCores && k6 >= SATURATED * placement.k6Cores) {
-    return { kind: 'generator', what: `k6 CPU (${cores(k6)} of the ${placement.k6Cores} core${placement.k6Cores === 1 ? '' : 's'} it may use)`, evidence, advice: GENERATOR_ADVICE };
+    return {
+      kind: 'generator',
+      what: `k6 CPU (${cores(k6)} of the ${placement.k6Cores} core${placement.k6Cores === 1 ? '' : 's'} it may use)`,
+      evidence,
+      advice: GENERATOR_ADVICE,
+    };
   }
   const vusNeeded = step.avgIterationMs === undefined ? 0 : (step.offeredRate * step.avgIterationMs) / 1000;
   if (step.dropped > 0 && vusNeeded >= 0.9 * step.maxVus && !verdict.sloBroken) {
-    return { kind: 'generator', what: `too few VUs (${step.maxVus} allowed, ${Math.ceil(vusNeeded)} needed by Little's law)`, evidence, advice: GENERATOR_ADVICE };
+    return {
+      kind: 'generator',
+      what: `too few VUs (${step.maxVus} allowed, ${Math.ceil(vusNeeded)} needed by Little's law)`,
+      evidence,
+      advice: GENERATOR_ADVICE,
+    };
   }
   const total = step.machineBusyCores ?? ours;
   if (placement.shared && total >= SATURATED * placement.machineCores) {
@@ -80,10 +128,15 @@ export function classifyLimit(step: StepMeasurement | undefined, verdict: StepVe
       kind: generator ? 'generator' : 'machine',
       what: `the shared cores: k6 used ${cores(k6)} and the system under test ${cores(system)} of ${placement.machineCores}${others >= OTHERS_CONTAMINATE ? `, other processes ${cores(others)}` : ''}`,
       evidence,
-      advice:
-        generator
-          ? ['k6 used more of the machine than the system it was testing: the system never saw the asked load, and its own limit lies higher', ...GENERATOR_ADVICE]
-          : ['k6 and the system under test compete for the same cores: run k6 elsewhere to find the system’s own limit', ...GENERATOR_ADVICE.slice(1)],
+      advice: generator
+        ? [
+            'k6 used more of the machine than the system it was testing: the system never saw the asked load, and its own limit lies higher',
+            ...GENERATOR_ADVICE,
+          ]
+        : [
+            'k6 and the system under test compete for the same cores: run k6 elsewhere to find the system’s own limit',
+            ...GENERATOR_ADVICE.slice(1),
+          ],
     };
   }
   const system = ours - k6;
@@ -99,7 +152,10 @@ export function classifyLimit(step: StepMeasurement | undefined, verdict: StepVe
  * machine, the generator could not send the asked load — say so, with where to get more generator. (Run
  * averages: the busiest stages were busier still.)
  */
-export function generatorLimitNote(droppedIterations: number, used: { k6: number; api?: number; machine: number }): string | undefined {
+export function generatorLimitNote(
+  droppedIterations: number,
+  used: { k6: number; api?: number; machine: number },
+): string | undefined {
   const api = used.api ?? 0;
   if (droppedIterations === 0 || (used.k6 <= api && used.k6 + api < SATURATED * used.machine)) return undefined;
   return (

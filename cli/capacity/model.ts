@@ -21,9 +21,15 @@ export interface CostModel {
 
 /** Least squares of cores over carried requests/s; a proportional fit through the busiest step when a line cannot be trusted. */
 export function fitCosts(steps: readonly StepMeasurement[]): CostModel {
-  const model: CostModel = { perRequestMs: {}, baselineCores: {}, fromRates: steps.map((s) => Math.round(s.throughput)) };
+  const model: CostModel = {
+    perRequestMs: {},
+    baselineCores: {},
+    fromRates: steps.map((s) => Math.round(s.throughput)),
+  };
   for (const component of COMPONENTS) {
-    const points = steps.flatMap((s) => (s.cores[component] !== undefined && s.throughput > 0 ? [[s.throughput, s.cores[component]] as const] : []));
+    const points = steps.flatMap((s) =>
+      s.cores[component] !== undefined && s.throughput > 0 ? [[s.throughput, s.cores[component]] as const] : [],
+    );
     if (points.length === 0) continue;
     const n = points.length;
     const meanX = points.reduce((sum, [x]) => sum + x, 0) / n;
@@ -70,13 +76,23 @@ export function saturationBounds(model: CostModel, placement: Placement): Bound[
     });
   };
   const known = COMPONENTS.filter((c) => (s[c] ?? 0) > 0);
-  if (placement.shared) bound(`the machine's ${placement.machineCores} cores, shared by ${known.join(', ')}`, placement.machineCores, known);
+  if (placement.shared)
+    bound(
+      `the machine's ${placement.machineCores} cores, shared by ${known.join(', ')}`,
+      placement.machineCores,
+      known,
+    );
   if (placement.apiWorkers) {
     const workers = placement.apiWorkers;
-    bound(`${workers} API worker${workers === 1 ? '' : 's'} (one event loop, one core each)`, placement.shared ? Math.min(workers, placement.machineCores) : workers, ['api']);
+    bound(
+      `${workers} API worker${workers === 1 ? '' : 's'} (one event loop, one core each)`,
+      placement.shared ? Math.min(workers, placement.machineCores) : workers,
+      ['api'],
+    );
   }
   bound('Redis (one thread)', 1, ['redis']);
-  if (!placement.shared || placement.k6Cores < placement.machineCores) bound(`k6 on ${placement.k6Cores} core${placement.k6Cores === 1 ? '' : 's'}`, placement.k6Cores, ['k6']);
+  if (!placement.shared || placement.k6Cores < placement.machineCores)
+    bound(`k6 on ${placement.k6Cores} core${placement.k6Cores === 1 ? '' : 's'}`, placement.k6Cores, ['k6']);
   return bounds.sort((a, b) => a.rate - b.rate);
 }
 
@@ -106,17 +122,30 @@ export interface NamedPrediction {
  * since past it k6 cannot start iterations on time — a shared machine never reaches U = 1 for k6 (the
  * scheduler, the kernel's loopback work and the API's bursts take their share first).
  */
-export function predictions(model: CostModel, placement: Placement, utilisation: number | undefined): NamedPrediction[] {
+export function predictions(
+  model: CostModel,
+  placement: Placement,
+  utilisation: number | undefined,
+): NamedPrediction[] {
   const list: NamedPrediction[] = [];
   const tightest = saturationBounds(model, placement)[0];
   if (tightest) {
     const share = utilisation ?? 1;
-    list.push({ what: 'an open-loop ramp (the full-size peak) starts dropping iterations', rate: tightest.rate * share, how: `${Math.round(share * 100)} % of ${tightest.what}: ${tightest.formula}` });
+    list.push({
+      what: 'an open-loop ramp (the full-size peak) starts dropping iterations',
+      rate: tightest.rate * share,
+      how: `${Math.round(share * 100)} % of ${tightest.what}: ${tightest.formula}`,
+    });
   }
   if (utilisation !== undefined && placement.apiWorkers) {
     for (const workers of [1, placement.apiWorkers * 2].filter((w) => w !== placement.apiWorkers)) {
       const predicted = predictCapacity(model, { ...placement, apiWorkers: workers }, utilisation);
-      if (predicted) list.push({ what: `sustained at the SLO with WORKERS=${workers}`, rate: predicted.rate, how: `${Math.round(utilisation * 100)} % of ${predicted.bound.what}: ${predicted.bound.formula}` });
+      if (predicted)
+        list.push({
+          what: `sustained at the SLO with WORKERS=${workers}`,
+          rate: predicted.rate,
+          how: `${Math.round(utilisation * 100)} % of ${predicted.bound.what}: ${predicted.bound.formula}`,
+        });
     }
   }
   return list;

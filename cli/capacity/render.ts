@@ -5,10 +5,16 @@ import { round } from './slo.ts';
 import { sizingMarkdown, seedTargets } from './sizing.ts';
 import { COMPONENTS } from './step-types.ts';
 
-const LIMIT_TITLE = { system: 'the system under test', generator: 'the load generator', machine: 'the shared machine', none: 'not reached' } as const;
+const LIMIT_TITLE = {
+  system: 'the system under test',
+  generator: 'the load generator',
+  machine: 'the shared machine',
+  none: 'not reached',
+} as const;
 const BAR_WIDTH = 40;
 
-const fmt = (value: number | undefined, unit = ''): string => (value === undefined ? '-' : `${round(value).toLocaleString('en')}${unit}`);
+const fmt = (value: number | undefined, unit = ''): string =>
+  value === undefined ? '-' : `${round(value).toLocaleString('en')}${unit}`;
 
 /** One line per step, by carried throughput: a bar as long as its p95 (log scale), the knee marked. */
 export function latencyChart(result: CapacityResult): string[] {
@@ -27,7 +33,9 @@ export function latencyChart(result: CapacityResult): string[] {
 
 /** One line per finished step, for the terminal. */
 export function stepLine(step: CapacityResult['steps'][number]): string {
-  const cores = COMPONENTS.filter((c) => step.cores[c] !== undefined).map((c) => `${c} ${(step.cores[c] ?? 0).toFixed(2)}`).join(', ');
+  const cores = COMPONENTS.filter((c) => step.cores[c] !== undefined)
+    .map((c) => `${c} ${(step.cores[c] ?? 0).toFixed(2)}`)
+    .join(', ');
   const verdict = step.verdict.held ? 'held' : `broke (${step.verdict.breaches.join('; ')})`;
   return `${String(step.offeredRate).padStart(6)}/s asked → ${fmt(step.throughput)}/s, p95 ${fmt(step.p95Ms, ' ms')}, cores: ${cores}${step.machineBusyCores === undefined ? '' : ` (machine ${step.machineBusyCores.toFixed(2)})`}  ${verdict}${step.interrupted ? ' (interrupted)' : ''}`;
 }
@@ -74,7 +82,10 @@ export function renderCapacityMarkdown(result: CapacityResult, chartFile?: strin
     `CPU of each component, U = U₀ + X·S, fitted over the held steps at ${model.costs.fromRates.map((r) => `${fmt(r)}/s`).join(', ')} ` +
       '(open loop, the executor the search uses): ' +
       COMPONENTS.filter((c) => model.costs.perRequestMs[c] !== undefined)
-        .map((c) => `${c} ${(model.costs.baselineCores[c] ?? 0).toFixed(2)} cores + ${(model.costs.perRequestMs[c] ?? 0).toFixed(3)} ms per request`)
+        .map(
+          (c) =>
+            `${c} ${(model.costs.baselineCores[c] ?? 0).toFixed(2)} cores + ${(model.costs.perRequestMs[c] ?? 0).toFixed(3)} ms per request`,
+        )
         .join('; ') +
       '.',
     '',
@@ -86,10 +97,20 @@ export function renderCapacityMarkdown(result: CapacityResult, chartFile?: strin
       ? ''
       : `The sustained rate is ${Math.round(model.utilisation * 100)} % of the tightest bound: the utilisation this system reaches before the SLO breaks (predictions for other placements use it).`,
     '',
-    ...(model.predictions.length ? ['Predictions (runs this search did not make):', '', ...model.predictions.map((p) => `- ${p.what}: **${fmt(p.rate)}/s** — ${p.how}`), ''] : []),
+    ...(model.predictions.length
+      ? [
+          'Predictions (runs this search did not make):',
+          '',
+          ...model.predictions.map((p) => `- ${p.what}: **${fmt(p.rate)}/s** — ${p.how}`),
+          '',
+        ]
+      : []),
     '## Sizing',
     '',
-    ...seedTargets((knee?.avgIterationMs ?? 10) / 1000).flatMap((target) => [...sizingMarkdown(target, model.costs, (knee?.avgIterationMs ?? 10) / 1000), '']),
+    ...seedTargets((knee?.avgIterationMs ?? 10) / 1000).flatMap((target) => [
+      ...sizingMarkdown(target, model.costs, (knee?.avgIterationMs ?? 10) / 1000),
+      '',
+    ]),
     `Costs measured with k6 and the system under test ${placement.shared ? 'on the same cores' : 'apart'}; a larger deployment adds network hops the costs do not include.`,
   ];
   return `${lines.join('\n')}\n`;

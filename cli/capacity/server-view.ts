@@ -19,9 +19,15 @@ function cumulativeBuckets(values: Record<string, number>): Map<number, number> 
 }
 
 /** The q-quantile (0–1) in ms of the requests between two samples, interpolated within its bucket as Prometheus does. */
-export function histogramQuantileMs(first: ServerMetricsSample, last: ServerMetricsSample, q: number): number | undefined {
+export function histogramQuantileMs(
+  first: ServerMetricsSample,
+  last: ServerMetricsSample,
+  q: number,
+): number | undefined {
   const before = cumulativeBuckets(first.values);
-  const after = [...cumulativeBuckets(last.values)].map(([bound, count]) => [bound, count - (before.get(bound) ?? 0)] as const).sort((a, b) => a[0] - b[0]);
+  const after = [...cumulativeBuckets(last.values)]
+    .map(([bound, count]) => [bound, count - (before.get(bound) ?? 0)] as const)
+    .sort((a, b) => a[0] - b[0]);
   const total = after.at(-1)?.[1] ?? 0;
   if (total <= 0) return undefined;
   const rank = q * total;
@@ -43,7 +49,11 @@ export function histogramQuantileMs(first: ServerMetricsSample, last: ServerMetr
 export function serverView(samples: readonly ServerMetricsSample[]): { serverP95Ms?: number; poolWaitingMax?: number } {
   const first = samples[0];
   const last = samples.at(-1);
-  const waiting = samples.flatMap((sample) => Object.entries(sample.values).filter(([key]) => POOL_WAITING.test(key)).map(([, value]) => value));
+  const waiting = samples.flatMap((sample) =>
+    Object.entries(sample.values)
+      .filter(([key]) => POOL_WAITING.test(key))
+      .map(([, value]) => value),
+  );
   return {
     serverP95Ms: first && last && first !== last ? histogramQuantileMs(first, last, 0.95) : undefined,
     poolWaitingMax: waiting.length ? Math.max(...waiting) : undefined,

@@ -19,7 +19,11 @@ export interface SizingTarget {
 export function seedTargets(responseS: number, peakRate = 5000, loadVus = 3000, thinkS = 1): SizingTarget[] {
   const closed = loadVus / (thinkS + responseS);
   return [
-    { name: `peak ${peakRate.toLocaleString('en')}/s`, rate: peakRate, derivation: `open loop: ${peakRate} requests/s asked` },
+    {
+      name: `peak ${peakRate.toLocaleString('en')}/s`,
+      rate: peakRate,
+      derivation: `open loop: ${peakRate} requests/s asked`,
+    },
     {
       name: `load ${loadVus.toLocaleString('en')} VUs`,
       rate: Math.round(closed),
@@ -48,7 +52,10 @@ export function sizeFor(target: SizingTarget, costs: CostModel, utilisation = TA
     const as: Record<Component, string> = {
       api: `${cores} worker${cores === 1 ? '' : 's'} (WORKERS=${cores}), one core each${cores === 1 ? '; a second instance for availability' : ''}`,
       postgres: `${cores} core${cores === 1 ? '' : 's'} for PostgreSQL`,
-      redis: busyCores / utilisation <= 1 ? 'one Redis (single-threaded: one core is its ceiling)' : `more than one Redis thread can do: ${cores} shards or read replicas`,
+      redis:
+        busyCores / utilisation <= 1
+          ? 'one Redis (single-threaded: one core is its ceiling)'
+          : `more than one Redis thread can do: ${cores} shards or read replicas`,
       k6: `${cores} core${cores === 1 ? '' : 's'} of load generator, away from the API (--segments ${cores} on other hosts, or loadctl k8s)`,
     };
     return [{ component, cpuMsPerRequest: cost, busyCores, cores, as: as[component] }];
@@ -60,7 +67,12 @@ export function inFlight(rate: number, responseS: number): number {
   return Math.ceil(rate * responseS);
 }
 
-export function sizingMarkdown(target: SizingTarget, costs: CostModel, responseS: number, utilisation = TARGET_UTILISATION): string[] {
+export function sizingMarkdown(
+  target: SizingTarget,
+  costs: CostModel,
+  responseS: number,
+  utilisation = TARGET_UTILISATION,
+): string[] {
   const rows = sizeFor(target, costs, utilisation);
   return [
     `**${target.name}** — ${target.derivation}; provisioned at ${Math.round(utilisation * 100)} % utilisation (${Math.round((1 - utilisation) * 100)} % headroom):`,

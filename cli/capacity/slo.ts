@@ -19,7 +19,10 @@ export const MIN_CARRIED_SHARE = 0.9;
 /** Parses `p95<200ms,p99<1s,errors<1%`; throws an Error naming the clause it could not read. */
 export function parseSlo(text: string): Slo {
   const slo: Slo = { latency: [], maxErrorPercent: 100 };
-  for (const clause of text.split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const clause of text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const latency = /^p(95|99)\s*<\s*(.+)$/.exec(clause);
     const errors = /^errors\s*<\s*([\d.]+)\s*%$/.exec(clause);
     if (latency?.[2]) {
@@ -37,7 +40,10 @@ export function parseSlo(text: string): Slo {
 }
 
 export function describeSlo(slo: Slo): string {
-  return [...slo.latency.map((bound) => `p${bound.percentile}<${bound.maxMs}ms`), ...(slo.maxErrorPercent < 100 ? [`errors<${slo.maxErrorPercent}%`] : [])].join(',');
+  return [
+    ...slo.latency.map((bound) => `p${bound.percentile}<${bound.maxMs}ms`),
+    ...(slo.maxErrorPercent < 100 ? [`errors<${slo.maxErrorPercent}%`] : []),
+  ].join(',');
 }
 
 export interface StepVerdict {
@@ -52,15 +58,22 @@ export function judgeStep(step: StepMeasurement, slo: Slo): StepVerdict {
   const breaches: string[] = [];
   for (const bound of slo.latency) {
     const value = bound.percentile === 95 ? step.p95Ms : step.p99Ms;
-    if (value === undefined || value >= bound.maxMs) breaches.push(`p${bound.percentile} ${value === undefined ? 'unknown' : `${round(value)} ms`} ≥ ${bound.maxMs} ms`);
+    if (value === undefined || value >= bound.maxMs)
+      breaches.push(
+        `p${bound.percentile} ${value === undefined ? 'unknown' : `${round(value)} ms`} ≥ ${bound.maxMs} ms`,
+      );
   }
-  if (step.errorPercent >= slo.maxErrorPercent) breaches.push(`errors ${round(step.errorPercent)} % ≥ ${slo.maxErrorPercent} %`);
+  if (step.errorPercent >= slo.maxErrorPercent)
+    breaches.push(`errors ${round(step.errorPercent)} % ≥ ${slo.maxErrorPercent} %`);
   const sloBroken = breaches.length > 0;
   const asked = step.iterations + step.dropped;
   const droppedPercent = asked ? (100 * step.dropped) / asked : 0;
-  if (droppedPercent > TOLERATED_DROP_PERCENT) breaches.push(`k6 dropped ${round(droppedPercent)} % of the asked iterations`);
-  if (step.throughput < MIN_CARRIED_SHARE * step.offeredRate) breaches.push(`carried ${round(step.throughput)}/s of the asked ${step.offeredRate}/s`);
+  if (droppedPercent > TOLERATED_DROP_PERCENT)
+    breaches.push(`k6 dropped ${round(droppedPercent)} % of the asked iterations`);
+  if (step.throughput < MIN_CARRIED_SHARE * step.offeredRate)
+    breaches.push(`carried ${round(step.throughput)}/s of the asked ${step.offeredRate}/s`);
   return { held: breaches.length === 0, breaches, sloBroken };
 }
 
-export const round = (value: number): number => (Math.abs(value) >= 100 ? Math.round(value) : Math.round(value * 10) / 10);
+export const round = (value: number): number =>
+  Math.abs(value) >= 100 ? Math.round(value) : Math.round(value * 10) / 10;

@@ -5,7 +5,12 @@
 /** The processes whose CPU a step measures; undefined when not measurable (an external target's database). */
 export type Component = 'k6' | 'api' | 'redis' | 'postgres';
 export const COMPONENTS: readonly Component[] = ['k6', 'api', 'redis', 'postgres'];
-export const COMPONENT_LABEL: Record<Component, string> = { k6: 'k6 (load generator)', api: 'API', redis: 'Redis', postgres: 'PostgreSQL' };
+export const COMPONENT_LABEL: Record<Component, string> = {
+  k6: 'k6 (load generator)',
+  api: 'API',
+  redis: 'Redis',
+  postgres: 'PostgreSQL',
+};
 
 export interface Placement {
   /** logical CPUs of the machine */

@@ -47,7 +47,10 @@ type CpuSnapshot = Record<Component | 'machine', number>;
 
 function cpuSnapshot(pids: Pids): CpuSnapshot {
   const seconds = (list: number[]) => list.reduce((sum, pid) => sum + (procCpuSeconds(pid) ?? 0), 0);
-  return { ...(Object.fromEntries(COMPONENTS.map((c) => [c, seconds(pids[c]())])) as Record<Component, number>), machine: machineBusyCpuSeconds() };
+  return {
+    ...(Object.fromEntries(COMPONENTS.map((c) => [c, seconds(pids[c]())])) as Record<Component, number>),
+    machine: machineBusyCpuSeconds(),
+  };
 }
 
 export async function runStep(request: StepRequest): Promise<StepMeasurement> {
@@ -82,7 +85,9 @@ export async function runStep(request: StepRequest): Promise<StepMeasurement> {
   const digest = outcome.digest;
   let server: ReturnType<typeof serverView> = {};
   try {
-    server = serverView(parseServerMetrics(readFileSync(join(outcome.runDir, RunFiles.serverMetrics), 'utf8'), RunFiles.serverMetrics));
+    server = serverView(
+      parseServerMetrics(readFileSync(join(outcome.runDir, RunFiles.serverMetrics), 'utf8'), RunFiles.serverMetrics),
+    );
   } catch {
     // no /metrics (an external API without them): k6's view alone
   }

@@ -24,6 +24,8 @@ Commit the directory; \`loadctl gate --baseline <name>\` compares against it.`,
       const saved = await saveBaseline(runDir, options.name, async (dir) => {
         await writeReport(dir);
       });
-      process.stdout.write(`${paint.green('saved')} baseline ${relative(process.cwd(), saved.dir) || saved.dir} (${saved.files.join(', ')})\n`);
+      process.stdout.write(
+        `${paint.green('saved')} baseline ${relative(process.cwd(), saved.dir) || saved.dir} (${saved.files.join(', ')})\n`,
+      );
     });
 }

@@ -54,7 +54,6 @@ function shortPath(path: string): string {
   return rel.startsWith('..') || isAbsolute(rel) ? path : rel;
 }
 
-
 export function register(program: Command): void {
   program
     .command('capacity')
@@ -110,7 +109,11 @@ export function register(program: Command): void {
           console.log(`  stopped because ${result.stoppedBecause}; ${result.steps.length} steps`);
           console.log(`  report: ${shortPath(markdownPath)}`);
         }
-        process.exitCode = abort.signal.aborted ? ExitCode.interrupted : result.sustainedRate === undefined ? ExitCode.thresholdsFailed : ExitCode.ok;
+        process.exitCode = abort.signal.aborted
+          ? ExitCode.interrupted
+          : result.sustainedRate === undefined
+            ? ExitCode.thresholdsFailed
+            : ExitCode.ok;
       } finally {
         process.removeListener('SIGINT', onSigint);
       }

@@ -4,10 +4,10 @@ import { grafanaDashboard } from '../runbooks/dashboard.ts';
 import { loadRunbooks } from '../runbooks/load.ts';
 
 export function register(program: Command): void {
-  const dashboard = program.command('dashboard').description('Grafana dashboards of the runbooks\' signals');
+  const dashboard = program.command('dashboard').description("Grafana dashboards of the runbooks' signals");
   dashboard
     .command('export')
-    .description('write a Grafana dashboard (JSON): every runbook\'s signals beside k6\'s request rate and latency')
+    .description("write a Grafana dashboard (JSON): every runbook's signals beside k6's request rate and latency")
     .option('--out <file>', 'write to this file instead of stdout')
     .addHelpText(
       'after',

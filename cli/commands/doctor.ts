@@ -14,7 +14,9 @@ const STATUS_LABEL: Record<CheckStatus, string> = {
 export function register(program: Command): void {
   program
     .command('doctor')
-    .description('check k6, Go, redis-server, PostgreSQL, Chromium and free ports; print the fix for each missing piece')
+    .description(
+      'check k6, Go, redis-server, PostgreSQL, Chromium and free ports; print the fix for each missing piece',
+    )
     .option('--json', 'print the checks as JSON')
     .addHelpText(
       'after',
@@ -31,13 +33,23 @@ Examples:
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ ok, checks }, null, 2)}\n`);
       } else {
-        const table = new Table({ head: ['component', 'status', 'version / detail', 'fix'], wordWrap: true, colWidths: [15, 10, 50, 50], style: useColour ? {} : { head: [], border: [] } });
-        for (const check of checks) table.push([check.component, STATUS_LABEL[check.status], check.detail, check.fix ?? '']);
+        const table = new Table({
+          head: ['component', 'status', 'version / detail', 'fix'],
+          wordWrap: true,
+          colWidths: [15, 10, 50, 50],
+          style: useColour ? {} : { head: [], border: [] },
+        });
+        for (const check of checks)
+          table.push([check.component, STATUS_LABEL[check.status], check.detail, check.fix ?? '']);
         process.stdout.write(`${table.toString()}\n`);
       }
       if (!ok) {
         const missing = checks.filter((check) => check.status === 'missing').map((check) => check.component);
-        throw new UserError(`missing: ${missing.join(', ')}.`, 'apply the fix shown for each row, or run `npm run setup`', ExitCode.environment);
+        throw new UserError(
+          `missing: ${missing.join(', ')}.`,
+          'apply the fix shown for each row, or run `npm run setup`',
+          ExitCode.environment,
+        );
       }
     });
 }

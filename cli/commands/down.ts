@@ -23,13 +23,18 @@ Examples:
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         return;
       }
-      if (result.leftovers.length > 0) process.stdout.write(`stopped ${result.leftovers.length} unrecorded process(es) of this stack: ${result.leftovers.join(', ')}\n`);
+      if (result.leftovers.length > 0)
+        process.stdout.write(
+          `stopped ${result.leftovers.length} unrecorded process(es) of this stack: ${result.leftovers.join(', ')}\n`,
+        );
       if (!result.hadStack) {
-        if (result.leftovers.length === 0) process.stdout.write(`no stack recorded in ${result.stateDir}; nothing to stop\n`);
+        if (result.leftovers.length === 0)
+          process.stdout.write(`no stack recorded in ${result.stateDir}; nothing to stop\n`);
         return;
       }
       for (const service of result.stopped) {
-        const orphans = service.orphans.length > 0 ? `; stopped ${service.orphans.length} leftover process(es) of its group` : '';
+        const orphans =
+          service.orphans.length > 0 ? `; stopped ${service.orphans.length} leftover process(es) of its group` : '';
         const how = service.wasRunning ? 'stopped' : `was not running${orphans}`;
         const killed = service.killed.length > 0 ? ` (SIGKILL for ${service.killed.join(', ')})` : '';
         process.stdout.write(`${service.name.padEnd(10)} PID ${String(service.pid).padEnd(8)} ${how}${killed}\n`);

@@ -19,7 +19,10 @@ export function register(program: Command): void {
     .option('--detect-timeout <seconds>', 'how long to wait for the signals before mitigating anyway', seconds(1), 20)
     .option('--mode <mode>', "fault mode (default: the runbook's)")
     .option('--manual', 'a person carries out each step and presses Enter; nothing is automated')
-    .option('--guard <expr>', "halt early and recover when this PromQL comparison holds, e.g. 'max(k6_http_req_failed_rate) > 0.2 for 5s'")
+    .option(
+      '--guard <expr>',
+      "halt early and recover when this PromQL comparison holds, e.g. 'max(k6_http_req_failed_rate) > 0.2 for 5s'",
+    )
     .option('--prometheus-url <url>', "the Prometheus to watch through (default: $PROMETHEUS_URL, else the stack's)")
     .option('--json', 'print the journal as JSON')
     .addHelpText(
@@ -72,16 +75,28 @@ Examples:
             prometheusUrl: opts.prometheusUrl,
             faultMode: opts.mode,
             signal: interrupt.signal,
-            onLine: opts.json ? undefined : (line) => process.stderr.write(`${paint.dim(new Date().toISOString().slice(11, 19))} ${line}\n`),
+            onLine: opts.json
+              ? undefined
+              : (line) => process.stderr.write(`${paint.dim(new Date().toISOString().slice(11, 19))} ${line}\n`),
           });
           if (opts.json) process.stdout.write(`${JSON.stringify(outcome.journal, null, 2)}\n`);
           else {
-            for (const verdict of outcome.journal.verdicts) process.stdout.write(`${verdict.ok ? paint.green('✓') : paint.red('✗')} ${verdict.claim} — ${verdict.detail}\n`);
+            for (const verdict of outcome.journal.verdicts)
+              process.stdout.write(
+                `${verdict.ok ? paint.green('✓') : paint.red('✗')} ${verdict.claim} — ${verdict.detail}\n`,
+              );
             const { figures } = outcome.journal;
-            process.stdout.write(`detect ${figures.timeToDetectS ?? '—'} s · mitigate ${figures.timeToMitigateS ?? '—'} s · recover ${figures.timeToRecoverS ?? '—'} s\nreport: ${outcome.reportPath}\n`);
+            process.stdout.write(
+              `detect ${figures.timeToDetectS ?? '—'} s · mitigate ${figures.timeToMitigateS ?? '—'} s · recover ${figures.timeToRecoverS ?? '—'} s\nreport: ${outcome.reportPath}\n`,
+            );
           }
           if (interrupt.signal.aborted) process.exitCode = ExitCode.interrupted;
-          else if (outcome.exitCode !== ExitCode.ok) throw new UserError(`drill ${runbookId} failed: a runbook claim did not hold.`, `read ${outcome.reportPath}`, ExitCode.violation);
+          else if (outcome.exitCode !== ExitCode.ok)
+            throw new UserError(
+              `drill ${runbookId} failed: a runbook claim did not hold.`,
+              `read ${outcome.reportPath}`,
+              ExitCode.violation,
+            );
         } finally {
           process.removeListener('SIGINT', onSigint);
         }

@@ -40,9 +40,22 @@ Examples:
     .description('the faults, their modes and runbooks')
     .option('--json', 'print as JSON')
     .action((opts: { json?: boolean }) => {
-      const rows = FAULTS.map(({ name, description, modes, defaultMode, runbookId, params }) => ({ name, description, modes, defaultMode, runbookId, params }));
+      const rows = FAULTS.map(({ name, description, modes, defaultMode, runbookId, params }) => ({
+        name,
+        description,
+        modes,
+        defaultMode,
+        runbookId,
+        params,
+      }));
       const out = table(['fault', 'modes (default first)', 'runbook', 'what it does']);
-      for (const row of rows) out.push([row.name, [row.defaultMode, ...row.modes.filter((m) => m !== row.defaultMode)].join(', '), row.runbookId, row.description]);
+      for (const row of rows)
+        out.push([
+          row.name,
+          [row.defaultMode, ...row.modes.filter((m) => m !== row.defaultMode)].join(', '),
+          row.runbookId,
+          row.description,
+        ]);
       print(opts.json, rows, out.toString());
     });
 
@@ -64,13 +77,21 @@ Examples:
       }),
     );
     const ctx = await faultContext();
-    const result = await injectFault(ctx, name, { mode: opts.mode as string | undefined, durationS: opts.duration as number, params });
+    const result = await injectFault(ctx, name, {
+      mode: opts.mode as string | undefined,
+      durationS: opts.duration as number,
+      params,
+    });
     const text = [
       `${paint.red(result.alreadyActive ? 'already injected' : 'injected')} ${name} (${result.fault.mode}): ${result.summary}`,
       `recovers by itself at ${result.fault.deadline}; now: loadctl fault recover ${name}`,
       `runbook: ${result.fault.runbookId}  →  loadctl runbook show ${result.fault.runbookId}`,
     ].join('\n');
-    print(opts.json as boolean | undefined, { ...result.fault, summary: result.summary, alreadyActive: result.alreadyActive }, text);
+    print(
+      opts.json as boolean | undefined,
+      { ...result.fault, summary: result.summary, alreadyActive: result.alreadyActive },
+      text,
+    );
   });
 
   fault
@@ -80,7 +101,11 @@ Examples:
     .action(async (name: string, opts: { json?: boolean }) => {
       faultByName(name);
       const result = await recoverFault(await faultContext(), name);
-      print(opts.json, { name, ...result }, `${paint.green('recovered')} ${name}${result.wasActive ? '' : ' (was not active)'}: ${result.summary}`);
+      print(
+        opts.json,
+        { name, ...result },
+        `${paint.green('recovered')} ${name}${result.wasActive ? '' : ' (was not active)'}: ${result.summary}`,
+      );
     });
 
   fault
@@ -88,7 +113,10 @@ Examples:
     .description('active faults with their time left, and what each target looks like now')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
-      const { statuses, expired } = await faultStatuses(await faultContext(), FAULTS.map((f) => f.name));
+      const { statuses, expired } = await faultStatuses(
+        await faultContext(),
+        FAULTS.map((f) => f.name),
+      );
       const out = table(['fault', 'state', 'mode', 'left', 'runbook', 'target now']);
       for (const entry of statuses) {
         out.push([
@@ -109,7 +137,8 @@ Examples:
     .description('route the API through toxiproxy (needed by the network fault), or directly again')
     .option('--json', 'print as JSON')
     .action(async (value: string, opts: { json?: boolean }) => {
-      if (value !== 'on' && value !== 'off') throw new UserError('fault proxy takes "on" or "off".', 'e.g. loadctl fault proxy on');
+      if (value !== 'on' && value !== 'off')
+        throw new UserError('fault proxy takes "on" or "off".', 'e.g. loadctl fault proxy on');
       const { state } = await faultContext();
       const { summary } = value === 'on' ? await proxyOn(state) : await proxyOff(state);
       print(opts.json, { proxy: value, summary }, summary);

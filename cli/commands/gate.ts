@@ -1,5 +1,5 @@
 // `loadctl gate`: flags → runGate → one verdict line per regression, files written, exit code.
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { DEFAULT_WORKLOAD, type WorkloadName } from '../../scenarios/lib/catalogue.ts';
 import type { ShapeName } from '../../scenarios/lib/shapes.ts';
 import { UserError } from '../shared/errors.ts';
@@ -46,7 +46,11 @@ export function register(program: Command): void {
     .requiredOption('--baseline <dir|name>', 'baseline directory, its report.json, or a name under reports/baselines/')
     .option('--allow-mismatch', 'judge against a baseline of another shape, workload or script (refused otherwise)')
     .option('--config <file>', 'tolerances file (default: loadctl.gate.yaml; built-in defaults when absent)')
-    .option('--repeat <n>', 'with --shape: run N times and judge each metric\'s median (default: the config\'s repeat)', wholeNumber(1, 9))
+    .option(
+      '--repeat <n>',
+      "with --shape: run N times and judge each metric's median (default: the config's repeat)",
+      wholeNumber(1, 9),
+    )
     .option('--junit <file>', 'write JUnit XML: one test case per endpoint × metric and per k6 threshold')
     .option('--summary <file>', 'write the markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)')
     .option('--pr-comment <file>', 'write a compact markdown comment for the pull request')
@@ -69,21 +73,29 @@ Exit codes: 0 passed; 1 a k6 threshold failed; 4 a metric regressed; 2 bad input
     .action(async (flags: GateFlags) => {
       const makesRuns = flags.shape !== undefined || flags.script !== undefined;
       if (makesRuns && flags.run.length > 0) throw new UserError('give either --run or --shape / --script, not both.');
-      if (flags.repeat !== undefined && !makesRuns) throw new UserError('--repeat needs --shape or --script: it makes that many runs.', 'for finished runs, repeat --run instead');
-      if (flags.script !== undefined && flags.workload !== undefined) throw new UserError('--workload picks a built-in workload; --script runs yours instead.');
+      if (flags.repeat !== undefined && !makesRuns)
+        throw new UserError(
+          '--repeat needs --shape or --script: it makes that many runs.',
+          'for finished runs, repeat --run instead',
+        );
+      if (flags.script !== undefined && flags.workload !== undefined)
+        throw new UserError('--workload picks a built-in workload; --script runs yours instead.');
       let run: Parameters<typeof runGate>[0]['run'];
       if (makesRuns) {
         run = {
-          subject: flags.script !== undefined
-            ? scriptSubject(flags.script, flags.shape)
-            : { kind: 'workload', shape: flags.shape!, workload: flags.workload ?? DEFAULT_WORKLOAD[flags.shape!] },
+          subject:
+            flags.script !== undefined
+              ? scriptSubject(flags.script, flags.shape)
+              : { kind: 'workload', shape: flags.shape!, workload: flags.workload ?? DEFAULT_WORKLOAD[flags.shape!] },
           scale: flags.scale,
           duration: flags.duration,
           target: flags.target,
           allowRemote: flags.allowRemote ?? false,
           repeat: flags.repeat,
           // one line rewritten in place on a terminal; CI logs get the run-by-run lines only
-          onProgress: process.stderr.isTTY ? (figures) => process.stderr.write(`\r\x1b[2K${paint.cyan('running')} ${formatProgress(figures)}`) : undefined,
+          onProgress: process.stderr.isTTY
+            ? (figures) => process.stderr.write(`\r\x1b[2K${paint.cyan('running')} ${formatProgress(figures)}`)
+            : undefined,
         };
       }
       const result = await runGate({
@@ -101,12 +113,18 @@ Exit codes: 0 passed; 1 a k6 threshold failed; 4 a metric regressed; 2 bad input
 
       if (flags.json) {
         const { verdicts, thresholds, status, exitCode, runDirs, baselineDir, written } = result;
-        process.stdout.write(`${JSON.stringify({ status, exitCode, runDirs, baselineDir, thresholds, verdicts, written }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ status, exitCode, runDirs, baselineDir, thresholds, verdicts, written }, null, 2)}\n`,
+        );
       } else {
         const failedThresholds = result.thresholds.filter((threshold) => !threshold.ok);
         const regressed = result.verdicts.filter((verdict) => verdict.status === 'regressed');
-        for (const threshold of failedThresholds) process.stdout.write(`${paint.red('threshold failed')} ${threshold.metric}: ${threshold.expression}\n`);
-        for (const verdict of regressed) process.stdout.write(`${paint.red('regressed')} ${verdict.endpoint} ${METRIC_LABEL[verdict.metric]}: ${verdict.explanation}\n`);
+        for (const threshold of failedThresholds)
+          process.stdout.write(`${paint.red('threshold failed')} ${threshold.metric}: ${threshold.expression}\n`);
+        for (const verdict of regressed)
+          process.stdout.write(
+            `${paint.red('regressed')} ${verdict.endpoint} ${METRIC_LABEL[verdict.metric]}: ${verdict.explanation}\n`,
+          );
         const gated = result.verdicts.filter((verdict) => verdict.status !== 'not-gated').length;
         const head =
           result.status === 'passed'
@@ -114,7 +132,9 @@ Exit codes: 0 passed; 1 a k6 threshold failed; 4 a metric regressed; 2 bad input
             : result.status === 'thresholds-failed'
               ? paint.red('GATE FAILED: k6 thresholds')
               : paint.red(`GATE FAILED: ${regressed.length} regression(s)`);
-        process.stdout.write(`${head} — ${gated} endpoint × metric checks vs ${result.baselineLabel}${result.runs > 1 ? ` (median of ${result.runs} runs)` : ''}\n`);
+        process.stdout.write(
+          `${head} — ${gated} endpoint × metric checks vs ${result.baselineLabel}${result.runs > 1 ? ` (median of ${result.runs} runs)` : ''}\n`,
+        );
         for (const file of result.written) process.stdout.write(`${paint.dim('wrote')} ${file}\n`);
       }
       process.exitCode = result.exitCode;

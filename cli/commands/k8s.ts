@@ -1,10 +1,18 @@
 // `loadctl k8s <shape|script>`: flags → writeK8s → the files written and the kubectl steps that follow.
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import type { WorkloadName } from '../../scenarios/lib/catalogue.ts';
 import type { ShapeName } from '../../scenarios/lib/shapes.ts';
 import { DEFAULT_CLUSTER_TARGET, writeK8s } from '../k8s/index.ts';
 import { paint } from '../shared/output.ts';
-import { positiveNumber, shapeOption, subjectArgument, subjectFromArguments, wholeNumber, workloadOption, type SubjectName } from './option-parsers.ts';
+import {
+  positiveNumber,
+  shapeOption,
+  subjectArgument,
+  subjectFromArguments,
+  wholeNumber,
+  workloadOption,
+  type SubjectName,
+} from './option-parsers.ts';
 
 interface K8sFlags {
   workload?: WorkloadName;
@@ -20,18 +28,23 @@ interface K8sFlags {
   json?: boolean;
 }
 
-
 export function register(program: Command): void {
   program
     .command('k8s')
-    .description('write a k6-operator TestRun + ConfigMap (the workload or your script as a k6 archive) for runs larger than one machine')
+    .description(
+      'write a k6-operator TestRun + ConfigMap (the workload or your script as a k6 archive) for runs larger than one machine',
+    )
     .addArgument(subjectArgument())
     .addOption(workloadOption("workload to run (default: the shape's default workload)"))
-    .addOption(shapeOption("with a script: replace its scenarios with this seed shape"))
-    .requiredOption('-p, --parallelism <n>', 'number of k6 runner pods; each runs an equal execution segment', wholeNumber(1))
+    .addOption(shapeOption('with a script: replace its scenarios with this seed shape'))
+    .requiredOption(
+      '-p, --parallelism <n>',
+      'number of k6 runner pods; each runs an equal execution segment',
+      wholeNumber(1),
+    )
     .option('-t, --target <url>', 'API base URL as the runner pods see it', DEFAULT_CLUSTER_TARGET)
     .option('-o, --out <dir>', 'directory for the manifests', 'reports/k8s')
-    .option('-n, --namespace <ns>', 'namespace for every object (default: kubectl\'s current one)')
+    .option('-n, --namespace <ns>', "namespace for every object (default: kubectl's current one)")
     .option('--scale <factor>', 'multiply VUs and rates of the shape', positiveNumber, 1)
     .option('--image <image>', 'runner image (default: grafana/k6 at the version that built the archive)')
     .option('--storage <size>', 'size of the claim the runners write raw streams to', '1Gi')
@@ -59,7 +72,9 @@ Collecting results and building the report: see cli/k8s/README.md.`,
         storageClassName: options.storageClass,
       });
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ testRun: result.testRunFile, collector: result.collectorFile, archiveBytes: result.archiveBytes, rawFiles: result.rawFiles }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ testRun: result.testRunFile, collector: result.collectorFile, archiveBytes: result.archiveBytes, rawFiles: result.rawFiles }, null, 2)}\n`,
+        );
         return;
       }
       const name = result.manifests.testRun.metadata.name;

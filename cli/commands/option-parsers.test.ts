@@ -15,12 +15,14 @@ describe('option parsers', () => {
 
   it('positiveNumber: finite and above zero', () => {
     expect(['0.1', '1', '2.5e1'].map(positiveNumber)).toEqual([0.1, 1, 25]);
-    for (const bad of ['', '0', '-1', 'abc', 'Infinity', 'NaN']) expect(() => positiveNumber(bad), bad).toThrow('expected a number > 0.');
+    for (const bad of ['', '0', '-1', 'abc', 'Infinity', 'NaN'])
+      expect(() => positiveNumber(bad), bad).toThrow('expected a number > 0.');
   });
 
   it('wholeNumber: an integer in range, the message saying which', () => {
     expect(['1', '64'].map(wholeNumber(1, 64))).toEqual([1, 64]);
-    for (const bad of ['', '0', '65', '1.5', 'x']) expect(() => wholeNumber(1, 64)(bad), bad).toThrow('expected a whole number from 1 to 64.');
+    for (const bad of ['', '0', '65', '1.5', 'x'])
+      expect(() => wholeNumber(1, 64)(bad), bad).toThrow('expected a whole number from 1 to 64.');
     expect(wholeNumber(1)('1000')).toBe(1000);
     expect(() => wholeNumber(1)('0')).toThrow('expected a whole number ≥ 1.');
   });

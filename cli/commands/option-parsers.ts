@@ -10,7 +10,8 @@ import { parseDurationMs } from '../../scenarios/lib/durations.ts';
 
 export function positiveNumber(value: string): number {
   const parsed = Number(value);
-  if (value.trim() === '' || !Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a number > 0.');
+  if (value.trim() === '' || !Number.isFinite(parsed) || parsed <= 0)
+    throw new InvalidArgumentError('expected a number > 0.');
   return parsed;
 }
 
@@ -18,7 +19,11 @@ export function wholeNumber(min: number, max = Number.POSITIVE_INFINITY): (value
   return (value) => {
     const parsed = Number(value);
     if (value.trim() === '' || !Number.isInteger(parsed) || parsed < min || parsed > max) {
-      throw new InvalidArgumentError(max === Number.POSITIVE_INFINITY ? `expected a whole number ≥ ${min}.` : `expected a whole number from ${min} to ${max}.`);
+      throw new InvalidArgumentError(
+        max === Number.POSITIVE_INFINITY
+          ? `expected a whole number ≥ ${min}.`
+          : `expected a whole number from ${min} to ${max}.`,
+      );
     }
     return parsed;
   };
@@ -29,7 +34,8 @@ export function seconds(min: number): (value: string) => number {
   return (value) => {
     const plain = Number(value);
     const ms = value.trim() !== '' && Number.isFinite(plain) ? plain * 1000 : parseDurationMs(value.trim());
-    if (ms === undefined || ms / 1000 < min) throw new InvalidArgumentError(`expected seconds ≥ ${min}, as a number or a duration such as 30s, 2m or 1m30s.`);
+    if (ms === undefined || ms / 1000 < min)
+      throw new InvalidArgumentError(`expected seconds ≥ ${min}, as a number or a duration such as 30s, 2m or 1m30s.`);
     return ms / 1000;
   };
 }
@@ -54,17 +60,23 @@ export type SubjectName = { shape: ShapeName } | { script: string };
 const SCRIPT_FILE = /\.(js|mjs|cjs|ts|mts|tar)$/;
 
 export function subjectArgument(): Argument {
-  return new Argument('<shape|script>', `a load shape (${SHAPE_NAMES.join(', ')}) or your own k6 script (.js, .ts) or archive (.tar)`).argParser(
-    (value: string): SubjectName => {
-      if (isShapeName(value)) return { shape: value };
-      if (SCRIPT_FILE.test(value) || existsSync(value)) return { script: value };
-      throw new InvalidArgumentError(`neither a shape (${SHAPE_NAMES.join(', ')}) nor a k6 script file (.js, .ts, .tar).`);
-    },
-  );
+  return new Argument(
+    '<shape|script>',
+    `a load shape (${SHAPE_NAMES.join(', ')}) or your own k6 script (.js, .ts) or archive (.tar)`,
+  ).argParser((value: string): SubjectName => {
+    if (isShapeName(value)) return { shape: value };
+    if (SCRIPT_FILE.test(value) || existsSync(value)) return { script: value };
+    throw new InvalidArgumentError(
+      `neither a shape (${SHAPE_NAMES.join(', ')}) nor a k6 script file (.js, .ts, .tar).`,
+    );
+  });
 }
 
 /** The subject run and k8s were given: a workload at a shape, or the user's script (at a seed shape with --shape). */
-export function subjectFromArguments(name: SubjectName, flags: { workload?: WorkloadName; shape?: ShapeName }): RunSubject {
+export function subjectFromArguments(
+  name: SubjectName,
+  flags: { workload?: WorkloadName; shape?: ShapeName },
+): RunSubject {
   if ('shape' in name) {
     if (flags.shape) throw new UserError(`--shape applies to a script; '${name.shape}' is already a shape.`);
     return { kind: 'workload', shape: name.shape, workload: flags.workload ?? DEFAULT_WORKLOAD[name.shape] };

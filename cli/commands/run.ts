@@ -13,7 +13,14 @@ import { generatorLimitNote } from '../capacity/limit.ts';
 import { SCRIPT_HOSTS_NOTE } from '../shared/run-dir.ts';
 import { WORKLOADS, WORKLOAD_NAMES, type WorkloadName } from '../../scenarios/lib/catalogue.ts';
 import { shapeDefinition, SHAPE_NAMES, type ShapeName } from '../../scenarios/lib/shapes.ts';
-import { positiveNumber, shapeOption, subjectArgument, subjectFromArguments, workloadOption, type SubjectName } from './option-parsers.ts';
+import {
+  positiveNumber,
+  shapeOption,
+  subjectArgument,
+  subjectFromArguments,
+  workloadOption,
+  type SubjectName,
+} from './option-parsers.ts';
 
 const scaleOrAuto = (value: string): number | 'auto' => (value === 'auto' ? 'auto' : positiveNumber(value));
 
@@ -113,12 +120,16 @@ function printOutcome(outcome: RunOutcome): void {
     for (const threshold of digest.failedThresholds) console.log(`  ${paint.red('✗')} threshold ${threshold}`);
   }
   const { cores } = outcome;
-  console.log(`  CPU: k6 ${cores.k6.toFixed(2)} cores${cores.api === undefined ? '' : `, API ${cores.api.toFixed(2)} cores`} of ${cores.machine} on this machine`);
+  console.log(
+    `  CPU: k6 ${cores.k6.toFixed(2)} cores${cores.api === undefined ? '' : `, API ${cores.api.toFixed(2)} cores`} of ${cores.machine} on this machine`,
+  );
   if (outcome.k6Error) console.log(`  ${paint.red('✗')} k6: ${outcome.k6Error}`);
   if (outcome.droppedExplanation) console.log(`  ${paint.yellow('!')} ${outcome.droppedExplanation}`);
   const generator = digest && generatorLimitNote(digest.droppedIterations, cores);
   if (generator) console.log(`  ${paint.yellow('!')} ${generator}`);
-  console.log(`  run directory: ${shortPath(outcome.runDir)}${outcome.reportError ? '' : `   report: ${shortPath(outcome.reportPath)}`}`);
+  console.log(
+    `  run directory: ${shortPath(outcome.runDir)}${outcome.reportError ? '' : `   report: ${shortPath(outcome.reportPath)}`}`,
+  );
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -130,8 +141,13 @@ export function register(program: Command): void {
     .addArgument(subjectArgument())
     .argument('[k6-args...]', 'after --: arguments for k6 run, passed unchanged')
     .addOption(workloadOption('what each iteration does (with a shape)'))
-    .addOption(shapeOption("with a script: replace its scenarios with this seed shape around its default function"))
-    .option('--scale <factor>', "multiply VUs and arrival rates (durations stay), e.g. 0.1; 'auto': an arrival-rate shape scaled to what this machine holds", scaleOrAuto, 1)
+    .addOption(shapeOption('with a script: replace its scenarios with this seed shape around its default function'))
+    .option(
+      '--scale <factor>',
+      "multiply VUs and arrival rates (durations stay), e.g. 0.1; 'auto': an arrival-rate shape scaled to what this machine holds",
+      scaleOrAuto,
+      1,
+    )
     .option('--duration <d>', 'new length for a steady shape (smoke, journey, soak, browser), e.g. 30s, 2h')
     .option('--target <url>', 'base URL of the API, BASE_URL for a script (default: the embedded stack for a shape)')
     .option('--allow-remote', 'allow a --target that is not this machine')
@@ -144,14 +160,20 @@ export function register(program: Command): void {
     .addHelpText('after', HELP)
     .action(async (name: SubjectName, k6Args: string[], flags: RunFlags) => {
       if (k6Args.length > 0 && !process.argv.includes('--')) {
-        throw new UserError(`unexpected argument '${k6Args[0]}'.`, 'arguments for k6 go after --, e.g. loadctl run test.js -- --tag team=shop');
+        throw new UserError(
+          `unexpected argument '${k6Args[0]}'.`,
+          'arguments for k6 go after --, e.g. loadctl run test.js -- --tag team=shop',
+        );
       }
       const subject = subjectFromArguments(name, flags);
       const segments = Number(flags.segments);
       const info = (line: string): void => void process.stderr.write(`${paint.dim(line)}\n`);
       const auto = flags.scale === 'auto';
       if (auto && (subject.kind !== 'workload' || flags.dryRun)) {
-        throw new UserError('--scale auto measures this machine with a built-in workload first (it sends load).', 'give a number, e.g. --scale 0.2');
+        throw new UserError(
+          '--scale auto measures this machine with a built-in workload first (it sends load).',
+          'give a number, e.g. --scale 0.2',
+        );
       }
       const settings = {
         subject,
@@ -189,7 +211,14 @@ export function register(program: Command): void {
       try {
         if (auto && subject.kind === 'workload') {
           const { autoScale } = await import('../capacity/auto-scale.ts');
-          const chosen = await autoScale({ ...subject, target: settings.target, allowRemote: settings.allowRemote, reportsDir: settings.reportsDir, signal: abort.signal, onInfo: info });
+          const chosen = await autoScale({
+            ...subject,
+            target: settings.target,
+            allowRemote: settings.allowRemote,
+            reportsDir: settings.reportsDir,
+            signal: abort.signal,
+            onInfo: info,
+          });
           settings.scale = chosen.scale;
           console.log(`${paint.cyan('scale')} ${chosen.scale}: ${chosen.reason}`);
         }
@@ -205,7 +234,9 @@ export function register(program: Command): void {
         progress.clear();
         if (flags.json) {
           const { runDir, reportPath: report, exitCode, meta, digest, cores, droppedExplanation, k6Error } = outcome;
-          console.log(JSON.stringify({ runDir, report, exitCode, meta, digest, cores, droppedExplanation, k6Error }, null, 2));
+          console.log(
+            JSON.stringify({ runDir, report, exitCode, meta, digest, cores, droppedExplanation, k6Error }, null, 2),
+          );
         } else printOutcome(outcome);
         process.exitCode = outcome.exitCode;
       } finally {

@@ -36,13 +36,29 @@ Examples:
     .action(async (opts: { json?: boolean }) => {
       const runbooks = await loadRunbooks();
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(runbooks.map(({ body: _body, ...front }) => front), null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify(
+            runbooks.map(({ body: _body, ...front }) => front),
+            null,
+            2,
+          )}\n`,
+        );
         return;
       }
-      const table = new Table({ head: ['id', 'severity', 'fault', 'signals', 'steps', 'title'], style: useColour ? {} : { head: [], border: [] } });
+      const table = new Table({
+        head: ['id', 'severity', 'fault', 'signals', 'steps', 'title'],
+        style: useColour ? {} : { head: [], border: [] },
+      });
       for (const entry of runbooks) {
         const steps = numberedSteps(entry);
-        table.push([entry.id, entry.severity, entry.fault.name, entry.signals.length, `${steps.length} (${steps.filter((s) => s.step.automatable).length} automatable)`, entry.title]);
+        table.push([
+          entry.id,
+          entry.severity,
+          entry.fault.name,
+          entry.signals.length,
+          `${steps.length} (${steps.filter((s) => s.step.automatable).length} automatable)`,
+          entry.title,
+        ]);
       }
       process.stdout.write(`${table.toString()}\n`);
     });
@@ -67,8 +83,8 @@ Examples:
 
   runbook
     .command('check <id>')
-    .description('is this incident happening? evaluates the runbook\'s signals now against Prometheus')
-    .option('--prometheus-url <url>', 'the Prometheus to ask (default: $PROMETHEUS_URL, else the stack\'s)')
+    .description("is this incident happening? evaluates the runbook's signals now against Prometheus")
+    .option('--prometheus-url <url>', "the Prometheus to ask (default: $PROMETHEUS_URL, else the stack's)")
     .option('--json', 'print the signals as JSON')
     .addHelpText(
       'after',
@@ -95,7 +111,9 @@ Examples:
           process.stdout.write(`${paint.bold(reading.id)}  ${state}\n  ${oneLine(reading.expr)}\n`);
         }
         const verdict =
-          firing.length > 0 ? `${firing.length} of ${readings.length} signals firing: follow \`loadctl runbook show ${id}\`` : 'no signal fires';
+          firing.length > 0
+            ? `${firing.length} of ${readings.length} signals firing: follow \`loadctl runbook show ${id}\``
+            : 'no signal fires';
         process.stdout.write(`${verdict} (Prometheus ${prometheus.url})\n`);
       }
       if (firing.length > 0) process.exitCode = ExitCode.violation;
@@ -103,10 +121,13 @@ Examples:
 
   runbook
     .command('export')
-    .description('write every runbook\'s signals as Prometheus alerting rules')
+    .description("write every runbook's signals as Prometheus alerting rules")
     .requiredOption('--alerts', 'export alerting rules (one alert per signal, linking its runbook)')
     .option('--out <file>', 'write to this file instead of stdout')
-    .option('--runbook-url <base>', 'link runbooks as <base><id>.md (default: $LOADCTL_RUNBOOK_BASE_URL, else file URLs)')
+    .option(
+      '--runbook-url <base>',
+      'link runbooks as <base><id>.md (default: $LOADCTL_RUNBOOK_BASE_URL, else file URLs)',
+    )
     .addHelpText(
       'after',
       `
@@ -136,13 +157,33 @@ Examples:
       const found = await loadRunbook(id);
       const steps = numberedSteps(found);
       const entry = steps.find((candidate) => candidate.number === opts.step);
-      if (!entry) throw new UserError(`runbook ${id} has steps 1 to ${steps.length}, not ${opts.step}.`, `see them with \`loadctl runbook show ${id}\``);
+      if (!entry)
+        throw new UserError(
+          `runbook ${id} has steps 1 to ${steps.length}, not ${opts.step}.`,
+          `see them with \`loadctl runbook show ${id}\``,
+        );
       if (!entry.step.run) {
-        throw new UserError(`step ${opts.step} ("${entry.step.title}") is done by a person, it has no command to run.`, `read it with \`loadctl runbook show ${id}\``);
+        throw new UserError(
+          `step ${opts.step} ("${entry.step.title}") is done by a person, it has no command to run.`,
+          `read it with \`loadctl runbook show ${id}\``,
+        );
       }
-      if (!opts.json) process.stderr.write(`${paint.bold(`step ${opts.step}: ${entry.step.title}`)}\n$ ${entry.step.run}\n`);
-      const result = await runLoadctl(entry.step.run, process.env.LOADCTL_STATE_DIR, opts.json ? undefined : (chunk) => process.stdout.write(chunk));
-      if (opts.json) process.stdout.write(`${JSON.stringify({ runbook: id, step: opts.step, title: entry.step.title, command: entry.step.run, ...result }, null, 2)}\n`);
-      if (result.exitCode !== 0) throw new UserError(`step ${opts.step} failed (exit code ${result.exitCode}).`, undefined, ExitCode.environment);
+      if (!opts.json)
+        process.stderr.write(`${paint.bold(`step ${opts.step}: ${entry.step.title}`)}\n$ ${entry.step.run}\n`);
+      const result = await runLoadctl(
+        entry.step.run,
+        process.env.LOADCTL_STATE_DIR,
+        opts.json ? undefined : (chunk) => process.stdout.write(chunk),
+      );
+      if (opts.json)
+        process.stdout.write(
+          `${JSON.stringify({ runbook: id, step: opts.step, title: entry.step.title, command: entry.step.run, ...result }, null, 2)}\n`,
+        );
+      if (result.exitCode !== 0)
+        throw new UserError(
+          `step ${opts.step} failed (exit code ${result.exitCode}).`,
+          undefined,
+          ExitCode.environment,
+        );
     });
 }

@@ -46,7 +46,9 @@ Examples:
           `${paint.bold('Redis')}       ${state.redis.url}${state.redis.owned ? `  (PID ${state.redis.pid})` : '  (external)'}`,
           `${paint.bold('PostgreSQL')}  ${state.postgres.url}${state.postgres.owned ? `  (PID ${state.postgres.pid})` : '  (external)'}`,
           ...(state.prometheus
-            ? [`${paint.bold('Prometheus')}  ${state.prometheus.url}${state.prometheus.owned ? `  (PID ${state.prometheus.pid})` : '  (external)'}`]
+            ? [
+                `${paint.bold('Prometheus')}  ${state.prometheus.url}${state.prometheus.owned ? `  (PID ${state.prometheus.pid})` : '  (external)'}`,
+              ]
             : []),
           `state: ${stateFilePath(state.stateDir)} — see \`loadctl status\`; stop with \`loadctl down\``,
           '',

@@ -50,7 +50,9 @@ async function drill(runbookId: string, extra: Partial<DrillOptions> = {}): Prom
   expect(failed, JSON.stringify(failed)).toEqual([]);
   // the fault window and every step are on the run's timeline, for the report's charts
   const meta = RunMeta.parse(JSON.parse(readFileSync(path.join(outcome.runDir, 'meta.json'), 'utf8')));
-  expect(meta.events.map((event) => event.kind)).toEqual(expect.arrayContaining(['fault-injected', 'signal-fired', 'mitigation', 'fault-recovered', 'slo-restored']));
+  expect(meta.events.map((event) => event.kind)).toEqual(
+    expect.arrayContaining(['fault-injected', 'signal-fired', 'mitigation', 'fault-recovered', 'slo-restored']),
+  );
   expect(readFileSync(outcome.reportPath, 'utf8')).toContain(`## Drill: `);
   expect(await readFaults(stack.state.stateDir)).toEqual([]);
   expect(outcome.exitCode).toBe(0);

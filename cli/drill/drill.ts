@@ -16,7 +16,17 @@ import type { WorkloadName } from '../../scenarios/lib/catalogue.ts';
 import { buildShape, plannedSeconds, shapeDefinition, type ShapeName } from '../../scenarios/lib/shapes.ts';
 import { openDrill, type DrillSurroundings } from './context.ts';
 import type { DrillPlan, Journal, PlannedStep } from './journal.ts';
-import { detect, inject, judge, mitigate, noteStoppedEarly, prepare, recover, windDown, writeDrillRecord } from './phases.ts';
+import {
+  detect,
+  inject,
+  judge,
+  mitigate,
+  noteStoppedEarly,
+  prepare,
+  recover,
+  windDown,
+  writeDrillRecord,
+} from './phases.ts';
 import { parseGuard } from './watch.ts';
 
 export interface DrillOptions extends DrillSurroundings {
@@ -55,15 +65,23 @@ function planSteps(runbook: Runbook, manual: boolean): PlannedStep[] {
 export function planDrill(runbook: Runbook, options: DrillOptions): DrillPlan {
   const fault = faultByName(runbook.fault.name);
   const mode = options.faultMode ?? runbook.fault.mode ?? fault.defaultMode;
-  if (!fault.modes.includes(mode)) throw new UserError(`fault ${fault.name} has no mode "${mode}".`, `use one of: ${fault.modes.join(', ')}`);
+  if (!fault.modes.includes(mode))
+    throw new UserError(`fault ${fault.name} has no mode "${mode}".`, `use one of: ${fault.modes.join(', ')}`);
   const sloWindowS = checkPromql(runbook.slo.expr).windowS;
   const restoreWithinS = durationSeconds(runbook.slo.restoreWithin);
   // load must outlast: injection, detection or the fault window, the steps, and the SLO's restore budget
-  const wantedS = Math.ceil(options.injectAtS + Math.max(options.faultDurationS, options.detectTimeoutS) + 30 + restoreWithinS + sloWindowS);
+  const wantedS = Math.ceil(
+    options.injectAtS + Math.max(options.faultDurationS, options.detectTimeoutS) + 30 + restoreWithinS + sloWindowS,
+  );
   // a steady shape is stretched to cover the drill; a ramping one (load, peak) keeps its own length
-  const loadDurationS = shapeDefinition(options.shape).steady ? wantedS : plannedSeconds(buildShape(options.shape, { scale: options.scale }).scenarios);
+  const loadDurationS = shapeDefinition(options.shape).steady
+    ? wantedS
+    : plannedSeconds(buildShape(options.shape, { scale: options.scale }).scenarios);
   if (options.injectAtS + options.faultDurationS >= loadDurationS) {
-    throw new UserError(`the ${options.shape} shape lasts ${loadDurationS} s, too short to inject at ${options.injectAtS} s for ${options.faultDurationS} s.`, 'inject earlier, shorten --duration, or use a steady shape (smoke, soak)');
+    throw new UserError(
+      `the ${options.shape} shape lasts ${loadDurationS} s, too short to inject at ${options.injectAtS} s for ${options.faultDurationS} s.`,
+      'inject earlier, shorten --duration, or use a steady shape (smoke, soak)',
+    );
   }
   if (options.guard) {
     try {
@@ -92,7 +110,12 @@ export function planDrill(runbook: Runbook, options: DrillOptions): DrillPlan {
       windowS: checkPromql(signal.expr).windowS,
       forS: durationSeconds(signal.for),
     })),
-    claims: runbook.claims.map((claim) => ({ id: claim.id, during: claim.during, check: oneLine(claim.expr), description: claim.description })),
+    claims: runbook.claims.map((claim) => ({
+      id: claim.id,
+      during: claim.during,
+      check: oneLine(claim.expr),
+      description: claim.description,
+    })),
     slo: { check: oneLine(runbook.slo.expr), windowS: sloWindowS, restoreWithinS },
     steps: planSteps(runbook, options.manual),
   };

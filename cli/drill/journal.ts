@@ -93,7 +93,10 @@ const seconds = (from: string | undefined, to: string | undefined): number | und
   from && to ? Math.round((Date.parse(to) - Date.parse(from)) / 100) / 10 : undefined;
 
 export function figuresOf(happened: Happened): Figures {
-  const fired = happened.signals.map((signal) => signal.firedAt).filter((at): at is string => at !== undefined).sort();
+  const fired = happened.signals
+    .map((signal) => signal.firedAt)
+    .filter((at): at is string => at !== undefined)
+    .sort();
   const automated = happened.steps.filter((step) => step.number > 0);
   const firstFixEnd = automated[0]?.endedAt;
   return {
@@ -110,7 +113,9 @@ export function verdictsOf(plan: DrillPlan, happened: Happened): Verdict[] {
     verdicts.push({
       claim: 'guard held',
       ok: !happened.guardTrippedAt,
-      detail: happened.guardTrippedAt ? `guard "${plan.guard}" tripped at ${happened.guardTrippedAt}; fault recovered early` : `"${plan.guard}" never tripped`,
+      detail: happened.guardTrippedAt
+        ? `guard "${plan.guard}" tripped at ${happened.guardTrippedAt}; fault recovered early`
+        : `"${plan.guard}" never tripped`,
     });
   }
   for (const signal of plan.signals) {
@@ -132,7 +137,9 @@ export function verdictsOf(plan: DrillPlan, happened: Happened): Verdict[] {
     verdicts.push({
       claim: claim.description,
       ok: seen?.holds === true,
-      detail: seen ? `${claim.check}: ${formatValue(seen.value)} during the ${claim.during}` : `not evaluated (the ${claim.during} phase did not happen)`,
+      detail: seen
+        ? `${claim.check}: ${formatValue(seen.value)} during the ${claim.during}`
+        : `not evaluated (the ${claim.during} phase did not happen)`,
     });
   }
   const failedSteps = happened.steps.filter((step) => step.by === 'drill' && step.exitCode !== 0);
@@ -140,19 +147,28 @@ export function verdictsOf(plan: DrillPlan, happened: Happened): Verdict[] {
     claim: "the runbook's automated steps run cleanly",
     ok: failedSteps.length === 0 && happened.steps.length > 0,
     detail: failedSteps.length
-      ? failedSteps.map((step) => `step ${step.number} exited ${step.exitCode}: ${(step.output ?? '').split('\n').at(-1)}`).join('; ')
+      ? failedSteps
+          .map((step) => `step ${step.number} exited ${step.exitCode}: ${(step.output ?? '').split('\n').at(-1)}`)
+          .join('; ')
       : `${happened.steps.length} step(s) carried out`,
   });
   const toRestore = seconds(happened.recoveredAt, happened.sloRestoredAt);
   verdicts.push({
     claim: `the SLO holds again within ${plan.slo.restoreWithinS} s`,
     ok: toRestore !== undefined && toRestore <= plan.slo.restoreWithinS + plan.slo.windowS,
-    detail: toRestore !== undefined ? `${plan.slo.check} held ${toRestore} s after recovery` : `${plan.slo.check} did not hold (last value ${formatValue(happened.sloLastValue)})`,
+    detail:
+      toRestore !== undefined
+        ? `${plan.slo.check} held ${toRestore} s after recovery`
+        : `${plan.slo.check} did not hold (last value ${formatValue(happened.sloLastValue)})`,
   });
   verdicts.push({
     claim: 'no data lost or duplicated (loadctl verify)',
     ok: happened.invariants?.ok === true,
-    detail: happened.invariants ? (happened.invariants.ok ? 'every invariant holds' : `violated: ${happened.invariants.violated.join(', ') || happened.invariants.error}`) : 'not checked',
+    detail: happened.invariants
+      ? happened.invariants.ok
+        ? 'every invariant holds'
+        : `violated: ${happened.invariants.violated.join(', ') || happened.invariants.error}`
+      : 'not checked',
   });
   return verdicts;
 }
@@ -184,13 +200,18 @@ export function drillMarkdown(journal: Journal): string {
     '',
     '| | claim | evidence |',
     '|---|---|---|',
-    ...verdicts.map((verdict) => `| ${verdict.ok ? '✅' : '❌'} | ${verdict.claim} | ${verdict.detail.replace(/\|/g, '\\|')} |`),
+    ...verdicts.map(
+      (verdict) => `| ${verdict.ok ? '✅' : '❌'} | ${verdict.claim} | ${verdict.detail.replace(/\|/g, '\\|')} |`,
+    ),
     '',
     '### Timeline',
     '',
     '| at | what | detail |',
     '|---|---|---|',
-    ...happened.events.map((event) => `| ${at(event.at)} | ${event.kind}: ${event.name} | ${(event.detail ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`),
+    ...happened.events.map(
+      (event) =>
+        `| ${at(event.at)} | ${event.kind}: ${event.name} | ${(event.detail ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`,
+    ),
     '',
     `Machine-readable record: \`journal.json\` beside this report.`,
   ];

@@ -49,7 +49,11 @@ export async function prepare(drill: Drill): Promise<LoadUnderway> {
           if (happened.guardTrippedAt) return;
           const { holds } = await evaluateCheck(drill.prometheus, guard.guard.expr);
           if (!guard.observe(holds, Date.now() / 1000)) return;
-          happened.guardTrippedAt = drill.record('guard-tripped', plan.guard ?? '', 'halting the drill and recovering the fault');
+          happened.guardTrippedAt = drill.record(
+            'guard-tripped',
+            plan.guard ?? '',
+            'halting the drill and recovering the fault',
+          );
           timeline.stop(`guard "${plan.guard}" tripped`);
         },
         (error) => drill.say(`guard           not evaluated: ${error.message}`),
@@ -57,7 +61,11 @@ export async function prepare(drill: Drill): Promise<LoadUnderway> {
     : undefined;
 
   const stop = new AbortController();
-  drill.record('phase', 'load started', `${plan.shape} × ${plan.scale}, workload ${plan.workload}, up to ${plan.loadDurationS} s`);
+  drill.record(
+    'phase',
+    'load started',
+    `${plan.shape} × ${plan.scale}, workload ${plan.workload}, up to ${plan.loadDurationS} s`,
+  );
   const run = executeRun({
     shape: plan.shape,
     workload: plan.workload,
@@ -111,10 +119,15 @@ export async function detect(drill: Drill): Promise<void> {
       record.value = reading.value;
       const viaAlert = drill.loadedAlerts.has(alertName(runbook.id, signal.id));
       const forMs = durationSeconds(signal.for) * 1000;
-      const firingAt = viaAlert ? alertFiringAt(alerts, runbook.id, signal.id, forMs / 1000) : reading.holds ? Date.now() : undefined;
+      const firingAt = viaAlert
+        ? alertFiringAt(alerts, runbook.id, signal.id, forMs / 1000)
+        : reading.holds
+          ? Date.now()
+          : undefined;
       if (firingAt === undefined) continue;
       if (firingAt - forMs < drill.injectionStartedAtMs) {
-        if (!record.firingBeforeInjection) drill.record('note', `${signal.id} was firing before the injection`, 'not counted');
+        if (!record.firingBeforeInjection)
+          drill.record('note', `${signal.id} was firing before the injection`, 'not counted');
         record.firingBeforeInjection = true;
         continue;
       }
@@ -139,11 +152,15 @@ export async function mitigate(drill: Drill): Promise<void> {
 
 async function runSteps(drill: Drill, group: StepGroup): Promise<void> {
   const { happened } = drill;
-  for (const step of drill.plan.steps.filter((candidate) => candidate.group === group && candidate.handling !== 'skipped')) {
+  for (const step of drill.plan.steps.filter(
+    (candidate) => candidate.group === group && candidate.handling !== 'skipped',
+  )) {
     const startedAt = new Date().toISOString();
     const { number, title, run: command } = step;
     if (step.handling === 'person') {
-      drill.say(`step ${step.number}: ${step.title}${step.run ? `\n    $ ${step.run}` : ''}\n    press Enter when it is done`);
+      drill.say(
+        `step ${step.number}: ${step.title}${step.run ? `\n    $ ${step.run}` : ''}\n    press Enter when it is done`,
+      );
       const prompt = createInterface({ input: process.stdin, output: process.stderr });
       await prompt.question('', { signal: drill.timeline.signal }).finally(() => prompt.close());
       happened.steps.push({ number, title, command, by: 'person', startedAt, endedAt: new Date().toISOString() });
@@ -171,12 +188,20 @@ export async function recover(drill: Drill): Promise<void> {
       const { holds: restored, value } = await evaluateCheck(drill.prometheus, runbook.slo.expr);
       happened.sloLastValue = value;
       if (restored) {
-        happened.sloRestoredAt = drill.record('slo-restored', runbook.slo.description ?? check, `${check} (value ${value.toPrecision(3)})`);
+        happened.sloRestoredAt = drill.record(
+          'slo-restored',
+          runbook.slo.description ?? check,
+          `${check} (value ${value.toPrecision(3)})`,
+        );
         return;
       }
     }
     if (now - recoveredS > plan.restoreWithinS + windowS) {
-      drill.record('note', 'SLO not restored', `${check} still fails after ${plan.restoreWithinS} s (value ${happened.sloLastValue})`);
+      drill.record(
+        'note',
+        'SLO not restored',
+        `${check} still fails after ${plan.restoreWithinS} s (value ${happened.sloLastValue})`,
+      );
       return;
     }
     await drill.timeline.wait(1000);
@@ -224,7 +249,9 @@ export async function windDown(drill: Drill, load: LoadUnderway): Promise<RunOut
   happened.k6ExitCode = outcome?.meta.k6ExitCode;
   const { preparation } = drill;
   if (preparation) {
-    const undone = await preparation.undo(drill.target).catch((error: Error) => `could not undo (${error.message}): ${preparation.summary}`);
+    const undone = await preparation
+      .undo(drill.target)
+      .catch((error: Error) => `could not undo (${error.message}): ${preparation.summary}`);
     drill.record('phase', 'stack as before', undone);
     drill.target = await faultContext(drill.surroundings.stateDir);
   }
@@ -236,17 +263,31 @@ export async function judge(drill: Drill): Promise<Journal> {
   const { happened, plan } = drill;
   try {
     const report = await verifyInvariants(drill.target.state);
-    happened.invariants = { ok: report.ok, violated: report.checks.filter((check) => check.status === 'violated').map((check) => check.id) };
+    happened.invariants = {
+      ok: report.ok,
+      violated: report.checks.filter((check) => check.status === 'violated').map((check) => check.id),
+    };
   } catch (error) {
     happened.invariants = { ok: false, violated: [], error: (error as Error).message };
   }
   const { invariants } = happened;
-  drill.record('phase', 'invariants checked', invariants.ok ? 'all hold' : `violated: ${invariants.violated.join(', ') || invariants.error}`);
+  drill.record(
+    'phase',
+    'invariants checked',
+    invariants.ok ? 'all hold' : `violated: ${invariants.violated.join(', ') || invariants.error}`,
+  );
 
   await evaluateClaims(drill);
   happened.endedAt = new Date().toISOString();
   const verdicts = verdictsOf(plan, happened);
-  return { version: 1, planned: plan, happened, figures: figuresOf(happened), verdicts, ok: verdicts.every((verdict) => verdict.ok) };
+  return {
+    version: 1,
+    planned: plan,
+    happened,
+    figures: figuresOf(happened),
+    verdicts,
+    ok: verdicts.every((verdict) => verdict.ok),
+  };
 }
 
 /** claims are checked once, at the end of their phase, with every range stretched over the whole phase */
@@ -276,8 +317,15 @@ export async function writeDrillRecord(runDir: string, journal: Journal): Promis
   const metaPath = path.join(runDir, RunFiles.meta);
   const meta = RunMeta.parse(JSON.parse(readFileSync(metaPath, 'utf8')));
   const stoppedEarly =
-    meta.k6ExitCode === K6_EXIT.externalAbort ? `the drill ended its load once its timeline was done${happened.aborted ? ` (${happened.aborted})` : ''}` : undefined;
-  const drillMeta: RunMeta = { ...meta, workload: `${meta.workload} (drill ${planned.runbookId})`, events: [...meta.events, ...happened.events], stoppedEarly };
+    meta.k6ExitCode === K6_EXIT.externalAbort
+      ? `the drill ended its load once its timeline was done${happened.aborted ? ` (${happened.aborted})` : ''}`
+      : undefined;
+  const drillMeta: RunMeta = {
+    ...meta,
+    workload: `${meta.workload} (drill ${planned.runbookId})`,
+    events: [...meta.events, ...happened.events],
+    stoppedEarly,
+  };
   writeFileSync(metaPath, `${JSON.stringify(drillMeta, null, 2)}\n`);
   const { markdownPath } = await writeReport(runDir);
   appendFileSync(markdownPath, `\n\n${drillMarkdown(journal)}\n`);

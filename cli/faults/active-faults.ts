@@ -14,12 +14,17 @@ export async function readFaults(stateDir: string): Promise<ActiveFault[]> {
     return FaultsFile.parse(JSON.parse(await readFile(faultsPath(stateDir), 'utf8'))).active;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new Error(`${faultsPath(stateDir)} is unreadable (${(error as Error).message}); delete it after checking no fault is active`);
+    throw new Error(
+      `${faultsPath(stateDir)} is unreadable (${(error as Error).message}); delete it after checking no fault is active`,
+    );
   }
 }
 
 /** Applies `change` to the active list under the lock and returns what it returned. */
-export async function updateFaults<T>(stateDir: string, change: (active: ActiveFault[]) => { active: ActiveFault[]; result: T }): Promise<T> {
+export async function updateFaults<T>(
+  stateDir: string,
+  change: (active: ActiveFault[]) => { active: ActiveFault[]; result: T },
+): Promise<T> {
   const lock = `${faultsPath(stateDir)}.lock`;
   const deadline = Date.now() + 10_000;
   for (;;) {

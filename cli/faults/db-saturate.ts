@@ -19,7 +19,8 @@ export const FAULT_APPLICATION_NAME = 'loadctl-fault';
 const POOL_HEADROOM = 2;
 // A nested loop over two small series: pure CPU, no temp files (one 60-million-row series spilled to disk),
 // about 2 s a query, so the runbook's cancel-queries (older than 1 s) finds the offenders.
-const CPU_QUERY = 'SELECT count(*) FROM generate_series(1, 8000) AS a, generate_series(1, 8000) AS b WHERE (a # b) % 7 = 0';
+const CPU_QUERY =
+  'SELECT count(*) FROM generate_series(1, 8000) AS a, generate_series(1, 8000) AS b WHERE (a # b) % 7 = 0';
 /**
  * CPU-heavy sessions per core of the database's machine (the stack's own PostgreSQL runs on this one). Its
  * backends share PostgreSQL's CPU fairly, so the API's queries get 1/(N+1) of it: 2 sessions on 2 cores
@@ -29,13 +30,20 @@ const CPU_SESSIONS_PER_CORE = 4;
 
 async function faultSessionCount(url: string): Promise<number> {
   return withClient(url, async (client) => {
-    const result = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [FAULT_APPLICATION_NAME]);
+    const result = await client.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1',
+      [FAULT_APPLICATION_NAME],
+    );
     return result.rows[0]?.n ?? 0;
   });
 }
 
 async function openSession(url: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, application_name: FAULT_APPLICATION_NAME, connectionTimeoutMillis: 5_000 });
+  const client = new pg.Client({
+    connectionString: url,
+    application_name: FAULT_APPLICATION_NAME,
+    connectionTimeoutMillis: 5_000,
+  });
   client.on('error', () => undefined);
   await client.connect();
   // the backend notices within a second when the keeper goes away, even in the middle of a query
@@ -63,7 +71,11 @@ async function runSession(client: pg.Client, mode: string, index: number, stop: 
   await client.query('BEGIN');
   if (mode === 'locks') {
     // one session per hot table: every balance write and every reservation on concert 1 waits behind these
-    await client.query(index === 0 ? 'SELECT id FROM users ORDER BY id FOR UPDATE' : 'SELECT seat_no FROM seats WHERE concert_id = 1 ORDER BY schedule_id, seat_no FOR UPDATE');
+    await client.query(
+      index === 0
+        ? 'SELECT id FROM users ORDER BY id FOR UPDATE'
+        : 'SELECT seat_no FROM seats WHERE concert_id = 1 ORDER BY schedule_id, seat_no FOR UPDATE',
+    );
   } else {
     await client.query('SELECT 1');
   }
@@ -83,16 +95,24 @@ export const dbSaturate: Fault = {
     const postgres = requireOwned(state.postgres, 'PostgreSQL', 'db-saturate');
     const connections = intParam(params, 'connections', availableParallelism() * CPU_SESSIONS_PER_CORE, 1, 50);
     await withClient(postgres.url, async () => undefined).catch((error: Error) => {
-      throw new UserError(`PostgreSQL at ${postgres.url} does not answer (${error.message}).`, 'check `loadctl status`', ExitCode.environment);
+      throw new UserError(
+        `PostgreSQL at ${postgres.url} does not answer (${error.message}).`,
+        'check `loadctl status`',
+        ExitCode.environment,
+      );
     });
-    return { details: { connections, url: postgres.url }, summary: `${mode} saturation of PostgreSQL on port ${postgres.port}` };
+    return {
+      details: { connections, url: postgres.url },
+      summary: `${mode} saturation of PostgreSQL on port ${postgres.port}`,
+    };
   },
 
   async hold(ctx, fault, stop) {
     const count = await plannedSessions(ctx, fault);
     const sessions: pg.Client[] = [];
     try {
-      for (let index = 0; index < count && !stop.aborted; index++) sessions.push(await openSession(ctx.state.postgres.url));
+      for (let index = 0; index < count && !stop.aborted; index++)
+        sessions.push(await openSession(ctx.state.postgres.url));
       // A session that recover terminates ends with an error: the offender is gone, it does not come back.
       await Promise.allSettled(sessions.map((client, index) => runSession(client, fault.mode, index, stop)));
     } finally {
@@ -103,20 +123,31 @@ export const dbSaturate: Fault = {
   async ready(ctx, fault) {
     const wanted = fault.mode === 'pool' ? 0 : await plannedSessions(ctx, fault);
     for (let waited = 0; waited < 15_000; waited += 200) {
-      const held = fault.mode === 'pool' ? (await plannedSessions(ctx, fault)) === 0 : (await faultSessionCount(ctx.state.postgres.url)) >= wanted;
+      const held =
+        fault.mode === 'pool'
+          ? (await plannedSessions(ctx, fault)) === 0
+          : (await faultSessionCount(ctx.state.postgres.url)) >= wanted;
       if (held) return;
       await sleep(200);
     }
-    throw new UserError('the db-saturate sessions did not start within 15 s.', `read ${ctx.stateDir}/logs/fault-db-saturate.log`, ExitCode.environment);
+    throw new UserError(
+      'the db-saturate sessions did not start within 15 s.',
+      `read ${ctx.stateDir}/logs/fault-db-saturate.log`,
+      ExitCode.environment,
+    );
   },
 
   async recover({ state }) {
     const terminated = await withClient(state.postgres.url, async (client) => {
-      const result = await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [FAULT_APPLICATION_NAME]);
+      const result = await client.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+        [FAULT_APPLICATION_NAME],
+      );
       return result.rowCount ?? 0;
     });
     // pg_terminate_backend only signals: wait until the backends are really gone
-    for (let waited = 0; waited < 10_000 && (await faultSessionCount(state.postgres.url)) > 0; waited += 100) await sleep(100);
+    for (let waited = 0; waited < 10_000 && (await faultSessionCount(state.postgres.url)) > 0; waited += 100)
+      await sleep(100);
     return `terminated ${terminated} PostgreSQL session(s) tagged ${FAULT_APPLICATION_NAME}`;
   },
 

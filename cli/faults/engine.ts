@@ -21,7 +21,12 @@ export const MAX_DURATION_S = 3600;
 
 export async function faultContext(stateDir?: string): Promise<FaultContext> {
   const state = await readStackState(stateDir);
-  if (!state) throw new UserError('no stack is running, so there is nothing to inject a fault into.', 'start one with `loadctl up`', ExitCode.environment);
+  if (!state)
+    throw new UserError(
+      'no stack is running, so there is nothing to inject a fault into.',
+      'start one with `loadctl up`',
+      ExitCode.environment,
+    );
   return { state, stateDir: state.stateDir };
 }
 
@@ -38,16 +43,26 @@ export async function injectFault(
 ): Promise<InjectResult> {
   const fault = faultByName(name);
   const mode = options.mode ?? fault.defaultMode;
-  if (!fault.modes.includes(mode)) throw new UserError(`fault ${name} has no mode "${mode}".`, `use one of: ${fault.modes.join(', ')}`);
+  if (!fault.modes.includes(mode))
+    throw new UserError(`fault ${name} has no mode "${mode}".`, `use one of: ${fault.modes.join(', ')}`);
   if (!(options.durationS > 0 && options.durationS <= MAX_DURATION_S)) {
     throw new UserError(`--duration must be between 1 and ${MAX_DURATION_S} seconds.`, 'pass e.g. --duration 60');
   }
   await enforceDeadlines(ctx);
   const existing = (await readFaults(ctx.stateDir)).find((active) => active.name === name);
-  if (existing) return { fault: existing, summary: `${name} is already active (mode ${existing.mode}) until ${existing.deadline}`, alreadyActive: true };
+  if (existing)
+    return {
+      fault: existing,
+      summary: `${name} is already active (mode ${existing.mode}) until ${existing.deadline}`,
+      alreadyActive: true,
+    };
 
   const injectedAt = new Date();
-  const { details, summary } = await fault.inject(ctx, { mode, durationS: options.durationS, params: options.params ?? {} });
+  const { details, summary } = await fault.inject(ctx, {
+    mode,
+    durationS: options.durationS,
+    params: options.params ?? {},
+  });
   const active: ActiveFault = {
     id: `${name}-${injectedAt.getTime()}-${randomBytes(3).toString('hex')}`,
     name,
@@ -72,9 +87,13 @@ function spawnKeeper(stateDir: string, fault: ActiveFault): number {
   mkdirSync(logDir, { recursive: true });
   const log = openSync(path.join(logDir, `fault-${fault.name}.log`), 'a');
   try {
-    const child = spawn(process.execPath, ['--import', TSX_LOADER, KEEPER, stateDir, fault.id], { detached: true, stdio: ['ignore', log, log] });
+    const child = spawn(process.execPath, ['--import', TSX_LOADER, KEEPER, stateDir, fault.id], {
+      detached: true,
+      stdio: ['ignore', log, log],
+    });
     child.unref();
-    if (child.pid === undefined) throw new UserError(`could not start the keeper process for ${fault.name}.`, undefined, ExitCode.environment);
+    if (child.pid === undefined)
+      throw new UserError(`could not start the keeper process for ${fault.name}.`, undefined, ExitCode.environment);
     return child.pid;
   } finally {
     closeSync(log);
@@ -96,13 +115,32 @@ function isKeeperOf(pid: number, fault: ActiveFault): boolean {
  * signal itself). Recovering a fault that is not active still runs the fault's recover, which is
  * idempotent, so `recover` always leaves the target healthy.
  */
-export async function recoverFault(ctx: FaultContext, name: string, options: { fromKeeper?: string } = {}): Promise<{ wasActive: boolean; summary: string }> {
+export async function recoverFault(
+  ctx: FaultContext,
+  name: string,
+  options: { fromKeeper?: string } = {},
+): Promise<{ wasActive: boolean; summary: string }> {
   const fault = faultByName(name);
   const active = (await readFaults(ctx.stateDir)).find((entry) => entry.name === name);
   if (options.fromKeeper && active?.id !== options.fromKeeper) return { wasActive: false, summary: 'superseded' };
-  if (active?.keeperPid && !options.fromKeeper && isKeeperOf(active.keeperPid, active)) process.kill(active.keeperPid, 'SIGTERM');
-  const summary = await fault.recover(ctx, active ?? { id: 'none', name, mode: fault.defaultMode, runbookId: fault.runbookId, injectedAt: '', deadline: '', details: {} });
-  await updateFaults(ctx.stateDir, (list) => ({ active: list.filter((entry) => entry.name !== name), result: undefined }));
+  if (active?.keeperPid && !options.fromKeeper && isKeeperOf(active.keeperPid, active))
+    process.kill(active.keeperPid, 'SIGTERM');
+  const summary = await fault.recover(
+    ctx,
+    active ?? {
+      id: 'none',
+      name,
+      mode: fault.defaultMode,
+      runbookId: fault.runbookId,
+      injectedAt: '',
+      deadline: '',
+      details: {},
+    },
+  );
+  await updateFaults(ctx.stateDir, (list) => ({
+    active: list.filter((entry) => entry.name !== name),
+    result: undefined,
+  }));
   return { wasActive: active !== undefined, summary };
 }
 
@@ -120,7 +158,10 @@ export interface FaultStatus {
   observed: Observation;
 }
 
-export async function faultStatuses(ctx: FaultContext, names: readonly string[]): Promise<{ statuses: FaultStatus[]; expired: string[] }> {
+export async function faultStatuses(
+  ctx: FaultContext,
+  names: readonly string[],
+): Promise<{ statuses: FaultStatus[]; expired: string[] }> {
   const expired = await enforceDeadlines(ctx);
   const active = await readFaults(ctx.stateDir);
   const statuses = await Promise.all(
@@ -129,7 +170,14 @@ export async function faultStatuses(ctx: FaultContext, names: readonly string[])
       const observed = await faultByName(name)
         .observe(ctx, entry)
         .catch((error: Error) => ({ healthy: false, detail: `could not observe: ${error.message}` }));
-      return { name, observed, active: entry && { ...entry, remainingS: Math.max(0, Math.round((Date.parse(entry.deadline) - Date.now()) / 1000)) } };
+      return {
+        name,
+        observed,
+        active: entry && {
+          ...entry,
+          remainingS: Math.max(0, Math.round((Date.parse(entry.deadline) - Date.now()) / 1000)),
+        },
+      };
     }),
   );
   return { statuses, expired };

@@ -34,7 +34,13 @@ async function faultSessions(state: StackState): Promise<number> {
   const client = new pg.Client({ connectionString: state.postgres.url });
   await client.connect();
   try {
-    return (await client.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'loadctl-fault'")).rows[0]?.n ?? 0;
+    return (
+      (
+        await client.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'loadctl-fault'",
+        )
+      ).rows[0]?.n ?? 0
+    );
   } finally {
     await client.end();
   }
@@ -102,36 +108,45 @@ describe('queue-corrupt', () => {
   async function positions(tokens: Map<number, string>): Promise<Map<number, number | string>> {
     const out = new Map<number, number | string>();
     for (const [userId, token] of tokens) {
-      const body = (await (await api('/queue/status', { headers: { 'QUEUE-TOKEN': token } })).json()) as { status?: string; position?: number };
+      const body = (await (await api('/queue/status', { headers: { 'QUEUE-TOKEN': token } })).json()) as {
+        status?: string;
+        position?: number;
+      };
       out.set(userId, body.position ?? body.status ?? 'gone');
     }
     return out;
   }
 
-  it.each(['reorder', 'drop', 'expire'])('%s: restore gives every waiting user their original position', async (mode) => {
-    const admin = adminClient(fresh());
-    await admin.staticQueue({ enabled: true });
-    try {
-      const tokens = new Map<number, string>();
-      for (let userId = 100; userId < 200; userId++) {
-        const body = (await (await api(`/queue/users/${userId}`, { method: 'POST' })).json()) as { token: string };
-        tokens.set(userId, body.token);
+  it.each(['reorder', 'drop', 'expire'])(
+    '%s: restore gives every waiting user their original position',
+    async (mode) => {
+      const admin = adminClient(fresh());
+      await admin.staticQueue({ enabled: true });
+      try {
+        const tokens = new Map<number, string>();
+        for (let userId = 100; userId < 200; userId++) {
+          const body = (await (await api(`/queue/users/${userId}`, { method: 'POST' })).json()) as { token: string };
+          tokens.set(userId, body.token);
+        }
+        const before = await positions(tokens);
+        expect([...before.values()].filter((position) => typeof position === 'number').length).toBeGreaterThan(90);
+        await injectFault(context(), 'queue-corrupt', { mode, durationS: 60 });
+        expect(await positions(tokens)).not.toEqual(before);
+        await recoverFault(context(), 'queue-corrupt');
+        expect(await positions(tokens)).toEqual(before);
+      } finally {
+        await admin.staticQueue({ enabled: false });
       }
-      const before = await positions(tokens);
-      expect([...before.values()].filter((position) => typeof position === 'number').length).toBeGreaterThan(90);
-      await injectFault(context(), 'queue-corrupt', { mode, durationS: 60 });
-      expect(await positions(tokens)).not.toEqual(before);
-      await recoverFault(context(), 'queue-corrupt');
-      expect(await positions(tokens)).toEqual(before);
-    } finally {
-      await admin.staticQueue({ enabled: false });
-    }
-  });
+    },
+  );
 });
 
 describe('network', () => {
   it('on a stack without toxiproxy, names the one command that fixes it, and recover is a no-op', async () => {
-    await expect(injectFault(context(), 'network', { durationS: 10 })).rejects.toMatchObject({ message: /nothing to degrade/, fix: /loadctl fault proxy on/ });
+    await expect(injectFault(context(), 'network', { durationS: 10 })).rejects.toMatchObject({
+      message: /nothing to degrade/,
+      fix: /loadctl fault proxy on/,
+    });
     expect(await readFaults(stack.state.stateDir)).toEqual([]);
     expect((await recoverFault(context(), 'network')).summary).toMatch(/no toxic to remove/);
   });
@@ -155,7 +170,9 @@ describe('memory-leak', () => {
       while (!stop) {
         sent++;
         try {
-          const response = await fetch(`${fresh().api.url}/api/v1/balance/users/1`, { signal: AbortSignal.timeout(10_000) });
+          const response = await fetch(`${fresh().api.url}/api/v1/balance/users/1`, {
+            signal: AbortSignal.timeout(10_000),
+          });
           await response.text();
           if (response.status !== 200) failures.push(String(response.status));
         } catch (error) {

@@ -22,11 +22,15 @@ if (!fault) process.exit(0);
 
 const log = (message: string) => console.log(`${new Date().toISOString()} ${fault.name} ${message}`);
 log(`holding until ${fault.deadline}`);
-const untilDeadline = sleep(Math.max(0, Date.parse(fault.deadline) - Date.now()), undefined, { signal: stop.signal }).then(
+const untilDeadline = sleep(Math.max(0, Date.parse(fault.deadline) - Date.now()), undefined, {
+  signal: stop.signal,
+}).then(
   () => 'deadline' as const,
   () => 'stopped' as const,
 );
-const holding = faultByName(fault.name).hold?.(ctx, fault, stop.signal).catch((error: Error) => log(`hold ended: ${error.message}`));
+const holding = faultByName(fault.name)
+  .hold?.(ctx, fault, stop.signal)
+  .catch((error: Error) => log(`hold ended: ${error.message}`));
 const outcome = await untilDeadline;
 stop.abort();
 await holding;

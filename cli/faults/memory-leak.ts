@@ -29,6 +29,9 @@ export const memoryLeak: Fault = {
 
   async observe({ state }) {
     const { leak } = await adminClient(state).state();
-    return { healthy: !leak.enabled, detail: `leak ${leak.enabled ? 'on' : 'off'}, ${Math.round(leak.retainedBytes / 1e6)} MB retained` };
+    return {
+      healthy: !leak.enabled,
+      detail: `leak ${leak.enabled ? 'on' : 'off'}, ${Math.round(leak.retainedBytes / 1e6)} MB retained`,
+    };
   },
 };

@@ -90,7 +90,12 @@ export const MITIGATIONS: readonly Mitigation[] = [
       if (onOff(value, 'read-replica')) {
         const next = await startReplica(state);
         const replicaUrl = next.replica?.url;
-        if (!replicaUrl) throw new UserError('the replica did not start.', 'read the replica log in the state dir', ExitCode.environment);
+        if (!replicaUrl)
+          throw new UserError(
+            'the replica did not start.',
+            'read the replica log in the state dir',
+            ExitCode.environment,
+          );
         await adminClient(next).readRouting({ replicaUrl });
         return `replica on port ${next.replica?.port} serves catalogue reads`;
       }
@@ -107,7 +112,11 @@ export const MITIGATIONS: readonly Mitigation[] = [
       const admin = adminClient(state);
       const before = (await admin.state()).poolMax;
       const max = options.max ?? (options.factor ? Math.ceil(before * options.factor) : undefined);
-      if (max === undefined) throw new UserError('pool-resize needs --max N or --factor F.', 'e.g. loadctl mitigate pool-resize --factor 1.5');
+      if (max === undefined)
+        throw new UserError(
+          'pool-resize needs --max N or --factor F.',
+          'e.g. loadctl mitigate pool-resize --factor 1.5',
+        );
       await admin.dbPool({ max });
       return `database pool per worker resized from ${before} to ${max}`;
     },
@@ -115,7 +124,8 @@ export const MITIGATIONS: readonly Mitigation[] = [
   {
     name: 'cancel-queries',
     usage: 'cancel-queries [--older-than S]',
-    description: 'terminate PostgreSQL sessions busy on one statement, or idle in a transaction, longer than S seconds (default 5); sessions waiting for a lock are spared',
+    description:
+      'terminate PostgreSQL sessions busy on one statement, or idle in a transaction, longer than S seconds (default 5); sessions waiting for a lock are spared',
     run: (state, _value, options) => cancelLongQueries(state, options.olderThanS ?? 5),
   },
   {
@@ -133,7 +143,9 @@ export const MITIGATIONS: readonly Mitigation[] = [
     usage: 'queue-restore [--snapshot ID]',
     description: 'put the waiting queue back as it was in a snapshot (the latest by default)',
     async run(state, _value, options) {
-      const { restored, requeued } = await adminClient(state).queueRestore(options.snapshot ? { snapshotId: options.snapshot } : {});
+      const { restored, requeued } = await adminClient(state).queueRestore(
+        options.snapshot ? { snapshotId: options.snapshot } : {},
+      );
       return `waiting queue restored from ${options.snapshot ?? 'the latest snapshot'}: ${restored} user(s) in their original positions, ${requeued} who joined after it back at theirs`;
     },
   },
@@ -158,7 +170,7 @@ export const MITIGATIONS: readonly Mitigation[] = [
   {
     name: 'leak-switch',
     usage: 'leak-switch off',
-    description: "the temporary patch for the memory-leak incident: turn the leaking code path off",
+    description: 'the temporary patch for the memory-leak incident: turn the leaking code path off',
     async run(state, value) {
       const enabled = onOff(value, 'leak-switch');
       await adminClient(state).leak({ enabled });
@@ -169,6 +181,10 @@ export const MITIGATIONS: readonly Mitigation[] = [
 
 export function mitigationByName(name: string): Mitigation {
   const found = MITIGATIONS.find((mitigation) => mitigation.name === name);
-  if (!found) throw new UserError(`no mitigation "${name}".`, `pick one of: ${MITIGATIONS.map((mitigation) => mitigation.name).join(', ')}`);
+  if (!found)
+    throw new UserError(
+      `no mitigation "${name}".`,
+      `pick one of: ${MITIGATIONS.map((mitigation) => mitigation.name).join(', ')}`,
+    );
   return found;
 }

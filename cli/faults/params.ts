@@ -3,7 +3,13 @@
 import { UserError } from '../shared/errors.ts';
 
 /** reads an integer --param, with bounds, or the default */
-export function intParam(params: Record<string, string>, name: string, fallback: number, min: number, max: number): number {
+export function intParam(
+  params: Record<string, string>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const raw = params[name];
   if (raw === undefined) return fallback;
   const value = Number(raw);

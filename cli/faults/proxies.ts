@@ -26,7 +26,12 @@ export async function toxiproxyCall<T>(base: string, method: string, path: strin
     signal: AbortSignal.timeout(5_000),
   });
   const text = await response.text();
-  if (!response.ok) throw new UserError(`toxiproxy ${method} ${path} answered ${response.status}: ${text.trim()}`, undefined, ExitCode.environment);
+  if (!response.ok)
+    throw new UserError(
+      `toxiproxy ${method} ${path} answered ${response.status}: ${text.trim()}`,
+      undefined,
+      ExitCode.environment,
+    );
   return JSON.parse(text || '{}') as T;
 }
 
@@ -52,8 +57,18 @@ function runningApiEnv(state: StackState): Record<string, string> {
 async function restartApi(state: StackState, urls: { REDIS_URL: string; DATABASE_URL: string }): Promise<StackState> {
   const api = state.api;
   const env = { ...runningApiEnv(state), ...urls } as ApiEnv;
-  await stopGroup({ name: 'API', pid: api.pid as number, identity: identityOf(state.stateDir, 'api'), gracefulSignal: 'SIGTERM', graceMs: 15_000 });
-  const pid = await startApi({ env, logFile: api.logFile ?? `${state.stateDir}/logs/api.log`, stateDir: state.stateDir });
+  await stopGroup({
+    name: 'API',
+    pid: api.pid as number,
+    identity: identityOf(state.stateDir, 'api'),
+    gracefulSignal: 'SIGTERM',
+    graceMs: 15_000,
+  });
+  const pid = await startApi({
+    env,
+    logFile: api.logFile ?? `${state.stateDir}/logs/api.log`,
+    stateDir: state.stateDir,
+  });
   const next: StackState = { ...state, api: { ...api, pid, startedAt: new Date().toISOString() } };
   writeStackState(next);
   return next;
@@ -69,13 +84,24 @@ export async function proxyOn(state: StackState): Promise<{ state: StackState; s
     const found = existing[name];
     if (found) return Number(found.listen.split(':').at(-1));
     const port = await freePort();
-    await toxiproxyCall(base, 'POST', '/proxies', { name, listen: `127.0.0.1:${port}`, upstream: `127.0.0.1:${upstreamPort}`, enabled: true });
+    await toxiproxyCall(base, 'POST', '/proxies', {
+      name,
+      listen: `127.0.0.1:${port}`,
+      upstream: `127.0.0.1:${upstreamPort}`,
+      enabled: true,
+    });
     return port;
   };
   const redisPort = await listenPort(PROXY_NAMES.redis, redis.port);
   const postgresPort = await listenPort(PROXY_NAMES.postgres, postgres.port);
-  const next = await restartApi(withProxy, { REDIS_URL: withPort(redis.url, redisPort), DATABASE_URL: withPort(postgres.url, postgresPort) });
-  return { state: next, summary: `API restarted through toxiproxy: Redis via port ${redisPort}, PostgreSQL via port ${postgresPort}` };
+  const next = await restartApi(withProxy, {
+    REDIS_URL: withPort(redis.url, redisPort),
+    DATABASE_URL: withPort(postgres.url, postgresPort),
+  });
+  return {
+    state: next,
+    summary: `API restarted through toxiproxy: Redis via port ${redisPort}, PostgreSQL via port ${postgresPort}`,
+  };
 }
 
 export async function proxyOff(state: StackState): Promise<{ state: StackState; summary: string }> {

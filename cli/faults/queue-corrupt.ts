@@ -12,7 +12,12 @@ import { intParam } from './params.ts';
 import type { Fault } from './types.ts';
 
 async function withRedis<T>(url: string, run: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null, connectTimeout: 2_000 });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+    connectTimeout: 2_000,
+  });
   redis.on('error', () => undefined);
   await redis.connect();
   try {
@@ -45,7 +50,11 @@ export const queueCorrupt: Fault = {
       const members = flat.filter((_, index) => index % 2 === 0);
       const scores = flat.filter((_, index) => index % 2 === 1);
       if (members.length < 2) {
-        throw new UserError(`the waiting queue holds ${members.length} user(s): nothing to corrupt.`, 'put load on the API so users wait (e.g. a small QUEUE_ACTIVE_CAPACITY), then inject again', ExitCode.badInput);
+        throw new UserError(
+          `the waiting queue holds ${members.length} user(s): nothing to corrupt.`,
+          'put load on the API so users wait (e.g. a small QUEUE_ACTIVE_CAPACITY), then inject again',
+          ExitCode.badInput,
+        );
       }
       let affected = members.length;
       if (mode === 'reorder') {
@@ -54,14 +63,22 @@ export const queueCorrupt: Fault = {
         await client.zadd(QueueKeys.waiting, ...reversed);
       } else if (mode === 'drop') {
         // evenly spread over the queue: exactly floor(n × percent / 100) users vanish
-        const dropped = members.filter((_, index) => Math.floor(((index + 1) * percent) / 100) > Math.floor((index * percent) / 100));
+        const dropped = members.filter(
+          (_, index) => Math.floor(((index + 1) * percent) / 100) > Math.floor((index * percent) / 100),
+        );
         affected = dropped.length;
         if (dropped.length > 0) await client.zrem(QueueKeys.waiting, ...dropped);
       } else {
         await client.pexpire(QueueKeys.waiting, 1);
       }
       return {
-        details: { snapshotId, snapshotEntries: entries, waiting: members.length, orderHash: orderHash(members), affected },
+        details: {
+          snapshotId,
+          snapshotEntries: entries,
+          waiting: members.length,
+          orderHash: orderHash(members),
+          affected,
+        },
         summary: `${mode}: ${affected} of ${members.length} waiting user(s) affected (snapshot ${snapshotId} taken first)`,
       };
     });
@@ -94,6 +111,9 @@ export const queueCorrupt: Fault = {
     const members = await withRedis(state.redis.url, (client) => client.zrange(QueueKeys.waiting, 0, -1));
     if (!fault) return { healthy: true, detail: `${members.length} user(s) waiting` };
     const intact = orderHash(members) === fault.details.orderHash;
-    return { healthy: intact, detail: `${members.length} of ${String(fault.details.waiting)} user(s) waiting, order ${intact ? 'as snapshotted' : 'differs from the snapshot'}` };
+    return {
+      healthy: intact,
+      detail: `${members.length} of ${String(fault.details.waiting)} user(s) waiting, order ${intact ? 'as snapshotted' : 'differs from the snapshot'}`,
+    };
   },
 };

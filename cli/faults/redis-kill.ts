@@ -29,11 +29,18 @@ export const redisKill: Fault = {
     const redis = requireOwned(state.redis, 'Redis', 'redis-kill');
     const pid = redis.pid;
     if (pid === undefined || !isOurProcess(pid, identityOf(stateDir, 'redis'))) {
-      throw new UserError(`PID ${pid ?? '?'} recorded for Redis is not a redis-server this stack started; refusing to signal it.`, 'check `loadctl status`', ExitCode.environment);
+      throw new UserError(
+        `PID ${pid ?? '?'} recorded for Redis is not a redis-server this stack started; refusing to signal it.`,
+        'check `loadctl status`',
+        ExitCode.environment,
+      );
     }
     process.kill(pid, 'SIGKILL');
     for (let waited = 0; isAlive(pid) && waited < 5_000; waited += 50) await sleep(50);
-    return { details: { pid, port: redis.port }, summary: `killed redis-server PID ${pid} on port ${redis.port} with SIGKILL` };
+    return {
+      details: { pid, port: redis.port },
+      summary: `killed redis-server PID ${pid} on port ${redis.port} with SIGKILL`,
+    };
   },
 
   async recover({ state, stateDir }) {
@@ -45,6 +52,9 @@ export const redisKill: Fault = {
 
   async observe({ state }) {
     const up = await redisAnswers(state.redis.url);
-    return { healthy: up, detail: up ? `redis answers on port ${state.redis.port}` : `redis does not answer on port ${state.redis.port}` };
+    return {
+      healthy: up,
+      detail: up ? `redis answers on port ${state.redis.port}` : `redis does not answer on port ${state.redis.port}`,
+    };
   },
 };

@@ -13,7 +13,8 @@ export const FAULTS: readonly Fault[] = [redisKill, dbSaturate, queueCorrupt, me
 
 export function faultByName(name: string): Fault {
   const fault = FAULTS.find((candidate) => candidate.name === name);
-  if (!fault) throw new UserError(`no fault "${name}".`, `pick one of: ${FAULTS.map((known) => known.name).join(', ')}`);
+  if (!fault)
+    throw new UserError(`no fault "${name}".`, `pick one of: ${FAULTS.map((known) => known.name).join(', ')}`);
   return fault;
 }
 

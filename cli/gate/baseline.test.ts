@@ -23,14 +23,29 @@ async function runDir(files: Record<string, string>): Promise<string> {
 
 describe('baseline save', () => {
   it('keeps the model, summaries, report and meta, never the raw streams', () => {
-    expect(baselineFiles(['meta.json', 'raw.json.gz', 'raw.0.json.gz', 'summary.json', 'summary.1.json', 'report.json', 'report.md', 'k6.log', 'charts']).sort()).toEqual(
-      ['charts', 'meta.json', 'report.json', 'report.md', 'summary.1.json', 'summary.json'].sort(),
-    );
+    expect(
+      baselineFiles([
+        'meta.json',
+        'raw.json.gz',
+        'raw.0.json.gz',
+        'summary.json',
+        'summary.1.json',
+        'report.json',
+        'report.md',
+        'k6.log',
+        'charts',
+      ]).sort(),
+    ).toEqual(['charts', 'meta.json', 'report.json', 'report.md', 'summary.1.json', 'summary.json'].sort());
   });
 
   it('copies into <baselines>/<shape>-<workload> and finds it again by name', async () => {
     const baselines = mkdtempSync(join(tmpdir(), 'loadctl-baselines-'));
-    const dir = await runDir({ 'meta.json': JSON.stringify(meta), 'report.json': '{}', 'raw.json.gz': 'x', 'summary.json': '{}' });
+    const dir = await runDir({
+      'meta.json': JSON.stringify(meta),
+      'report.json': '{}',
+      'raw.json.gz': 'x',
+      'summary.json': '{}',
+    });
     const saved = await saveBaseline(dir, undefined, async () => undefined, baselines);
     expect(saved.dir).toBe(join(baselines, 'smoke-concerts'));
     expect(readdirSync(saved.dir).sort()).toEqual(['meta.json', 'report.json', 'summary.json']);
@@ -48,9 +63,13 @@ describe('baseline save', () => {
   it('refuses a directory that is not a run, and a bad name', async () => {
     const baselines = mkdtempSync(join(tmpdir(), 'loadctl-baselines-'));
     const empty = mkdtempSync(join(tmpdir(), 'loadctl-not-a-run-'));
-    await expect(saveBaseline(empty, undefined, async () => undefined, baselines)).rejects.toThrow(/not a run directory/);
+    await expect(saveBaseline(empty, undefined, async () => undefined, baselines)).rejects.toThrow(
+      /not a run directory/,
+    );
     const dir = await runDir({ 'meta.json': JSON.stringify(meta), 'report.json': '{}' });
-    await expect(saveBaseline(dir, '../escape', async () => undefined, baselines)).rejects.toThrow(/not a usable baseline name/);
+    await expect(saveBaseline(dir, '../escape', async () => undefined, baselines)).rejects.toThrow(
+      /not a usable baseline name/,
+    );
   });
 
   it('names the known baselines when one is missing', async () => {

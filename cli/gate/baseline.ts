@@ -7,7 +7,6 @@ import { UserError } from '../shared/errors.ts';
 import { RunFiles, RunMeta } from '../shared/run-dir.ts';
 import { BASELINES_DIR } from '../shared/paths.ts';
 
-
 /** What a baseline keeps of a run dir: the model, the human report and its charts, k6's summaries (one per segment), meta. */
 export function baselineFiles(runDirEntries: readonly string[]): string[] {
   const kept: string[] = [RunFiles.reportJson, RunFiles.report, RunFiles.chartsDir, RunFiles.meta];
@@ -22,10 +21,16 @@ export async function readRunMeta(runDir: string): Promise<RunMeta> {
   try {
     text = await readFile(file, 'utf8');
   } catch {
-    throw new UserError(`${runDir} is not a run directory (no ${RunFiles.meta}).`, 'pass a directory written by `loadctl run`, e.g. reports/<run-id>');
+    throw new UserError(
+      `${runDir} is not a run directory (no ${RunFiles.meta}).`,
+      'pass a directory written by `loadctl run`, e.g. reports/<run-id>',
+    );
   }
   const parsed = RunMeta.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new UserError(`${file} is not a valid run meta file: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}.`);
+  if (!parsed.success)
+    throw new UserError(
+      `${file} is not a valid run meta file: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}.`,
+    );
   return parsed.data;
 }
 
@@ -33,16 +38,28 @@ export async function readRunMeta(runDir: string): Promise<RunMeta> {
  * Copies the run's model into reports/baselines/<name>/, replacing an older baseline of that name.
  * `ensureReport` writes report.json first when the run has none yet (an interrupted `run`, an old run dir).
  */
-export async function saveBaseline(runDir: string, name: string | undefined, ensureReport: (runDir: string) => Promise<void>, baselinesDir = BASELINES_DIR): Promise<{ dir: string; files: string[] }> {
+export async function saveBaseline(
+  runDir: string,
+  name: string | undefined,
+  ensureReport: (runDir: string) => Promise<void>,
+  baselinesDir = BASELINES_DIR,
+): Promise<{ dir: string; files: string[] }> {
   const meta = await readRunMeta(runDir);
   // a script's file name may have capitals; workload names have none
   const baselineName = name ?? `${meta.shape}-${meta.workload}`.toLowerCase();
   if (!BASELINE_NAME.test(baselineName)) {
-    throw new UserError(`'${baselineName}' is not a usable baseline name.`, 'use lowercase letters, digits, ".", "_" and "-", e.g. --name smoke-concerts');
+    throw new UserError(
+      `'${baselineName}' is not a usable baseline name.`,
+      'use lowercase letters, digits, ".", "_" and "-", e.g. --name smoke-concerts',
+    );
   }
   if (!existsSync(join(runDir, RunFiles.reportJson))) await ensureReport(runDir);
   const files = baselineFiles(await readdir(runDir));
-  if (!files.includes(RunFiles.reportJson)) throw new UserError(`${runDir} has no ${RunFiles.reportJson} to keep as the baseline.`, `run \`loadctl report ${runDir}\` first`);
+  if (!files.includes(RunFiles.reportJson))
+    throw new UserError(
+      `${runDir} has no ${RunFiles.reportJson} to keep as the baseline.`,
+      `run \`loadctl report ${runDir}\` first`,
+    );
   const dir = join(baselinesDir, baselineName);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
@@ -53,14 +70,19 @@ export async function saveBaseline(runDir: string, name: string | undefined, ens
 /** A baseline argument: an existing directory with report.json, a report.json file, else a name under reports/baselines/. */
 export async function resolveBaseline(nameOrDir: string, baselinesDir = BASELINES_DIR): Promise<string> {
   const asPath = isAbsolute(nameOrDir) ? nameOrDir : resolve(nameOrDir);
-  if (existsSync(asPath) && statSync(asPath).isDirectory() && existsSync(join(asPath, RunFiles.reportJson))) return asPath;
+  if (existsSync(asPath) && statSync(asPath).isDirectory() && existsSync(join(asPath, RunFiles.reportJson)))
+    return asPath;
   if (existsSync(asPath) && statSync(asPath).isFile()) return asPath;
   const named = join(baselinesDir, basename(nameOrDir));
   if (existsSync(join(named, RunFiles.reportJson))) return named;
-  const known = existsSync(baselinesDir) ? (await readdir(baselinesDir)).filter((entry) => existsSync(join(baselinesDir, entry, RunFiles.reportJson))) : [];
+  const known = existsSync(baselinesDir)
+    ? (await readdir(baselinesDir)).filter((entry) => existsSync(join(baselinesDir, entry, RunFiles.reportJson)))
+    : [];
   throw new UserError(
     `no baseline '${nameOrDir}': neither a directory with ${RunFiles.reportJson} nor a name under ${baselinesDir}.`,
-    known.length > 0 ? `use one of: ${known.join(', ')}` : 'record one with `loadctl baseline save <run-dir> --name <name>`',
+    known.length > 0
+      ? `use one of: ${known.join(', ')}`
+      : 'record one with `loadctl baseline save <run-dir> --name <name>`',
   );
 }
 
@@ -72,6 +94,9 @@ export async function checkSameScript(runDir: string, baselineDir: string): Prom
   const [run, baseline] = await Promise.all([readRunMeta(runDir), readRunMeta(baselineDir)]);
   const name = (meta: RunMeta): string => meta.script?.file ?? `the '${meta.workload}' workload`;
   if ((run.script || baseline.script) && run.script?.file !== baseline.script?.file) {
-    throw new UserError(`the baseline ${baselineDir} belongs to ${name(baseline)}, but ${runDir} ran ${name(run)}.`, 'gate against a baseline saved from a run of the same script');
+    throw new UserError(
+      `the baseline ${baselineDir} belongs to ${name(baseline)}, but ${runDir} ran ${name(run)}.`,
+      'gate against a baseline saved from a run of the same script',
+    );
   }
 }

@@ -27,7 +27,15 @@ afterAll(async () => {
 
 /** smoke on the cached concert list: 2 VUs with 0.2 s think time, ~90 requests in 10 s */
 async function smokeRun(): Promise<string> {
-  const outcome = await executeRun({ shape: 'smoke', workload: 'concerts', scale: 1, target: stack.state.api.url, allowRemote: false, segments: 1, reportsDir });
+  const outcome = await executeRun({
+    shape: 'smoke',
+    workload: 'concerts',
+    scale: 1,
+    target: stack.state.api.url,
+    allowRemote: false,
+    segments: 1,
+    reportsDir,
+  });
   expect(outcome.exitCode).toBe(ExitCode.ok);
   return outcome.runDir;
 }
@@ -37,7 +45,16 @@ async function smokeRun(): Promise<string> {
  * iteration, /concerts still gets the config's minimum of 50 requests to be gated.
  */
 function slowSmokeRun() {
-  return executeRun({ shape: 'smoke', workload: 'concerts', scale: 1, duration: '15s', target: stack.state.api.url, allowRemote: false, segments: 1, reportsDir });
+  return executeRun({
+    shape: 'smoke',
+    workload: 'concerts',
+    scale: 1,
+    duration: '15s',
+    target: stack.state.api.url,
+    allowRemote: false,
+    segments: 1,
+    reportsDir,
+  });
 }
 
 describe('loadctl gate', () => {
@@ -45,12 +62,24 @@ describe('loadctl gate', () => {
 
   it('passes a run against its own baseline', async () => {
     const runDir = await smokeRun();
-    ({ dir: baselineDir } = await saveBaseline(runDir, 'smoke-concerts', async (dir) => void (await writeReport(dir)), baselinesDir));
+    ({ dir: baselineDir } = await saveBaseline(
+      runDir,
+      'smoke-concerts',
+      async (dir) => void (await writeReport(dir)),
+      baselinesDir,
+    ));
     const junit = join(work, 'self.junit.xml');
-    const result = await runGate({ runDirs: [runDir], baseline: baselineDir, configFile: 'loadctl.gate.yaml', junitFile: junit });
+    const result = await runGate({
+      runDirs: [runDir],
+      baseline: baselineDir,
+      configFile: 'loadctl.gate.yaml',
+      junitFile: junit,
+    });
     expect(result.status).toBe('passed');
     expect(result.exitCode).toBe(ExitCode.ok);
-    expect(result.verdicts.filter((v) => v.endpoint === '/concerts' && v.status !== 'not-gated').map((v) => v.metric)).toEqual(['p95', 'p99', 'errorRate', 'throughput']);
+    expect(
+      result.verdicts.filter((v) => v.endpoint === '/concerts' && v.status !== 'not-gated').map((v) => v.metric),
+    ).toEqual(['p95', 'p99', 'errorRate', 'throughput']);
     expect(readFileSync(junit, 'utf8')).toMatch(/<testsuites[^>]*failures="0"/);
   });
 
@@ -63,8 +92,21 @@ describe('loadctl gate', () => {
     } finally {
       await admin.chaos({ latencyMs: 0, errorRate: 0 });
     }
-    const files = { junit: join(work, 'chaos.junit.xml'), summary: join(work, 'chaos.md'), comment: join(work, 'chaos.comment.md'), step: join(work, 'step-summary.md') };
-    const result = await runGate({ runDirs: [runDir], baseline: baselineDir, configFile: 'loadctl.gate.yaml', junitFile: files.junit, summaryFile: files.summary, prCommentFile: files.comment, stepSummaryFile: files.step });
+    const files = {
+      junit: join(work, 'chaos.junit.xml'),
+      summary: join(work, 'chaos.md'),
+      comment: join(work, 'chaos.comment.md'),
+      step: join(work, 'step-summary.md'),
+    };
+    const result = await runGate({
+      runDirs: [runDir],
+      baseline: baselineDir,
+      configFile: 'loadctl.gate.yaml',
+      junitFile: files.junit,
+      summaryFile: files.summary,
+      prCommentFile: files.comment,
+      stepSummaryFile: files.step,
+    });
 
     // 5 % injected 500s break smoke's own http_req_failed threshold, which outranks the regressions.
     expect(result.status).toBe('thresholds-failed');
@@ -73,7 +115,9 @@ describe('loadctl gate', () => {
     expect(regressed).toEqual(expect.arrayContaining(['/concerts p95', 'all requests p95']));
 
     const junit = readFileSync(files.junit, 'utf8');
-    expect(junit).toMatch(/<failure message="\/concerts p95 regressed: [\d.]+ (ms|s) vs baseline [\d.]+ (µs|ms|s) \([\d.]+ % \/ [\d.]+ (ms|s) slower\): beyond both 15 % and 2 ms\." type="regression"/);
+    expect(junit).toMatch(
+      /<failure message="\/concerts p95 regressed: [\d.]+ (ms|s) vs baseline [\d.]+ (µs|ms|s) \([\d.]+ % \/ [\d.]+ (ms|s) slower\): beyond both 15 % and 2 ms\." type="regression"/,
+    );
     expect(junit).toMatch(/<failure message="k6 threshold failed: http_req_failed rate&lt;0.01" type="threshold"/);
     const summary = readFileSync(files.summary, 'utf8');
     expect(summary).toMatch(/❌ \*\*Load gate failed\*\*: \d+ k6 threshold\(s\) failed/);
@@ -102,8 +146,20 @@ describe('split runs (loadctl run --segments)', () => {
   const shape = { shape: 'soak', workload: 'concerts', scale: 0.1, duration: '8s' } as const;
 
   it('a 2-segment run and a 1-process run give the same request count (±1 %) and consistent percentiles', async () => {
-    const single = await executeRun({ ...shape, target: stack.state.api.url, allowRemote: false, segments: 1, reportsDir });
-    const split = await executeRun({ ...shape, target: stack.state.api.url, allowRemote: false, segments: 2, reportsDir });
+    const single = await executeRun({
+      ...shape,
+      target: stack.state.api.url,
+      allowRemote: false,
+      segments: 1,
+      reportsDir,
+    });
+    const split = await executeRun({
+      ...shape,
+      target: stack.state.api.url,
+      allowRemote: false,
+      segments: 2,
+      reportsDir,
+    });
     // soak's threshold dropped_iterations==0 may trip on a busy 2-core machine; the runs are still complete
     for (const run of [single, split]) expect([ExitCode.ok, ExitCode.thresholdsFailed]).toContain(run.exitCode);
     await writeReport(split.runDir);
@@ -129,13 +185,16 @@ describe('split runs (loadctl run --segments)', () => {
       const l = stats.latency!;
       expect(l.min <= l.med && l.med <= l.p95 && l.p95 <= (l.p99 ?? l.p95) && (l.p99 ?? l.p95) <= l.max).toBe(true);
     }
-    const within = (x: number, y: number, factor: number, ms: number) => Math.max(x, y) / Math.min(x, y) <= factor || Math.abs(x - y) <= ms;
+    const within = (x: number, y: number, factor: number, ms: number) =>
+      Math.max(x, y) / Math.min(x, y) <= factor || Math.abs(x - y) <= ms;
     expect(within(a.latency!.med, b.latency!.med, 2, 2)).toBe(true);
     expect(within(a.latency!.p95, b.latency!.p95, 10, 100)).toBe(true);
 
     // The merged report is built from both segments' raw streams.
     expect(two.source.files.filter((file) => /raw\.\d\.json\.gz$/.test(file))).toHaveLength(2);
     // …and says so to its reader.
-    expect(readFileSync(join(split.runDir, 'report.md'), 'utf8')).toMatch(/merged 2 raw streams from 2 execution segments/);
+    expect(readFileSync(join(split.runDir, 'report.md'), 'utf8')).toMatch(
+      /merged 2 raw streams from 2 execution segments/,
+    );
   });
 });

@@ -47,43 +47,81 @@ export interface GateResult extends GateOutcome {
   written: string[];
 }
 
-const COMPARED: Record<GatedMetric, ComparedMetric> = { p95: 'p95', p99: 'p99', errorRate: 'error_rate', throughput: 'rps' };
+const COMPARED: Record<GatedMetric, ComparedMetric> = {
+  p95: 'p95',
+  p99: 'p99',
+  errorRate: 'error_rate',
+  throughput: 'rps',
+};
 
 /**
  * The report engine's comparison (pairs of values per endpoint and metric), judged by the same rule with the
  * gate's per-endpoint tolerances and its minimum sample size.
  */
-export function judgeComparison(comparison: Comparison, current: ReportModel, baseline: ReportModel, config: GateConfig): MetricVerdict[] {
-  const requestsOf = (model: ReportModel, subject: string) => (subject === OVERALL ? model.overview : model.endpoints.find((e) => e.name === subject))?.requests;
+export function judgeComparison(
+  comparison: Comparison,
+  current: ReportModel,
+  baseline: ReportModel,
+  config: GateConfig,
+): MetricVerdict[] {
+  const requestsOf = (model: ReportModel, subject: string) =>
+    (subject === OVERALL ? model.overview : model.endpoints.find((e) => e.name === subject))?.requests;
   const subjects = [...new Set(comparison.deltas.map((delta) => delta.subject))];
   const verdicts = subjects.flatMap((subject) => {
     const rules = rulesFor(config, subject === OVERALL ? undefined : subject);
-    const counts = [requestsOf(current, subject), requestsOf(baseline, subject)].filter((n): n is number => n !== undefined);
+    const counts = [requestsOf(current, subject), requestsOf(baseline, subject)].filter(
+      (n): n is number => n !== undefined,
+    );
     return GATED_METRICS.map((metric) => {
       const delta = comparison.deltas.find((d) => d.subject === subject && d.metric === COMPARED[metric]);
-      const sample: MetricSample = { endpoint: subject, metric, baseline: delta?.baseline, current: delta?.current, requests: counts.length > 0 ? Math.min(...counts) : undefined };
+      const sample: MetricSample = {
+        endpoint: subject,
+        metric,
+        baseline: delta?.baseline,
+        current: delta?.current,
+        requests: counts.length > 0 ? Math.min(...counts) : undefined,
+      };
       return judge(sample, rules, config.minRequests, config.skip);
     });
   });
   // An endpoint on one side only is worth a line, not a failure: workloads change.
-  const oneSided = (subjects: string[], explanation: string) => subjects.map((endpoint): MetricVerdict => ({ endpoint, metric: 'throughput', status: 'not-gated', explanation }));
-  return [...verdicts, ...oneSided(comparison.onlyInBaseline, 'in the baseline but not in this run.'), ...oneSided(comparison.onlyInCurrent, 'new in this run: the baseline has no figures for it.')];
+  const oneSided = (subjects: string[], explanation: string) =>
+    subjects.map((endpoint): MetricVerdict => ({ endpoint, metric: 'throughput', status: 'not-gated', explanation }));
+  return [
+    ...verdicts,
+    ...oneSided(comparison.onlyInBaseline, 'in the baseline but not in this run.'),
+    ...oneSided(comparison.onlyInCurrent, 'new in this run: the baseline has no figures for it.'),
+  ];
 }
 
 /** The comparison's own tolerances, from the gate config's defaults (for anyone rendering it). */
 function comparisonTolerances(config: GateConfig): Tolerances {
   const rules = rulesFor(config, undefined);
-  return { latencyPct: rules.p95.relativePct, latencyMinMs: rules.p95.absolute, errorRatePts: rules.errorRate.absolutePp, throughputPct: rules.throughput.relativePct, throughputMinRps: rules.throughput.absolute };
+  return {
+    latencyPct: rules.p95.relativePct,
+    latencyMinMs: rules.p95.absolute,
+    errorRatePts: rules.errorRate.absolutePp,
+    throughputPct: rules.throughput.relativePct,
+    throughputMinRps: rules.throughput.absolute,
+  };
 }
 
-async function makeRuns(request: Omit<RunsToMake, 'repeat'>, repeat: number, info: (line: string) => void): Promise<string[]> {
+async function makeRuns(
+  request: Omit<RunsToMake, 'repeat'>,
+  repeat: number,
+  info: (line: string) => void,
+): Promise<string[]> {
   const runDirs: string[] = [];
   const { shape, workload } = subjectLabels(request.subject);
   for (let index = 1; index <= repeat; index++) {
     info(`run ${index} of ${repeat}: ${shape} / ${workload}`);
     const outcome = await executeRun({ ...request, segments: 1, onInfo: info });
     if (outcome.exitCode !== ExitCode.ok && outcome.exitCode !== ExitCode.thresholdsFailed) {
-      throw new UserError(`run ${index} of ${repeat} did not complete (exit ${outcome.exitCode}).`, `see ${outcome.runDir}`, outcome.exitCode);
+      throw new UserError(
+        `run ${index} of ${repeat} did not complete (exit ${outcome.exitCode}).`,
+        `see ${outcome.runDir}`,
+        outcome.exitCode,
+      );
     }
     runDirs.push(outcome.runDir);
   }
@@ -109,7 +147,10 @@ export async function runGate(request: GateRequest): Promise<GateResult> {
   const { config, file: configFile } = await loadGateConfig(request.configFile);
   const baselineDir = await resolveBaseline(request.baseline);
   if (request.runDirs.length === 0 && !request.run) {
-    throw new UserError('nothing to gate: give --run <dir>, --shape <shape> or --script <file>.', 'see loadctl gate --help');
+    throw new UserError(
+      'nothing to gate: give --run <dir>, --shape <shape> or --script <file>.',
+      'see loadctl gate --help',
+    );
   }
   let runDirs = request.runDirs;
   if (request.run) {
@@ -129,14 +170,30 @@ export async function runGate(request: GateRequest): Promise<GateResult> {
   models.forEach((model, index) => {
     const code = model.context.k6ExitCode;
     if (code !== undefined && code !== K6_EXIT.ok && code !== K6_EXIT.thresholdsFailed && !model.context.stoppedEarly) {
-      throw new UserError(`run ${displayPath(runDirs[index]!)} did not complete: k6 exited with ${code} (${describeK6Exit(code)}).`, `see its k6.log`, ExitCode.environment);
+      throw new UserError(
+        `run ${displayPath(runDirs[index]!)} did not complete: k6 exited with ${code} (${describeK6Exit(code)}).`,
+        `see its k6.log`,
+        ExitCode.environment,
+      );
     }
   });
   const current = medianReport(models);
   assertComparable(current, baseline, request.allowMismatch);
-  const verdicts = judgeComparison(compareReports(current, baseline, comparisonTolerances(config)), current, baseline, config);
-  const label = runDirs.length === 1 ? displayPath(runDirs[0]!) : `${current.context.shape ?? '?'}/${current.context.workload ?? '?'}`;
-  const outcome = decideOutcome(verdicts, current.thresholds, { current: label, baseline: displayPath(baselineDir), runs: runDirs.length });
+  const verdicts = judgeComparison(
+    compareReports(current, baseline, comparisonTolerances(config)),
+    current,
+    baseline,
+    config,
+  );
+  const label =
+    runDirs.length === 1
+      ? displayPath(runDirs[0]!)
+      : `${current.context.shape ?? '?'}/${current.context.workload ?? '?'}`;
+  const outcome = decideOutcome(verdicts, current.thresholds, {
+    current: label,
+    baseline: displayPath(baselineDir),
+    runs: runDirs.length,
+  });
 
   const written: string[] = [];
   const summary = renderSummary(outcome);

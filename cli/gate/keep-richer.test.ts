@@ -33,7 +33,11 @@ beforeAll(async () => {
 describe('never destroy a report', () => {
   it('leaves a baseline directory byte-for-byte unchanged, and writes elsewhere with --out', async () => {
     const before = fingerprint(baselineDir);
-    await expect(writeReport(baselineDir)).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/is a baseline.*unchanged/), fix: expect.stringMatching(/--out DIR/) });
+    await expect(writeReport(baselineDir)).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/is a baseline.*unchanged/),
+      fix: expect.stringMatching(/--out DIR/),
+    });
     const model = await loadReportModel(baselineDir);
     await expect(writeReportFiles(model, baselineDir)).rejects.toThrow(/is a baseline/);
     expect(fingerprint(baselineDir)).toEqual(before);
@@ -51,7 +55,9 @@ describe('never destroy a report', () => {
 
   it('refuses to replace a richer report.json with one built from the summary beside it', async () => {
     const before = fingerprint(runDir);
-    await expect(writeReport(path.join(runDir, 'summary.json'))).rejects.toThrow(/report\.json holds more than the report built now \(.*timeline buckets \d+ → 0.*\): nothing written/);
+    await expect(writeReport(path.join(runDir, 'summary.json'))).rejects.toThrow(
+      /report\.json holds more than the report built now \(.*timeline buckets \d+ → 0.*\): nothing written/,
+    );
     expect(fingerprint(runDir)).toEqual(before);
   });
 
@@ -60,7 +66,12 @@ describe('never destroy a report', () => {
     mkdirSync(charts, { recursive: true });
     writeFileSync(path.join(charts, 'stale-from-an-old-build.svg'), '<svg/>');
     const written = await writeReport(runDir);
-    expect(readdirSync(charts).sort()).toEqual(readFileSync(written.markdownPath, 'utf8').match(/charts\/[\w-]+\.svg/g)?.map((c) => c.slice(7)).sort());
+    expect(readdirSync(charts).sort()).toEqual(
+      readFileSync(written.markdownPath, 'utf8')
+        .match(/charts\/[\w-]+\.svg/g)
+        ?.map((c) => c.slice(7))
+        .sort(),
+    );
     expect(readdirSync(runDir).filter((name) => name.startsWith('.report-'))).toEqual([]);
   });
 });

@@ -36,7 +36,9 @@ function medianTraffic<T extends TrafficStats>(template: T, runs: TrafficStats[]
 function majorityThresholds(models: readonly ReportModel[]): ThresholdResult[] {
   const first = models[0]!;
   return first.thresholds.map((threshold) => {
-    const failures = models.filter((model) => model.thresholds.some((t) => t.metric === threshold.metric && t.expression === threshold.expression && !t.ok)).length;
+    const failures = models.filter((model) =>
+      model.thresholds.some((t) => t.metric === threshold.metric && t.expression === threshold.expression && !t.ok),
+    ).length;
     return { ...threshold, ok: failures * 2 <= models.length };
   });
 }
@@ -55,7 +57,13 @@ export function medianReport(models: readonly ReportModel[]): ReportModel {
     ...first,
     title: `${first.title} (median of ${models.length} runs)`,
     source: { format: first.source.format, files: models.flatMap((model) => model.source.files) },
-    overview: { ...medianTraffic(first.overview, models.map((model) => model.overview)), passed: majorityThresholds(models).every((t) => t.ok) },
+    overview: {
+      ...medianTraffic(
+        first.overview,
+        models.map((model) => model.overview),
+      ),
+      passed: majorityThresholds(models).every((t) => t.ok),
+    },
     endpoints,
     thresholds: majorityThresholds(models),
   };

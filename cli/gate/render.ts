@@ -10,8 +10,12 @@ export function renderJunit(outcome: GateOutcome): string {
   const builder = junit.newBuilder();
   const thresholds = builder.testSuite().name('k6 thresholds');
   for (const threshold of outcome.thresholds) {
-    const testCase = thresholds.testCase().className('loadctl.gate.thresholds').name(`${threshold.metric}: ${threshold.expression}`);
-    if (!threshold.ok) testCase.failure(`k6 threshold failed: ${threshold.metric} ${threshold.expression}`, 'threshold');
+    const testCase = thresholds
+      .testCase()
+      .className('loadctl.gate.thresholds')
+      .name(`${threshold.metric}: ${threshold.expression}`);
+    if (!threshold.ok)
+      testCase.failure(`k6 threshold failed: ${threshold.metric} ${threshold.expression}`, 'threshold');
   }
   const regressions = builder.testSuite().name(`regression vs ${outcome.baselineLabel}`);
   for (const verdict of outcome.verdicts) {
@@ -21,14 +25,23 @@ export function renderJunit(outcome: GateOutcome): string {
       .name(METRIC_LABEL[verdict.metric])
       .property('baseline', String(verdict.baseline ?? ''))
       .property('current', String(verdict.current ?? ''));
-    if (verdict.status === 'regressed') testCase.failure(`${verdict.endpoint} ${METRIC_LABEL[verdict.metric]} regressed: ${verdict.explanation}`, 'regression');
+    if (verdict.status === 'regressed')
+      testCase.failure(
+        `${verdict.endpoint} ${METRIC_LABEL[verdict.metric]} regressed: ${verdict.explanation}`,
+        'regression',
+      );
     else if (verdict.status === 'not-gated') testCase.skipped().standardOutput(verdict.explanation);
     else testCase.standardOutput(verdict.explanation);
   }
   return builder.build();
 }
 
-const STATUS_MARK: Record<VerdictStatus, string> = { regressed: '❌ regressed', pass: '✅ ok', improved: '🟢 improved', 'not-gated': '➖ not gated' };
+const STATUS_MARK: Record<VerdictStatus, string> = {
+  regressed: '❌ regressed',
+  pass: '✅ ok',
+  improved: '🟢 improved',
+  'not-gated': '➖ not gated',
+};
 
 function headline(outcome: GateOutcome): string {
   const regressed = outcome.verdicts.filter((verdict) => verdict.status === 'regressed').length;
@@ -45,7 +58,14 @@ function headline(outcome: GateOutcome): string {
 }
 
 function verdictRow(verdict: MetricVerdict): string[] {
-  return [verdict.endpoint, METRIC_LABEL[verdict.metric], formatValue(verdict.metric, verdict.baseline), formatValue(verdict.metric, verdict.current), STATUS_MARK[verdict.status], verdict.explanation];
+  return [
+    verdict.endpoint,
+    METRIC_LABEL[verdict.metric],
+    formatValue(verdict.metric, verdict.baseline),
+    formatValue(verdict.metric, verdict.current),
+    STATUS_MARK[verdict.status],
+    verdict.explanation,
+  ];
 }
 
 /** The full summary: headline, failed thresholds, and every endpoint × metric with its numbers. */
@@ -53,10 +73,23 @@ export function renderSummary(outcome: GateOutcome): string {
   const lines = ['## loadctl gate', '', headline(outcome), ''];
   if (outcome.thresholds.length > 0) {
     lines.push('### k6 thresholds', '');
-    lines.push(markdownTable(['metric', 'threshold', 'result'], outcome.thresholds.map((threshold) => [threshold.metric, threshold.expression, threshold.ok ? '✅ ok' : '❌ failed'])), '');
+    lines.push(
+      markdownTable(
+        ['metric', 'threshold', 'result'],
+        outcome.thresholds.map((threshold) => [
+          threshold.metric,
+          threshold.expression,
+          threshold.ok ? '✅ ok' : '❌ failed',
+        ]),
+      ),
+      '',
+    );
   }
   lines.push('### Per endpoint', '');
-  lines.push(markdownTable(['endpoint', 'metric', 'baseline', 'current', 'verdict', 'why'], outcome.verdicts.map(verdictRow)), '');
+  lines.push(
+    markdownTable(['endpoint', 'metric', 'baseline', 'current', 'verdict', 'why'], outcome.verdicts.map(verdictRow)),
+    '',
+  );
   lines.push(
     '<sub>A metric regresses only when it is worse by more than its relative tolerance **and** its absolute minimum effect ' +
       '(defaults: p95 > 15 % and > 2 ms, p99 > 25 % and > 5 ms, throughput < −10 % and < −5 req/s, error rate > +0.5 pp; ' +
@@ -70,10 +103,20 @@ export function renderSummary(outcome: GateOutcome): string {
 export function renderPrComment(outcome: GateOutcome): string {
   const lines = [headline(outcome)];
   const failedThresholds = outcome.thresholds.filter((threshold) => !threshold.ok);
-  if (failedThresholds.length > 0) lines.push('', ...failedThresholds.map((threshold) => `- threshold \`${threshold.metric}: ${threshold.expression}\` failed`));
+  if (failedThresholds.length > 0)
+    lines.push(
+      '',
+      ...failedThresholds.map((threshold) => `- threshold \`${threshold.metric}: ${threshold.expression}\` failed`),
+    );
   const regressed = outcome.verdicts.filter((verdict) => verdict.status === 'regressed');
   if (regressed.length > 0) {
-    lines.push('', markdownTable(['endpoint', 'metric', 'baseline', 'current'], regressed.map((verdict) => verdictRow(verdict).slice(0, 4))));
+    lines.push(
+      '',
+      markdownTable(
+        ['endpoint', 'metric', 'baseline', 'current'],
+        regressed.map((verdict) => verdictRow(verdict).slice(0, 4)),
+      ),
+    );
   }
   const improved = outcome.verdicts.filter((verdict) => verdict.status === 'improved').length;
   if (improved > 0) lines.push('', `${improved} metric(s) improved beyond tolerance.`);

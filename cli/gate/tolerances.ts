@@ -86,13 +86,19 @@ export function parseGateConfig(text: string, file: string): GateConfig {
   try {
     raw = parse(text) ?? {};
   } catch (error) {
-    throw new UserError(`${file} is not valid YAML: ${(error as Error).message.split('\n')[0]}.`, 'fix the YAML syntax at that line');
+    throw new UserError(
+      `${file} is not valid YAML: ${(error as Error).message.split('\n')[0]}.`,
+      'fix the YAML syntax at that line',
+    );
   }
   const result = GateConfig.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0];
     const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'the top level';
-    throw new UserError(`${file}: ${where}: ${issue?.message ?? 'invalid'}.`, 'see cli/gate/README.md for the fields and their units');
+    throw new UserError(
+      `${file}: ${where}: ${issue?.message ?? 'invalid'}.`,
+      'see cli/gate/README.md for the fields and their units',
+    );
   }
   return result.data;
 }
@@ -104,8 +110,12 @@ export async function loadGateConfig(file: string | undefined): Promise<{ config
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if (file === undefined && (error as NodeJS.ErrnoException).code === 'ENOENT') return { config: GateConfig.parse({}) };
-    throw new UserError(`cannot read the gate config ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, 'pass --config with an existing file');
+    if (file === undefined && (error as NodeJS.ErrnoException).code === 'ENOENT')
+      return { config: GateConfig.parse({}) };
+    throw new UserError(
+      `cannot read the gate config ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`,
+      'pass --config with an existing file',
+    );
   }
   return { config: parseGateConfig(text, path), file: path };
 }

@@ -5,7 +5,8 @@ import { decideOutcome, judge, type MetricSample } from './verdicts.ts';
 
 const config = GateConfig.parse({});
 const rules = rulesFor(config, 'GET /concerts');
-const verdict = (sample: Omit<MetricSample, 'endpoint'>) => judge({ endpoint: 'GET /concerts', ...sample }, rules, config.minRequests, config.skip);
+const verdict = (sample: Omit<MetricSample, 'endpoint'>) =>
+  judge({ endpoint: 'GET /concerts', ...sample }, rules, config.minRequests, config.skip);
 
 describe('the gate rule: worse by more than the relative tolerance AND the absolute minimum effect', () => {
   it('passes a large relative change that is below the absolute minimum (sub-millisecond noise)', () => {
@@ -53,14 +54,19 @@ describe('the gate rule: worse by more than the relative tolerance AND the absol
 
 describe('gate config', () => {
   it('lets an endpoint override a default and keeps the rest', () => {
-    const parsed = parseGateConfig('defaults:\n  p95: { relativePct: 20, absolute: 3 }\nendpoints:\n  POST /reservations:\n    p99: { relativePct: 50, absolute: 20 }\n', 'x.yaml');
+    const parsed = parseGateConfig(
+      'defaults:\n  p95: { relativePct: 20, absolute: 3 }\nendpoints:\n  POST /reservations:\n    p99: { relativePct: 50, absolute: 20 }\n',
+      'x.yaml',
+    );
     expect(rulesFor(parsed, 'POST /reservations').p99).toEqual({ relativePct: 50, absolute: 20 });
     expect(rulesFor(parsed, 'POST /reservations').p95).toEqual({ relativePct: 20, absolute: 3 });
     expect(rulesFor(parsed, 'GET /concerts').p99).toEqual({ relativePct: 25, absolute: 5 });
   });
 
   it('names the file and the field on bad input', () => {
-    expect(() => parseGateConfig('defaults:\n  p95: { relativePct: -1, absolute: 2 }\n', 'gate.yaml')).toThrow(/gate\.yaml: defaults\.p95\.relativePct/);
+    expect(() => parseGateConfig('defaults:\n  p95: { relativePct: -1, absolute: 2 }\n', 'gate.yaml')).toThrow(
+      /gate\.yaml: defaults\.p95\.relativePct/,
+    );
     expect(() => parseGateConfig('defaults:\n  p59: {}\n', 'gate.yaml')).toThrow(/gate\.yaml: defaults/);
     expect(() => parseGateConfig('a: [', 'gate.yaml')).toThrow(/gate\.yaml is not valid YAML/);
   });
@@ -72,13 +78,20 @@ describe('outcome', () => {
   const labels = { current: 'run', baseline: 'base', runs: 1 };
 
   it('exits 0 when nothing regressed and every threshold held', () => {
-    expect(decideOutcome([fine], [{ metric: 'http_req_failed', expression: 'rate<0.01', ok: true }], labels).exitCode).toBe(ExitCode.ok);
+    expect(
+      decideOutcome([fine], [{ metric: 'http_req_failed', expression: 'rate<0.01', ok: true }], labels).exitCode,
+    ).toBe(ExitCode.ok);
   });
   it('exits with the regression code on a regression', () => {
-    expect(decideOutcome([fine, regressed], [], labels)).toMatchObject({ status: 'regressed', exitCode: ExitCode.regression });
+    expect(decideOutcome([fine, regressed], [], labels)).toMatchObject({
+      status: 'regressed',
+      exitCode: ExitCode.regression,
+    });
   });
   it('puts a failed k6 threshold first', () => {
-    expect(decideOutcome([regressed], [{ metric: 'http_req_duration', expression: 'p(95)<5', ok: false }], labels)).toMatchObject({
+    expect(
+      decideOutcome([regressed], [{ metric: 'http_req_duration', expression: 'p(95)<5', ok: false }], labels),
+    ).toMatchObject({
       status: 'thresholds-failed',
       exitCode: ExitCode.thresholdsFailed,
     });

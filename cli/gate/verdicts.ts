@@ -22,7 +22,12 @@ export interface MetricVerdict {
   explanation: string;
 }
 
-export const METRIC_LABEL: Record<GatedMetric, string> = { p95: 'p95', p99: 'p99', errorRate: 'error rate', throughput: 'throughput' };
+export const METRIC_LABEL: Record<GatedMetric, string> = {
+  p95: 'p95',
+  p99: 'p99',
+  errorRate: 'error rate',
+  throughput: 'throughput',
+};
 const UNIT: Record<GatedMetric, string> = { p95: 'ms', p99: 'ms', errorRate: '%', throughput: 'req/s' };
 
 export function formatValue(metric: GatedMetric, value: number | undefined): string {
@@ -40,23 +45,46 @@ export interface MetricSample {
   requests?: number;
 }
 
-export function judge(sample: MetricSample, rules: EffectiveRules, minRequests: number, skipped: readonly GatedMetric[]): MetricVerdict {
+export function judge(
+  sample: MetricSample,
+  rules: EffectiveRules,
+  minRequests: number,
+  skipped: readonly GatedMetric[],
+): MetricVerdict {
   const { endpoint, metric, baseline, current } = sample;
   const base = { endpoint, metric, baseline, current };
   const values = `${formatValue(metric, current)} vs baseline ${formatValue(metric, baseline)}`;
-  if (skipped.includes(metric)) return { ...base, status: 'not-gated', explanation: `${values}; ${METRIC_LABEL[metric]} is not gated (skip in the gate config).` };
+  if (skipped.includes(metric))
+    return {
+      ...base,
+      status: 'not-gated',
+      explanation: `${values}; ${METRIC_LABEL[metric]} is not gated (skip in the gate config).`,
+    };
   if (baseline === undefined || current === undefined) {
-    return { ...base, status: 'not-gated', explanation: `${values}; not gated: ${baseline === undefined ? 'the baseline' : 'this run'} has no ${METRIC_LABEL[metric]} for it.` };
+    return {
+      ...base,
+      status: 'not-gated',
+      explanation: `${values}; not gated: ${baseline === undefined ? 'the baseline' : 'this run'} has no ${METRIC_LABEL[metric]} for it.`,
+    };
   }
   if (sample.requests !== undefined && sample.requests < minRequests) {
-    return { ...base, status: 'not-gated', explanation: `${values}; not gated: ${sample.requests} requests is under the minimum of ${minRequests}.` };
+    return {
+      ...base,
+      status: 'not-gated',
+      explanation: `${values}; not gated: ${sample.requests} requests is under the minimum of ${minRequests}.`,
+    };
   }
 
   if (metric === 'errorRate') {
     const limit = rules.errorRate.absolutePp;
     const { verdict, deltaPp } = judgeErrorRateChange(baseline, current, limit);
     const change = `${deltaPp >= 0 ? '+' : ''}${deltaPp.toFixed(2)} pp`;
-    if (verdict === 'regressed') return { ...base, status: 'regressed', explanation: `${values} (${change}): more than the allowed +${limit} pp.` };
+    if (verdict === 'regressed')
+      return {
+        ...base,
+        status: 'regressed',
+        explanation: `${values} (${change}): more than the allowed +${limit} pp.`,
+      };
     return { ...base, status: verdict, explanation: `${values} (${change}); allowed +${limit} pp.` };
   }
 
@@ -67,9 +95,17 @@ export function judge(sample: MetricSample, rules: EffectiveRules, minRequests: 
   const direction = metric === 'throughput' ? (worseBy >= 0 ? 'lower' : 'higher') : worseBy >= 0 ? 'slower' : 'faster';
   const change = `${Math.abs(worsePct).toFixed(1)} % / ${formatValue(metric, Math.abs(worseBy))} ${direction}`;
   if (verdict === 'regressed') {
-    return { ...base, status: 'regressed', explanation: `${values} (${change}): beyond both ${rule.relativePct} % and ${rule.absolute} ${unit}.` };
+    return {
+      ...base,
+      status: 'regressed',
+      explanation: `${values} (${change}): beyond both ${rule.relativePct} % and ${rule.absolute} ${unit}.`,
+    };
   }
-  return { ...base, status: verdict, explanation: `${values} (${change}); allowed ${rule.relativePct} % and ${rule.absolute} ${unit}.` };
+  return {
+    ...base,
+    status: verdict,
+    explanation: `${values} (${change}); allowed ${rule.relativePct} % and ${rule.absolute} ${unit}.`,
+  };
 }
 
 export type GateStatus = 'passed' | 'thresholds-failed' | 'regressed';
@@ -87,10 +123,22 @@ export interface GateOutcome {
 }
 
 /** A failed k6 threshold outranks a regression: the run broke its own contract before any comparison. */
-export function decideOutcome(verdicts: MetricVerdict[], thresholds: ThresholdResult[], labels: { current: string; baseline: string; runs: number }): GateOutcome {
+export function decideOutcome(
+  verdicts: MetricVerdict[],
+  thresholds: ThresholdResult[],
+  labels: { current: string; baseline: string; runs: number },
+): GateOutcome {
   const thresholdFailed = thresholds.some((threshold) => !threshold.ok);
   const regressed = verdicts.some((verdict) => verdict.status === 'regressed');
   const status: GateStatus = thresholdFailed ? 'thresholds-failed' : regressed ? 'regressed' : 'passed';
   const exitCode = thresholdFailed ? ExitCode.thresholdsFailed : regressed ? ExitCode.regression : ExitCode.ok;
-  return { status, exitCode, verdicts, thresholds, currentLabel: labels.current, baselineLabel: labels.baseline, runs: labels.runs };
+  return {
+    status,
+    exitCode,
+    verdicts,
+    thresholds,
+    currentLabel: labels.current,
+    baselineLabel: labels.baseline,
+    runs: labels.runs,
+  };
 }

@@ -37,7 +37,11 @@ const K6_OUTPUTS = {
   /** Prometheus' remote-write endpoint (…/api/v1/write): trends as p95/p99/avg gauges, pushed every second */
   prometheusRemoteWrite: (url: string): OutputArgs => ({
     flags: ['--out', 'experimental-prometheus-rw'],
-    processEnv: { K6_PROMETHEUS_RW_SERVER_URL: url, K6_PROMETHEUS_RW_TREND_STATS: 'p(95),p(99),avg', K6_PROMETHEUS_RW_PUSH_INTERVAL: '1s' },
+    processEnv: {
+      K6_PROMETHEUS_RW_SERVER_URL: url,
+      K6_PROMETHEUS_RW_TREND_STATS: 'p(95),p(99),avg',
+      K6_PROMETHEUS_RW_PUSH_INTERVAL: '1s',
+    },
   }),
 } satisfies Record<string, (target: string) => OutputArgs>;
 
@@ -98,7 +102,12 @@ export function buildK6Args(run: K6RunArgs): string[] {
     run.apiAddress,
     ...workloadArgs(
       { baseUrl: run.baseUrl, shape: run.shape, scale: run.scale, duration: run.duration },
-      { rawFile: run.rawFile, summaryFile: run.summaryFile, summaryExport: run.summaryExport, prometheusRemoteWrite: run.prometheusRemoteWrite },
+      {
+        rawFile: run.rawFile,
+        summaryFile: run.summaryFile,
+        summaryExport: run.summaryExport,
+        prometheusRemoteWrite: run.prometheusRemoteWrite,
+      },
     ),
     ...(segment ? ['--execution-segment', segment.segment, '--execution-segment-sequence', segment.sequence] : []),
     ...(run.passthrough ?? []),

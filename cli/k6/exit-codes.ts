@@ -28,6 +28,7 @@ export function describeK6Exit(code: number): string {
 export function loadctlExitCode(k6Codes: readonly number[], interrupted: boolean): ExitCodeValue {
   if (interrupted) return ExitCode.interrupted;
   if (k6Codes.every((code) => code === K6_EXIT.ok)) return ExitCode.ok;
-  if (k6Codes.every((code) => code === K6_EXIT.ok || code === K6_EXIT.thresholdsFailed)) return ExitCode.thresholdsFailed;
+  if (k6Codes.every((code) => code === K6_EXIT.ok || code === K6_EXIT.thresholdsFailed))
+    return ExitCode.thresholdsFailed;
   return ExitCode.environment;
 }

@@ -14,9 +14,20 @@ const body = {
 
 describe('live progress', () => {
   it('reads k6 REST metrics', () => {
-    expect(snapshotFromMetrics(body)).toEqual({ httpReqs: 1000, failedRequests: 10, iterations: 0, droppedIterations: 3, vus: 12, p95Ms: 4.5 });
+    expect(snapshotFromMetrics(body)).toEqual({
+      httpReqs: 1000,
+      failedRequests: 10,
+      iterations: 0,
+      droppedIterations: 3,
+      vus: 12,
+      p95Ms: 4.5,
+    });
     expect(snapshotFromMetrics({ nonsense: true })).toMatchObject({ httpReqs: 0, p95Ms: undefined });
-    const browser = { data: [{ type: 'metrics', id: 'browser_http_req_duration', attributes: { type: 'trend', sample: { 'p(95)': 128.3 } } }] };
+    const browser = {
+      data: [
+        { type: 'metrics', id: 'browser_http_req_duration', attributes: { type: 'trend', sample: { 'p(95)': 128.3 } } },
+      ],
+    };
     expect(snapshotFromMetrics(browser).p95Ms).toBe(128.3);
   });
 

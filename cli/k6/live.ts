@@ -3,7 +3,12 @@
 import { z } from 'zod';
 
 const MetricsResponse = z.object({
-  data: z.array(z.object({ id: z.string(), attributes: z.object({ sample: z.record(z.string(), z.number()).nullable().optional() }) })),
+  data: z.array(
+    z.object({
+      id: z.string(),
+      attributes: z.object({ sample: z.record(z.string(), z.number()).nullable().optional() }),
+    }),
+  ),
 });
 
 /** Cumulative counters and current values of one k6 process. */
@@ -18,7 +23,8 @@ export interface K6Snapshot {
 
 export function snapshotFromMetrics(body: unknown): K6Snapshot {
   const parsed = MetricsResponse.safeParse(body);
-  const sample = (id: string): Record<string, number> => (parsed.success ? (parsed.data.data.find((metric) => metric.id === id)?.attributes.sample ?? {}) : {});
+  const sample = (id: string): Record<string, number> =>
+    parsed.success ? (parsed.data.data.find((metric) => metric.id === id)?.attributes.sample ?? {}) : {};
   const reqs = sample('http_reqs').count ?? 0;
   return {
     httpReqs: reqs,
@@ -65,7 +71,13 @@ export interface ProgressFigures {
 }
 
 /** Current rate from two snapshots `dtS` seconds apart; errors over the whole run so far. */
-export function progressFigures(previous: K6Snapshot | undefined, current: K6Snapshot, dtS: number, elapsedS: number, plannedS: number): ProgressFigures {
+export function progressFigures(
+  previous: K6Snapshot | undefined,
+  current: K6Snapshot,
+  dtS: number,
+  elapsedS: number,
+  plannedS: number,
+): ProgressFigures {
   const rps = previous && dtS > 0 ? Math.max(0, (current.httpReqs - previous.httpReqs) / dtS) : 0;
   return {
     elapsedS,
@@ -78,7 +90,8 @@ export function progressFigures(previous: K6Snapshot | undefined, current: K6Sna
   };
 }
 
-const clock = (seconds: number): string => `${Math.floor(seconds / 60)}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
+const clock = (seconds: number): string =>
+  `${Math.floor(seconds / 60)}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
 
 export function formatProgress(f: ProgressFigures): string {
   const p95 = f.p95Ms === undefined ? '-' : f.p95Ms < 10 ? f.p95Ms.toFixed(2) : f.p95Ms.toFixed(0);

@@ -18,12 +18,26 @@ export interface K6Process {
 
 const SIGNAL_NUMBERS: Record<string, number> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 
-export function startK6(binary: string, args: string[], opts: { cwd: string; env: Record<string, string>; log: WriteStream; label?: string }): K6Process {
+export function startK6(
+  binary: string,
+  args: string[],
+  opts: { cwd: string; env: Record<string, string>; log: WriteStream; label?: string },
+): K6Process {
   const prefix = opts.label ? `[${opts.label}] ` : '';
   opts.log.write(`${prefix}$ ${binary} ${args.join(' ')}\n`);
-  const child = execa(binary, args, { cwd: opts.cwd, env: opts.env, detached: true, reject: false, stdin: 'ignore', buffer: false, lines: false });
+  const child = execa(binary, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    detached: true,
+    reject: false,
+    stdin: 'ignore',
+    buffer: false,
+    lines: false,
+  });
   const copy = (stream: NodeJS.ReadableStream | null): void => {
-    stream?.on('data', (chunk: Buffer) => opts.log.write(prefix ? chunk.toString().replace(/^(?=.)/gm, prefix) : chunk));
+    stream?.on('data', (chunk: Buffer) =>
+      opts.log.write(prefix ? chunk.toString().replace(/^(?=.)/gm, prefix) : chunk),
+    );
   };
   copy(child.stdout);
   copy(child.stderr);

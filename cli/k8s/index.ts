@@ -12,7 +12,14 @@ import { NO_USAGE_REPORT, workloadArgs } from '../k6/args.ts';
 import { isArchive, k6Entry, subjectLabels, type RunSubject } from '../k6/subject.ts';
 import { resolveK6 } from '../toolchain/tools.ts';
 import { CONFIG_MAP_MAX_BYTES } from './k6-operator-schema.ts';
-import { buildManifests, collectorYaml, rawFileName, testRunName, testRunYaml, type K8sManifests } from './manifests.ts';
+import {
+  buildManifests,
+  collectorYaml,
+  rawFileName,
+  testRunName,
+  testRunYaml,
+  type K8sManifests,
+} from './manifests.ts';
 
 export interface K8sOptions {
   subject: RunSubject;
@@ -46,11 +53,16 @@ export function validateK8sOptions(options: K8sOptions): void {
     const checked = checkShapeWorkload(subject.shape, subject.workload);
     if (!checked.ok) throw new UserError(`${checked.problem}.`, `use one of: ${checked.choices.join(', ')}`);
   } else {
-    if (!existsSync(subject.file)) throw new UserError(`no such script: ${subject.file}.`, 'give a k6 script (.js, .ts) or archive (.tar)');
-    if (subject.shape && isArchive(subject.file)) throw new UserError('--shape needs a script, not a k6 archive: its options are sealed in it.');
+    if (!existsSync(subject.file))
+      throw new UserError(`no such script: ${subject.file}.`, 'give a k6 script (.js, .ts) or archive (.tar)');
+    if (subject.shape && isArchive(subject.file))
+      throw new UserError('--shape needs a script, not a k6 archive: its options are sealed in it.');
   }
   if (!Number.isInteger(options.parallelism) || options.parallelism < 1 || options.parallelism > 1000) {
-    throw new UserError(`--parallelism must be a whole number from 1 to 1000, not '${options.parallelism}'.`, 'e.g. --parallelism 4');
+    throw new UserError(
+      `--parallelism must be a whole number from 1 to 1000, not '${options.parallelism}'.`,
+      'e.g. --parallelism 4',
+    );
   }
   let url: URL;
   try {
@@ -58,12 +70,17 @@ export function validateK8sOptions(options: K8sOptions): void {
   } catch {
     throw new UserError(`--target '${options.target}' is not a URL.`, `e.g. --target ${DEFAULT_CLUSTER_TARGET}`);
   }
-  if (!['http:', 'https:'].includes(url.protocol)) throw new UserError(`--target must be http(s), not ${url.protocol}.`, `e.g. --target ${DEFAULT_CLUSTER_TARGET}`);
+  if (!['http:', 'https:'].includes(url.protocol))
+    throw new UserError(`--target must be http(s), not ${url.protocol}.`, `e.g. --target ${DEFAULT_CLUSTER_TARGET}`);
   // A runner pod's loopback is the pod itself: such a target would load nothing.
   if (/^(localhost|127\.|\[::1\])/.test(url.hostname)) {
-    throw new UserError(`--target ${options.target} is loopback, which inside a runner pod is the pod itself.`, 'give the API as the cluster sees it, e.g. its Service URL');
+    throw new UserError(
+      `--target ${options.target} is loopback, which inside a runner pod is the pod itself.`,
+      'give the API as the cluster sees it, e.g. its Service URL',
+    );
   }
-  if (/\s/.test(options.target)) throw new UserError('--target must not contain spaces.', 'k6-operator splits arguments on spaces');
+  if (/\s/.test(options.target))
+    throw new UserError('--target must not contain spaces.', 'k6-operator splits arguments on spaces');
 }
 
 /** The runner image: k6's own, at the version that built the archive; browser workloads need the Chromium build. */
@@ -88,7 +105,11 @@ async function buildArchive(k6Path: string, options: K8sOptions, work: string): 
   if (result.exitCode !== 0) {
     const detail = (result.all ?? '').trim().split('\n').slice(-2).join(' ');
     const { workload } = subjectLabels(subject);
-    throw new UserError(`k6 archive failed for '${workload}': ${detail}`, 'run it locally with `loadctl run` to see the script error', ExitCode.environment);
+    throw new UserError(
+      `k6 archive failed for '${workload}': ${detail}`,
+      'run it locally with `loadctl run` to see the script error',
+      ExitCode.environment,
+    );
   }
   return readFile(archivePath);
 }
@@ -102,7 +123,10 @@ export async function writeK8s(options: K8sOptions): Promise<K8sResult> {
   try {
     const archive = await buildArchive(k6.path, options, work);
     if (archive.byteLength > CONFIG_MAP_MAX_BYTES) {
-      throw new UserError(`the k6 archive is ${archive.byteLength} bytes, over the ${CONFIG_MAP_MAX_BYTES}-byte ConfigMap limit.`, 'serve it from a volumeClaim instead (see cli/k8s/README.md)');
+      throw new UserError(
+        `the k6 archive is ${archive.byteLength} bytes, over the ${CONFIG_MAP_MAX_BYTES}-byte ConfigMap limit.`,
+        'serve it from a volumeClaim instead (see cli/k8s/README.md)',
+      );
     }
     const manifests = buildManifests({
       name,

@@ -10,7 +10,10 @@ const objectName = z
   .max(253)
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be a lowercase RFC 1123 name');
 /** RFC 1123 label: container/volume names. */
-const labelName = z.string().max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase RFC 1123 label');
+const labelName = z
+  .string()
+  .max(63)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase RFC 1123 label');
 
 export const ObjectMeta = z
   .object({
@@ -31,20 +34,32 @@ export const EnvVar = z
     valueFrom: z
       .object({
         fieldRef: z.object({ fieldPath: z.string(), apiVersion: z.string().optional() }).strict().optional(),
-        secretKeyRef: z.object({ name: z.string(), key: z.string(), optional: z.boolean().optional() }).strict().optional(),
-        configMapKeyRef: z.object({ name: z.string(), key: z.string(), optional: z.boolean().optional() }).strict().optional(),
+        secretKeyRef: z
+          .object({ name: z.string(), key: z.string(), optional: z.boolean().optional() })
+          .strict()
+          .optional(),
+        configMapKeyRef: z
+          .object({ name: z.string(), key: z.string(), optional: z.boolean().optional() })
+          .strict()
+          .optional(),
         resourceFieldRef: kubeObject.optional(),
       })
       .strict()
       .optional(),
   })
   .strict()
-  .refine((env) => !(env.value !== undefined && env.valueFrom !== undefined), 'an env var has either value or valueFrom');
+  .refine(
+    (env) => !(env.value !== undefined && env.valueFrom !== undefined),
+    'an env var has either value or valueFrom',
+  );
 
 export const VolumeMount = z
   .object({
     name: labelName,
-    mountPath: z.string().startsWith('/').refine((p) => !p.includes(':'), 'must not contain ":"'),
+    mountPath: z
+      .string()
+      .startsWith('/')
+      .refine((p) => !p.includes(':'), 'must not contain ":"'),
     readOnly: z.boolean().optional(),
     subPath: z.string().optional(),
     subPathExpr: z.string().optional(),
@@ -79,7 +94,13 @@ export const TestRunPod = z
     imagePullSecrets: z.array(z.object({ name: z.string() }).strict()).optional(),
     initContainers: z.array(kubeObject).optional(),
     livenessProbe: kubeObject.optional(),
-    metadata: z.object({ labels: z.record(z.string(), z.string()).optional(), annotations: z.record(z.string(), z.string()).optional() }).strict().optional(),
+    metadata: z
+      .object({
+        labels: z.record(z.string(), z.string()).optional(),
+        annotations: z.record(z.string(), z.string()).optional(),
+      })
+      .strict()
+      .optional(),
     nodeSelector: z.record(z.string(), z.string()).optional(),
     priorityClassName: z.string().optional(),
     readinessProbe: kubeObject.optional(),
@@ -103,13 +124,20 @@ export const TestRunPod = z
 
 export const TestRunScript = z
   .object({
-    configMap: z.object({ name: objectName, file: z.string().min(1).optional() }).strict().optional(),
-    volumeClaim: z.object({ name: objectName, file: z.string().min(1).optional(), readOnly: z.boolean().optional() }).strict().optional(),
+    configMap: z
+      .object({ name: objectName, file: z.string().min(1).optional() })
+      .strict()
+      .optional(),
+    volumeClaim: z
+      .object({ name: objectName, file: z.string().min(1).optional(), readOnly: z.boolean().optional() })
+      .strict()
+      .optional(),
     localFile: z.string().min(1).optional(),
   })
   .strict()
   .refine(
-    (script) => [script.configMap, script.volumeClaim, script.localFile].filter((source) => source !== undefined).length === 1,
+    (script) =>
+      [script.configMap, script.volumeClaim, script.localFile].filter((source) => source !== undefined).length === 1,
     'script needs exactly one of configMap, volumeClaim, localFile',
   );
 
@@ -120,7 +148,11 @@ export const TestRun = z
     metadata: ObjectMeta,
     spec: z
       .object({
-        parallelism: z.number().int().min(1).max(2 ** 31 - 1),
+        parallelism: z
+          .number()
+          .int()
+          .min(1)
+          .max(2 ** 31 - 1),
         script: TestRunScript,
         args: z.array(z.string()).optional(),
         arguments: z.string().optional(),
@@ -152,7 +184,10 @@ export const ConfigMap = z
     binaryData: z.record(configMapKey, z.base64()).optional(),
   })
   .strict()
-  .refine((map) => configMapBytes(map) <= CONFIG_MAP_MAX_BYTES, `a ConfigMap holds at most ${CONFIG_MAP_MAX_BYTES} bytes`);
+  .refine(
+    (map) => configMapBytes(map) <= CONFIG_MAP_MAX_BYTES,
+    `a ConfigMap holds at most ${CONFIG_MAP_MAX_BYTES} bytes`,
+  );
 export type ConfigMap = z.infer<typeof ConfigMap>;
 
 export function configMapBytes(map: { data?: Record<string, string>; binaryData?: Record<string, string> }): number {

@@ -25,10 +25,19 @@ afterAll(async () => {
 });
 
 describe('loadctl k8s manifests, executed as k6-operator would', () => {
-  it('runs the ConfigMap archive in 2 segments and the runners\' raw streams merge into one report', async () => {
+  it("runs the ConfigMap archive in 2 segments and the runners' raw streams merge into one report", async () => {
     const work = mkdtempSync(join(tmpdir(), 'loadctl-k8s-int-'));
-    const written = await writeK8s({ subject: { kind: 'workload', shape: 'smoke', workload: 'concerts' }, parallelism: 2, target: 'http://reference-api:8080', outDir: work, scale: 1, resultsStorage: '1Gi' });
-    const [configMapDoc, , testRunDoc] = parseAllDocuments(readFileSync(written.testRunFile, 'utf8')).map((doc) => doc.toJS() as unknown);
+    const written = await writeK8s({
+      subject: { kind: 'workload', shape: 'smoke', workload: 'concerts' },
+      parallelism: 2,
+      target: 'http://reference-api:8080',
+      outDir: work,
+      scale: 1,
+      resultsStorage: '1Gi',
+    });
+    const [configMapDoc, , testRunDoc] = parseAllDocuments(readFileSync(written.testRunFile, 'utf8')).map(
+      (doc) => doc.toJS() as unknown,
+    );
     const configMap = ConfigMap.parse(configMapDoc);
     const testRun = TestRun.parse(testRunDoc);
     const archive = join(work, ARCHIVE_FILE);
@@ -45,11 +54,24 @@ describe('loadctl k8s manifests, executed as k6-operator would', () => {
         .replace(/BASE_URL=\S+/, `BASE_URL=${stack.state.api.url}`) // the Service, here the local stack
         .split(' ');
       // the operator's runner command: k6 run --quiet <segment flags> <arguments> <script> … (plus --paused and a starter)
-      return execa(k6.path, ['run', '--quiet', `--execution-segment=${segment}`, `--execution-segment-sequence=${sequence}`, ...args, archive, '--tag', `instance_id=${index + 1}`], {
-        reject: false,
-        all: true,
-        env: { K6_NO_USAGE_REPORT: 'true' },
-      });
+      return execa(
+        k6.path,
+        [
+          'run',
+          '--quiet',
+          `--execution-segment=${segment}`,
+          `--execution-segment-sequence=${sequence}`,
+          ...args,
+          archive,
+          '--tag',
+          `instance_id=${index + 1}`,
+        ],
+        {
+          reject: false,
+          all: true,
+          env: { K6_NO_USAGE_REPORT: 'true' },
+        },
+      );
     });
     const outcomes = await Promise.all(runners);
     for (const outcome of outcomes) expect(outcome.exitCode, outcome.all).toBe(0);
@@ -58,7 +80,9 @@ describe('loadctl k8s manifests, executed as k6-operator would', () => {
     for (const file of rawFiles) expect(existsSync(file), file).toBe(true);
     const model = await loadReportModel(rawFiles);
     const concerts = model.endpoints.find((endpoint) => endpoint.name === '/concerts');
-    console.log(`k8s runners: ${model.overview.requests} requests merged from ${rawFiles.length} streams, /concerts p95 ${concerts?.latency?.p95} ms`);
+    console.log(
+      `k8s runners: ${model.overview.requests} requests merged from ${rawFiles.length} streams, /concerts p95 ${concerts?.latency?.p95} ms`,
+    );
     expect(concerts?.requests).toBeGreaterThan(10);
     expect(model.overview.errorRate).toBe(0);
     expect(model.source.files).toHaveLength(2);

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { ConfigMap, PersistentVolumeClaim, Pod, TestRun, CONFIG_MAP_MAX_BYTES } from './k6-operator-schema.ts';
-import { ARCHIVE_FILE, RESULTS_MOUNT, buildManifests, collectorYaml, rawFileName, testRunName, testRunYaml, type K8sPlan } from './manifests.ts';
+import {
+  ARCHIVE_FILE,
+  RESULTS_MOUNT,
+  buildManifests,
+  collectorYaml,
+  rawFileName,
+  testRunName,
+  testRunYaml,
+  type K8sPlan,
+} from './manifests.ts';
 
 const plan: K8sPlan = {
   name: 'loadctl-peak-concerts',
@@ -32,7 +41,9 @@ describe('k6-operator manifests', () => {
     // the runners mount the claim where --out writes, and know their job name for a unique file
     expect(testRun.spec.runner?.volumes?.[0]?.persistentVolumeClaim?.claimName).toBe(claim.metadata.name);
     expect(testRun.spec.runner?.volumeMounts?.[0]?.mountPath).toBe(RESULTS_MOUNT);
-    expect(testRun.spec.runner?.env?.find((env) => env.name === 'LOADCTL_RUNNER_JOB')?.valueFrom?.fieldRef?.fieldPath).toBe("metadata.labels['job-name']");
+    expect(
+      testRun.spec.runner?.env?.find((env) => env.name === 'LOADCTL_RUNNER_JOB')?.valueFrom?.fieldRef?.fieldPath,
+    ).toBe("metadata.labels['job-name']");
     expect(claim.spec.accessModes).toEqual(['ReadWriteMany']);
   });
 
@@ -50,7 +61,10 @@ describe('k6-operator manifests', () => {
     const good = buildManifests(plan).testRun;
     expect(TestRun.safeParse({ ...good, spec: { ...good.spec, parallelism: 0 } }).success).toBe(false);
     expect(TestRun.safeParse({ ...good, spec: { ...good.spec, script: {} } }).success).toBe(false);
-    expect(TestRun.safeParse({ ...good, spec: { ...good.spec, script: { configMap: { name: 'a' }, localFile: '/x.js' } } }).success).toBe(false);
+    expect(
+      TestRun.safeParse({ ...good, spec: { ...good.spec, script: { configMap: { name: 'a' }, localFile: '/x.js' } } })
+        .success,
+    ).toBe(false);
     expect(TestRun.safeParse({ ...good, spec: { ...good.spec, cleanup: 'always' } }).success).toBe(false);
     expect(TestRun.safeParse({ ...good, spec: { ...good.spec, paralellism: 2 } }).success).toBe(false);
     expect(TestRun.safeParse({ ...good, kind: 'K6' }).success).toBe(false);

@@ -42,7 +42,11 @@ export function rawFileName(testRunName: string, runnerIndex: number): string {
 }
 
 export function buildManifests(plan: K8sPlan): K8sManifests {
-  const labels = { 'app.kubernetes.io/managed-by': 'loadctl', 'loadctl/shape': plan.shape, 'loadctl/workload': plan.workload };
+  const labels = {
+    'app.kubernetes.io/managed-by': 'loadctl',
+    'loadctl/shape': plan.shape,
+    'loadctl/workload': plan.workload,
+  };
   const meta = (name: string) => ({ name, ...(plan.namespace ? { namespace: plan.namespace } : {}), labels });
   const claimName = `${plan.name}-results`;
   const resultsVolume = { name: 'results', persistentVolumeClaim: { claimName } };
@@ -81,9 +85,7 @@ export function buildManifests(plan: K8sPlan): K8sManifests {
       separate: false,
       runner: {
         image: plan.runnerImage,
-        env: [
-          { name: RUNNER_JOB_ENV, valueFrom: { fieldRef: { fieldPath: "metadata.labels['job-name']" } } },
-        ],
+        env: [{ name: RUNNER_JOB_ENV, valueFrom: { fieldRef: { fieldPath: "metadata.labels['job-name']" } } }],
         volumes: [resultsVolume],
         volumeMounts: [resultsMount],
       },
@@ -96,7 +98,9 @@ export function buildManifests(plan: K8sPlan): K8sManifests {
     metadata: meta(`${plan.name}-collector`),
     spec: {
       restartPolicy: 'Never',
-      containers: [{ name: 'collector', image: 'busybox:1.36', command: ['sleep', '3600'], volumeMounts: [resultsMount] }],
+      containers: [
+        { name: 'collector', image: 'busybox:1.36', command: ['sleep', '3600'], volumeMounts: [resultsMount] },
+      ],
       volumes: [resultsVolume],
     },
   });
@@ -106,7 +110,9 @@ export function buildManifests(plan: K8sPlan): K8sManifests {
 
 /** One multi-document YAML for `kubectl apply -f`: the script, the results claim, then the run. */
 export function testRunYaml(manifests: K8sManifests): string {
-  return [manifests.configMap, manifests.resultsClaim, manifests.testRun].map((doc) => stringify(doc, { lineWidth: 0 })).join('---\n');
+  return [manifests.configMap, manifests.resultsClaim, manifests.testRun]
+    .map((doc) => stringify(doc, { lineWidth: 0 }))
+    .join('---\n');
 }
 
 export function collectorYaml(manifests: K8sManifests): string {

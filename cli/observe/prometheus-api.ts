@@ -78,7 +78,9 @@ export class PrometheusClient {
       const fix = 'start the stack with `loadctl up`, or pass --prometheus-url';
       throw new UserError(`Prometheus at ${this.url} does not answer (${why}).`, fix, ExitCode.environment);
     }
-    const body = (await response.json().catch(() => undefined)) as { status?: string; data?: T; error?: string } | undefined;
+    const body = (await response.json().catch(() => undefined)) as
+      | { status?: string; data?: T; error?: string }
+      | undefined;
     if (!response.ok || body?.status !== 'success' || body.data === undefined) {
       const why = body?.error ?? `HTTP ${response.status}`;
       const refused = `Prometheus refused ${path} (${why.replace(/\s+/g, ' ')}).`;

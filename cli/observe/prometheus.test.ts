@@ -36,7 +36,9 @@ describe('prometheus text', () => {
     const { port } = server.address() as { port: number };
     const seen: number[] = [];
     const errors: string[] = [];
-    const loop = scrapeLoop(`http://127.0.0.1:${port}/metrics`, 50, (_, s) => seen.push(s.up!), { onError: (e) => errors.push(e.message) });
+    const loop = scrapeLoop(`http://127.0.0.1:${port}/metrics`, 50, (_, s) => seen.push(s.up!), {
+      onError: (e) => errors.push(e.message),
+    });
     await new Promise((done) => setTimeout(done, 300));
     await loop.stop();
     server.close();

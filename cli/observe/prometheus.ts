@@ -88,7 +88,12 @@ export interface ScrapeOptions {
  * Scrapes `url` every `intervalMs` (the first scrape at once) and hands each parsed scrape to `onSample` with
  * the time it was taken (ms since the epoch). Scrapes never overlap: a slow one delays the next.
  */
-export function scrapeLoop(url: string, intervalMs: number, onSample: (t: number, samples: PrometheusSamples) => void, opts: ScrapeOptions = {}): ScrapeLoop {
+export function scrapeLoop(
+  url: string,
+  intervalMs: number,
+  onSample: (t: number, samples: PrometheusSamples) => void,
+  opts: ScrapeOptions = {},
+): ScrapeLoop {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<void> = Promise.resolve();
@@ -96,7 +101,10 @@ export function scrapeLoop(url: string, intervalMs: number, onSample: (t: number
   const scrapeOnce = async (): Promise<void> => {
     const t = Date.now();
     try {
-      const response = await fetch(url, { headers: opts.headers, signal: AbortSignal.timeout(Math.max(intervalMs, 1000)) });
+      const response = await fetch(url, {
+        headers: opts.headers,
+        signal: AbortSignal.timeout(Math.max(intervalMs, 1000)),
+      });
       if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
       const text = await response.text();
       if (!stopped) onSample(t, parsePrometheusText(text));

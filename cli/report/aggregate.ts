@@ -3,9 +3,25 @@
 // aggregates merge exactly (counts add, histograms add), so split runs become one report.
 import { CustomMetrics, type CustomMetricsSnapshot, isBuiltinMetric } from './custom-metrics.ts';
 import { LatencyHistogram, type LatencySnapshot } from './histogram.ts';
-import type { CheckResult, EndpointStats, EndpointTimeline, LatencyBin, Overview, ScenarioStats, StatusCount, TimelineBucket, TrafficStats } from './model.ts';
+import type {
+  CheckResult,
+  EndpointStats,
+  EndpointTimeline,
+  LatencyBin,
+  Overview,
+  ScenarioStats,
+  StatusCount,
+  TimelineBucket,
+  TrafficStats,
+} from './model.ts';
 import { BROWSER_REQUEST_METRIC } from './protocols/browser.ts';
-import { PROTOCOL_METRICS, ProtocolAggregate, ProtocolBucket, type ProtocolBucketSnapshot, type ProtocolSnapshot } from './protocols/aggregate.ts';
+import {
+  PROTOCOL_METRICS,
+  ProtocolAggregate,
+  ProtocolBucket,
+  type ProtocolBucketSnapshot,
+  type ProtocolSnapshot,
+} from './protocols/aggregate.ts';
 import { entryOf } from '../shared/maps.ts';
 
 /** The tags the report uses; everything else k6 attaches (proto, group…) is ignored. */
@@ -72,7 +88,11 @@ class Traffic {
   }
 
   toSnapshot(): TrafficSnapshot {
-    return { latency: this.latency.toSnapshot(), failed: this.failed, statuses: [...this.statuses].map(([status, e]) => ({ status, ...e })) };
+    return {
+      latency: this.latency.toSnapshot(),
+      failed: this.failed,
+      statuses: [...this.statuses].map(([status, e]) => ({ status, ...e })),
+    };
   }
 
   static fromSnapshot(snapshot: TrafficSnapshot): Traffic {
@@ -91,7 +111,9 @@ interface TrafficSnapshot {
 }
 
 function statusList(statuses: Map<string, { count: number; expected: number }>): StatusCount[] {
-  return [...statuses].map(([status, e]) => ({ status, count: e.count, expected: e.expected })).sort((a, b) => a.status.localeCompare(b.status));
+  return [...statuses]
+    .map(([status, e]) => ({ status, count: e.count, expected: e.expected }))
+    .sort((a, b) => a.status.localeCompare(b.status));
 }
 
 class ScenarioTraffic extends Traffic {
@@ -179,7 +201,8 @@ export class Aggregate {
         const status = tags.status ?? '0';
         // k6 sets expected_response on every HTTP sample unless the script removed the response callback;
         // then fall back to the usual reading of the status code.
-        const expected = tags.expected_response !== undefined ? tags.expected_response === 'true' : isSuccessStatus(status);
+        const expected =
+          tags.expected_response !== undefined ? tags.expected_response === 'true' : isSuccessStatus(status);
         const failed = !expected;
         this.overall.record(value, status, failed, expected);
         this.endpoint(tags.name ?? tags.url ?? UNNAMED).record(value, status, failed, expected);
@@ -334,7 +357,10 @@ export class Aggregate {
     for (const name of other.declaredSubmetrics) this.declaredSubmetrics.add(name);
     this.protocols.merge(other.protocols);
     this.custom.merge(other.custom);
-    this.unreadable = { lines: this.unreadable.lines + other.unreadable.lines, first: this.unreadable.first ?? other.unreadable.first };
+    this.unreadable = {
+      lines: this.unreadable.lines + other.unreadable.lines,
+      first: this.unreadable.first ?? other.unreadable.first,
+    };
     this.truncated ??= other.truncated;
     const width = Math.max(this.bucketWidthS, other.bucketWidthS);
     if (width > this.bucketWidthS) this.coarsen(width);
@@ -353,7 +379,10 @@ export class Aggregate {
 
   /** `durationS` divides counts into rates: k6's test run duration where known, else the samples' span. */
   overview(durationS = this.durationS): Overview {
-    const checks = [...this.checks.values()].reduce((sum, c) => ({ passes: sum.passes + c.passes, fails: sum.fails + c.fails }), { passes: 0, fails: 0 });
+    const checks = [...this.checks.values()].reduce(
+      (sum, c) => ({ passes: sum.passes + c.passes, fails: sum.fails + c.fails }),
+      { passes: 0, fails: 0 },
+    );
     return {
       ...this.overall.stats(durationS),
       durationS,
@@ -369,7 +398,9 @@ export class Aggregate {
   }
 
   endpointStats(durationS = this.durationS): EndpointStats[] {
-    return [...this.endpoints].map(([name, traffic]) => ({ name, ...traffic.stats(durationS) })).sort((a, b) => a.name.localeCompare(b.name));
+    return [...this.endpoints]
+      .map(([name, traffic]) => ({ name, ...traffic.stats(durationS) }))
+      .sort((a, b) => a.name.localeCompare(b.name));
   }
 
   scenarioStats(durationS = this.durationS): ScenarioStats[] {
@@ -430,13 +461,26 @@ export class Aggregate {
   /** Per endpoint, its mean and max latency per time bucket (the test's load, setup() apart). */
   endpointTimeline(): EndpointTimeline[] {
     const timeline = this.timeline();
-    return [...this.endpoints.keys()].sort().map((name) => ({
-      name,
-      points: timeline.flatMap((slot, offset) => {
-        const slice = this.buckets.get(this.minBucket + offset)?.endpoints.get(name);
-        return slice ? [{ startS: slot.startS, widthS: slot.widthS, requests: slice.count, avg: slice.sumMs / slice.count, max: slice.maxMs }] : [];
-      }),
-    })).filter((endpoint) => endpoint.points.length > 0);
+    return [...this.endpoints.keys()]
+      .sort()
+      .map((name) => ({
+        name,
+        points: timeline.flatMap((slot, offset) => {
+          const slice = this.buckets.get(this.minBucket + offset)?.endpoints.get(name);
+          return slice
+            ? [
+                {
+                  startS: slot.startS,
+                  widthS: slot.widthS,
+                  requests: slice.count,
+                  avg: slice.sumMs / slice.count,
+                  max: slice.maxMs,
+                },
+              ]
+            : [];
+        }),
+      }))
+      .filter((endpoint) => endpoint.points.length > 0);
   }
 
   /** The whole run's latency distribution in log-spaced bins. */
@@ -450,7 +494,15 @@ export class Aggregate {
       lastMs: this.lastMs,
       overall: this.overall.toSnapshot(),
       endpoints: [...this.endpoints].map(([name, t]) => [name, t.toSnapshot()]),
-      scenarios: [...this.scenarios].map(([name, t]) => [name, { traffic: t.toSnapshot(), iterations: t.iterations, dropped: t.dropped, iterationDuration: t.iterationDuration.toSnapshot() }]),
+      scenarios: [...this.scenarios].map(([name, t]) => [
+        name,
+        {
+          traffic: t.toSnapshot(),
+          iterations: t.iterations,
+          dropped: t.dropped,
+          iterationDuration: t.iterationDuration.toSnapshot(),
+        },
+      ]),
       iterationDuration: this.iterationDuration.toSnapshot(),
       iterations: this.iterations,
       dropped: this.dropped,
@@ -467,7 +519,17 @@ export class Aggregate {
       bucketWidthS: this.bucketWidthS,
       buckets: [...this.buckets].map(([index, b]) => [
         index,
-        { latency: b.latency.toSnapshot(), failed: b.failed, expectedNon2xx: b.expectedNon2xx, iterations: b.iterations, dropped: b.dropped, vus: b.vus, protocols: b.protocols.toSnapshot(), setupRequests: b.setupRequests, endpoints: [...b.endpoints] },
+        {
+          latency: b.latency.toSnapshot(),
+          failed: b.failed,
+          expectedNon2xx: b.expectedNon2xx,
+          iterations: b.iterations,
+          dropped: b.dropped,
+          vus: b.vus,
+          protocols: b.protocols.toSnapshot(),
+          setupRequests: b.setupRequests,
+          endpoints: [...b.endpoints],
+        },
       ]),
     };
   }
@@ -502,7 +564,14 @@ export class Aggregate {
     for (const [index, b] of s.buckets) {
       const bucket = new Bucket();
       bucket.latency.merge(LatencyHistogram.fromSnapshot(b.latency));
-      Object.assign(bucket, { failed: b.failed, expectedNon2xx: b.expectedNon2xx, iterations: b.iterations, dropped: b.dropped, vus: b.vus, setupRequests: b.setupRequests });
+      Object.assign(bucket, {
+        failed: b.failed,
+        expectedNon2xx: b.expectedNon2xx,
+        iterations: b.iterations,
+        dropped: b.dropped,
+        vus: b.vus,
+        setupRequests: b.setupRequests,
+      });
       bucket.protocols = ProtocolBucket.fromSnapshot(b.protocols);
       for (const [name, slice] of b.endpoints) bucket.endpoints.set(name, { ...slice });
       aggregate.mergeBucket(index, bucket);
@@ -521,7 +590,10 @@ export interface AggregateSnapshot {
   lastMs: number;
   overall: TrafficSnapshot;
   endpoints: [string, TrafficSnapshot][];
-  scenarios: [string, { traffic: TrafficSnapshot; iterations: number; dropped: number; iterationDuration: LatencySnapshot }][];
+  scenarios: [
+    string,
+    { traffic: TrafficSnapshot; iterations: number; dropped: number; iterationDuration: LatencySnapshot },
+  ][];
   iterationDuration: LatencySnapshot;
   iterations: number;
   dropped: number;

@@ -36,13 +36,32 @@ function k6ExitNotes(model: ModelWithoutNotes): Note[] {
   const code = model.context.k6ExitCode;
   if (code === undefined || code === 0 || code === 99) return [];
   const stoppedEarly = model.context.stoppedEarly;
-  if (stoppedEarly) return [{ id: 'k6-exit', severity: 'info', value: code, text: `The load ended before its planned end on purpose: ${stoppedEarly} (k6 exit ${code}).` }];
-  return [{ id: 'k6-exit', severity: 'critical', value: code, text: `k6 exited with code ${code} (${describeK6Exit(code)}); the numbers may cover only part of the planned run.` }];
+  if (stoppedEarly)
+    return [
+      {
+        id: 'k6-exit',
+        severity: 'info',
+        value: code,
+        text: `The load ended before its planned end on purpose: ${stoppedEarly} (k6 exit ${code}).`,
+      },
+    ];
+  return [
+    {
+      id: 'k6-exit',
+      severity: 'critical',
+      value: code,
+      text: `k6 exited with code ${code} (${describeK6Exit(code)}); the numbers may cover only part of the planned run.`,
+    },
+  ];
 }
 
 const THRESHOLD_STAT = /^(p\(\d+(?:\.\d+)?\)|avg|med|min|max|rate|count)/;
 
-function observedFor(model: ModelWithoutNotes, metric: string, expression: string): { value: number; shown: string } | undefined {
+function observedFor(
+  model: ModelWithoutNotes,
+  metric: string,
+  expression: string,
+): { value: number; shown: string } | undefined {
   const stat = THRESHOLD_STAT.exec(expression)?.[1];
   const name = /\{name:(.+)\}$/.exec(metric)?.[1];
   const traffic = name ? model.endpoints.find((e) => e.name === name) : model.overview;
@@ -52,7 +71,8 @@ function observedFor(model: ModelWithoutNotes, metric: string, expression: strin
     const value = traffic.latency[key];
     return value === undefined ? undefined : { value, shown: formatMs(value) };
   }
-  if (metric.startsWith('http_req_failed') && stat === 'rate' && traffic?.errorRate !== undefined) return { value: traffic.errorRate, shown: formatPercent(traffic.errorRate) };
+  if (metric.startsWith('http_req_failed') && stat === 'rate' && traffic?.errorRate !== undefined)
+    return { value: traffic.errorRate, shown: formatPercent(traffic.errorRate) };
   return protocolObserved(model, metric, stat);
 }
 
@@ -62,7 +82,13 @@ function thresholdNotes(model: ModelWithoutNotes): Note[] {
     .map((t) => {
       const observed = observedFor(model, t.metric, t.expression);
       const shown = observed === undefined ? '' : ` (observed ${observed.shown})`;
-      return { id: 'threshold-failed', severity: 'critical', subject: t.metric, value: observed?.value ?? 0, text: `Threshold \`${t.expression}\` on \`${t.metric}\` failed${shown}.` } satisfies Note;
+      return {
+        id: 'threshold-failed',
+        severity: 'critical',
+        subject: t.metric,
+        value: observed?.value ?? 0,
+        text: `Threshold \`${t.expression}\` on \`${t.metric}\` failed${shown}.`,
+      } satisfies Note;
     });
 }
 
@@ -80,20 +106,30 @@ function droppedIterationNotes(model: ModelWithoutNotes): Note[] {
         vusMax: overview.vusMax,
         scenarios: model.scenarios.flatMap((s) =>
           s.iterations !== undefined
-            ? [{
-                name: s.name,
-                iterations: s.iterations,
-                dropped: s.droppedIterations ?? 0,
-                avgIterationMs: s.iterationDuration?.avg,
-                waitingMs: s.latency && s.requests !== undefined && s.iterations > 0 ? (s.latency.avg * s.requests) / s.iterations : undefined,
-              }]
+            ? [
+                {
+                  name: s.name,
+                  iterations: s.iterations,
+                  dropped: s.droppedIterations ?? 0,
+                  avgIterationMs: s.iterationDuration?.avg,
+                  waitingMs:
+                    s.latency && s.requests !== undefined && s.iterations > 0
+                      ? (s.latency.avg * s.requests) / s.iterations
+                      : undefined,
+                },
+              ]
             : [],
         ),
-        generator: generator && generator.wallSeconds > 0 ? { busyCores: generator.cpuSeconds / generator.wallSeconds, cpus: generator.cpus } : undefined,
+        generator:
+          generator && generator.wallSeconds > 0
+            ? { busyCores: generator.cpuSeconds / generator.wallSeconds, cpus: generator.cpus }
+            : undefined,
       }
     : undefined;
   const cause = droppedIterationCause({ avgIterationMs: overview.iterationDuration?.avg, measured });
-  const droppedBy = model.scenarios.filter((s) => (s.droppedIterations ?? 0) > 0).map((s) => `${s.name}: ${formatCount(s.droppedIterations)}`);
+  const droppedBy = model.scenarios
+    .filter((s) => (s.droppedIterations ?? 0) > 0)
+    .map((s) => `${s.name}: ${formatCount(s.droppedIterations)}`);
   return [
     {
       id: 'dropped-iterations',
@@ -140,7 +176,9 @@ function errorNotes(model: ModelWithoutNotes): Note[] {
   const failed = failedStatuses.reduce((sum, s) => sum + s.count - s.expected, 0);
   if (failed === 0) return [];
   const byStatus = failedStatuses.map((s) => {
-    const where = model.endpoints.filter((e) => e.statuses.some((es) => es.status === s.status && es.count > es.expected)).map((e) => e.name);
+    const where = model.endpoints
+      .filter((e) => e.statuses.some((es) => es.status === s.status && es.count > es.expected))
+      .map((e) => e.name);
     return `${s.status === '0' ? 'no response (status 0)' : s.status} × ${formatCount(s.count - s.expected)}${where.length > 0 ? ` (${where.join(', ')})` : ''}`;
   });
   const requests = model.overview.requests ?? 0;
@@ -166,7 +204,13 @@ function burstNotes(model: ModelWithoutNotes): Note[] {
       last.to = bucket.startS + bucket.widthS;
       last.failed += bucket.failed;
       last.requests += bucket.requests;
-    } else windows.push({ from: bucket.startS, to: bucket.startS + bucket.widthS, failed: bucket.failed, requests: bucket.requests });
+    } else
+      windows.push({
+        from: bucket.startS,
+        to: bucket.startS + bucket.widthS,
+        failed: bucket.failed,
+        requests: bucket.requests,
+      });
   }
   return windows.slice(0, 3).map((w) => ({
     id: 'error-burst',
@@ -191,9 +235,16 @@ function checkNotes(model: ModelWithoutNotes): Note[] {
 }
 
 function tailNotes(model: ModelWithoutNotes): Note[] {
-  const rows: { name: string; latency?: LatencyStats; requests?: number }[] = model.endpoints.length > 0 ? model.endpoints : [{ name: 'all requests', ...model.overview }];
+  const rows: { name: string; latency?: LatencyStats; requests?: number }[] =
+    model.endpoints.length > 0 ? model.endpoints : [{ name: 'all requests', ...model.overview }];
   return rows
-    .filter((r) => r.latency && r.latency.med > 0 && (r.requests === undefined || r.requests >= 20) && r.latency.p95 / r.latency.med >= TAIL_SPREAD_RATIO)
+    .filter(
+      (r) =>
+        r.latency &&
+        r.latency.med > 0 &&
+        (r.requests === undefined || r.requests >= 20) &&
+        r.latency.p95 / r.latency.med >= TAIL_SPREAD_RATIO,
+    )
     .map((r) => {
       const l = r.latency as LatencyStats;
       const ratio = l.p95 / l.med;
@@ -212,7 +263,9 @@ function expectedOutcomeNotes(model: ModelWithoutNotes): Note[] {
   return model.statuses
     .filter((s) => Number(s.status) >= 400 && s.expected > 0)
     .map((s) => {
-      const where = model.endpoints.filter((e) => e.statuses.some((es) => es.status === s.status && es.expected > 0)).map((e) => e.name);
+      const where = model.endpoints
+        .filter((e) => e.statuses.some((es) => es.status === s.status && es.expected > 0))
+        .map((e) => e.name);
       return {
         id: 'expected-outcomes',
         severity: 'info',

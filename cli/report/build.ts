@@ -33,7 +33,10 @@ function contextFrom(meta: RunMeta | undefined, startMs: number | undefined): Ru
     loadGenerator: meta.loadGenerator ? { ...meta.loadGenerator, cpus: meta.machine.cpus } : undefined,
     startedAt: meta.startedAt,
     phases: meta.phases,
-    events: meta.events.map((event) => ({ ...event, offsetS: Number.isFinite(origin) ? (Date.parse(event.at) - origin) / 1000 : undefined })),
+    events: meta.events.map((event) => ({
+      ...event,
+      offsetS: Number.isFinite(origin) ? (Date.parse(event.at) - origin) / 1000 : undefined,
+    })),
   };
 }
 
@@ -41,7 +44,11 @@ function contextFrom(meta: RunMeta | undefined, startMs: number | undefined): Ru
  * What rates of a raw stream are divided by: k6 divides counts by the whole test run (the summary's
  * testRunDurationMs); without a summary, loadctl's record of the run; else the samples' own span, said in a note.
  */
-function rateBasis(aggregate: Aggregate, summary: NormalizedSummary | undefined, meta: RunMeta | undefined): { durationS: number; note?: Note } {
+function rateBasis(
+  aggregate: Aggregate,
+  summary: NormalizedSummary | undefined,
+  meta: RunMeta | undefined,
+): { durationS: number; note?: Note } {
   if (summary?.durationS) return { durationS: summary.durationS };
   const metaS = meta?.endedAt ? (Date.parse(meta.endedAt) - Date.parse(meta.startedAt)) / 1000 : Number.NaN;
   if (metaS > 0) return { durationS: metaS };
@@ -59,28 +66,62 @@ function rateBasis(aggregate: Aggregate, summary: NormalizedSummary | undefined,
 
 /** What the readers could not read, and how figures k6 did not print were obtained. */
 function inputNotes(aggregate: Aggregate | undefined, summary: NormalizedSummary | undefined): Note[] {
-  const notes: Note[] = (summary?.notes ?? []).map((text) => ({ id: 'input', severity: 'warning', value: 1, text: `${summary?.file}: ${text}.` }));
+  const notes: Note[] = (summary?.notes ?? []).map((text) => ({
+    id: 'input',
+    severity: 'warning',
+    value: 1,
+    text: `${summary?.file}: ${text}.`,
+  }));
   if (aggregate && aggregate.unreadable.lines > 0) {
     const { lines, first } = aggregate.unreadable;
-    notes.push({ id: 'input', severity: 'warning', value: lines, text: `${formatCount(lines)} line${lines === 1 ? ' was' : 's were'} not k6 output and left out (first, ${first}); the figures cover the rest.` });
+    notes.push({
+      id: 'input',
+      severity: 'warning',
+      value: lines,
+      text: `${formatCount(lines)} line${lines === 1 ? ' was' : 's were'} not k6 output and left out (first, ${first}); the figures cover the rest.`,
+    });
   }
-  if (aggregate?.truncated) notes.push({ id: 'input', severity: 'warning', value: 1, text: `The raw stream ends early (${aggregate.truncated}): the figures cover only the samples before that point.` });
+  if (aggregate?.truncated)
+    notes.push({
+      id: 'input',
+      severity: 'warning',
+      value: 1,
+      text: `The raw stream ends early (${aggregate.truncated}): the figures cover only the samples before that point.`,
+    });
   return notes;
 }
 
 /** Thresholds from k6's summary when there is one; else re-evaluated on the raw stream's aggregate. */
-function rawThresholds(aggregate: Aggregate, durationS: number): { thresholds: ThresholdResult[]; notes: Note[]; complete: boolean } {
+function rawThresholds(
+  aggregate: Aggregate,
+  durationS: number,
+): { thresholds: ThresholdResult[]; notes: Note[]; complete: boolean } {
   const { results, unjudged } = evaluateDeclaredThresholds(aggregate, durationS);
   const notes: Note[] = [];
   if (results.length > 0) {
-    notes.push({ id: 'method', severity: 'info', value: results.length, text: `The ${results.length} threshold verdicts were re-evaluated by loadctl on the aggregated raw stream, the way k6 judges them: the stream carries the expressions, not k6's verdicts.` });
+    notes.push({
+      id: 'method',
+      severity: 'info',
+      value: results.length,
+      text: `The ${results.length} threshold verdicts were re-evaluated by loadctl on the aggregated raw stream, the way k6 judges them: the stream carries the expressions, not k6's verdicts.`,
+    });
   }
   const hidden = [...aggregate.declaredSubmetrics].filter((name) => !aggregate.declaredThresholds.has(name)).sort();
   if (hidden.length > 0) {
-    notes.push({ id: 'method', severity: 'warning', value: hidden.length, text: `The raw stream lists sub-metrics made for thresholds but not their expressions, so their verdicts are k6's alone (give its summary too): ${hidden.map((name) => `\`${name}\``).join(', ')}.` });
+    notes.push({
+      id: 'method',
+      severity: 'warning',
+      value: hidden.length,
+      text: `The raw stream lists sub-metrics made for thresholds but not their expressions, so their verdicts are k6's alone (give its summary too): ${hidden.map((name) => `\`${name}\``).join(', ')}.`,
+    });
   }
   if (unjudged.length > 0) {
-    notes.push({ id: 'method', severity: 'warning', value: unjudged.length, text: `Thresholds the raw stream declares but loadctl cannot re-evaluate from what it aggregates (a tag or metric it does not keep): ${unjudged.join(', ')}.` });
+    notes.push({
+      id: 'method',
+      severity: 'warning',
+      value: unjudged.length,
+      text: `Thresholds the raw stream declares but loadctl cannot re-evaluate from what it aggregates (a tag or metric it does not keep): ${unjudged.join(', ')}.`,
+    });
   }
   return { thresholds: results, notes, complete: hidden.length === 0 && unjudged.length === 0 };
 }
@@ -95,7 +136,12 @@ export function buildModel(input: BuildInput): ReportModel {
   let passed = fromSummary?.overview.passed;
   const basis = aggregate ? rateBasis(aggregate, summary, meta) : undefined;
   if (basis?.note) given.push(basis.note);
-  if (aggregate && basis && thresholds.length === 0 && (aggregate.declaredThresholds.size > 0 || aggregate.declaredSubmetrics.size > 0)) {
+  if (
+    aggregate &&
+    basis &&
+    thresholds.length === 0 &&
+    (aggregate.declaredThresholds.size > 0 || aggregate.declaredSubmetrics.size > 0)
+  ) {
     const judged = rawThresholds(aggregate, basis.durationS);
     thresholds = judged.thresholds;
     given.push(...judged.notes);

@@ -27,12 +27,21 @@ export interface JudgedChange {
 export function judgeChange(baseline: number, current: number, rule: ChangeRule, higherIsWorse: boolean): JudgedChange {
   const worseBy = higherIsWorse ? current - baseline : baseline - current;
   const worsePct = baseline > 0 ? (worseBy / baseline) * 100 : worseBy > 0 ? Infinity : worseBy < 0 ? -Infinity : 0;
-  const verdict = worsePct > rule.relativePct && worseBy > rule.absolute ? 'regressed' : -worsePct > rule.relativePct && -worseBy > rule.absolute ? 'improved' : 'pass';
+  const verdict =
+    worsePct > rule.relativePct && worseBy > rule.absolute
+      ? 'regressed'
+      : -worsePct > rule.relativePct && -worseBy > rule.absolute
+        ? 'improved'
+        : 'pass';
   return { verdict, worseBy, worsePct };
 }
 
 /** The regression rule for an error rate (a fraction): judged on percentage points alone. */
-export function judgeErrorRateChange(baseline: number, current: number, allowedPp: number): { verdict: ChangeVerdict; deltaPp: number } {
+export function judgeErrorRateChange(
+  baseline: number,
+  current: number,
+  allowedPp: number,
+): { verdict: ChangeVerdict; deltaPp: number } {
   const deltaPp = (current - baseline) * 100;
   return { verdict: deltaPp > allowedPp ? 'regressed' : deltaPp < -allowedPp ? 'improved' : 'pass', deltaPp };
 }
@@ -50,7 +59,13 @@ export interface Tolerances {
   throughputMinRps: number;
 }
 
-export const DEFAULT_TOLERANCES: Tolerances = { latencyPct: 10, latencyMinMs: 2, errorRatePts: 0.5, throughputPct: 10, throughputMinRps: 5 };
+export const DEFAULT_TOLERANCES: Tolerances = {
+  latencyPct: 10,
+  latencyMinMs: 2,
+  errorRatePts: 0.5,
+  throughputPct: 10,
+  throughputMinRps: 5,
+};
 
 const TOLERANCE_KEYS: Record<string, keyof Tolerances> = {
   latency: 'latencyPct',
@@ -69,12 +84,17 @@ const TOLERANCE_KEYS: Record<string, keyof Tolerances> = {
 export function parseTolerances(text: string | undefined, base: Tolerances = DEFAULT_TOLERANCES): Tolerances {
   const result = { ...base };
   if (!text) return result;
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [rawKey, rawValue] = part.includes('=') ? part.split('=', 2) : ['latency', part];
     const key = TOLERANCE_KEYS[(rawKey ?? '').trim()];
     const value = Number((rawValue ?? '').trim().replace(/%|pts?$|ms$|rps$/g, ''));
     if (!key || !Number.isFinite(value) || value < 0) {
-      throw new Error(`bad tolerance "${part}"; expected latency=N%, latency-min=Nms, errors=N (percentage points), throughput=N% or throughput-min=N (req/s)`);
+      throw new Error(
+        `bad tolerance "${part}"; expected latency=N%, latency-min=Nms, errors=N (percentage points), throughput=N% or throughput-min=N (req/s)`,
+      );
     }
     result[key] = value;
   }
@@ -108,22 +128,56 @@ export const OVERALL = 'all requests';
 
 function compareTraffic(subject: string, current: TrafficStats, baseline: TrafficStats, t: Tolerances): MetricDelta[] {
   const deltas: MetricDelta[] = [];
-  const add = (metric: ComparedMetric, cur: number | undefined, base: number | undefined, regresses: (base: number, cur: number) => boolean) => {
+  const add = (
+    metric: ComparedMetric,
+    cur: number | undefined,
+    base: number | undefined,
+    regresses: (base: number, cur: number) => boolean,
+  ) => {
     if (cur === undefined && base === undefined) return;
     const delta = cur !== undefined && base !== undefined ? cur - base : undefined;
     const deltaPct = delta !== undefined && base ? (100 * delta) / base : undefined;
-    deltas.push({ subject, metric, current: cur, baseline: base, delta, deltaPct, regression: cur !== undefined && base !== undefined && regresses(base, cur) });
+    deltas.push({
+      subject,
+      metric,
+      current: cur,
+      baseline: base,
+      delta,
+      deltaPct,
+      regression: cur !== undefined && base !== undefined && regresses(base, cur),
+    });
   };
   const latencyRule = { relativePct: t.latencyPct, absolute: t.latencyMinMs };
   for (const metric of ['avg', 'med', 'p95', 'p99'] as const) {
-    add(metric, current.latency?.[metric], baseline.latency?.[metric], (base, cur) => judgeChange(base, cur, latencyRule, true).verdict === 'regressed');
+    add(
+      metric,
+      current.latency?.[metric],
+      baseline.latency?.[metric],
+      (base, cur) => judgeChange(base, cur, latencyRule, true).verdict === 'regressed',
+    );
   }
-  add('rps', current.rps, baseline.rps, (base, cur) => judgeChange(base, cur, { relativePct: t.throughputPct, absolute: t.throughputMinRps }, false).verdict === 'regressed');
-  add('error_rate', current.errorRate, baseline.errorRate, (base, cur) => judgeErrorRateChange(base, cur, t.errorRatePts).verdict === 'regressed');
+  add(
+    'rps',
+    current.rps,
+    baseline.rps,
+    (base, cur) =>
+      judgeChange(base, cur, { relativePct: t.throughputPct, absolute: t.throughputMinRps }, false).verdict ===
+      'regressed',
+  );
+  add(
+    'error_rate',
+    current.errorRate,
+    baseline.errorRate,
+    (base, cur) => judgeErrorRateChange(base, cur, t.errorRatePts).verdict === 'regressed',
+  );
   return deltas;
 }
 
-export function compareReports(current: ReportModel, baseline: ReportModel, tolerances: Tolerances = DEFAULT_TOLERANCES): Comparison {
+export function compareReports(
+  current: ReportModel,
+  baseline: ReportModel,
+  tolerances: Tolerances = DEFAULT_TOLERANCES,
+): Comparison {
   const deltas = compareTraffic(OVERALL, current.overview, baseline.overview, tolerances);
   const baseEndpoints = new Map(baseline.endpoints.map((e) => [e.name, e]));
   for (const endpoint of current.endpoints) {
@@ -159,16 +213,23 @@ export function renderComparisonMarkdown(c: Comparison): string {
   const lines = [
     `# Comparison: ${c.current.title} vs ${c.baseline.title}`,
     '',
-    c.regressions.length === 0 ? '✅ **No regression beyond tolerance.**' : `❌ **${c.regressions.length} regression${c.regressions.length === 1 ? '' : 's'} beyond tolerance.**`,
+    c.regressions.length === 0
+      ? '✅ **No regression beyond tolerance.**'
+      : `❌ **${c.regressions.length} regression${c.regressions.length === 1 ? '' : 's'} beyond tolerance.**`,
     '',
     `Tolerances (a change must exceed both bounds): latency +${t.latencyPct} % and +${t.latencyMinMs} ms, error rate +${t.errorRatePts} pts, throughput −${t.throughputPct} % and −${t.throughputMinRps} req/s.`,
     '',
     '| endpoint | metric | baseline | current | change | |',
     '| :--- | :--- | ---: | ---: | ---: | :---: |',
-    ...c.deltas.map((d) => `| \`${d.subject.replaceAll('|', '\\|')}\` | ${d.metric} | ${formatValue(d.metric, d.baseline)} | ${formatValue(d.metric, d.current)} | ${formatDelta(d)} | ${d.regression ? '❌' : ''} |`),
+    ...c.deltas.map(
+      (d) =>
+        `| \`${d.subject.replaceAll('|', '\\|')}\` | ${d.metric} | ${formatValue(d.metric, d.baseline)} | ${formatValue(d.metric, d.current)} | ${formatDelta(d)} | ${d.regression ? '❌' : ''} |`,
+    ),
     '',
   ];
-  if (c.onlyInCurrent.length > 0) lines.push(`New endpoints (no baseline): ${c.onlyInCurrent.map((n) => `\`${n}\``).join(', ')}.`, '');
-  if (c.onlyInBaseline.length > 0) lines.push(`Endpoints missing from this run: ${c.onlyInBaseline.map((n) => `\`${n}\``).join(', ')}.`, '');
+  if (c.onlyInCurrent.length > 0)
+    lines.push(`New endpoints (no baseline): ${c.onlyInCurrent.map((n) => `\`${n}\``).join(', ')}.`, '');
+  if (c.onlyInBaseline.length > 0)
+    lines.push(`Endpoints missing from this run: ${c.onlyInBaseline.map((n) => `\`${n}\``).join(', ')}.`, '');
   return `${lines.join('\n').trimEnd()}\n`;
 }

@@ -118,12 +118,25 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const json = ['--out', 'json=raw.json', '--out', 'json=raw.json.gz', '--out', 'csv=raw.csv', '--out', 'csv=raw.csv.gz'];
+  const json = [
+    '--out',
+    'json=raw.json',
+    '--out',
+    'json=raw.json.gz',
+    '--out',
+    'csv=raw.csv',
+    '--out',
+    'csv=raw.csv.gz',
+  ];
   // one after another: on two cores parallel runs would starve each other and the server
   await k6Run('compact', SCRIPT, [...json, '--summary-export', 'legacy.json']);
   await k6Run('full', SCRIPT, ['--summary-mode=full', '--summary-export', 'full.legacy.json']);
   await k6Run('handle', SCRIPT + HANDLE_SUMMARY, ['--summary-export', 'handle.legacy.json']);
-  await k6Run('machine', SCRIPT + HANDLE_SUMMARY, ['--new-machine-readable-summary', '--summary-export', 'machine.json']);
+  await k6Run('machine', SCRIPT + HANDLE_SUMMARY, [
+    '--new-machine-readable-summary',
+    '--summary-export',
+    'machine.json',
+  ]);
 }, 240_000);
 
 afterAll(() => {
@@ -133,7 +146,15 @@ afterAll(() => {
 
 const legacyOf = (name: string) => JSON.parse(readFileSync(files(name), 'utf8')) as LegacyExport;
 const values = (exported: LegacyExport, metric: string) => exported.metrics[metric] as Record<string, number>;
-const TREND_KEYS = [['avg', 'avg'], ['min', 'min'], ['med', 'med'], ['p90', 'p(90)'], ['p95', 'p(95)'], ['p99', 'p(99)'], ['max', 'max']] as const;
+const TREND_KEYS = [
+  ['avg', 'avg'],
+  ['min', 'min'],
+  ['med', 'med'],
+  ['p90', 'p(90)'],
+  ['p95', 'p(95)'],
+  ['p99', 'p(99)'],
+  ['max', 'max'],
+] as const;
 
 /** k6's figure as k6 printed it, with our unit spacing: `p(95)=16.92ms` → `16.92 ms`. */
 function printed(text: string, line: RegExp, stat: string): string {
@@ -151,15 +172,28 @@ function expectSameAsExport(model: ReportModel, exported: LegacyExport, precisio
   expect(model.overview.failed).toBe(values(exported, 'http_req_failed').passes);
   expect(model.overview.iterations).toBe(values(exported, 'iterations').count);
   expect(model.overview.droppedIterations).toBe(values(exported, 'dropped_iterations').count);
-  expect(model.overview.checks).toEqual({ passes: values(exported, 'checks').passes, fails: values(exported, 'checks').fails });
+  expect(model.overview.checks).toEqual({
+    passes: values(exported, 'checks').passes,
+    fails: values(exported, 'checks').fails,
+  });
   expect(model.overview.errorRate).toBeCloseTo(values(exported, 'http_req_failed').value ?? Number.NaN, 12);
   for (const endpoint of ['fast', 'slow', 'book']) {
     const row = model.endpoints.find((e) => e.name === endpoint);
-    expectTrend(row?.latency, values(exported, `http_req_duration{name:${endpoint}}`), precision, (row?.requests ?? 0) > EXACT_SAMPLES);
+    expectTrend(
+      row?.latency,
+      values(exported, `http_req_duration{name:${endpoint}}`),
+      precision,
+      (row?.requests ?? 0) > EXACT_SAMPLES,
+    );
   }
 }
 
-function expectTrend(ours: LatencyStats | undefined, theirs: Record<string, number> | undefined, precision: Precision, histogram: boolean): void {
+function expectTrend(
+  ours: LatencyStats | undefined,
+  theirs: Record<string, number> | undefined,
+  precision: Precision,
+  histogram: boolean,
+): void {
   expect(theirs, 'k6 has this trend').toBeDefined();
   for (const [key, k6Key] of TREND_KEYS) {
     const k6Value = theirs?.[k6Key] ?? Number.NaN;
@@ -177,7 +211,9 @@ describe('summaries: every figure k6 printed, with k6’s value', () => {
     expectSameAsExport(model, legacyOf('legacy.json'), 'exact');
     const slow = model.thresholds.find((t) => t.metric === 'http_req_duration{name:slow}');
     expect(slow).toMatchObject({ ok: false, judgedBy: 'k6' });
-    expect(slow?.observed).toBe(`p(95)=${formatMs(values(legacyOf('legacy.json'), 'http_req_duration{name:slow}')['p(95)'])}`);
+    expect(slow?.observed).toBe(
+      `p(95)=${formatMs(values(legacyOf('legacy.json'), 'http_req_duration{name:slow}')['p(95)'])}`,
+    );
     expect(model.thresholds.find((t) => t.metric === 'http_req_duration{name:fast}')?.ok).toBe(true);
     expect(model.overview.passed).toBe(false);
   });
@@ -189,13 +225,19 @@ describe('summaries: every figure k6 printed, with k6’s value', () => {
     expect(model.overview.droppedIterations).toBe(values(exported, 'dropped_iterations').count);
     const text = stdout.compact ?? '';
     expect(formatMs(model.overview.latency?.p95)).toBe(printed(text, /^\s*http_req_duration\.+:/, 'p(95)'));
-    expect(formatMs(model.endpoints.find((e) => e.name === 'slow')?.latency?.p99)).toBe(printed(text, /\{ name:slow \}/, 'p(99)'));
+    expect(formatMs(model.endpoints.find((e) => e.name === 'slow')?.latency?.p99)).toBe(
+      printed(text, /\{ name:slow \}/, 'p(99)'),
+    );
     const waiting = model.customMetrics?.find((m) => m.name === 'custom_waiting_time');
     expect(waiting?.type).toBe('trend');
     expect(waiting?.values.avg).toBeCloseTo(Number(values(exported, 'custom_waiting_time').avg), 1);
     expect(model.customMetrics?.find((m) => m.name === 'custom_think_time')?.contains).toBe('time');
-    expect(model.customMetrics?.find((m) => m.name === 'custom_bookings')?.values.count).toBe(values(exported, 'custom_bookings').count);
-    expect(model.thresholds.map((t) => t.metric)).toEqual(expect.arrayContaining(['http_req_duration{name:slow}', 'http_req_duration{name:fast}', 'custom_bookings']));
+    expect(model.customMetrics?.find((m) => m.name === 'custom_bookings')?.values.count).toBe(
+      values(exported, 'custom_bookings').count,
+    );
+    expect(model.thresholds.map((t) => t.metric)).toEqual(
+      expect.arrayContaining(['http_req_duration{name:slow}', 'http_req_duration{name:fast}', 'custom_bookings']),
+    );
     expect(model.thresholds.find((t) => t.metric === 'http_req_duration{name:slow}')?.observed).toMatch(/^p\(95\)=/);
     expect(model.notes.filter((n) => n.id === 'input')).toEqual([]);
   });
@@ -213,8 +255,12 @@ describe('summaries: every figure k6 printed, with k6’s value', () => {
     const model = await loadReportModel(files('handle.handle.json'));
     expectSameAsExport(model, legacyOf('handle.legacy.json'), 'exact');
     const custom = (name: string): CustomMetric | undefined => model.customMetrics?.find((m) => m.name === name);
-    expect(custom('custom_booked_ok')?.values.rate).toBe(values(legacyOf('handle.legacy.json'), 'custom_booked_ok').value);
-    expect(custom('custom_queue_depth')?.values.value).toBe(values(legacyOf('handle.legacy.json'), 'custom_queue_depth').value);
+    expect(custom('custom_booked_ok')?.values.rate).toBe(
+      values(legacyOf('handle.legacy.json'), 'custom_booked_ok').value,
+    );
+    expect(custom('custom_queue_depth')?.values.value).toBe(
+      values(legacyOf('handle.legacy.json'), 'custom_queue_depth').value,
+    );
   });
 
   it('machine-readable summary and handleSummary data of that run', async () => {
@@ -240,42 +286,68 @@ describe('raw streams of the same run as the compact summary', () => {
       // the verdicts k6 wrote (true = failed in the legacy export) for the thresholds the stream carries
       for (const threshold of model.thresholds) {
         expect(threshold.judgedBy).toBe('loadctl');
-        const k6Verdict = (exported.metrics[threshold.metric]?.thresholds as Record<string, boolean> | undefined)?.[threshold.expression];
+        const k6Verdict = (exported.metrics[threshold.metric]?.thresholds as Record<string, boolean> | undefined)?.[
+          threshold.expression
+        ];
         expect(threshold.ok, `${threshold.metric} ${threshold.expression}`).toBe(k6Verdict === false);
       }
-      expect(model.thresholds.map((t) => t.metric)).toEqual(expect.arrayContaining(['checks', 'custom_bookings', 'custom_booked_ok', 'custom_waiting_time', 'http_req_failed', 'iteration_duration']));
+      expect(model.thresholds.map((t) => t.metric)).toEqual(
+        expect.arrayContaining([
+          'checks',
+          'custom_bookings',
+          'custom_booked_ok',
+          'custom_waiting_time',
+          'http_req_failed',
+          'iteration_duration',
+        ]),
+      );
       expect(model.notes.map((n) => n.text).join(' ')).toContain('http_req_duration{name:slow}');
       expect(renderMarkdown(model)).toContain('Re-evaluated by loadctl on the aggregated raw stream');
       const custom = model.customMetrics?.find((m) => m.name === 'custom_bookings');
       expect(custom?.values.count).toBe(values(exported, 'custom_bookings').count);
-      expect(model.customMetrics?.find((m) => m.name === 'custom_waiting_time')?.values.p95).toBeCloseTo(Number(values(exported, 'custom_waiting_time')['p(95)']), 9);
+      expect(model.customMetrics?.find((m) => m.name === 'custom_waiting_time')?.values.p95).toBeCloseTo(
+        Number(values(exported, 'custom_waiting_time')['p(95)']),
+        9,
+      );
     }
   });
 
   it.each([
     ['all requests', 'http_req_duration', undefined],
     ['the fast endpoint', 'http_req_duration{name:fast}', 'fast'],
-  ])('above 2,048 samples (HDR), %s: every percentile within 1 µs + 0.1 % of a sample one rank from k6’s', async (_, metric, name) => {
-    const samples = readFileSync(files('raw.json'), 'utf8')
-      .split('\n')
-      .filter((line) => line.includes('"metric":"http_req_duration"') && (!name || line.includes(`"name":"${name}"`)))
-      .map((line) => (JSON.parse(line) as { data: { value: number } }).data.value)
-      .sort((a, b) => a - b);
-    expect(samples.length, 'the hammer scenario makes enough samples for the histogram path').toBeGreaterThan(EXACT_SAMPLES);
-    const model = await loadReportModel(files('raw.json'));
-    const exported = values(legacyOf('legacy.json'), metric);
-    const latency = name ? model.endpoints.find((e) => e.name === name)?.latency : model.overview.latency;
-    for (const [key, k6Key, p] of [['med', 'med', 50], ['p90', 'p(90)', 90], ['p95', 'p(95)', 95], ['p99', 'p(99)', 99]] as const) {
-      const rank = ((samples.length - 1) * p) / 100;
-      const low = (samples[Math.max(0, Math.floor(rank) - 1)] ?? 0) * 0.999 - 0.001;
-      const high = (samples[Math.min(samples.length - 1, Math.ceil(rank) + 1)] ?? 0) * 1.001 + 0.001;
-      const ours = latency?.[key] ?? Number.NaN;
-      expect(ours, `${key}: ${ours} within [${low}, ${high}] around k6's ${exported[k6Key]}`).toBeGreaterThanOrEqual(low);
-      expect(ours).toBeLessThanOrEqual(high);
-      expect(exported[k6Key]).toBeGreaterThanOrEqual(low);
-      expect(exported[k6Key]).toBeLessThanOrEqual(high);
-    }
-  });
+  ])(
+    'above 2,048 samples (HDR), %s: every percentile within 1 µs + 0.1 % of a sample one rank from k6’s',
+    async (_, metric, name) => {
+      const samples = readFileSync(files('raw.json'), 'utf8')
+        .split('\n')
+        .filter((line) => line.includes('"metric":"http_req_duration"') && (!name || line.includes(`"name":"${name}"`)))
+        .map((line) => (JSON.parse(line) as { data: { value: number } }).data.value)
+        .sort((a, b) => a - b);
+      expect(samples.length, 'the hammer scenario makes enough samples for the histogram path').toBeGreaterThan(
+        EXACT_SAMPLES,
+      );
+      const model = await loadReportModel(files('raw.json'));
+      const exported = values(legacyOf('legacy.json'), metric);
+      const latency = name ? model.endpoints.find((e) => e.name === name)?.latency : model.overview.latency;
+      for (const [key, k6Key, p] of [
+        ['med', 'med', 50],
+        ['p90', 'p(90)', 90],
+        ['p95', 'p(95)', 95],
+        ['p99', 'p(99)', 99],
+      ] as const) {
+        const rank = ((samples.length - 1) * p) / 100;
+        const low = (samples[Math.max(0, Math.floor(rank) - 1)] ?? 0) * 0.999 - 0.001;
+        const high = (samples[Math.min(samples.length - 1, Math.ceil(rank) + 1)] ?? 0) * 1.001 + 0.001;
+        const ours = latency?.[key] ?? Number.NaN;
+        expect(ours, `${key}: ${ours} within [${low}, ${high}] around k6's ${exported[k6Key]}`).toBeGreaterThanOrEqual(
+          low,
+        );
+        expect(ours).toBeLessThanOrEqual(high);
+        expect(exported[k6Key]).toBeGreaterThanOrEqual(low);
+        expect(exported[k6Key]).toBeLessThanOrEqual(high);
+      }
+    },
+  );
 
   it('--out csv (plain and .gz) reads the same run as --out json', async () => {
     const fromJson = await loadReportModel(files('raw.json'));
@@ -297,10 +369,16 @@ describe('raw streams of the same run as the compact summary', () => {
     for (const file of ['cut.json', 'spliced.json', 'cut.csv.gz']) {
       const model = await loadReportModel(files(file));
       expect(model.overview.requests ?? 0, file).toBeGreaterThan(0);
-      if (file !== 'cut.json') expect(model.notes.some((n) => n.id === 'input'), file).toBe(true);
+      if (file !== 'cut.json')
+        expect(
+          model.notes.some((n) => n.id === 'input'),
+          file,
+        ).toBe(true);
     }
     writeFileSync(files('garbage.bin'), Buffer.from('\u0000\u0001 not k6 at all \n'.repeat(10)));
-    const cli = await execa(path.join(import.meta.dirname, '../../bin/loadctl'), ['report', files('garbage.bin')], { reject: false });
+    const cli = await execa(path.join(import.meta.dirname, '../../bin/loadctl'), ['report', files('garbage.bin')], {
+      reject: false,
+    });
     expect(cli.exitCode).toBe(2);
     expect(cli.stderr.trim().split('\n')).toHaveLength(1);
   });
@@ -318,7 +396,9 @@ describe('raw streams of the same run as the compact summary', () => {
         const cli = await execa(bin, ['report', files(file), '--format', 'json'], { reject: false });
         expect(cli.exitCode, `${file}: ${cli.stderr}`).toBe(0);
         const model = JSON.parse(cli.stdout) as ReportModel;
-        expect(model.notes.find((n) => n.id === 'input')?.text, file).toMatch(/the JSON breaks off at byte \d+ \(truncated or spliced\)/);
+        expect(model.notes.find((n) => n.id === 'input')?.text, file).toMatch(
+          /the JSON breaks off at byte \d+ \(truncated or spliced\)/,
+        );
       }
     }
   });
@@ -328,7 +408,9 @@ describe('raw streams of the same run as the compact summary', () => {
     for (const file of ['compact.txt', 'raw.csv.gz']) {
       const cli = await execa(bin, ['report', '-', '--format', 'json'], { inputFile: files(file), reject: false });
       expect(cli.exitCode, cli.stderr).toBe(0);
-      expect((JSON.parse(cli.stdout) as ReportModel).overview.requests).toBe(values(legacyOf('legacy.json'), 'http_reqs').count);
+      expect((JSON.parse(cli.stdout) as ReportModel).overview.requests).toBe(
+        values(legacyOf('legacy.json'), 'http_reqs').count,
+      );
     }
   });
 });
@@ -342,6 +424,8 @@ describe('dropped iterations, per scenario', () => {
     expect(note?.text).not.toContain("'hammer'");
     const text = await loadReportModel(files('compact.txt'));
     expect(text.notes.find((n) => n.id === 'dropped-iterations')?.text).toContain('no per-scenario');
-    expect(formatPercent(model.overview.errorRate)).toBe(formatPercent((model.overview.failed ?? 0) / (model.overview.requests ?? 1)));
+    expect(formatPercent(model.overview.errorRate)).toBe(
+      formatPercent((model.overview.failed ?? 0) / (model.overview.requests ?? 1)),
+    );
   });
 });

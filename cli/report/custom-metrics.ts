@@ -7,7 +7,18 @@ import type { CustomMetric } from './model.ts';
 import { entryOf } from '../shared/maps.ts';
 
 /** k6's own metrics: what the report does not read of them is skipped, never taken for a custom metric. */
-export const BUILTIN_PREFIXES = ['http_req', 'group_duration', 'iteration', 'dropped_iterations', 'vus', 'data_', 'checks', 'browser_', 'ws_', 'grpc_'];
+export const BUILTIN_PREFIXES = [
+  'http_req',
+  'group_duration',
+  'iteration',
+  'dropped_iterations',
+  'vus',
+  'data_',
+  'checks',
+  'browser_',
+  'ws_',
+  'grpc_',
+];
 
 export function isBuiltinMetric(name: string): boolean {
   return BUILTIN_PREFIXES.some((prefix) => name.startsWith(prefix));
@@ -65,7 +76,11 @@ class CustomSink {
       case 'counter':
         return { count: this.sum, ...(durationS > 0 ? { rate: this.sum / durationS } : {}) };
       case 'rate':
-        return { rate: this.count > 0 ? this.nonZero / this.count : 0, nonZero: this.nonZero, zero: this.count - this.nonZero };
+        return {
+          rate: this.count > 0 ? this.nonZero / this.count : 0,
+          nonZero: this.nonZero,
+          zero: this.count - this.nonZero,
+        };
       case 'gauge':
         return { value: this.last, min: this.values.minMs, max: this.values.maxMs };
       default: {
@@ -76,7 +91,14 @@ class CustomSink {
   }
 
   toSnapshot(): CustomSinkSnapshot {
-    return { count: this.count, sum: this.sum, nonZero: this.nonZero, last: this.last, lastMs: this.lastMs, values: this.values.toSnapshot() };
+    return {
+      count: this.count,
+      sum: this.sum,
+      nonZero: this.nonZero,
+      last: this.last,
+      lastMs: this.lastMs,
+      values: this.values.toSnapshot(),
+    };
   }
 
   static fromSnapshot(s: CustomSinkSnapshot): CustomSink {

@@ -51,26 +51,37 @@ export function droppedIterationCause(facts: DroppedIterationFacts): string {
 function plannedCeilingCause(scenarios: Record<string, ScenarioSpec>, avgIterationMs?: number): string | undefined {
   const parts = Object.entries(scenarios).flatMap(([name, s]) => {
     if (s.executor !== 'ramping-arrival-rate' && s.executor !== 'constant-arrival-rate') return [];
-    const target = s.executor === 'ramping-arrival-rate' ? Math.max(s.startRate, ...s.stages.map((stage) => stage.target)) : s.rate;
+    const target =
+      s.executor === 'ramping-arrival-rate' ? Math.max(s.startRate, ...s.stages.map((stage) => stage.target)) : s.rate;
     const think = Number(s.env?.THINK_SECONDS ?? 0);
     const ceiling = avgIterationMs ? Math.round(s.maxVUs / (avgIterationMs / 1000)) : undefined;
     if (avgIterationMs && ceiling !== undefined && ceiling < target) {
       const because = think > 0 ? ` because every iteration sleeps ${think} s` : '';
-      return [`'${name}' asked for up to ${target} iterations/s, but with maxVUs ${s.maxVUs} and iterations averaging ${Math.round(avgIterationMs)} ms${because} it could start at most ~${ceiling}/s`];
+      return [
+        `'${name}' asked for up to ${target} iterations/s, but with maxVUs ${s.maxVUs} and iterations averaging ${Math.round(avgIterationMs)} ms${because} it could start at most ~${ceiling}/s`,
+      ];
     }
-    return [`'${name}' had room on average (maxVUs ${s.maxVUs}), so the drops came in bursts: responses slowed, all ${s.preAllocatedVUs} pre-allocated VUs were busy and the ones k6 initialised mid-run came too late`];
+    return [
+      `'${name}' had room on average (maxVUs ${s.maxVUs}), so the drops came in bursts: responses slowed, all ${s.preAllocatedVUs} pre-allocated VUs were busy and the ones k6 initialised mid-run came too late`,
+    ];
   });
   if (parts.length === 0) return undefined;
   return ` Cause: ${parts.join('; ')}. Size maxVUs for rate × iteration time, pre-allocate enough VUs, and never sleep in an arrival-rate iteration.`;
 }
 
 function littlesLawCause(measured: MeasuredLoad, avgIterationMs: number): string {
-  const dropping = measured.scenarios.filter((scenario) => scenario.dropped > 0 && scenario.avgIterationMs !== undefined);
-  const generator = measured.generator && measured.generator.busyCores >= measured.generator.cpus * GENERATOR_SATURATED ? measured.generator : undefined;
+  const dropping = measured.scenarios.filter(
+    (scenario) => scenario.dropped > 0 && scenario.avgIterationMs !== undefined,
+  );
+  const generator =
+    measured.generator && measured.generator.busyCores >= measured.generator.cpus * GENERATOR_SATURATED
+      ? measured.generator
+      : undefined;
   const saturated = generator
     ? ` The load generator itself was saturated (k6 kept ${formatCount(generator.busyCores, 1)} of ${formatCount(generator.cpus)} cores busy): iterations started late for want of CPU on the k6 side, whatever the VUs or the system under test.`
     : '';
-  if (dropping.length > 0) return ` Per scenario: ${dropping.map((scenario) => scenarioCause(scenario, measured.durationS)).join(' ')}${saturated}`;
+  if (dropping.length > 0)
+    return ` Per scenario: ${dropping.map((scenario) => scenarioCause(scenario, measured.durationS)).join(' ')}${saturated}`;
   if (measured.scenarios.length === 0) return wholeRunCause(measured, avgIterationMs) + saturated;
   return ` ${formatCount(measured.offered / measured.durationS, 1)} iterations/s × ${formatMs(avgIterationMs)} per iteration needs ≈ ${formatCount((measured.offered / measured.durationS) * (avgIterationMs / 1000))} VUs${measured.vusMax !== undefined ? ` and ${formatCount(measured.vusMax)} existed` : ''}.${saturated}`;
 }
@@ -85,9 +96,13 @@ function scenarioCause(scenario: MeasuredScenario, durationS: number): string {
   const offeredRate = (scenario.iterations + scenario.dropped) / durationS;
   const needed = offeredRate * iterationS;
   const busy = (scenario.iterations / durationS) * iterationS;
-  const waitingShare = scenario.waitingMs !== undefined && scenario.avgIterationMs ? scenario.waitingMs / scenario.avgIterationMs : undefined;
+  const waitingShare =
+    scenario.waitingMs !== undefined && scenario.avgIterationMs
+      ? scenario.waitingMs / scenario.avgIterationMs
+      : undefined;
   const head = `'${scenario.name}' dropped ${formatCount(scenario.dropped)} of ${formatCount(scenario.iterations + scenario.dropped)} (${formatPercent(scenario.dropped / (scenario.iterations + scenario.dropped), 1)}): offered ${formatCount(offeredRate, 1)} iterations/s at ${formatMs(iterationS * 1000)} each needs ≈ ${formatCount(needed, 1)} VUs busy at once, and it kept ≈ ${formatCount(busy, 1)} busy`;
-  if (waitingShare === undefined) return `${head}: its executor had too few VUs for that rate (raise maxVUs to ≥ ${Math.ceil(needed)}).`;
+  if (waitingShare === undefined)
+    return `${head}: its executor had too few VUs for that rate (raise maxVUs to ≥ ${Math.ceil(needed)}).`;
   const waiting = `${formatMs(scenario.waitingMs)} of each iteration (${formatPercent(waitingShare, 0)}) was waiting on responses`;
   return waitingShare >= 0.5
     ? `${head}; ${waiting}: the response time set the pace. At that latency the rate needs ≥ ${Math.ceil(needed)} VUs: if it is this endpoint's normal latency, raise maxVUs; if responses slowed during the run, the system under test is the bottleneck and more VUs would only add load to it.`

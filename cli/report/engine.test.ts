@@ -14,7 +14,9 @@ import { DEFAULT_TOLERANCES, judgeChange, judgeErrorRateChange } from './compare
 import { renderMarkdown } from './render/markdown.ts';
 
 const fixture = (name: string) => new URL(`fixtures/${name}`, import.meta.url).pathname;
-const legacy = JSON.parse(readFileSync(fixture('k6/summary-export.json'), 'utf8')) as { metrics: Record<string, Record<string, number>> };
+const legacy = JSON.parse(readFileSync(fixture('k6/summary-export.json'), 'utf8')) as {
+  metrics: Record<string, Record<string, number>>;
+};
 const temp = () => mkdtempSync(path.join(tmpdir(), 'loadctl-report-'));
 
 describe('raw stream of a real k6 run', () => {
@@ -30,23 +32,36 @@ describe('raw stream of a real k6 run', () => {
     expect(model.overview.latency?.avg).toBeCloseTo(m.http_req_duration?.avg ?? 0, 6);
     expect(model.overview.latency?.max).toBe(m.http_req_duration?.max);
     // up to EXACT_SAMPLES the samples are kept and interpolated as k6 does: k6's figures to float precision
-    for (const [ours, theirs] of [['p95', 'p(95)'], ['p90', 'p(90)'], ['med', 'med']] as const) {
+    for (const [ours, theirs] of [
+      ['p95', 'p(95)'],
+      ['p90', 'p(90)'],
+      ['med', 'med'],
+    ] as const) {
       expect(model.overview.latency?.[ours]).toBeCloseTo(m.http_req_duration?.[theirs] ?? Number.NaN, 9);
     }
     const slow = model.endpoints.find((e) => e.name === 'GET /slow');
     expect(slow?.latency?.max).toBe(m['http_req_duration{name:GET /slow}']?.max);
     const reservations = model.endpoints.find((e) => e.name === 'POST /reservations');
-    expect(reservations?.statuses.find((s) => s.status === '409')?.expected).toBe(reservations?.statuses.find((s) => s.status === '409')?.count);
-    expect(model.notes.map((n) => n.id)).toEqual(expect.arrayContaining(['dropped-iterations', 'errors-by-status', 'expected-outcomes', 'slowest-endpoints']));
+    expect(reservations?.statuses.find((s) => s.status === '409')?.expected).toBe(
+      reservations?.statuses.find((s) => s.status === '409')?.count,
+    );
+    expect(model.notes.map((n) => n.id)).toEqual(
+      expect.arrayContaining(['dropped-iterations', 'errors-by-status', 'expected-outcomes', 'slowest-endpoints']),
+    );
   });
 
   it('reads the same numbers from gzip and plain NDJSON, and with worker threads', async () => {
     const dir = temp();
     const plain = path.join(dir, 'raw.json');
     writeFileSync(plain, gunzipSync(readFileSync(fixture('k6/raw.json.gz'))));
-    const [gz, flat, parallel] = [await aggregateRawFile(fixture('k6/raw.json.gz')), await aggregateRawFile(plain), await aggregateRawFile(plain, { parallelFromBytes: 1, workers: 2 })];
+    const [gz, flat, parallel] = [
+      await aggregateRawFile(fixture('k6/raw.json.gz')),
+      await aggregateRawFile(plain),
+      await aggregateRawFile(plain, { parallelFromBytes: 1, workers: 2 }),
+    ];
     // sums of floats added in another order differ in the last bits: compare to 12 significant digits
-    const rounded = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (_, v: unknown) => (typeof v === 'number' ? Number(v.toPrecision(12)) : v)));
+    const rounded = (x: unknown): unknown =>
+      JSON.parse(JSON.stringify(x, (_, v: unknown) => (typeof v === 'number' ? Number(v.toPrecision(12)) : v)));
     for (const other of [flat, parallel]) {
       expect(rounded(other.overview())).toEqual(rounded(gz.overview()));
       expect(rounded(other.endpointStats())).toEqual(rounded(gz.endpointStats()));
@@ -56,16 +71,25 @@ describe('raw stream of a real k6 run', () => {
 
   it('merges the two execution segments of a split run into one report', async () => {
     const merged = await aggregateRawFiles([fixture('k6/split.0.json.gz'), fixture('k6/split.1.json.gz')]);
-    const [a, b] = [await aggregateRawFile(fixture('k6/split.0.json.gz')), await aggregateRawFile(fixture('k6/split.1.json.gz'))];
+    const [a, b] = [
+      await aggregateRawFile(fixture('k6/split.0.json.gz')),
+      await aggregateRawFile(fixture('k6/split.1.json.gz')),
+    ];
     expect(merged.overview().requests).toBe((a.overview().requests ?? 0) + (b.overview().requests ?? 0));
-    expect(merged.overview().droppedIterations).toBe((a.overview().droppedIterations ?? 0) + (b.overview().droppedIterations ?? 0));
-    expect(merged.overview().latency?.max).toBe(Math.max(a.overview().latency?.max ?? 0, b.overview().latency?.max ?? 0));
+    expect(merged.overview().droppedIterations).toBe(
+      (a.overview().droppedIterations ?? 0) + (b.overview().droppedIterations ?? 0),
+    );
+    expect(merged.overview().latency?.max).toBe(
+      Math.max(a.overview().latency?.max ?? 0, b.overview().latency?.max ?? 0),
+    );
   });
 
   it('renders the golden markdown', async () => {
     const model = await loadReportModel(fixture('k6/raw.json.gz'), { title: 'Fixture run' });
     model.source.files = ['raw.json.gz'];
-    await expect(renderMarkdown(model, { chartFiles: [{ title: 'Latency', path: 'charts/latency.svg' }] })).toMatchFileSnapshot('fixtures/golden/raw-report.md');
+    await expect(
+      renderMarkdown(model, { chartFiles: [{ title: 'Latency', path: 'charts/latency.svg' }] }),
+    ).toMatchFileSnapshot('fixtures/golden/raw-report.md');
   });
 });
 
@@ -73,15 +97,30 @@ describe('k6 summary JSON in its three shapes', () => {
   it('legacy --summary-export: true means the threshold FAILED', async () => {
     const model = await loadReportModel(fixture('k6/summary-export.json'));
     expect(model.source.format).toBe('summary-legacy');
-    expect(model.thresholds).toContainEqual({ metric: 'http_req_duration{name:GET /slow}', expression: 'p(95)<100', ok: false, observed: 'p(95)=175.69 ms', judgedBy: 'k6' });
-    expect(model.thresholds).toContainEqual({ metric: 'http_req_failed', expression: 'rate<0.10', ok: true, observed: 'rate=1.21 %', judgedBy: 'k6' });
+    expect(model.thresholds).toContainEqual({
+      metric: 'http_req_duration{name:GET /slow}',
+      expression: 'p(95)<100',
+      ok: false,
+      observed: 'p(95)=175.69 ms',
+      judgedBy: 'k6',
+    });
+    expect(model.thresholds).toContainEqual({
+      metric: 'http_req_failed',
+      expression: 'rate<0.10',
+      ok: true,
+      observed: 'rate=1.21 %',
+      judgedBy: 'k6',
+    });
     expect(model.overview).toMatchObject({ requests: 410, failed: 5, droppedIterations: 66, passed: false });
     expect(model.endpoints.map((e) => e.name)).toEqual(['GET /concerts', 'GET /slow']);
   });
 
   it('handleSummary data: {ok} verdicts, run duration from state', async () => {
     const model = await loadReportModel(fixture('k6/handle-summary.json'));
-    const raw = JSON.parse(readFileSync(fixture('k6/handle-summary.json'), 'utf8')) as { state: { testRunDurationMs: number }; metrics: Record<string, { values: Record<string, number> }> };
+    const raw = JSON.parse(readFileSync(fixture('k6/handle-summary.json'), 'utf8')) as {
+      state: { testRunDurationMs: number };
+      metrics: Record<string, { values: Record<string, number> }>;
+    };
     expect(model.source.format).toBe('summary-handle');
     expect(model.overview.durationS).toBeCloseTo(raw.state.testRunDurationMs / 1000, 9);
     expect(model.overview.requests).toBe(raw.metrics.http_reqs?.values.count);
@@ -91,7 +130,9 @@ describe('k6 summary JSON in its three shapes', () => {
 
   it('new machine-readable summary: p90 keys, matches/total rates, no thresholds', async () => {
     const model = await loadReportModel(fixture('k6/machine-summary-export.json'));
-    const raw = JSON.parse(readFileSync(fixture('k6/machine-summary-export.json'), 'utf8')) as { results: { metrics: { name: string; values: Record<string, number> }[] } };
+    const raw = JSON.parse(readFileSync(fixture('k6/machine-summary-export.json'), 'utf8')) as {
+      results: { metrics: { name: string; values: Record<string, number> }[] };
+    };
     const metric = (name: string) => raw.results.metrics.find((m) => m.name === name)?.values;
     expect(model.source.format).toBe('summary-machine');
     expect(model.overview.latency?.p95).toBe(metric('http_req_duration')?.p95);
@@ -105,7 +146,18 @@ describe('k6 summary JSON in its three shapes', () => {
 describe('merging split streams equals one stream (property)', () => {
   it('for any assignment of samples to N parts: counts exact, percentiles equal', () => {
     const sample = fc.record({
-      metric: fc.constantFrom('http_req_duration', 'iterations', 'dropped_iterations', 'checks', 'vus', 'browser_http_req_duration', 'browser_web_vital_lcp', 'ws_connecting', 'ws_msgs_sent', 'grpc_req_duration'),
+      metric: fc.constantFrom(
+        'http_req_duration',
+        'iterations',
+        'dropped_iterations',
+        'checks',
+        'vus',
+        'browser_http_req_duration',
+        'browser_web_vital_lcp',
+        'ws_connecting',
+        'ws_msgs_sent',
+        'grpc_req_duration',
+      ),
       timeMs: fc.integer({ min: 1_700_000_000_000, max: 1_700_000_000_000 + 900_000 }),
       value: fc.double({ min: 0.05, max: 5000, noNaN: true }),
       name: fc.constantFrom('GET /a', 'POST /b', 'GET /c'),
@@ -114,36 +166,52 @@ describe('merging split streams equals one stream (property)', () => {
       part: fc.nat(),
     });
     fc.assert(
-      fc.property(fc.array(sample, { minLength: 1, maxLength: 300 }), fc.integer({ min: 1, max: 5 }), (samples, parts) => {
-        const single = new Aggregate();
-        const split = Array.from({ length: parts }, () => new Aggregate());
-        for (const s of samples) {
-          const value = /duration|lcp|connecting/.test(s.metric) ? s.value : Math.round(s.value) % 2;
-          const tags = { name: s.name, scenario: s.scenario, status: s.status, expected_response: String(s.status !== '500'), check: s.name };
-          single.add(s.metric, s.timeMs, value, tags);
-          split[s.part % parts]?.add(s.metric, s.timeMs, value, tags);
-        }
-        const merged = new Aggregate();
-        for (const part of split) merged.merge(Aggregate.fromSnapshot(part.toSnapshot()));
-        const [a, b] = [single.overview(), merged.overview()];
-        expect(b.requests).toBe(a.requests);
-        expect(b.failed).toBe(a.failed);
-        expect(b.iterations).toBe(a.iterations);
-        expect(b.droppedIterations).toBe(a.droppedIterations);
-        expect(b.statuses).toEqual(a.statuses);
-        expect(merged.checkResults()).toEqual(single.checkResults());
-        expect(b.latency?.p95).toBe(a.latency?.p95);
-        expect(b.latency?.p99).toBe(a.latency?.p99);
-        expect(b.latency?.max).toBe(a.latency?.max);
-        expect(b.latency?.avg ?? 0).toBeCloseTo(a.latency?.avg ?? 0, 6);
-        const strip = (rows: ReturnType<Aggregate['endpointStats']>) => rows.map((r) => ({ ...r, latency: { ...r.latency, avg: 0 } }));
-        expect(strip(merged.endpointStats())).toEqual(strip(single.endpointStats()));
-        expect(merged.timeline().map((t) => [t.requests, t.failed, t.p95, t.iterations, t.dropped])).toEqual(single.timeline().map((t) => [t.requests, t.failed, t.p95, t.iterations, t.dropped]));
-        // sums of floats added in another order differ in the last bits
-        const rounded = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (_, v: unknown) => (typeof v === 'number' ? Number(v.toPrecision(9)) : v)));
-        expect(rounded(merged.protocolSections())).toEqual(rounded(single.protocolSections()));
-        expect(merged.timeline().map((t) => [t.wsSent, t.wsConnectP95, t.grpcRequests, t.grpcP95])).toEqual(single.timeline().map((t) => [t.wsSent, t.wsConnectP95, t.grpcRequests, t.grpcP95]));
-      }),
+      fc.property(
+        fc.array(sample, { minLength: 1, maxLength: 300 }),
+        fc.integer({ min: 1, max: 5 }),
+        (samples, parts) => {
+          const single = new Aggregate();
+          const split = Array.from({ length: parts }, () => new Aggregate());
+          for (const s of samples) {
+            const value = /duration|lcp|connecting/.test(s.metric) ? s.value : Math.round(s.value) % 2;
+            const tags = {
+              name: s.name,
+              scenario: s.scenario,
+              status: s.status,
+              expected_response: String(s.status !== '500'),
+              check: s.name,
+            };
+            single.add(s.metric, s.timeMs, value, tags);
+            split[s.part % parts]?.add(s.metric, s.timeMs, value, tags);
+          }
+          const merged = new Aggregate();
+          for (const part of split) merged.merge(Aggregate.fromSnapshot(part.toSnapshot()));
+          const [a, b] = [single.overview(), merged.overview()];
+          expect(b.requests).toBe(a.requests);
+          expect(b.failed).toBe(a.failed);
+          expect(b.iterations).toBe(a.iterations);
+          expect(b.droppedIterations).toBe(a.droppedIterations);
+          expect(b.statuses).toEqual(a.statuses);
+          expect(merged.checkResults()).toEqual(single.checkResults());
+          expect(b.latency?.p95).toBe(a.latency?.p95);
+          expect(b.latency?.p99).toBe(a.latency?.p99);
+          expect(b.latency?.max).toBe(a.latency?.max);
+          expect(b.latency?.avg ?? 0).toBeCloseTo(a.latency?.avg ?? 0, 6);
+          const strip = (rows: ReturnType<Aggregate['endpointStats']>) =>
+            rows.map((r) => ({ ...r, latency: { ...r.latency, avg: 0 } }));
+          expect(strip(merged.endpointStats())).toEqual(strip(single.endpointStats()));
+          expect(merged.timeline().map((t) => [t.requests, t.failed, t.p95, t.iterations, t.dropped])).toEqual(
+            single.timeline().map((t) => [t.requests, t.failed, t.p95, t.iterations, t.dropped]),
+          );
+          // sums of floats added in another order differ in the last bits
+          const rounded = (x: unknown): unknown =>
+            JSON.parse(JSON.stringify(x, (_, v: unknown) => (typeof v === 'number' ? Number(v.toPrecision(9)) : v)));
+          expect(rounded(merged.protocolSections())).toEqual(rounded(single.protocolSections()));
+          expect(merged.timeline().map((t) => [t.wsSent, t.wsConnectP95, t.grpcRequests, t.grpcP95])).toEqual(
+            single.timeline().map((t) => [t.wsSent, t.wsConnectP95, t.grpcRequests, t.grpcP95]),
+          );
+        },
+      ),
       { numRuns: 150 },
     );
   }, 60_000); // 150 generated runs: several seconds on a busy 2-core machine
@@ -152,16 +220,37 @@ describe('merging split streams equals one stream (property)', () => {
 describe('bad input: one line naming file, line or field, and what was expected; nothing written', () => {
   const cases: [string, (dir: string) => string, RegExp][] = [
     ['empty file', (dir) => write(dir, 'empty.json', ''), /empty\.json: file is empty/],
-    ['raw stream without one sample', (dir) => write(dir, 'raw.json', `${firstLines(1)}\n{"metric":"http_reqs","type":"Point","data":{oops\n`), /raw\.json: no k6 samples/],
+    [
+      'raw stream without one sample',
+      (dir) => write(dir, 'raw.json', `${firstLines(1)}\n{"metric":"http_reqs","type":"Point","data":{oops\n`),
+      /raw\.json: no k6 samples/,
+    ],
     // k6 writes root_group, options and state before the metrics: at byte 500 no metric is complete yet
     [
       'summary JSON cut before its first metric',
       (dir) => write(dir, 'summary.json', handleSummaryText().slice(0, 500)),
       /summary\.json \(byte 500\): not valid JSON/,
     ],
-    ['JSON that breaks off, not k6', (dir) => write(dir, 'data.json', '{"name":"x","items":[1,2,'), /data\.json \(byte 25\): not valid JSON/],
-    ['wrong-format JSON', (dir) => write(dir, 'package.json', '{"name":"x","version":"1"}'), /package\.json \(top level\): JSON but not a k6 summary/],
-    ['bad metric in handleSummary', (dir) => write(dir, 'hs.json', '{"metrics":{"http_reqs":{"type":"counter","values":{}},"x":{"type":"nope","values":{}}}}'), /hs\.json \(field metrics\["x"\]\)/],
+    [
+      'JSON that breaks off, not k6',
+      (dir) => write(dir, 'data.json', '{"name":"x","items":[1,2,'),
+      /data\.json \(byte 25\): not valid JSON/,
+    ],
+    [
+      'wrong-format JSON',
+      (dir) => write(dir, 'package.json', '{"name":"x","version":"1"}'),
+      /package\.json \(top level\): JSON but not a k6 summary/,
+    ],
+    [
+      'bad metric in handleSummary',
+      (dir) =>
+        write(
+          dir,
+          'hs.json',
+          '{"metrics":{"http_reqs":{"type":"counter","values":{}},"x":{"type":"nope","values":{}}}}',
+        ),
+      /hs\.json \(field metrics\["x"\]\)/,
+    ],
     ['text that is not k6', (dir) => write(dir, 'notes.txt', 'hello\nworld\n'), /notes\.txt \(line 1\): not k6 output/],
   ];
   it.each(cases)('%s', async (_, make, message) => {
@@ -175,13 +264,30 @@ describe('bad input: one line naming file, line or field, and what was expected;
 
 describe('damaged raw streams degrade to a report with a note (they used to fail whole)', () => {
   const cases: [string, (dir: string) => string, RegExp][] = [
-    ['garbled raw line', (dir) => write(dir, 'raw.json', `${firstLines(80)}\n{"metric":"http_reqs","type":"Point","data":{oops\n`), /1 line was not k6 output and left out \(first, line 81: not valid JSON/],
-    ['truncated gzip', (dir) => write(dir, 'raw.json.gz', readFileSync(fixture('k6/raw.json.gz')).subarray(0, 20_000)), /The raw stream ends early \(the gzip stream is truncated/],
-    ['raw line of the wrong type', (dir) => write(dir, 'raw.json', `${firstLines(80)}\n{"type":"Sample","data":{}}\n`), /line 81: unknown "type"/],
+    [
+      'garbled raw line',
+      (dir) => write(dir, 'raw.json', `${firstLines(80)}\n{"metric":"http_reqs","type":"Point","data":{oops\n`),
+      /1 line was not k6 output and left out \(first, line 81: not valid JSON/,
+    ],
+    [
+      'truncated gzip',
+      (dir) => write(dir, 'raw.json.gz', readFileSync(fixture('k6/raw.json.gz')).subarray(0, 20_000)),
+      /The raw stream ends early \(the gzip stream is truncated/,
+    ],
+    [
+      'raw line of the wrong type',
+      (dir) => write(dir, 'raw.json', `${firstLines(80)}\n{"type":"Sample","data":{}}\n`),
+      /line 81: unknown "type"/,
+    ],
   ];
   it.each(cases)('%s', async (_, make, note) => {
     const model = await loadReportModel(make(temp()));
-    expect(model.notes.filter((n) => n.id === 'input').map((n) => n.text).join(' ')).toMatch(note);
+    expect(
+      model.notes
+        .filter((n) => n.id === 'input')
+        .map((n) => n.text)
+        .join(' '),
+    ).toMatch(note);
   });
 });
 
@@ -205,7 +311,10 @@ describe('damaged summary JSON degrades to the complete metrics and a note namin
     expect(recovered.checks).toEqual(original.checks);
     const cutInside = names[recovered.metrics.size];
     const model = await loadReportModel(file);
-    const note = model.notes.filter((n) => n.id === 'input').map((n) => n.text).join(' ');
+    const note = model.notes
+      .filter((n) => n.id === 'input')
+      .map((n) => n.text)
+      .join(' ');
     const where = 'the JSON breaks off at byte 3000 (truncated or spliced)';
     expect(note).toContain(`summary.json: ${where} inside metric “${cutInside}”`);
     expect(note).toContain('that metric and every later one are missing');
@@ -242,8 +351,17 @@ describe('compare', () => {
     const slow = current.endpoints.find((e) => e.name === 'GET /slow');
     if (slow?.latency) slow.latency.p95 *= 1.5;
     current.overview.errorRate = (current.overview.errorRate ?? 0) + 0.02;
-    const comparison = compareReports(current, baseline, { latencyPct: 10, latencyMinMs: 2, errorRatePts: 0.5, throughputPct: 10, throughputMinRps: 5 });
-    expect(comparison.regressions.map((r) => `${r.subject} ${r.metric}`)).toEqual(['all requests error_rate', 'GET /slow p95']);
+    const comparison = compareReports(current, baseline, {
+      latencyPct: 10,
+      latencyMinMs: 2,
+      errorRatePts: 0.5,
+      throughputPct: 10,
+      throughputMinRps: 5,
+    });
+    expect(comparison.regressions.map((r) => `${r.subject} ${r.metric}`)).toEqual([
+      'all requests error_rate',
+      'GET /slow p95',
+    ]);
     expect(comparison.regressions.find((r) => r.metric === 'p95')?.deltaPct).toBeCloseTo(50, 6);
     expect(renderComparisonMarkdown(comparison)).toContain('❌ **2 regressions beyond tolerance.**');
     expect(compareReports(baseline, baseline).regressions).toEqual([]);
@@ -277,5 +395,9 @@ function handleSummaryText(): string {
 }
 
 function firstLines(count: number): string {
-  return gunzipSync(readFileSync(fixture('k6/raw.json.gz'))).toString('utf8').split('\n').slice(0, count).join('\n');
+  return gunzipSync(readFileSync(fixture('k6/raw.json.gz')))
+    .toString('utf8')
+    .split('\n')
+    .slice(0, count)
+    .join('\n');
 }

@@ -107,7 +107,11 @@ export class LatencyHistogram {
     const low = Math.max(this.minMs, 0.001);
     const high = Math.max(this.maxMs, low * 1.001);
     const ratio = (high / low) ** (1 / bins);
-    const result = Array.from({ length: bins }, (_, i) => ({ fromMs: low * ratio ** i, toMs: low * ratio ** (i + 1), count: 0 }));
+    const result = Array.from({ length: bins }, (_, i) => ({
+      fromMs: low * ratio ** i,
+      toMs: low * ratio ** (i + 1),
+      count: 0,
+    }));
     for (let step = 1; step <= QUANTILE_STEPS; step += 1) {
       const value = this.percentile((100 * (step - 0.5)) / QUANTILE_STEPS);
       const index = Math.min(bins - 1, Math.max(0, Math.floor(Math.log(Math.max(value, low) / low) / Math.log(ratio))));
@@ -118,7 +122,14 @@ export class LatencyHistogram {
   }
 
   toSnapshot(): LatencySnapshot {
-    return { count: this.count, sumMs: this.sumMs, minMs: this.minMs, maxMs: this.maxMs, hdr: hdr.encodeIntoCompressedBase64(this.histogram), samples: this.samples };
+    return {
+      count: this.count,
+      sumMs: this.sumMs,
+      minMs: this.minMs,
+      maxMs: this.maxMs,
+      hdr: hdr.encodeIntoCompressedBase64(this.histogram),
+      samples: this.samples,
+    };
   }
 
   static fromSnapshot(snapshot: LatencySnapshot): LatencyHistogram {

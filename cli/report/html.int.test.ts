@@ -20,13 +20,23 @@ const at = (offsetS: number) => new Date(Date.parse(FIXTURE_START) + offsetS * 1
 /** A minimal DevTools-protocol client over one browser WebSocket, attached to one page (flat sessions). */
 class DevTools {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (value: Record<string, unknown>) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (value: Record<string, unknown>) => void; reject: (error: Error) => void }
+  >();
   readonly problems: string[] = [];
   private sessionId: string | undefined;
 
   constructor(private readonly socket: WebSocket) {
     socket.on('message', (data) => {
-      const message = JSON.parse(String(data)) as { id?: number; result?: Record<string, unknown>; error?: { message: string }; method?: string; params?: Record<string, any> };
+      const message = JSON.parse(String(data)) as {
+        id?: number;
+        result?: Record<string, unknown>;
+        error?: { message: string };
+        method?: string;
+        // biome-ignore lint/suspicious/noExplicitAny: Chrome DevTools Protocol events of many shapes
+        params?: Record<string, any>;
+      };
       if (message.id !== undefined) {
         const waiter = this.pending.get(message.id);
         this.pending.delete(message.id);
@@ -35,14 +45,21 @@ class DevTools {
         return;
       }
       const params = message.params ?? {};
-      if (message.method === 'Runtime.exceptionThrown') this.problems.push(`exception: ${params.exceptionDetails?.exception?.description ?? params.exceptionDetails?.text}`);
+      if (message.method === 'Runtime.exceptionThrown')
+        this.problems.push(
+          `exception: ${params.exceptionDetails?.exception?.description ?? params.exceptionDetails?.text}`,
+        );
       if (message.method === 'Runtime.consoleAPICalled' && ['error', 'warning', 'assert'].includes(params.type)) {
-        this.problems.push(`console.${params.type}: ${(params.args ?? []).map((a: { value?: unknown; description?: string }) => a.value ?? a.description).join(' ')}`);
+        this.problems.push(
+          `console.${params.type}: ${(params.args ?? []).map((a: { value?: unknown; description?: string }) => a.value ?? a.description).join(' ')}`,
+        );
       }
-      if (message.method === 'Log.entryAdded' && params.entry?.level === 'error') this.problems.push(`log: ${params.entry.text}`);
+      if (message.method === 'Log.entryAdded' && params.entry?.level === 'error')
+        this.problems.push(`log: ${params.entry.text}`);
     });
   }
 
+  // biome-ignore lint/suspicious/noExplicitAny: Chrome DevTools Protocol results of many shapes
   send(method: string, params: object = {}): Promise<Record<string, any>> {
     const id = this.nextId++;
     this.socket.send(JSON.stringify({ id, method, params, sessionId: this.sessionId }));
@@ -59,7 +76,11 @@ class DevTools {
   }
 
   async evaluate<T>(expression: string): Promise<T> {
-    const { result, exceptionDetails } = await this.send('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true });
+    const { result, exceptionDetails } = await this.send('Runtime.evaluate', {
+      expression,
+      returnByValue: true,
+      awaitPromise: true,
+    });
     if (exceptionDetails) throw new Error(`evaluate failed: ${JSON.stringify(exceptionDetails)}`);
     return result.value as T;
   }
@@ -69,7 +90,18 @@ let browser: ChildProcess;
 let devtools: DevTools;
 
 beforeAll(async () => {
-  browser = spawn(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--remote-debugging-port=0', `--user-data-dir=${path.join(work, 'profile')}`, 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  browser = spawn(
+    CHROMIUM,
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--remote-debugging-port=0',
+      `--user-data-dir=${path.join(work, 'profile')}`,
+      'about:blank',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let seen = '';
     browser.stderr?.on('data', (chunk: Buffer) => {
@@ -83,7 +115,12 @@ beforeAll(async () => {
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
   devtools = new DevTools(socket);
   await devtools.attachToPage();
-  await devtools.send('Emulation.setDeviceMetricsOverride', { width: 1100, height: 1400, deviceScaleFactor: 1, mobile: false });
+  await devtools.send('Emulation.setDeviceMetricsOverride', {
+    width: 1100,
+    height: 1400,
+    deviceScaleFactor: 1,
+    mobile: false,
+  });
 });
 
 afterAll(async () => {
@@ -111,24 +148,40 @@ async function hoverAPoint(): Promise<string> {
   })()`);
   // a data point is a few pixels wide: rest the pointer on and around its centre until the tooltip answers
   let tooltip = '';
-  for (const [dx, dy] of [[0, 0], [1, 0], [0, 1], [-1, 0], [0, -1], [2, 2], [-2, -2]] as const) {
+  for (const [dx, dy] of [
+    [0, 0],
+    [1, 0],
+    [0, 1],
+    [-1, 0],
+    [0, -1],
+    [2, 2],
+    [-2, -2],
+  ] as const) {
     await devtools.send('Input.dispatchMouseEvent', { type: 'mouseMoved', x: point.x + dx, y: point.y + dy });
     await new Promise((resolve) => setTimeout(resolve, 100));
-    tooltip = await devtools.evaluate<string>("document.getElementById('tooltip').hidden ? '' : document.getElementById('tooltip').textContent");
+    tooltip = await devtools.evaluate<string>(
+      "document.getElementById('tooltip').hidden ? '' : document.getElementById('tooltip').textContent",
+    );
     if (tooltip) break;
   }
   return tooltip;
 }
 
 /** Opens the file, waits for the page to draw its charts, checks each, and saves a full-page screenshot. */
-async function openAndCheck(file: string, screenshot: string, beforeScreenshot?: () => Promise<void>): Promise<ChartCheck[]> {
+async function openAndCheck(
+  file: string,
+  screenshot: string,
+  beforeScreenshot?: () => Promise<void>,
+): Promise<ChartCheck[]> {
   devtools.problems.length = 0;
   await devtools.send('Page.navigate', { url: `file://${file}` });
   const deadline = Date.now() + 60_000;
   let state: string | null = null;
   while (Date.now() < deadline && !state) {
     await new Promise((resolve) => setTimeout(resolve, 200));
-    state = await devtools.evaluate<string | null>("document.body ? (document.body.dataset.chartsDrawn ?? (document.body.dataset.chartsFailed ? 'failed: ' + document.body.dataset.chartsFailed : null)) : null");
+    state = await devtools.evaluate<string | null>(
+      "document.body ? (document.body.dataset.chartsDrawn ?? (document.body.dataset.chartsFailed ? 'failed: ' + document.body.dataset.chartsFailed : null)) : null",
+    );
   }
   expect(state).toMatch(/^\d+$/);
   const charts = await devtools.evaluate<ChartCheck[]>(`[...document.querySelectorAll('.chart')].map((div) => ({
@@ -138,7 +191,11 @@ async function openAndCheck(file: string, screenshot: string, beforeScreenshot?:
   }))`);
   await beforeScreenshot?.();
   const { cssContentSize } = await devtools.send('Page.getLayoutMetrics');
-  const { data } = await devtools.send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true, clip: { x: 0, y: 0, width: 1100, height: Math.ceil(cssContentSize.height), scale: 1 } });
+  const { data } = await devtools.send('Page.captureScreenshot', {
+    format: 'png',
+    captureBeyondViewport: true,
+    clip: { x: 0, y: 0, width: 1100, height: Math.ceil(cssContentSize.height), scale: 1 },
+  });
   writeFileSync(screenshot, Buffer.from(data as string, 'base64'));
   if (process.env.UPDATE_EXAMPLES) {
     const examples = path.join(REPO_ROOT, 'reports/examples/html-report');
@@ -169,13 +226,21 @@ describe('HTML report in headless Chromium', () => {
     await writeReport(runDir);
     const file = await writeHtmlReport(await loadReportModel(runDir), runDir);
     let tooltip = '';
-    const charts = await openAndCheck(file, path.join(work, 'report.png'), async () => void (tooltip = await hoverAPoint()));
+    const charts = await openAndCheck(file, path.join(work, 'report.png'), async () => {
+      tooltip = await hoverAPoint();
+    });
     expect(tooltip).toMatch(/series.*seconds.*value/);
     expect(devtools.problems).toEqual([]);
-    expect(charts.map((c) => c.id)).toEqual(['throughput', 'latency', 'endpoint-latency', 'errors', 'vus', 'latency-histogram']);
+    expect(charts.map((c) => c.id)).toEqual([
+      'throughput',
+      'latency',
+      'endpoint-latency',
+      'errors',
+      'vus',
+      'latency-histogram',
+    ]);
     for (const chart of charts) expect(chart, chart.id).toMatchObject({ svg: true, dataMarks: expect.any(Number) });
     for (const chart of charts) expect(chart.dataMarks, chart.id).toBeGreaterThan(0);
-
   });
 
   it('overlays two runs in the compare view', async () => {

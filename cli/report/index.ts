@@ -38,7 +38,11 @@ async function readMeta(runDir: string): Promise<RunMeta | undefined> {
   const parsed = RunMeta.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ReportInputError(file, `field ${issue?.path.join('.') || '(root)'}`, issue?.message ?? 'expected RunMeta');
+    throw new ReportInputError(
+      file,
+      `field ${issue?.path.join('.') || '(root)'}`,
+      issue?.message ?? 'expected RunMeta',
+    );
   }
   return parsed.data;
 }
@@ -47,7 +51,10 @@ async function rawFilesOf(runDir: string, meta: RunMeta | undefined): Promise<st
   const listed = (meta?.rawFiles ?? []).map((f) => path.join(runDir, f)).filter((f) => existsSync(f));
   if (listed.length > 0) return listed;
   const names = await readdir(runDir);
-  return names.filter((n) => RAW_STREAM_FILE.test(n)).sort().map((n) => path.join(runDir, n));
+  return names
+    .filter((n) => RAW_STREAM_FILE.test(n))
+    .sort()
+    .map((n) => path.join(runDir, n));
 }
 
 /** The run's report.json as written earlier, when it is one (a baseline keeps nothing richer). */
@@ -72,18 +79,32 @@ async function loadRunDir(runDir: string, options: LoadOptions): Promise<ReportM
     const detected = await detectInput(summaryFile);
     if (detected.format === 'summary') summary = detected.summary;
   }
-  if (rawFiles.length === 0 && !summary) throw new ReportInputError(runDir, undefined, `no ${RunFiles.raw} or ${RunFiles.summary}; expected a loadctl run directory`);
+  if (rawFiles.length === 0 && !summary)
+    throw new ReportInputError(
+      runDir,
+      undefined,
+      `no ${RunFiles.raw} or ${RunFiles.summary}; expected a loadctl run directory`,
+    );
   let aggregate: Aggregate | undefined;
   try {
     aggregate = rawFiles.length > 0 ? await aggregateRawFiles(rawFiles, options) : undefined;
   } catch (error) {
     // A run that ended before its first sample (setup() threw, k6 aborted) still has k6's own summary: report that.
     if (!(error instanceof ReportInputError) || !summary) throw error;
-    summary = { ...summary, notes: [...(summary.notes ?? []), `the raw stream could not be used (${error.message}), so every figure is k6's summary's`] };
+    summary = {
+      ...summary,
+      notes: [
+        ...(summary.notes ?? []),
+        `the raw stream could not be used (${error.message}), so every figure is k6's summary's`,
+      ],
+    };
   }
   const serverFile = path.join(runDir, RunFiles.serverMetrics);
   const server = existsSync(serverFile)
-    ? serverSignals(parseServerMetrics(await readFile(serverFile, 'utf8'), serverFile), aggregate && Number.isFinite(aggregate.firstMs) ? aggregate.firstMs : undefined)
+    ? serverSignals(
+        parseServerMetrics(await readFile(serverFile, 'utf8'), serverFile),
+        aggregate && Number.isFinite(aggregate.firstMs) ? aggregate.firstMs : undefined,
+      )
     : [];
   const files = [...(aggregate ? rawFiles : []), ...(summary ? [summaryFile] : [])];
   return buildModel({ title: options.title, files, aggregate, summary, meta, server });
@@ -103,7 +124,12 @@ export async function loadReportModel(pathOrDir: string | string[], options: Loa
   const summaries = detected.flatMap((d) => (d.input.format === 'summary' ? [d.input.summary] : []));
   const reportJson = detected.find((d) => d.input.format === 'report-json');
   if (reportJson && reportJson.input.format === 'report-json' && inputs.length === 1) return reportJson.input.model;
-  if (summaries.length > 1 || reportJson) throw new ReportInputError(inputs.join(', '), undefined, 'expected one summary (optionally with raw streams), or raw streams only');
+  if (summaries.length > 1 || reportJson)
+    throw new ReportInputError(
+      inputs.join(', '),
+      undefined,
+      'expected one summary (optionally with raw streams), or raw streams only',
+    );
   const aggregate = raw.length > 0 ? await aggregateRawFiles(raw, options) : undefined;
   return buildModel({ title: options.title, files: inputs, aggregate, summary: summaries[0] });
 }
@@ -118,7 +144,11 @@ export interface WriteOptions extends LoadOptions {
  * Writes report.md, report.json and charts/*.svg for a model. Refuses a baseline directory and a report.json
  * that holds more than this model; the charts directory is replaced whole, so no chart of an earlier build stays.
  */
-export async function writeReportFiles(model: ReportModel, outDir: string, options: { mermaid?: boolean } = {}): Promise<{ markdownPath: string; jsonPath: string; chartPaths: string[] }> {
+export async function writeReportFiles(
+  model: ReportModel,
+  outDir: string,
+  options: { mermaid?: boolean } = {},
+): Promise<{ markdownPath: string; jsonPath: string; chartPaths: string[] }> {
   await assertSafeToWrite(outDir, model);
   const charts = await Promise.all(chartSpecs(model).map(async (chart) => ({ chart, svg: await renderSvg(chart) })));
   const chartFiles = charts.map(({ chart }) => ({ title: chart.title, path: `${RunFiles.chartsDir}/${chart.id}.svg` }));
@@ -135,7 +165,8 @@ export async function writeReportFiles(model: ReportModel, outDir: string, optio
     const chartsDir = path.join(outDir, RunFiles.chartsDir);
     if (existsSync(chartsDir)) await rename(chartsDir, path.join(staging, 'previous-charts'));
     await rename(path.join(staging, RunFiles.chartsDir), chartsDir);
-    for (const relative of [RunFiles.report, RunFiles.reportJson]) await rename(path.join(staging, relative), path.join(outDir, relative));
+    for (const relative of [RunFiles.report, RunFiles.reportJson])
+      await rename(path.join(staging, relative), path.join(outDir, relative));
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
@@ -165,7 +196,10 @@ export async function writeHtmlReport(model: ReportModel, outDir: string): Promi
 }
 
 /** Builds the report of a run directory (or a file) and writes it beside it, or into opts.outDir. */
-export async function writeReport(runDir: string, options: WriteOptions = {}): Promise<{ markdownPath: string; jsonPath: string; model: ReportModel }> {
+export async function writeReport(
+  runDir: string,
+  options: WriteOptions = {},
+): Promise<{ markdownPath: string; jsonPath: string; model: ReportModel }> {
   const model = await loadReportModel(runDir, options);
   const isDir = existsSync(runDir) && (await stat(runDir)).isDirectory();
   const outDir = options.outDir ?? (isDir ? runDir : path.dirname(runDir));

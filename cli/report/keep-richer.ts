@@ -26,7 +26,9 @@ export function contentsOf(model: ReportModel): Record<string, number> {
 /** The counts `next` holds fewer of than `previous`, as "endpoints 2 → 0"; empty when nothing is lost. */
 export function losses(previous: ReportModel, next: ReportModel): string[] {
   const [before, after] = [contentsOf(previous), contentsOf(next)];
-  return Object.keys(before).flatMap((key) => ((after[key] ?? 0) < (before[key] ?? 0) ? [`${key} ${before[key]} → ${after[key]}`] : []));
+  return Object.keys(before).flatMap((key) =>
+    (after[key] ?? 0) < (before[key] ?? 0) ? [`${key} ${before[key]} → ${after[key]}`] : [],
+  );
 }
 
 const isInside = (dir: string, parent: string) => {
@@ -47,7 +49,10 @@ export function isBaselineDir(dir: string): boolean {
 /** Throws before anything is written into a baseline, or over a report.json that holds more than `model`. */
 export async function assertSafeToWrite(outDir: string, model: ReportModel | undefined): Promise<void> {
   if (existsSync(outDir) && isBaselineDir(outDir)) {
-    throw new UserError(`${outDir} is a baseline (its report.json is all that is left of the run): report leaves it unchanged.`, 'write the report elsewhere with --out DIR');
+    throw new UserError(
+      `${outDir} is a baseline (its report.json is all that is left of the run): report leaves it unchanged.`,
+      'write the report elsewhere with --out DIR',
+    );
   }
   const existingFile = path.join(outDir, RunFiles.reportJson);
   if (!model || !existsSync(existingFile)) return;
@@ -59,6 +64,9 @@ export async function assertSafeToWrite(outDir: string, model: ReportModel | und
   }
   const lost = losses(existing, model);
   if (lost.length > 0) {
-    throw new UserError(`${existingFile} holds more than the report built now (${lost.join(', ')}): nothing written.`, 'write the report elsewhere with --out DIR');
+    throw new UserError(
+      `${existingFile} holds more than the report built now (${lost.join(', ')}): nothing written.`,
+      'write the report elsewhere with --out DIR',
+    );
   }
 }

@@ -168,7 +168,9 @@ export type GrpcMethodStats = z.infer<typeof GrpcMethodStats>;
 /** One endpoint's mean and max latency per time bucket (raw streams only). */
 export const EndpointTimeline = z.object({
   name: z.string(),
-  points: z.array(z.object({ startS: z.number(), widthS: z.number(), requests: count, avg: z.number(), max: z.number() })),
+  points: z.array(
+    z.object({ startS: z.number(), widthS: z.number(), requests: count, avg: z.number(), max: z.number() }),
+  ),
 });
 export type EndpointTimeline = z.infer<typeof EndpointTimeline>;
 
@@ -219,7 +221,24 @@ export const NoteSeverity = z.enum(['critical', 'warning', 'info']);
 export type NoteSeverity = z.infer<typeof NoteSeverity>;
 
 export const Note = z.object({
-  id: z.enum(['threshold-failed', 'dropped-iterations', 'throughput-plateau', 'tail-spread', 'error-burst', 'errors-by-status', 'expected-outcomes', 'slowest-endpoints', 'checks-failed', 'k6-exit', 'web-vitals', 'grpc-errors', 'websocket-errors', 'input', 'method', 'load-generator']),
+  id: z.enum([
+    'threshold-failed',
+    'dropped-iterations',
+    'throughput-plateau',
+    'tail-spread',
+    'error-burst',
+    'errors-by-status',
+    'expected-outcomes',
+    'slowest-endpoints',
+    'checks-failed',
+    'k6-exit',
+    'web-vitals',
+    'grpc-errors',
+    'websocket-errors',
+    'input',
+    'method',
+    'load-generator',
+  ]),
   severity: NoteSeverity,
   /** one sentence with the number that triggered the note */
   text: z.string(),

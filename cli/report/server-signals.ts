@@ -7,7 +7,8 @@ import { ReportInputError } from './inputs/input-error.ts';
 
 function sumMatching(values: Record<string, number>, pattern: RegExp): number | undefined {
   let total: number | undefined;
-  for (const [key, value] of Object.entries(values)) if (pattern.test(key.split('{')[0] ?? '')) total = (total ?? 0) + value;
+  for (const [key, value] of Object.entries(values))
+    if (pattern.test(key.split('{')[0] ?? '')) total = (total ?? 0) + value;
   return total;
 }
 
@@ -24,7 +25,12 @@ export function parseServerMetrics(text: string, file: string): ServerMetricsSam
         throw new ReportInputError(file, `line ${index + 1}`, 'not valid JSON; expected {"t":…,"values":{…}}');
       }
       const parsed = ServerMetricsSample.safeParse(json);
-      if (!parsed.success) throw new ReportInputError(file, `line ${index + 1}`, 'expected {"t": number, "values": {"name{labels}": number}}');
+      if (!parsed.success)
+        throw new ReportInputError(
+          file,
+          `line ${index + 1}`,
+          'expected {"t": number, "values": {"name{labels}": number}}',
+        );
       return parsed.data;
     });
 }
@@ -40,8 +46,12 @@ export function serverSignals(samples: ServerMetricsSample[], startMs: number | 
   for (let i = 1; i < samples.length; i += 1) {
     const [prev, cur] = [samples[i - 1], samples[i]];
     if (!prev || !cur) continue;
-    const hits = (sumMatching(cur.values, /cache.*hits?(_total)?$/) ?? 0) - (sumMatching(prev.values, /cache.*hits?(_total)?$/) ?? 0);
-    const misses = (sumMatching(cur.values, /cache.*miss(es)?(_total)?$/) ?? 0) - (sumMatching(prev.values, /cache.*miss(es)?(_total)?$/) ?? 0);
+    const hits =
+      (sumMatching(cur.values, /cache.*hits?(_total)?$/) ?? 0) -
+      (sumMatching(prev.values, /cache.*hits?(_total)?$/) ?? 0);
+    const misses =
+      (sumMatching(cur.values, /cache.*miss(es)?(_total)?$/) ?? 0) -
+      (sumMatching(prev.values, /cache.*miss(es)?(_total)?$/) ?? 0);
     if (hits + misses > 0) ratio.points.push({ tS: at(cur), value: (100 * hits) / (hits + misses) });
   }
   signals.push(ratio);

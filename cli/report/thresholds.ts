@@ -7,12 +7,14 @@ import { splitMetricName } from './inputs/summary.ts';
 import type { ThresholdResult } from './model.ts';
 import { formatCount, formatMs, formatPercent, k6Decimals } from './units.ts';
 
-const EXPRESSION = /^\s*(avg|min|med|max|count|rate|value|p\(\d+(?:\.\d+)?\))\s*(<=|>=|<|>|===|==|!=)\s*(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*$/i;
+const EXPRESSION =
+  /^\s*(avg|min|med|max|count|rate|value|p\(\d+(?:\.\d+)?\))\s*(<=|>=|<|>|===|==|!=)\s*(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*$/i;
 
 /** How a metric's values read: milliseconds, a 0..1 ratio, bytes or plain numbers. */
 export type ValueKind = 'time' | 'ratio' | 'data' | 'plain';
 
-const TIME_METRICS = /^(http_req_|iteration_duration|group_duration|browser_http_req_duration|ws_connecting|ws_session_duration|grpc_req_duration)/;
+const TIME_METRICS =
+  /^(http_req_|iteration_duration|group_duration|browser_http_req_duration|ws_connecting|ws_session_duration|grpc_req_duration)/;
 
 /** The kind of a metric's values when the input does not say (k6's built-in trends are times). */
 export function kindOf(metric: string, type: string, contains?: string): ValueKind {
@@ -25,7 +27,8 @@ export function kindOf(metric: string, type: string, contains?: string): ValueKi
 /** `p(95)=175.69 ms`: a statistic as the report shows it beside a threshold. */
 export function formatObserved(stat: string, value: number, kind: ValueKind): string {
   if (stat === 'rate' && kind === 'ratio') return `rate=${formatPercent(value)}`;
-  if (stat === 'count' || (stat === 'rate' && kind !== 'ratio')) return `${stat}=${formatCount(value, Number.isInteger(value) ? 0 : 2)}`;
+  if (stat === 'count' || (stat === 'rate' && kind !== 'ratio'))
+    return `${stat}=${formatCount(value, Number.isInteger(value) ? 0 : 2)}`;
   return `${stat}=${kind === 'time' ? formatMs(value) : k6Decimals(value)}`;
 }
 
@@ -45,24 +48,36 @@ function trendStat(histogram: LatencyHistogram | undefined, stat: string): numbe
 }
 
 /** A metric (with at most one tag of the ones the aggregate keeps) → its statistic over the run. */
-function observe(aggregate: Aggregate, metric: string, stat: string, durationS: number): { value: number; kind: ValueKind } | undefined {
+function observe(
+  aggregate: Aggregate,
+  metric: string,
+  stat: string,
+  durationS: number,
+): { value: number; kind: ValueKind } | undefined {
   const { base, tags } = splitMetricName(metric);
   const tagEntries = Object.entries(tags);
   if (tagEntries.length > 1) return undefined;
   const [tag, tagValue] = tagEntries[0] ?? [];
   const scenario = tag === 'scenario' ? aggregate.scenarios.get(tagValue ?? '') : undefined;
-  const traffic = tag === undefined ? aggregate.overall : tag === 'name' ? aggregate.endpoints.get(tagValue ?? '') : scenario;
+  const traffic =
+    tag === undefined ? aggregate.overall : tag === 'name' ? aggregate.endpoints.get(tagValue ?? '') : scenario;
   const perSecond = (count: number) => (stat === 'rate' ? count / durationS : stat === 'count' ? count : undefined);
-  const wrap = (value: number | undefined, kind: ValueKind) => (value === undefined || !Number.isFinite(value) ? undefined : { value, kind });
+  const wrap = (value: number | undefined, kind: ValueKind) =>
+    value === undefined || !Number.isFinite(value) ? undefined : { value, kind };
   switch (base) {
     case 'http_req_duration':
       return wrap(trendStat(traffic?.latency, stat), 'time');
     case 'http_req_failed':
-      return stat === 'rate' && traffic && traffic.latency.count > 0 ? { value: traffic.failed / traffic.latency.count, kind: 'ratio' } : undefined;
+      return stat === 'rate' && traffic && traffic.latency.count > 0
+        ? { value: traffic.failed / traffic.latency.count, kind: 'ratio' }
+        : undefined;
     case 'http_reqs':
       return traffic ? wrap(perSecond(traffic.latency.count), 'plain') : undefined;
     case 'iteration_duration':
-      return wrap(trendStat(tag === undefined ? aggregate.iterationDuration : scenario?.iterationDuration, stat), 'time');
+      return wrap(
+        trendStat(tag === undefined ? aggregate.iterationDuration : scenario?.iterationDuration, stat),
+        'time',
+      );
     case 'iterations':
     case 'dropped_iterations': {
       const source = tag === undefined ? aggregate : scenario;
@@ -70,12 +85,17 @@ function observe(aggregate: Aggregate, metric: string, stat: string, durationS: 
     }
     case 'checks': {
       if (tag !== undefined || stat !== 'rate') return undefined;
-      const all = [...aggregate.checks.values()].reduce((sum, c) => ({ passes: sum.passes + c.passes, total: sum.total + c.passes + c.fails }), { passes: 0, total: 0 });
+      const all = [...aggregate.checks.values()].reduce(
+        (sum, c) => ({ passes: sum.passes + c.passes, total: sum.total + c.passes + c.fails }),
+        { passes: 0, total: 0 },
+      );
       return all.total > 0 ? { value: all.passes / all.total, kind: 'ratio' } : undefined;
     }
     case 'data_received':
     case 'data_sent':
-      return tag === undefined ? wrap(perSecond(base === 'data_sent' ? aggregate.dataSent : aggregate.dataReceived), 'data') : undefined;
+      return tag === undefined
+        ? wrap(perSecond(base === 'data_sent' ? aggregate.dataSent : aggregate.dataReceived), 'data')
+        : undefined;
     case 'vus_max':
       return tag === undefined && (stat === 'value' || stat === 'max') ? wrap(aggregate.vusMax, 'plain') : undefined;
     default: {
@@ -110,7 +130,10 @@ function holds(value: number, operator: string, bound: number): boolean {
  * Judges every threshold the stream's Metric lines declared. `unjudged` lists the ones the aggregate cannot
  * answer (a tag it does not keep, a k6 metric the report does not read, an expression that is not k6's).
  */
-export function evaluateDeclaredThresholds(aggregate: Aggregate, durationS: number): { results: ThresholdResult[]; unjudged: string[] } {
+export function evaluateDeclaredThresholds(
+  aggregate: Aggregate,
+  durationS: number,
+): { results: ThresholdResult[]; unjudged: string[] } {
   const results: ThresholdResult[] = [];
   const unjudged: string[] = [];
   for (const [metric, expressions] of [...aggregate.declaredThresholds].sort(([a], [b]) => a.localeCompare(b))) {
@@ -123,7 +146,13 @@ export function evaluateDeclaredThresholds(aggregate: Aggregate, durationS: numb
         continue;
       }
       const ok = holds(observed.value, match[2] ?? '', Number(match[3]));
-      results.push({ metric, expression, ok, observed: formatObserved(stat, observed.value, observed.kind), judgedBy: 'loadctl' });
+      results.push({
+        metric,
+        expression,
+        ok,
+        observed: formatObserved(stat, observed.value, observed.kind),
+        judgedBy: 'loadctl',
+      });
     }
   }
   return { results, unjudged };

@@ -52,7 +52,10 @@ export function formatMs(ms: number | undefined): string {
 
 export function formatCount(value: number | undefined, fractionDigits = 0): string {
   if (value === undefined || !Number.isFinite(value)) return '—';
-  return value.toLocaleString('en-US', { minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits });
+  return value.toLocaleString('en-US', {
+    minimumFractionDigits: fractionDigits,
+    maximumFractionDigits: fractionDigits,
+  });
 }
 
 /**

@@ -30,7 +30,16 @@ interface Summary {
 
 describe('loadctl run smoke --workload browser', () => {
   it('reports page requests and the five Web Vitals with k6’s own figures', async () => {
-    const outcome = await executeRun({ shape: 'smoke', workload: 'browser', scale: 1, duration: '6s', target: stack.state.api.url, allowRemote: false, segments: 1, reportsDir });
+    const outcome = await executeRun({
+      shape: 'smoke',
+      workload: 'browser',
+      scale: 1,
+      duration: '6s',
+      target: stack.state.api.url,
+      allowRemote: false,
+      segments: 1,
+      reportsDir,
+    });
     const log = readFileSync(join(outcome.runDir, RunFiles.k6Log), 'utf8');
     expect(outcome.exitCode, log.slice(-2000)).toBe(ExitCode.ok);
     const summary = JSON.parse(readFileSync(join(outcome.runDir, RunFiles.summary), 'utf8')) as Summary;
@@ -64,11 +73,15 @@ describe('loadctl run smoke --workload browser', () => {
     const report = readFileSync(join(outcome.runDir, RunFiles.report), 'utf8');
     expect(report).toContain('## Web Vitals');
     expect(report).toMatch(/\| LCP \| \d+ \| [^|]+ \| (🟢 good|🟠 needs improvement|🔴 poor) \|/);
-    expect(model.notes.find((n) => n.id === 'web-vitals')?.text).toMatch(/^Worst Web Vital: (LCP|FCP|CLS|INP|TTFB) on http/);
+    expect(model.notes.find((n) => n.id === 'web-vitals')?.text).toMatch(
+      /^Worst Web Vital: (LCP|FCP|CLS|INP|TTFB) on http/,
+    );
     // the summary alone (no raw stream) reads to the same requests and all-pages vitals
     const fromSummary = await loadReportModel(join(outcome.runDir, RunFiles.summary));
     expect(fromSummary.overview.requests).toBe(pageRequests);
-    expect(fromSummary.webVitals?.allPages.map(({ vital, p75, p95 }) => ({ vital, p75, p95 }))).toEqual(model.webVitals?.allPages.map(({ vital, p75, p95 }) => ({ vital, p75, p95 })));
+    expect(fromSummary.webVitals?.allPages.map(({ vital, p75, p95 }) => ({ vital, p75, p95 }))).toEqual(
+      model.webVitals?.allPages.map(({ vital, p75, p95 }) => ({ vital, p75, p95 })),
+    );
 
     const labels = (/x-axis \[(.+)\]/.exec(report)?.[1] ?? '').split(', ');
     expect(labels.length).toBeGreaterThan(1);

@@ -7,7 +7,11 @@ const summary = (over: Record<string, Record<string, number>> = {}) =>
     metrics: {
       http_reqs: { type: 'counter', values: { count: 1000, rate: 100 } },
       http_req_failed: { type: 'rate', values: { rate: 0.002, passes: 2, fails: 998 } },
-      http_req_duration: { type: 'trend', values: { 'p(95)': 12, 'p(99)': 30 }, thresholds: { 'p(95)<10': { ok: false } } },
+      http_req_duration: {
+        type: 'trend',
+        values: { 'p(95)': 12, 'p(99)': 30 },
+        thresholds: { 'p(95)<10': { ok: false } },
+      },
       iterations: { type: 'counter', values: { count: 1000, rate: 100 } },
       iteration_duration: { type: 'trend', values: { avg: 1004 } },
       dropped_iterations: { type: 'counter', values: { count: 155_063, rate: 1636 } },
@@ -19,17 +23,31 @@ const summary = (over: Record<string, Record<string, number>> = {}) =>
 describe('run digest', () => {
   it('sums segments and keeps the worst percentile', () => {
     const digest = digestSummaries([summary(), summary({ http_req_duration: { 'p(95)': 20 } })]);
-    expect(digest).toMatchObject({ httpReqs: 2000, rps: 200, p95Ms: 20, failedPercent: 0.2, expectedConflicts: 14, droppedIterations: 310_126 });
+    expect(digest).toMatchObject({
+      httpReqs: 2000,
+      rps: 200,
+      p95Ms: 20,
+      failedPercent: 0.2,
+      expectedConflicts: 14,
+      droppedIterations: 310_126,
+    });
     expect(digest.failedThresholds).toEqual(['http_req_duration: p(95)<10']);
   });
 
   it("explains the seed's dropped iterations", () => {
     const text = explainDroppedIterations(digestSummaries([summary()]), buildShape('seed').scenarios)!;
     expect(text).toContain('k6 dropped 155063 iterations');
-    expect(text).toContain("'peak_test' asked for up to 5000 iterations/s, but with maxVUs 500 and iterations averaging 1004 ms because every iteration sleeps 1 s it could start at most ~498/s");
-    const burst = explainDroppedIterations({ ...digestSummaries([summary()]), avgIterationMs: 4 }, buildShape('peak').scenarios)!;
+    expect(text).toContain(
+      "'peak_test' asked for up to 5000 iterations/s, but with maxVUs 500 and iterations averaging 1004 ms because every iteration sleeps 1 s it could start at most ~498/s",
+    );
+    const burst = explainDroppedIterations(
+      { ...digestSummaries([summary()]), avgIterationMs: 4 },
+      buildShape('peak').scenarios,
+    )!;
     expect(burst).toContain('drops came in bursts');
-    expect(explainDroppedIterations({ ...digestSummaries([summary()]), droppedIterations: 0 }, buildShape('seed').scenarios)).toBeUndefined();
+    expect(
+      explainDroppedIterations({ ...digestSummaries([summary()]), droppedIterations: 0 }, buildShape('seed').scenarios),
+    ).toBeUndefined();
   });
 
   it('counts a browser run by its Chromium requests', () => {
@@ -42,7 +60,13 @@ describe('run digest', () => {
       state: { testRunDurationMs: 8000 },
     })!;
     // the 4 failed page requests count as failures, as the report counts them
-    expect(digestSummaries([browser])).toMatchObject({ httpReqs: 40, rps: 5, p95Ms: 461, failedPercent: 10, checksPercent: 100 });
+    expect(digestSummaries([browser])).toMatchObject({
+      httpReqs: 40,
+      rps: 5,
+      p95Ms: 461,
+      failedPercent: 10,
+      checksPercent: 100,
+    });
   });
 
   it('counts HTTP and browser requests together in a hybrid run, with the worse p95', () => {

@@ -52,7 +52,9 @@ export function digestSummaries(summaries: readonly NormalizedSummary[]): RunDig
   const values = (name: string): Record<string, number>[] => summaries.map((s) => s.metrics.get(name)?.values ?? {});
   const sum = (name: string, key: string): number => values(name).reduce((total, v) => total + (v[key] ?? 0), 0);
   const worst = (name: string, key: string): number | undefined => {
-    const found = values(name).map((v) => v[key]).filter((v): v is number => v !== undefined);
+    const found = values(name)
+      .map((v) => v[key])
+      .filter((v): v is number => v !== undefined);
     return found.length ? Math.max(...found) : undefined;
   };
   // Chromium's page requests (k6/browser) count like HTTP requests, as in the report: k6 reports them as
@@ -62,7 +64,9 @@ export function digestSummaries(summaries: readonly NormalizedSummary[]): RunDig
   const runSeconds = Math.max(0, ...summaries.map((s) => s.durationS ?? 0));
   // with both kinds, the worse p95 of the two (the exact merged figure is the report's)
   const latency = (key: string): number | undefined => {
-    const found = ['http_req_duration', 'browser_http_req_duration'].map((name) => worst(name, key)).filter((v): v is number => v !== undefined);
+    const found = ['http_req_duration', 'browser_http_req_duration']
+      .map((name) => worst(name, key))
+      .filter((v): v is number => v !== undefined);
     return found.length ? Math.max(...found) : undefined;
   };
   const failedRequests = sum('http_req_failed', 'nonZero') + sum('browser_http_req_failed', 'nonZero');
@@ -93,7 +97,10 @@ export function digestSummaries(summaries: readonly NormalizedSummary[]): RunDig
 }
 
 /** Why k6 dropped iterations, in words (the report engine's explanation, from the planned scenarios). */
-export function explainDroppedIterations(digest: RunDigest, scenarios: Record<string, ScenarioSpec>): string | undefined {
+export function explainDroppedIterations(
+  digest: RunDigest,
+  scenarios: Record<string, ScenarioSpec>,
+): string | undefined {
   if (digest.droppedIterations === 0) return undefined;
   const cause = droppedIterationCause({ avgIterationMs: digest.avgIterationMs, planned: scenarios });
   return `k6 dropped ${digest.droppedIterations} iterations — load that was asked for and never sent.${cause}`;

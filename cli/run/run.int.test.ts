@@ -33,17 +33,35 @@ function readJson(path: string): unknown {
 
 describe('loadctl run smoke, every workload', () => {
   it.each(WORKLOAD_NAMES)('%s', async (workload) => {
-    const outcome = await executeRun({ shape: 'smoke', workload, scale: 1, duration: '3s', target: stack.state.api.url, allowRemote: false, segments: 1, reportsDir });
+    const outcome = await executeRun({
+      shape: 'smoke',
+      workload,
+      scale: 1,
+      duration: '3s',
+      target: stack.state.api.url,
+      allowRemote: false,
+      segments: 1,
+      reportsDir,
+    });
     const log = readFileSync(join(outcome.runDir, RunFiles.k6Log), 'utf8');
     expect(outcome.exitCode, log.slice(-2000)).toBe(ExitCode.ok);
 
     const meta = RunMeta.parse(readJson(join(outcome.runDir, RunFiles.meta)));
-    expect(meta).toMatchObject({ shape: 'smoke', workload, target: stack.state.api.url, k6ExitCode: 0, interrupted: false, segments: 1 });
+    expect(meta).toMatchObject({
+      shape: 'smoke',
+      workload,
+      target: stack.state.api.url,
+      k6ExitCode: 0,
+      interrupted: false,
+      segments: 1,
+    });
     expect(meta.k6Version).toMatch(/^\d+\.\d+\.\d+/);
     expect(meta.phases).toEqual([{ name: 'smoke: hold 2', startS: 0, endS: 3, target: 2 }]);
     expect(Date.parse(meta.endedAt!)).toBeGreaterThan(Date.parse(meta.startedAt));
 
-    const summary = readJson(join(outcome.runDir, RunFiles.summary)) as { metrics: Record<string, { values: Record<string, number> }> };
+    const summary = readJson(join(outcome.runDir, RunFiles.summary)) as {
+      metrics: Record<string, { values: Record<string, number> }>;
+    };
     // a browser run's requests go through Chromium: browser_http_req_* instead of http_reqs
     const requestMetric = workload === 'browser' ? 'browser_http_req_duration' : 'http_reqs';
     expect(Object.keys(summary.metrics)).toContain(requestMetric);
@@ -51,7 +69,10 @@ describe('loadctl run smoke, every workload', () => {
     expect(outcome.digest?.failedPercent, 'no unexpected errors').toBe(0);
     expect(outcome.digest?.checksPercent).toBe(100);
 
-    const raw = gunzipSync(readFileSync(join(outcome.runDir, RunFiles.raw))).toString().trim().split('\n');
+    const raw = gunzipSync(readFileSync(join(outcome.runDir, RunFiles.raw)))
+      .toString()
+      .trim()
+      .split('\n');
     expect(raw.some((line) => line.includes('"type":"Point"'))).toBe(true);
 
     const scrapes = readFileSync(join(outcome.runDir, RunFiles.serverMetrics), 'utf8').trim().split('\n');
@@ -65,7 +86,17 @@ describe('interrupting a run', () => {
   it('stops k6 gracefully and still writes the summary and meta', async () => {
     const abort = new AbortController();
     setTimeout(() => abort.abort(), 4000);
-    const outcome = await executeRun({ shape: 'smoke', workload: 'concerts', scale: 1, duration: '60s', target: stack.state.api.url, allowRemote: false, segments: 1, reportsDir, signal: abort.signal });
+    const outcome = await executeRun({
+      shape: 'smoke',
+      workload: 'concerts',
+      scale: 1,
+      duration: '60s',
+      target: stack.state.api.url,
+      allowRemote: false,
+      segments: 1,
+      reportsDir,
+      signal: abort.signal,
+    });
     expect(outcome.exitCode).toBe(ExitCode.interrupted);
     expect(RunMeta.parse(readJson(join(outcome.runDir, RunFiles.meta))).interrupted).toBe(true);
     expect(outcome.digest?.httpReqs).toBeGreaterThan(0);
@@ -74,15 +105,28 @@ describe('interrupting a run', () => {
 
 describe('split runs', () => {
   it('runs two execution segments with one raw stream each', async () => {
-    const outcome = await executeRun({ shape: 'smoke', workload: 'balance', scale: 1, duration: '3s', target: stack.state.api.url, allowRemote: false, segments: 2, reportsDir });
+    const outcome = await executeRun({
+      shape: 'smoke',
+      workload: 'balance',
+      scale: 1,
+      duration: '3s',
+      target: stack.state.api.url,
+      allowRemote: false,
+      segments: 2,
+      reportsDir,
+    });
     expect(outcome.exitCode).toBe(ExitCode.ok);
-    expect(outcome.meta).toMatchObject({ segments: 2, rawFiles: ['raw.0.json.gz', 'raw.1.json.gz'], summaryFiles: ['summary.0.json', 'summary.1.json'] });
+    expect(outcome.meta).toMatchObject({
+      segments: 2,
+      rawFiles: ['raw.0.json.gz', 'raw.1.json.gz'],
+      summaryFiles: ['summary.0.json', 'summary.1.json'],
+    });
     for (const file of outcome.meta.rawFiles) expect(statSync(join(outcome.runDir, file)).size).toBeGreaterThan(0);
     expect(outcome.digest?.httpReqs).toBeGreaterThan(0);
   });
 });
 
-describe('k6 and the stack\'s Prometheus', () => {
+describe("k6 and the stack's Prometheus", () => {
   it('runs the real k6 against the API for a few seconds and reads its summary', async () => {
     const k6 = await resolveK6();
     const dir = mkdtempSync(join(tmpdir(), 'loadctl-k6-'));
@@ -99,13 +143,19 @@ export function handleSummary(data) { return { [__ENV.SUMMARY_FILE]: JSON.string
       );
       // as `loadctl run` does: k6 also remote-writes its metrics into the stack's Prometheus
       const remoteWrite = { prometheusRemoteWrite: `${stack.state.prometheus?.url}/api/v1/write` };
-      const result = await execa(k6.path, ['run', '--quiet', '--no-usage-report', '--out', 'experimental-prometheus-rw', script], {
-        env: { ...k6Environment(remoteWrite), BASE_URL: stack.state.api.url, SUMMARY_FILE: summary },
-        reject: false,
-        all: true,
-      });
+      const result = await execa(
+        k6.path,
+        ['run', '--quiet', '--no-usage-report', '--out', 'experimental-prometheus-rw', script],
+        {
+          env: { ...k6Environment(remoteWrite), BASE_URL: stack.state.api.url, SUMMARY_FILE: summary },
+          reject: false,
+          all: true,
+        },
+      );
       expect(result.exitCode, result.all).toBe(0);
-      const data = JSON.parse(readFileSync(summary, 'utf8')) as { metrics: Record<string, { values: Record<string, number> }> };
+      const data = JSON.parse(readFileSync(summary, 'utf8')) as {
+        metrics: Record<string, { values: Record<string, number> }>;
+      };
       expect(data.metrics.http_reqs?.values.count).toBeGreaterThan(10);
       expect(data.metrics.http_req_failed?.values.rate).toBe(0);
       const prometheus = new PrometheusClient(stack.state.prometheus?.url as string);

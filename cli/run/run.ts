@@ -354,7 +354,10 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
       prometheusRemoteWrite,
     });
     const label = request.segments > 1 ? `segment ${index}` : undefined;
-    processes.push({ process: startK6(k6.path, args, { cwd: entry.cwd, env: k6Environment({ prometheusRemoteWrite }), log, label }), address });
+    processes.push({
+      process: startK6(k6.path, args, { cwd: entry.cwd, env: k6Environment({ prometheusRemoteWrite }), log, label }),
+      address,
+    });
   }
   const followed = await followK6(processes, request, plannedSeconds(scenarios));
   const { serverCores } = await servers.stop();

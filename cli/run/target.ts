@@ -31,7 +31,11 @@ export function parseTarget(target: string): URL {
 }
 
 /** Throws unless every address the target's host resolves to is loopback, or remote load is allowed. */
-export async function assertTargetAllowed(target: string, allowRemote: boolean, resolve: (host: string) => Promise<string[]> = resolveAll): Promise<URL> {
+export async function assertTargetAllowed(
+  target: string,
+  allowRemote: boolean,
+  resolve: (host: string) => Promise<string[]> = resolveAll,
+): Promise<URL> {
   const url = parseTarget(target);
   if (allowRemote) return url;
   let addresses: string[];

@@ -23,14 +23,29 @@ function promtoolTests(runbooks: readonly Runbook[], fixtures: Record<string, Fi
     runbook.signals.flatMap((signal) => {
       const name = alertName(runbook.id, signal.id);
       const fixture = fixtures[name] as Fixture;
-      const series = (values: Record<string, string>) => Object.entries(values).map(([selector, text]) => ({ series: selector, values: text }));
+      const series = (values: Record<string, string>) =>
+        Object.entries(values).map(([selector, text]) => ({ series: selector, values: text }));
       const expected = {
         exp_labels: { severity: runbook.severity, runbook: runbook.id, signal: signal.id },
-        exp_annotations: { summary: `${runbook.title}: ${signal.id}`, description: signal.description ?? signal.id, runbook_url: runbookUrl(runbook, BASE_URL) },
+        exp_annotations: {
+          summary: `${runbook.title}: ${signal.id}`,
+          description: signal.description ?? signal.id,
+          runbook_url: runbookUrl(runbook, BASE_URL),
+        },
       };
       return [
-        { name: `${name} fires on the fault`, interval: '1s', input_series: series(fixture.fault), alert_rule_test: [{ eval_time: fixture.at, alertname: name, exp_alerts: [expected] }] },
-        { name: `${name} stays silent when healthy`, interval: '1s', input_series: series(fixture.healthy), alert_rule_test: [{ eval_time: fixture.at, alertname: name, exp_alerts: [] }] },
+        {
+          name: `${name} fires on the fault`,
+          interval: '1s',
+          input_series: series(fixture.fault),
+          alert_rule_test: [{ eval_time: fixture.at, alertname: name, exp_alerts: [expected] }],
+        },
+        {
+          name: `${name} stays silent when healthy`,
+          interval: '1s',
+          input_series: series(fixture.healthy),
+          alert_rule_test: [{ eval_time: fixture.at, alertname: name, exp_alerts: [] }],
+        },
       ];
     }),
   );

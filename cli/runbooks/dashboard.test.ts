@@ -10,9 +10,12 @@ describe('Grafana dashboard export', () => {
     const titles = dashboard.panels.filter((panel) => panel.type === 'timeseries').map((panel) => panel.title);
     expect(titles.slice(0, 2)).toEqual(['k6 request rate', 'k6 request latency']);
     for (const runbook of runbooks) {
-      for (const signal of runbook.signals) expect(titles).toContain(`${signal.id} (alert ${alertName(runbook.id, signal.id)})`);
+      for (const signal of runbook.signals)
+        expect(titles).toContain(`${signal.id} (alert ${alertName(runbook.id, signal.id)})`);
     }
-    expect(dashboard.annotations.list.map((annotation) => annotation.expr)).toContain('ALERTS{alertstate="firing",runbook="cache-failure"}');
+    expect(dashboard.annotations.list.map((annotation) => annotation.expr)).toContain(
+      'ALERTS{alertstate="firing",runbook="cache-failure"}',
+    );
     // the plotted expression is the comparison's left-hand side: no threshold left in it
     const panel = dashboard.panels.find((candidate) => candidate.title.startsWith('redis-errors'));
     expect(panel?.targets?.[0]?.expr).toBe('sum(rate(api_redis_errors_total[5s]))');

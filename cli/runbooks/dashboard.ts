@@ -29,7 +29,9 @@ const Panel = z.object({
   }),
   datasource: Datasource.optional(),
   targets: z.array(Target).optional(),
-  fieldConfig: z.object({ defaults: z.object({ unit: z.string().optional() }), overrides: z.array(z.unknown()) }).optional(),
+  fieldConfig: z
+    .object({ defaults: z.object({ unit: z.string().optional() }), overrides: z.array(z.unknown()) })
+    .optional(),
 });
 const Annotation = z.object({
   name: z.string(),
@@ -51,7 +53,9 @@ export const GrafanaDashboard = z.object({
   refresh: z.string(),
   time: z.object({ from: z.string(), to: z.string() }),
   templating: z.object({
-    list: z.array(z.object({ name: z.string(), type: z.literal('datasource'), query: z.literal('prometheus'), label: z.string() })),
+    list: z.array(
+      z.object({ name: z.string(), type: z.literal('datasource'), query: z.literal('prometheus'), label: z.string() }),
+    ),
   }),
   annotations: z.object({ list: z.array(Annotation) }),
   panels: z.array(Panel).min(1),
@@ -101,7 +105,11 @@ export function grafanaDashboard(runbooks: readonly Runbook[]): GrafanaDashboard
   };
   row('k6 (remote write during `loadctl run`)');
   graphs([
-    { title: 'k6 request rate', unit: 'reqps', exprs: [{ expr: 'sum(rate(k6_http_reqs_total[5s]))', legend: 'requests/s' }] },
+    {
+      title: 'k6 request rate',
+      unit: 'reqps',
+      exprs: [{ expr: 'sum(rate(k6_http_reqs_total[5s]))', legend: 'requests/s' }],
+    },
     {
       title: 'k6 request latency',
       unit: 's',

@@ -9,7 +9,8 @@ const LOADCTL_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 /** Splits a command line into words: whitespace separates, single or double quotes group. */
 export function splitCommand(command: string): string[] {
   const words: string[] = [];
-  for (const match of command.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)) words.push(match[1] ?? match[2] ?? match[3] ?? '');
+  for (const match of command.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g))
+    words.push(match[1] ?? match[2] ?? match[3] ?? '');
   return words;
 }
 
@@ -19,7 +20,11 @@ export interface StepRun {
   durationMs: number;
 }
 
-export async function runLoadctl(command: string, stateDir: string | undefined, onOutput?: (chunk: string) => void): Promise<StepRun> {
+export async function runLoadctl(
+  command: string,
+  stateDir: string | undefined,
+  onOutput?: (chunk: string) => void,
+): Promise<StepRun> {
   const [program, ...args] = splitCommand(command);
   if (program !== 'loadctl') throw new Error(`step command must start with loadctl: ${command}`);
   const started = Date.now();

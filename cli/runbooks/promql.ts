@@ -74,7 +74,10 @@ export function withRange(text: string, seconds: number): string {
   });
   return ranges
     .sort((a, b) => b.from - a.from)
-    .reduce((result, { from, to }) => `${result.slice(0, from)}${Math.max(1, Math.ceil(seconds))}s${result.slice(to)}`, text);
+    .reduce(
+      (result, { from, to }) => `${result.slice(0, from)}${Math.max(1, Math.ceil(seconds))}s${result.slice(to)}`,
+      text,
+    );
 }
 
 /** An expression written over several lines (YAML `>-`) as one, the way it reads in a rule or a table. */

@@ -6,7 +6,11 @@ import type { Runbook } from './load.ts';
 import { oneLine } from './promql.ts';
 import { numberedSteps, type StepGroup } from './schema.ts';
 
-const GROUP_TITLES: Record<StepGroup, string> = { immediate: 'Immediate', short_term: 'Short term', long_term: 'Long term' };
+const GROUP_TITLES: Record<StepGroup, string> = {
+  immediate: 'Immediate',
+  short_term: 'Short term',
+  long_term: 'Long term',
+};
 
 export function runbookMarkdown(runbook: Runbook): string {
   const lines = [

@@ -74,7 +74,11 @@ export const RunbookFrontMatter = z
     title: z.string().min(1),
     severity: z.enum(['sev1', 'sev2', 'sev3']),
     /** the fault a drill injects; params are its knobs (`loadctl fault inject <name> --<param> <value>`) sized so a short drill shows the effect */
-    fault: z.object({ name: z.string(), mode: z.string().optional(), params: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).default({}) }),
+    fault: z.object({
+      name: z.string(),
+      mode: z.string().optional(),
+      params: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).default({}),
+    }),
     signals: z.array(Signal).min(1),
     claims: z.array(Claim).default([]),
     slo: Slo,
@@ -88,7 +92,11 @@ export const RunbookFrontMatter = z
     const all = [...runbook.steps.immediate, ...runbook.steps.short_term, ...runbook.steps.long_term];
     all.forEach((step, index) => {
       if (step.automatable && !step.run) {
-        ctx.addIssue({ code: 'custom', path: ['steps'], message: `step ${index + 1} "${step.title}" is automatable but has no run command` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps'],
+          message: `step ${index + 1} "${step.title}" is automatable but has no run command`,
+        });
       }
     });
     const ids = runbook.signals.map((signal) => signal.id);

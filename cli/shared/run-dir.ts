@@ -21,14 +21,24 @@ export const RunFiles = {
 export const RunEvent = z.object({
   /** ISO time */
   at: z.string(),
-  kind: z.enum(['phase', 'fault-injected', 'fault-recovered', 'mitigation', 'signal-fired', 'slo-restored', 'guard-tripped', 'note']),
+  kind: z.enum([
+    'phase',
+    'fault-injected',
+    'fault-recovered',
+    'mitigation',
+    'signal-fired',
+    'slo-restored',
+    'guard-tripped',
+    'note',
+  ]),
   name: z.string(),
   detail: z.string().optional(),
 });
 export type RunEvent = z.infer<typeof RunEvent>;
 
 /** What the loopback rule could check of a user's script: not the hosts it calls on its own. */
-export const SCRIPT_HOSTS_NOTE = 'only --target / BASE_URL is checked against the loopback rule; other hosts the script calls are not known in advance';
+export const SCRIPT_HOSTS_NOTE =
+  'only --target / BASE_URL is checked against the loopback rule; other hosts the script calls are not known in advance';
 
 export const RunMeta = z.object({
   runId: z.string(),
@@ -43,7 +53,14 @@ export const RunMeta = z.object({
   scale: z.number().positive().default(1),
   k6Version: z.string(),
   gitCommit: z.string().optional(),
-  machine: z.object({ hostname: z.string(), cpus: z.number(), cpuModel: z.string().optional(), memoryGb: z.number(), os: z.string(), node: z.string() }),
+  machine: z.object({
+    hostname: z.string(),
+    cpus: z.number(),
+    cpuModel: z.string().optional(),
+    memoryGb: z.number(),
+    os: z.string(),
+    node: z.string(),
+  }),
   startedAt: z.string(),
   endedAt: z.string().optional(),
   /** k6's own exit code (99 = thresholds failed, 105/107/108 …) */
@@ -54,7 +71,9 @@ export const RunMeta = z.object({
   summaryFiles: z.array(z.string()).default([RunFiles.summary]),
   segments: z.number().int().positive().default(1),
   /** planned stages, so charts can mark ramp and hold phases */
-  phases: z.array(z.object({ name: z.string(), startS: z.number(), endS: z.number(), target: z.number().optional() })).default([]),
+  phases: z
+    .array(z.object({ name: z.string(), startS: z.number(), endS: z.number(), target: z.number().optional() }))
+    .default([]),
   /** fault windows, mitigations and the like, marked on charts and timelines */
   events: z.array(RunEvent).default([]),
   interrupted: z.boolean().default(false),

@@ -17,7 +17,12 @@ export async function restartRedis(state: StackState): Promise<StackState> {
   await stopService(state.stateDir, 'redis', redis);
   await waitForPortRelease(redis.port);
   const layout = layoutOf(state.stateDir);
-  const pid = await startRedis({ port: redis.port, dataDir: redis.dataDir ?? layout.redisDir, logFile: redis.logFile ?? layout.logs.redis, stateDir: state.stateDir });
+  const pid = await startRedis({
+    port: redis.port,
+    dataDir: redis.dataDir ?? layout.redisDir,
+    logFile: redis.logFile ?? layout.logs.redis,
+    stateDir: state.stateDir,
+  });
   const next: StackState = { ...state, redis: { ...redis, pid, startedAt: now() } };
   writeStackState(next);
   return next;
@@ -32,10 +37,22 @@ export async function startReplica(state: StackState): Promise<StackState> {
     await stopReplica(state);
   }
   const layout = layoutOf(state.stateDir);
-  const { pid, port } = await onFreePort(state.stateDir, 'replica', async (port) => ({ pid: await startPostgresReplica(layout.replica, primary.port, port), port }));
+  const { pid, port } = await onFreePort(state.stateDir, 'replica', async (port) => ({
+    pid: await startPostgresReplica(layout.replica, primary.port, port),
+    port,
+  }));
   const next: StackState = {
     ...state,
-    replica: { pid, host: '127.0.0.1', port, url: postgresUrl(port), logFile: layout.replica.logFile, dataDir: layout.replica.dataDir, owned: true, startedAt: now() },
+    replica: {
+      pid,
+      host: '127.0.0.1',
+      port,
+      url: postgresUrl(port),
+      logFile: layout.replica.logFile,
+      dataDir: layout.replica.dataDir,
+      owned: true,
+      startedAt: now(),
+    },
   };
   writeStackState(next);
   return next;
@@ -60,7 +77,15 @@ export async function startToxiproxy(state: StackState): Promise<StackState> {
   }));
   const next: StackState = {
     ...state,
-    toxiproxy: { pid, host: '127.0.0.1', port, url: `http://127.0.0.1:${port}`, logFile: layout.logs.toxiproxy, owned: true, startedAt: now() },
+    toxiproxy: {
+      pid,
+      host: '127.0.0.1',
+      port,
+      url: `http://127.0.0.1:${port}`,
+      logFile: layout.logs.toxiproxy,
+      owned: true,
+      startedAt: now(),
+    },
   };
   writeStackState(next);
   return next;

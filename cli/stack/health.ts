@@ -31,18 +31,42 @@ const HEALTH_PROBES: Record<ServiceName, (service: ServiceState) => Promise<bool
   postgresExporter: (service) => httpOk(`${service.url}/`),
 };
 
-export async function serviceStatus(stateDir: string, name: ServiceName, service: ServiceState): Promise<ServiceStatus> {
+export async function serviceStatus(
+  stateDir: string,
+  name: ServiceName,
+  service: ServiceState,
+): Promise<ServiceStatus> {
   const running = service.owned && service.pid !== undefined && isOurProcess(service.pid, identityOf(stateDir, name));
-  const base = { name, owned: service.owned, pid: service.pid, running, port: service.port, url: service.url, logFile: service.logFile };
+  const base = {
+    name,
+    owned: service.owned,
+    pid: service.pid,
+    running,
+    port: service.port,
+    url: service.url,
+    logFile: service.logFile,
+  };
   if (name === 'api' && !service.owned) return { ...base, healthy: false, detail: 'not started (up without the API)' };
   if (service.owned && !running) {
-    return { ...base, healthy: false, detail: service.pid !== undefined && isAlive(service.pid) ? `PID ${service.pid} is not the process we started` : 'not running' };
+    return {
+      ...base,
+      healthy: false,
+      detail:
+        service.pid !== undefined && isAlive(service.pid)
+          ? `PID ${service.pid} is not the process we started`
+          : 'not running',
+    };
   }
   const uptimeSeconds = Math.max(0, Math.round((Date.now() - Date.parse(service.startedAt)) / 1000));
   try {
     const healthy = await HEALTH_PROBES[name](service);
     return { ...base, healthy, detail: healthy ? 'ok' : 'not ready', uptimeSeconds };
   } catch (error) {
-    return { ...base, healthy: false, detail: `not answering: ${error instanceof Error ? error.message : String(error)}`, uptimeSeconds };
+    return {
+      ...base,
+      healthy: false,
+      detail: `not answering: ${error instanceof Error ? error.message : String(error)}`,
+      uptimeSeconds,
+    };
   }
 }

@@ -35,7 +35,11 @@ export function apiEnv(state: StackState, extra: Record<string, string> = {}): A
  * Start a service on a free port, retrying on another port when someone took this one between our
  * probe and the service's bind (other test suites start services on free ports at the same time).
  */
-export async function onFreePort<T>(stateDir: string, name: ServiceName, start: (port: number) => Promise<T>): Promise<T> {
+export async function onFreePort<T>(
+  stateDir: string,
+  name: ServiceName,
+  start: (port: number) => Promise<T>,
+): Promise<T> {
   const attempts = 3;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -67,7 +71,12 @@ export function externalService(url: string, what: keyof typeof EXAMPLE_URLS, de
 
 /** The external service at `externalUrl` (from the env var `variable`) once it answers, or one we launch. */
 async function useOrLaunch(
-  what: { label: string; variable: keyof typeof EXAMPLE_URLS; defaultPort: number; ping: (url: string) => Promise<boolean> },
+  what: {
+    label: string;
+    variable: keyof typeof EXAMPLE_URLS;
+    defaultPort: number;
+    ping: (url: string) => Promise<boolean>;
+  },
   externalUrl: string | undefined,
   launch: () => Promise<ServiceState>,
   progress: Progress,
@@ -84,13 +93,21 @@ async function useOrLaunch(
 }
 
 /** The external Redis at `externalUrl` once it answers, or our own redis-server. */
-export function useOrLaunchRedis(externalUrl: string | undefined, layout: Layout, progress: Progress): Promise<ServiceState> {
+export function useOrLaunchRedis(
+  externalUrl: string | undefined,
+  layout: Layout,
+  progress: Progress,
+): Promise<ServiceState> {
   const redis = { label: 'Redis', variable: 'REDIS_URL', defaultPort: 6379, ping: pingRedis } as const;
   return useOrLaunch(redis, externalUrl, () => launchRedis(layout, progress), progress);
 }
 
 /** The external PostgreSQL at `externalUrl` once it answers, or our own fresh cluster. */
-export function useOrLaunchPostgres(externalUrl: string | undefined, layout: Layout, progress: Progress): Promise<ServiceState> {
+export function useOrLaunchPostgres(
+  externalUrl: string | undefined,
+  layout: Layout,
+  progress: Progress,
+): Promise<ServiceState> {
   const postgres = { label: 'PostgreSQL', variable: 'DATABASE_URL', defaultPort: 5432, ping: pingPostgres } as const;
   return useOrLaunch(postgres, externalUrl, () => launchPostgres(layout, progress), progress);
 }
@@ -98,8 +115,22 @@ export function useOrLaunchPostgres(externalUrl: string | undefined, layout: Lay
 async function launchRedis(layout: Layout, progress: Progress): Promise<ServiceState> {
   return onFreePort(layout.stateDir, 'redis', async (port) => {
     progress(`starting redis-server on port ${port}`);
-    const pid = await startRedis({ port, dataDir: layout.redisDir, logFile: layout.logs.redis, stateDir: layout.stateDir });
-    return { pid, host: '127.0.0.1', port, url: redisUrl(port), logFile: layout.logs.redis, dataDir: layout.redisDir, owned: true, startedAt: now() };
+    const pid = await startRedis({
+      port,
+      dataDir: layout.redisDir,
+      logFile: layout.logs.redis,
+      stateDir: layout.stateDir,
+    });
+    return {
+      pid,
+      host: '127.0.0.1',
+      port,
+      url: redisUrl(port),
+      logFile: layout.logs.redis,
+      dataDir: layout.redisDir,
+      owned: true,
+      startedAt: now(),
+    };
   });
 }
 
@@ -108,7 +139,16 @@ async function launchPostgres(layout: Layout, progress: Progress): Promise<Servi
     progress(`initialising and starting PostgreSQL on port ${port}`);
     const pid = await startPostgresPrimary(layout.postgres, port);
     await createStackDatabase(port);
-    return { pid, host: '127.0.0.1', port, url: postgresUrl(port), logFile: layout.logs.postgres, dataDir: layout.postgres.dataDir, owned: true, startedAt: now() };
+    return {
+      pid,
+      host: '127.0.0.1',
+      port,
+      url: postgresUrl(port),
+      logFile: layout.logs.postgres,
+      dataDir: layout.postgres.dataDir,
+      owned: true,
+      startedAt: now(),
+    };
   });
 }
 
@@ -126,7 +166,13 @@ export function reservedApi(port: number, workers: number, layout: Layout): Stac
   };
 }
 
-export async function launchApi(base: StackState, port: number, env: Record<string, string> | undefined, layout: Layout, progress: Progress): Promise<StackState> {
+export async function launchApi(
+  base: StackState,
+  port: number,
+  env: Record<string, string> | undefined,
+  layout: Layout,
+  progress: Progress,
+): Promise<StackState> {
   const reserved: StackState = { ...base, api: { ...base.api, port, url: `http://127.0.0.1:${port}` } };
   progress(`starting the API on port ${port} with ${reserved.api.workers} worker(s)`);
   const pid = await startApi({ env: apiEnv(reserved, env), logFile: layout.logs.api, stateDir: base.stateDir });

@@ -24,7 +24,14 @@ import { startMonitoring, type MonitoringOptions } from './monitoring.ts';
 import { terminate } from './processes.ts';
 import { API_ENTRY } from './services.ts';
 import { withStartLock } from './start-lock.ts';
-import { ForeignStateError, parseStackState, readStackState, resolveStateDir, stateFilePath, writeStackState } from './state-file.ts';
+import {
+  ForeignStateError,
+  parseStackState,
+  readStackState,
+  resolveStateDir,
+  stateFilePath,
+  writeStackState,
+} from './state-file.ts';
 import { stackProcesses, STOP_ORDER, stopServices, type StoppedService } from './stopping.ts';
 
 export const DEFAULT_API_WORKERS = 2;
@@ -81,7 +88,10 @@ async function reusableStack(stateDir: string, opts: UpOptions, progress: Progre
   const core = ['redis', 'postgres', ...(withApi ? ['api'] : []), ...(withMonitoring ? ['prometheus'] : [])];
   const wanted = report.services.filter((service) => core.includes(service.name));
   if (wanted.every((service) => service.healthy)) {
-    const workers = opts.apiWorkers !== undefined && opts.apiWorkers !== existing.api.workers ? ` (its API has ${existing.api.workers} workers; \`loadctl down\` first to change that)` : '';
+    const workers =
+      opts.apiWorkers !== undefined && opts.apiWorkers !== existing.api.workers
+        ? ` (its API has ${existing.api.workers} workers; \`loadctl down\` first to change that)`
+        : '';
     progress(`stack already running in ${stateDir} — reusing it${workers}`);
     return existing;
   }
@@ -107,7 +117,11 @@ function readStateOrDiscard(stateDir: string, progress: Progress): StackState | 
 async function startFresh(stateDir: string, opts: UpOptions, progress: Progress): Promise<StackState> {
   const withApi = opts.withApi ?? true;
   if (withApi && !existsSync(API_ENTRY)) {
-    throw new UserError(`the reference API is missing (${API_ENTRY}).`, 'pull the latest main; the API lives in reference-api/', ExitCode.environment);
+    throw new UserError(
+      `the reference API is missing (${API_ENTRY}).`,
+      'pull the latest main; the API lives in reference-api/',
+      ExitCode.environment,
+    );
   }
   await stopLeftovers(stateDir, progress);
   const layout = layoutOf(stateDir);
@@ -126,9 +140,14 @@ async function startFresh(stateDir: string, opts: UpOptions, progress: Progress)
       postgres: started.postgres,
       api: reservedApi(await freePort(), opts.apiWorkers ?? DEFAULT_API_WORKERS, layout),
     };
-    const state = withApi ? await onFreePort(stateDir, 'api', (port) => launchApi(base, port, opts.env, layout, progress)) : base;
+    const state = withApi
+      ? await onFreePort(stateDir, 'api', (port) => launchApi(base, port, opts.env, layout, progress))
+      : base;
     started.api = state.api;
-    const monitoring = (opts.withMonitoring ?? true) ? await startMonitoring(state, withApi, monitoringOptions(opts), layout, progress) : {};
+    const monitoring =
+      (opts.withMonitoring ?? true)
+        ? await startMonitoring(state, withApi, monitoringOptions(opts), layout, progress)
+        : {};
     Object.assign(started, monitoring);
     const withMonitoringState: StackState = { ...state, ...monitoring };
     writeStackState(withMonitoringState);
@@ -166,7 +185,14 @@ function prepareStateDir(layout: Layout): void {
   mkdirSync(layout.stateDir, { recursive: true });
   mkdirSync(layout.pgHome, { recursive: true });
   if (process.getuid?.() === 0) for (const dir of new Set([layout.stateDir, layout.pgHome])) chmodSync(dir, 0o755);
-  const fresh = [layout.logsDir, layout.redisDir, layout.prometheusDir, layout.postgres.dataDir, layout.replica.dataDir, layout.postgres.socketDir];
+  const fresh = [
+    layout.logsDir,
+    layout.redisDir,
+    layout.prometheusDir,
+    layout.postgres.dataDir,
+    layout.replica.dataDir,
+    layout.postgres.socketDir,
+  ];
   for (const dir of fresh) {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -179,7 +205,10 @@ function prepareStateDir(layout: Layout): void {
  * Ctrl-C mid-start: nothing is recorded yet, so stop what this start-up launched — found by identity,
  * which also catches a process spawned but not yet ready — and exit.
  */
-function stopStartOnInterrupt(stateDir: string, progress: Progress): { happened: () => boolean; stopListening: () => void } {
+function stopStartOnInterrupt(
+  stateDir: string,
+  progress: Progress,
+): { happened: () => boolean; stopListening: () => void } {
   let interrupted = false;
   const onInterrupt = (signal: NodeJS.Signals) => {
     interrupted = true;
@@ -199,7 +228,11 @@ function stopStartOnInterrupt(stateDir: string, progress: Progress): { happened:
   };
 }
 
-async function migrateAndSeed(databaseUrl: string, seedSizes: SeedInput | undefined, progress: Progress): Promise<void> {
+async function migrateAndSeed(
+  databaseUrl: string,
+  seedSizes: SeedInput | undefined,
+  progress: Progress,
+): Promise<void> {
   // Loaded only here, so status/down never pay for the API's database code.
   const db = await import('../../reference-api/src/db/index.ts');
   progress('applying migrations and seed data');

@@ -120,7 +120,9 @@ function writePrometheusConfig(layout: Layout, targets: ScrapeTargets, alertRule
   rmSync(rulesFile, { force: true });
   if (alertRules) writeFileSync(rulesFile, alertRules);
   const job = (jobName: string, service: ServiceState | undefined, extra: Record<string, string> = {}) =>
-    service ? [{ job_name: jobName, ...extra, static_configs: [{ targets: [`${service.host}:${service.port}`] }] }] : [];
+    service
+      ? [{ job_name: jobName, ...extra, static_configs: [{ targets: [`${service.host}:${service.port}`] }] }]
+      : [];
   const config = {
     global: { scrape_interval: SCRAPE_INTERVAL, evaluation_interval: SCRAPE_INTERVAL, scrape_timeout: SCRAPE_INTERVAL },
     rule_files: alertRules ? [rulesFile] : [],

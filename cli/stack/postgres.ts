@@ -44,11 +44,25 @@ function freshPostgresDir(path: string, runAs: OsUser | undefined): void {
   if (runAs) chownSync(path, runAs.uid, runAs.gid);
 }
 
-async function runAsPostgres(program: PostgresProgram, args: string[], runAs: OsUser | undefined, logFile: string): Promise<void> {
-  const result = await execa(postgresProgram(program), args, { uid: runAs?.uid, gid: runAs?.gid, all: true, reject: false });
+async function runAsPostgres(
+  program: PostgresProgram,
+  args: string[],
+  runAs: OsUser | undefined,
+  logFile: string,
+): Promise<void> {
+  const result = await execa(postgresProgram(program), args, {
+    uid: runAs?.uid,
+    gid: runAs?.gid,
+    all: true,
+    reject: false,
+  });
   appendFileSync(logFile, `$ ${program} ${args.join(' ')}\n${result.all ?? ''}\n`);
   if (result.exitCode !== 0) {
-    throw new UserError(`${program} failed (exit ${result.exitCode}): ${(result.all ?? '').trim().split('\n').slice(-3).join(' ')}`, `read ${logFile}`, ExitCode.environment);
+    throw new UserError(
+      `${program} failed (exit ${result.exitCode}): ${(result.all ?? '').trim().split('\n').slice(-3).join(' ')}`,
+      `read ${logFile}`,
+      ExitCode.environment,
+    );
   }
 }
 
@@ -87,7 +101,12 @@ export async function startPostgresPrimary(layout: PostgresLayout, port: number)
   const runAs = postgresRunAs();
   freshPostgresDir(layout.dataDir, runAs);
   freshPostgresDir(layout.socketDir, runAs);
-  await runAsPostgres('initdb', ['-D', layout.dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-locale', '--no-sync'], runAs, layout.logFile);
+  await runAsPostgres(
+    'initdb',
+    ['-D', layout.dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-locale', '--no-sync'],
+    runAs,
+    layout.logFile,
+  );
   appendFileSync(join(layout.dataDir, 'postgresql.conf'), serverSettings(port, layout.socketDir));
   return launchPostgres(layout, port, 'PostgreSQL', runAs);
 }
@@ -98,7 +117,21 @@ export async function startPostgresReplica(layout: PostgresLayout, primaryPort: 
   freshPostgresDir(layout.dataDir, runAs);
   await runAsPostgres(
     'pg_basebackup',
-    ['-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'postgres', '-D', layout.dataDir, '-R', '-X', 'stream', '-c', 'fast'],
+    [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(primaryPort),
+      '-U',
+      'postgres',
+      '-D',
+      layout.dataDir,
+      '-R',
+      '-X',
+      'stream',
+      '-c',
+      'fast',
+    ],
     runAs,
     layout.logFile,
   );
@@ -107,7 +140,12 @@ export async function startPostgresReplica(layout: PostgresLayout, primaryPort: 
   return launchPostgres(layout, port, 'PostgreSQL replica', runAs);
 }
 
-async function launchPostgres(layout: PostgresLayout, port: number, name: string, runAs: OsUser | undefined): Promise<number> {
+async function launchPostgres(
+  layout: PostgresLayout,
+  port: number,
+  name: string,
+  runAs: OsUser | undefined,
+): Promise<number> {
   const pid = await launchDetached({
     name,
     command: postgresProgram('postgres'),
@@ -116,7 +154,13 @@ async function launchPostgres(layout: PostgresLayout, port: number, name: string
     stateDir: layout.stateDir,
     user: runAs,
   });
-  await waitUntilReady({ name, pid, logFile: layout.logFile, timeoutMs: 60_000, probe: () => pingPostgres(postgresUrl(port, 'postgres')) });
+  await waitUntilReady({
+    name,
+    pid,
+    logFile: layout.logFile,
+    timeoutMs: 60_000,
+    probe: () => pingPostgres(postgresUrl(port, 'postgres')),
+  });
   return pid;
 }
 
@@ -125,8 +169,16 @@ export function postgresUrl(port: number, database: string = STACK_DATABASE): st
 }
 
 /** Open a short-lived connection as loadctl, run `run` on it, close it. A dropped connection fails the query, never the process. */
-export async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>, timeoutMs = 3_000): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, application_name: 'loadctl' });
+export async function withClient<T>(
+  url: string,
+  run: (client: pg.Client) => Promise<T>,
+  timeoutMs = 3_000,
+): Promise<T> {
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: timeoutMs,
+    application_name: 'loadctl',
+  });
   client.on('error', () => undefined);
   await client.connect();
   try {
@@ -141,7 +193,11 @@ export async function pingPostgres(url: string): Promise<boolean> {
 }
 
 export async function isInRecovery(url: string): Promise<boolean> {
-  return withClient(url, async (client) => (await client.query<{ recovery: boolean }>('SELECT pg_is_in_recovery() AS recovery')).rows[0]?.recovery === true);
+  return withClient(
+    url,
+    async (client) =>
+      (await client.query<{ recovery: boolean }>('SELECT pg_is_in_recovery() AS recovery')).rows[0]?.recovery === true,
+  );
 }
 
 /** CREATE DATABASE booking unless it exists (CREATE DATABASE has no IF NOT EXISTS). */

@@ -22,7 +22,9 @@ describe.runIf(process.getuid?.() === 0)('a state dir the postgres user cannot r
     const state = await up({ stateDir, withApi: false });
     postgresDataDir = state.postgres.dataDir;
     expect(state.postgres.dataDir?.startsWith(privateParent)).toBe(false);
-    expect((await status(stateDir)).services.filter((service) => service.name !== 'api').every((service) => service.healthy)).toBe(true);
+    expect(
+      (await status(stateDir)).services.filter((service) => service.name !== 'api').every((service) => service.healthy),
+    ).toBe(true);
     const result = await down(stateDir);
     expect(result.stopped.map((service) => [service.name, service.wasRunning])).toEqual([
       ['redis', true],

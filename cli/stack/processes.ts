@@ -44,7 +44,13 @@ export async function launchDetached(spec: LaunchSpec): Promise<number> {
     const pid = await new Promise<number>((resolve, reject) => {
       child.once('spawn', () => resolve(child.pid as number));
       child.once('error', (error) =>
-        reject(new UserError(`could not start ${spec.name} (${spec.command}): ${error.message}.`, 'run `loadctl doctor` to see what is missing', ExitCode.environment)),
+        reject(
+          new UserError(
+            `could not start ${spec.name} (${spec.command}): ${error.message}.`,
+            'run `loadctl doctor` to see what is missing',
+            ExitCode.environment,
+          ),
+        ),
       );
     });
     child.unref();
@@ -121,7 +127,10 @@ export function machineBusyCpuSeconds(): number {
   }
   // cpu  user nice system idle iowait irq softirq steal …: everything but idle and iowait is busy
   const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
-  return [user, nice, system, irq, softirq, steal].reduce<number>((sum, ticks) => sum + (ticks ?? 0), 0) / CLOCK_TICKS_PER_SECOND;
+  return (
+    [user, nice, system, irq, softirq, steal].reduce<number>((sum, ticks) => sum + (ticks ?? 0), 0) /
+    CLOCK_TICKS_PER_SECOND
+  );
 }
 
 /** The executable a process runs (basename), e.g. to pick k6 out of a process's children. */
@@ -250,7 +259,11 @@ export async function stopGroup(spec: StopSpec): Promise<{ orphans: number[]; ki
   const killDeadline = Date.now() + 5_000;
   while (ourGroupMembers(spec.pid, spec.identity).length > 0) {
     if (Date.now() > killDeadline) {
-      throw new UserError(`${spec.name} (PID ${spec.pid}) is still running after SIGKILL.`, `check it with \`ps -o pid,stat,cmd -g ${spec.pid}\``, ExitCode.environment);
+      throw new UserError(
+        `${spec.name} (PID ${spec.pid}) is still running after SIGKILL.`,
+        `check it with \`ps -o pid,stat,cmd -g ${spec.pid}\``,
+        ExitCode.environment,
+      );
     }
     await sleep(50);
   }
@@ -296,9 +309,15 @@ export async function waitUntilReady(spec: ReadinessSpec): Promise<void> {
     }
     const died = spec.pid !== undefined && !isAlive(spec.pid);
     if (died || Date.now() > deadline) {
-      const why = died ? `exited during start-up` : `was not ready within ${Math.round(spec.timeoutMs / 1000)} s${lastError ? ` (${lastError})` : ''}`;
+      const why = died
+        ? `exited during start-up`
+        : `was not ready within ${Math.round(spec.timeoutMs / 1000)} s${lastError ? ` (${lastError})` : ''}`;
       const log = spec.logFile ? `; last lines of ${spec.logFile}:\n${tailLog(spec.logFile)}` : '';
-      throw new UserError(`${spec.name} ${why}${log}`, spec.logFile ? `read ${spec.logFile}` : undefined, ExitCode.environment);
+      throw new UserError(
+        `${spec.name} ${why}${log}`,
+        spec.logFile ? `read ${spec.logFile}` : undefined,
+        ExitCode.environment,
+      );
     }
     await sleep(150);
   }

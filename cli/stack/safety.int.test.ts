@@ -36,12 +36,19 @@ describe('the machine shared services are out of reach', () => {
       sharedRedisPid = existing;
     } else {
       const port = await freePort();
-      const child = execa('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', ''], { detached: true, stdio: 'ignore', reject: false });
+      const child = execa('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', ''], {
+        detached: true,
+        stdio: 'ignore',
+        reject: false,
+      });
       foreignRedis = { pid: child.pid as number, port };
       sharedRedisPid = foreignRedis.pid;
       await sleep(300);
     }
-    sharedPostgresPid = (await execa('pgrep', ['-o', '-x', 'postgres'], { reject: false })).stdout.split('\n').filter(Boolean).map(Number)[0];
+    sharedPostgresPid = (await execa('pgrep', ['-o', '-x', 'postgres'], { reject: false })).stdout
+      .split('\n')
+      .filter(Boolean)
+      .map(Number)[0];
   });
 
   afterAll(() => {
@@ -57,9 +64,33 @@ describe('the machine shared services are out of reach', () => {
       version: 1,
       stateDir,
       createdAt: at,
-      redis: { pid: sharedRedisPid, host: '127.0.0.1', port: ports.redis, url: `redis://127.0.0.1:${ports.redis}`, owned: true, startedAt: at, dataDir: join(stateDir, 'redis') },
-      postgres: { pid: sharedPostgresPid ?? sharedRedisPid, host: '127.0.0.1', port: ports.postgres, url: `postgres://postgres@127.0.0.1:${ports.postgres}/booking`, owned: true, startedAt: at },
-      api: { pid: process.pid, host: '127.0.0.1', port: 1, url: 'http://127.0.0.1:1', owned: true, startedAt: at, adminToken: 'x', workers: 1 },
+      redis: {
+        pid: sharedRedisPid,
+        host: '127.0.0.1',
+        port: ports.redis,
+        url: `redis://127.0.0.1:${ports.redis}`,
+        owned: true,
+        startedAt: at,
+        dataDir: join(stateDir, 'redis'),
+      },
+      postgres: {
+        pid: sharedPostgresPid ?? sharedRedisPid,
+        host: '127.0.0.1',
+        port: ports.postgres,
+        url: `postgres://postgres@127.0.0.1:${ports.postgres}/booking`,
+        owned: true,
+        startedAt: at,
+      },
+      api: {
+        pid: process.pid,
+        host: '127.0.0.1',
+        port: 1,
+        url: 'http://127.0.0.1:1',
+        owned: true,
+        startedAt: at,
+        adminToken: 'x',
+        workers: 1,
+      },
     };
     mkdirSync(stateDir, { recursive: true });
     writeFileSync(stateFilePath(stateDir), JSON.stringify(state));
@@ -74,7 +105,11 @@ describe('the machine shared services are out of reach', () => {
 
   it('refuses outright a state file that claims the shared ports', async () => {
     const state = craftedState({ redis: 6379, postgres: 5432 });
-    const result = await execa(loadctl, ['down'], { env: { LOADCTL_STATE_DIR: state.stateDir }, reject: false, all: true });
+    const result = await execa(loadctl, ['down'], {
+      env: { LOADCTL_STATE_DIR: state.stateDir },
+      reject: false,
+      all: true,
+    });
     expect(result.exitCode).toBe(2);
     expect(result.all).toMatch(/refusing to stop .*shared instance/);
     await expect(restartRedis(state)).rejects.toThrow(/shared instance/);
@@ -87,23 +122,50 @@ describe('the machine shared services are out of reach', () => {
     expect(report.services.every((service) => !service.running && !service.healthy)).toBe(true);
 
     // up sees a stale stack, "cleans" it without touching the foreign PIDs, and would start its own.
-    const result = await execa(loadctl, ['down', '--json'], { env: { LOADCTL_STATE_DIR: state.stateDir }, reject: false, all: true });
+    const result = await execa(loadctl, ['down', '--json'], {
+      env: { LOADCTL_STATE_DIR: state.stateDir },
+      reject: false,
+      all: true,
+    });
     expect(result.exitCode, result.all).toBe(0);
-    const stopped = JSON.parse(result.stdout) as { stopped: { wasRunning: boolean; killed: number[] }[]; leftovers: number[] };
+    const stopped = JSON.parse(result.stdout) as {
+      stopped: { wasRunning: boolean; killed: number[] }[];
+      leftovers: number[];
+    };
     expect(stopped.stopped.every((service) => !service.wasRunning && service.killed.length === 0)).toBe(true);
     expect(stopped.leftovers).toEqual([]);
     sharedStillRunning();
-    if (foreignRedis) expect(await execa('redis-cli', ['-p', String(foreignRedis.port), 'ping'], { reject: false })).toMatchObject({ stdout: 'PONG' });
+    if (foreignRedis)
+      expect(await execa('redis-cli', ['-p', String(foreignRedis.port), 'ping'], { reject: false })).toMatchObject({
+        stdout: 'PONG',
+      });
   });
 
   it('uses external Redis/PostgreSQL given by URL and never stops them', async () => {
-    const [ownerDir, userDir] = [mkdtempSync(join(tmpdir(), 'loadctl-owner-')), mkdtempSync(join(tmpdir(), 'loadctl-user-'))];
+    const [ownerDir, userDir] = [
+      mkdtempSync(join(tmpdir(), 'loadctl-owner-')),
+      mkdtempSync(join(tmpdir(), 'loadctl-user-')),
+    ];
     dirs.push(ownerDir, userDir);
     try {
       const owner = await up({ stateDir: ownerDir, withApi: false });
-      const user = await up({ stateDir: userDir, withApi: false, redisUrl: owner.redis.url, databaseUrl: owner.postgres.url });
-      expect([user.redis.owned, user.postgres.owned, user.redis.pid, user.postgres.pid]).toEqual([false, false, undefined, undefined]);
-      expect((await status(userDir)).services.filter((service) => service.name !== 'api').every((service) => service.healthy)).toBe(true);
+      const user = await up({
+        stateDir: userDir,
+        withApi: false,
+        redisUrl: owner.redis.url,
+        databaseUrl: owner.postgres.url,
+      });
+      expect([user.redis.owned, user.postgres.owned, user.redis.pid, user.postgres.pid]).toEqual([
+        false,
+        false,
+        undefined,
+        undefined,
+      ]);
+      expect(
+        (await status(userDir)).services
+          .filter((service) => service.name !== 'api')
+          .every((service) => service.healthy),
+      ).toBe(true);
       const result = await down(userDir);
       expect(result.stopped).toEqual([]);
       expect(isAlive(owner.redis.pid as number) && isAlive(owner.postgres.pid as number)).toBe(true);
@@ -127,7 +189,9 @@ describe('the machine shared services are out of reach', () => {
       expect(second.redis.pid).not.toBe(first.redis.pid);
       expect(second.postgres.pid).not.toBe(first.postgres.pid);
       expect(isAlive(first.postgres.pid as number)).toBe(false);
-      expect(JSON.parse(readFileSync(stateFilePath(stateDir), 'utf8'))).toMatchObject({ redis: { pid: second.redis.pid } });
+      expect(JSON.parse(readFileSync(stateFilePath(stateDir), 'utf8'))).toMatchObject({
+        redis: { pid: second.redis.pid },
+      });
 
       // A start-up that died before writing its state file leaves unrecorded processes: the next up stops them.
       rmSync(stateFilePath(stateDir));

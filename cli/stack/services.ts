@@ -23,20 +23,63 @@ export function redisUrl(port: number): string {
 
 /** The exact redis-server arguments; restartRedis reuses them so a restarted Redis is the same Redis. */
 export function redisArgs(port: number, dataDir: string): string[] {
-  return ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dataDir, '--daemonize', 'no', '--logfile', ''];
+  return [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dataDir,
+    '--daemonize',
+    'no',
+    '--logfile',
+    '',
+  ];
 }
 
-export async function startRedis(opts: { port: number; dataDir: string; logFile: string; stateDir: string }): Promise<number> {
+export async function startRedis(opts: {
+  port: number;
+  dataDir: string;
+  logFile: string;
+  stateDir: string;
+}): Promise<number> {
   const command = findExecutable('redis-server');
-  if (!command) throw new UserError('redis-server was not found on PATH.', 'install it: `apt-get install -y redis-server`', ExitCode.environment);
+  if (!command)
+    throw new UserError(
+      'redis-server was not found on PATH.',
+      'install it: `apt-get install -y redis-server`',
+      ExitCode.environment,
+    );
   mkdirSync(opts.dataDir, { recursive: true });
-  const pid = await launchDetached({ name: 'redis-server', command, args: redisArgs(opts.port, opts.dataDir), logFile: opts.logFile, stateDir: opts.stateDir });
-  await waitUntilReady({ name: 'redis-server', pid, logFile: opts.logFile, timeoutMs: 15_000, probe: () => pingRedis(redisUrl(opts.port)) });
+  const pid = await launchDetached({
+    name: 'redis-server',
+    command,
+    args: redisArgs(opts.port, opts.dataDir),
+    logFile: opts.logFile,
+    stateDir: opts.stateDir,
+  });
+  await waitUntilReady({
+    name: 'redis-server',
+    pid,
+    logFile: opts.logFile,
+    timeoutMs: 15_000,
+    probe: () => pingRedis(redisUrl(opts.port)),
+  });
   return pid;
 }
 
 export async function pingRedis(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, connectTimeout: 2_000 });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+    connectTimeout: 2_000,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -68,7 +111,13 @@ export async function startApi(opts: { env: ApiEnv; logFile: string; stateDir: s
     stateDir: opts.stateDir,
   });
   const url = `http://${opts.env.HOST}:${opts.env.PORT}`;
-  await waitUntilReady({ name: 'API', pid, logFile: opts.logFile, timeoutMs: 90_000, probe: () => httpOk(`${url}/health/ready`) });
+  await waitUntilReady({
+    name: 'API',
+    pid,
+    logFile: opts.logFile,
+    timeoutMs: 90_000,
+    probe: () => httpOk(`${url}/health/ready`),
+  });
   return pid;
 }
 
@@ -78,7 +127,12 @@ export async function httpOk(url: string): Promise<boolean> {
   return response.ok;
 }
 
-export async function startToxiproxyServer(opts: { binary: string; port: number; logFile: string; stateDir: string }): Promise<number> {
+export async function startToxiproxyServer(opts: {
+  binary: string;
+  port: number;
+  logFile: string;
+  stateDir: string;
+}): Promise<number> {
   const pid = await launchDetached({
     name: 'toxiproxy',
     command: opts.binary,
@@ -86,6 +140,12 @@ export async function startToxiproxyServer(opts: { binary: string; port: number;
     logFile: opts.logFile,
     stateDir: opts.stateDir,
   });
-  await waitUntilReady({ name: 'toxiproxy', pid, logFile: opts.logFile, timeoutMs: 15_000, probe: () => httpOk(`http://127.0.0.1:${opts.port}/version`) });
+  await waitUntilReady({
+    name: 'toxiproxy',
+    pid,
+    logFile: opts.logFile,
+    timeoutMs: 15_000,
+    probe: () => httpOk(`http://127.0.0.1:${opts.port}/version`),
+  });
   return pid;
 }

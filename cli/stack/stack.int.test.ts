@@ -1,8 +1,6 @@
 // The real stack on free ports: every process healthy, `up` idempotent, the on-demand extras work, real k6
 // runs against the API, and `loadctl down` after a `kill -9` leaves no process of any recorded group.
 import { execa } from 'execa';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusClient } from '../observe/prometheus-api.ts';
@@ -18,7 +16,8 @@ import type { StackState } from '../shared/stack-state.ts';
 import { startTestStack, waitUntil, type TestStack } from './test-stack.ts';
 
 const loadctl = join(import.meta.dirname, '..', '..', 'bin', 'loadctl');
-const ALERT_RULES = 'groups:\n  - name: test\n    rules:\n      - alert: ApiDown\n        expr: up{job="api"} == 0\n        for: 5s\n';
+const ALERT_RULES =
+  'groups:\n  - name: test\n    rules:\n      - alert: ApiDown\n        expr: up{job="api"} == 0\n        for: 5s\n';
 
 /**
  * PIDs still running in the process group a recorded PID leads (pgrep -g), the leader included. Zombies
@@ -30,7 +29,16 @@ async function groupAlive(pid: number): Promise<number[]> {
 }
 
 function recordedPids(state: StackState): number[] {
-  const services = [state.redis, state.postgres, state.api, state.replica, state.toxiproxy, state.prometheus, state.redisExporter, state.postgresExporter];
+  const services = [
+    state.redis,
+    state.postgres,
+    state.api,
+    state.replica,
+    state.toxiproxy,
+    state.prometheus,
+    state.redisExporter,
+    state.postgresExporter,
+  ];
   return services.flatMap((service) => (service?.pid ? [service.pid] : []));
 }
 
@@ -71,13 +79,22 @@ describe('embedded stack', () => {
 
   it('Prometheus scrapes the API and both exporters, every target healthy, and has loaded the alert rules', async () => {
     const prometheus = new PrometheusClient(stack.state.prometheus?.url as string);
-    await waitUntil('every target scraped and up', async () => {
-      const targets = await prometheus.targets();
-      return targets.length === 3 && targets.every((target) => target.health === 'up');
-    }, 15_000);
-    expect((await prometheus.targets()).map((target) => target.labels.job).sort()).toEqual(['api', 'postgres', 'redis']);
+    await waitUntil(
+      'every target scraped and up',
+      async () => {
+        const targets = await prometheus.targets();
+        return targets.length === 3 && targets.every((target) => target.health === 'up');
+      },
+      15_000,
+    );
+    expect((await prometheus.targets()).map((target) => target.labels.job).sort()).toEqual([
+      'api',
+      'postgres',
+      'redis',
+    ]);
     expect(await prometheus.alertRuleNames()).toEqual(['ApiDown']);
-    for (const metric of ['redis_up', 'pg_up', 'api_workers']) expect(await prometheus.query(metric), metric).not.toEqual([]);
+    for (const metric of ['redis_up', 'pg_up', 'api_workers'])
+      expect(await prometheus.query(metric), metric).not.toEqual([]);
   });
 
   it('up again reuses the running stack: same PIDs, same ports', async () => {
@@ -89,7 +106,9 @@ describe('embedded stack', () => {
   it('the admin client reaches the API with the stack token', async () => {
     const admin = await adminClient(stack.state).state();
     expect(admin.workers).toBe(stack.state.api.workers);
-    await expect(adminClient({ api: { ...stack.state.api, adminToken: 'wrong' } }).state()).rejects.toThrow(/answered 40[13]/);
+    await expect(adminClient({ api: { ...stack.state.api, adminToken: 'wrong' } }).state()).rejects.toThrow(
+      /answered 40[13]/,
+    );
   });
 
   it('restarts a killed Redis on the same port, and adds a streaming replica and toxiproxy on demand', async () => {
@@ -125,9 +144,17 @@ describe('embedded stack', () => {
     process.kill(worker, 'SIGSTOP');
     process.kill(state.api.pid as number, 'SIGKILL');
     process.kill(state.postgres.pid as number, 'SIGKILL');
-    const result = await execa(loadctl, ['down', '--json'], { env: { LOADCTL_STATE_DIR: state.stateDir }, reject: false, all: true });
+    const result = await execa(loadctl, ['down', '--json'], {
+      env: { LOADCTL_STATE_DIR: state.stateDir },
+      reject: false,
+      all: true,
+    });
     expect(result.exitCode, result.all).toBe(0);
-    const api = (JSON.parse(result.stdout) as { stopped: { name: string; wasRunning: boolean; orphans: number[]; killed: number[] }[] }).stopped.find((service) => service.name === 'api');
+    const api = (
+      JSON.parse(result.stdout) as {
+        stopped: { name: string; wasRunning: boolean; orphans: number[]; killed: number[] }[];
+      }
+    ).stopped.find((service) => service.name === 'api');
     expect(api).toMatchObject({ wasRunning: false, orphans: expect.arrayContaining([worker]), killed: [worker] });
     for (const pid of pids) expect(await groupAlive(pid)).toEqual([]);
     expect(readStackState(state.stateDir)).toBeUndefined();

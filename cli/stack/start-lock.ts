@@ -10,7 +10,11 @@ import { isAlive } from './processes.ts';
 const START_LOCK_WAIT_MS = 180_000;
 
 /** Run `fn` holding <stateDir>/up.lock; a lock whose holder died is taken over. */
-export async function withStartLock<T>(stateDir: string, progress: (line: string) => void, fn: () => Promise<T>): Promise<T> {
+export async function withStartLock<T>(
+  stateDir: string,
+  progress: (line: string) => void,
+  fn: () => Promise<T>,
+): Promise<T> {
   const lock = join(stateDir, 'up.lock');
   const deadline = Date.now() + START_LOCK_WAIT_MS;
   let announced = false;
@@ -28,7 +32,11 @@ export async function withStartLock<T>(stateDir: string, progress: (line: string
       continue;
     }
     if (Date.now() > deadline) {
-      throw new UserError(`another \`loadctl up\` (PID ${holder}) has been starting the stack in ${stateDir} for minutes.`, `wait for it, or stop it and remove ${lock}`, ExitCode.environment);
+      throw new UserError(
+        `another \`loadctl up\` (PID ${holder}) has been starting the stack in ${stateDir} for minutes.`,
+        `wait for it, or stop it and remove ${lock}`,
+        ExitCode.environment,
+      );
     }
     if (!announced) progress(`another loadctl (PID ${holder}) is starting the stack — waiting for it`);
     announced = true;

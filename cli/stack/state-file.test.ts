@@ -11,8 +11,24 @@ const valid: StackState = {
   stateDir: dir,
   createdAt: at,
   redis: { pid: 100, host: '127.0.0.1', port: 40001, url: 'redis://127.0.0.1:40001', owned: true, startedAt: at },
-  postgres: { pid: 101, host: '127.0.0.1', port: 40002, url: 'postgres://postgres@127.0.0.1:40002/booking', owned: true, startedAt: at },
-  api: { pid: 102, host: '127.0.0.1', port: 40003, url: 'http://127.0.0.1:40003', owned: true, startedAt: at, adminToken: 't', workers: 2 },
+  postgres: {
+    pid: 101,
+    host: '127.0.0.1',
+    port: 40002,
+    url: 'postgres://postgres@127.0.0.1:40002/booking',
+    owned: true,
+    startedAt: at,
+  },
+  api: {
+    pid: 102,
+    host: '127.0.0.1',
+    port: 40003,
+    url: 'http://127.0.0.1:40003',
+    owned: true,
+    startedAt: at,
+    adminToken: 't',
+    workers: 2,
+  },
 };
 
 describe('parseStackState', () => {
@@ -39,6 +55,8 @@ describe('assertSignallable', () => {
   });
 
   it('refuses an external service', () => {
-    expect(() => assertSignallable('postgres', { ...valid.postgres, owned: false, pid: undefined })).toThrow(/did not start it/);
+    expect(() => assertSignallable('postgres', { ...valid.postgres, owned: false, pid: undefined })).toThrow(
+      /did not start it/,
+    );
   });
 });

@@ -57,7 +57,11 @@ export function readStackState(stateDir?: string): StackState | undefined {
   try {
     raw = JSON.parse(text);
   } catch {
-    throw new UserError(`${stateFilePath(dir)} is not JSON.`, 'run `loadctl down` to discard it, then `loadctl up`', ExitCode.badInput);
+    throw new UserError(
+      `${stateFilePath(dir)} is not JSON.`,
+      'run `loadctl down` to discard it, then `loadctl up`',
+      ExitCode.badInput,
+    );
   }
   return parseStackState(raw, dir);
 }

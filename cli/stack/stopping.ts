@@ -89,11 +89,20 @@ export async function stopService(stateDir: string, name: ServiceName, service: 
   const identity = identityOf(stateDir, name);
   const wasRunning = isOurProcess(pid, identity);
   const policy = STOP_POLICY[name];
-  const { orphans, killed } = await stopGroup({ name, pid, identity, gracefulSignal: policy.signal, graceMs: policy.graceMs });
+  const { orphans, killed } = await stopGroup({
+    name,
+    pid,
+    identity,
+    gracefulSignal: policy.signal,
+    graceMs: policy.graceMs,
+  });
   return { name, pid, wasRunning, orphans, killed };
 }
 
-export async function stopServices(stateDir: string, services: Partial<Record<ServiceName, ServiceState>>): Promise<StoppedService[]> {
+export async function stopServices(
+  stateDir: string,
+  services: Partial<Record<ServiceName, ServiceState>>,
+): Promise<StoppedService[]> {
   const owned = STOP_ORDER.flatMap((name) => {
     const service = services[name];
     return service?.owned && service.pid !== undefined ? [[name, service] as const] : [];

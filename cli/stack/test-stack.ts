@@ -33,7 +33,11 @@ export async function startTestStack(opts: Omit<UpOptions, 'stateDir'> = {}): Pr
 }
 
 /** Poll `condition` every 50 ms until it holds; → how long that took (ms). Throws naming `what` after `timeoutMs`. */
-export async function waitUntil(what: string, condition: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<number> {
+export async function waitUntil(
+  what: string,
+  condition: () => Promise<boolean> | boolean,
+  timeoutMs = 60_000,
+): Promise<number> {
   const started = Date.now();
   while (!(await condition())) {
     if (Date.now() - started > timeoutMs) throw new Error(`${what} did not happen within ${timeoutMs} ms`);

@@ -10,7 +10,9 @@ import type { CheckResult } from './doctor.ts';
 
 const loadctl = join(import.meta.dirname, '..', '..', 'bin', 'loadctl');
 
-async function doctor(env: Record<string, string> = {}): Promise<{ exitCode: number | undefined; checks: CheckResult[] }> {
+async function doctor(
+  env: Record<string, string> = {},
+): Promise<{ exitCode: number | undefined; checks: CheckResult[] }> {
   const result = await execa(loadctl, ['doctor', '--json'], { env, reject: false });
   return { exitCode: result.exitCode, checks: (JSON.parse(result.stdout) as { checks: CheckResult[] }).checks };
 }
@@ -28,7 +30,10 @@ describe('loadctl doctor', () => {
   it('with no k6 on PATH or in the tools dir, says how to get it and exits with the environment code', async () => {
     // PATH keeps only what runs node and the system programs; the project's tools dir is replaced by an empty one.
     const k6OnPath = findExecutable('k6');
-    const path = (process.env.PATH ?? '').split(':').filter((dir) => !k6OnPath || dir !== dirname(k6OnPath)).join(':');
+    const path = (process.env.PATH ?? '')
+      .split(':')
+      .filter((dir) => !k6OnPath || dir !== dirname(k6OnPath))
+      .join(':');
     const { exitCode, checks } = await doctor({ PATH: path, LOADCTL_TOOLS_DIR: emptyTools });
     const k6 = checks.find((check) => check.component === 'k6');
     expect(k6?.status).toBe('missing');

@@ -16,7 +16,11 @@ function isExecutable(path: string): boolean {
 }
 
 /** The first executable called `name` on PATH (or in the extra directories, searched after PATH). */
-export function findExecutable(name: string, extraDirs: readonly string[] = [], path = process.env.PATH ?? ''): string | undefined {
+export function findExecutable(
+  name: string,
+  extraDirs: readonly string[] = [],
+  path = process.env.PATH ?? '',
+): string | undefined {
   const dirs = [...path.split(delimiter).filter(Boolean), ...extraDirs];
   return dirs.map((dir) => join(dir, name)).find(isExecutable);
 }
@@ -67,7 +71,11 @@ export function postgresRunAs(): OsUser | undefined {
 export function postgresProgram(name: PostgresProgram): string {
   const path = findPostgresProgram(name);
   if (!path) {
-    throw new UserError(`PostgreSQL's \`${name}\` was not found.`, 'install PostgreSQL (`apt-get install -y postgresql`) or set LOADCTL_PG_BIN to its bin directory', ExitCode.environment);
+    throw new UserError(
+      `PostgreSQL's \`${name}\` was not found.`,
+      'install PostgreSQL (`apt-get install -y postgresql`) or set LOADCTL_PG_BIN to its bin directory',
+      ExitCode.environment,
+    );
   }
   return path;
 }

@@ -36,7 +36,8 @@ export const K6: PinnedTool = {
   moduleDir: join(REPO_ROOT, 'toolchain', 'k6'),
   goPackage: 'go.k6.io/k6/v2',
   versionArgs: ['version'],
-  installHint: 'install k6 ≥ v2.2.0 from Grafana (https://grafana.com/docs/k6/latest/set-up/install-k6/: the apt/rpm packages or a release binary from https://github.com/grafana/k6/releases) and put it on PATH, or install Go ≥ 1.25 so loadctl can build it',
+  installHint:
+    'install k6 ≥ v2.2.0 from Grafana (https://grafana.com/docs/k6/latest/set-up/install-k6/: the apt/rpm packages or a release binary from https://github.com/grafana/k6/releases) and put it on PATH, or install Go ≥ 1.25 so loadctl can build it',
 };
 
 export const TOXIPROXY: PinnedTool = {
@@ -48,7 +49,8 @@ export const TOXIPROXY: PinnedTool = {
   // Built from source the server reports version "git" unless the version variable is set.
   ldflags: '-X github.com/Shopify/toxiproxy/v2.Version=2.5.0',
   versionArgs: ['--version'],
-  installHint: 'install toxiproxy-server ≥ v2.5.0 (a release binary from https://github.com/Shopify/toxiproxy/releases) on PATH, or install Go so loadctl can build it',
+  installHint:
+    'install toxiproxy-server ≥ v2.5.0 (a release binary from https://github.com/Shopify/toxiproxy/releases) on PATH, or install Go so loadctl can build it',
 };
 
 export interface ResolvedTool {
@@ -104,26 +106,43 @@ export async function findInstalled(tool: PinnedTool): Promise<ResolvedTool | un
 }
 
 /** `go build` the pinned module into <tools>/bin. The Go build cache makes a repeat nearly free. */
-export async function buildTool(tool: PinnedTool, onProgress: (line: string) => void = () => undefined): Promise<ResolvedTool> {
+export async function buildTool(
+  tool: PinnedTool,
+  onProgress: (line: string) => void = () => undefined,
+): Promise<ResolvedTool> {
   const go = findExecutable('go', ['/usr/local/go/bin']);
-  if (!go) throw new UserError(`${tool.name} ≥ v${tool.pinnedVersion} was not found and Go is not installed to build it.`, tool.installHint, ExitCode.environment);
+  if (!go)
+    throw new UserError(
+      `${tool.name} ≥ v${tool.pinnedVersion} was not found and Go is not installed to build it.`,
+      tool.installHint,
+      ExitCode.environment,
+    );
   const binDir = join(toolsDir(), 'bin');
   mkdirSync(binDir, { recursive: true });
   const output = join(binDir, tool.binary);
   onProgress(`building ${tool.name} v${tool.pinnedVersion} from ${tool.moduleDir} (about a minute the first time)`);
   const started = Date.now();
-  const result = await execa(go, ['build', ...(tool.ldflags ? ['-ldflags', tool.ldflags] : []), '-o', output, tool.goPackage], {
-    cwd: tool.moduleDir,
-    env: { GOPROXY: process.env.GOPROXY ?? 'https://proxy.golang.org,direct' },
-    reject: false,
-    all: true,
-  });
+  const result = await execa(
+    go,
+    ['build', ...(tool.ldflags ? ['-ldflags', tool.ldflags] : []), '-o', output, tool.goPackage],
+    {
+      cwd: tool.moduleDir,
+      env: { GOPROXY: process.env.GOPROXY ?? 'https://proxy.golang.org,direct' },
+      reject: false,
+      all: true,
+    },
+  );
   if (result.exitCode !== 0 || !existsSync(output)) {
     const lastLines = (result.all ?? '').trim().split('\n').slice(-3).join(' ');
     throw new UserError(`building ${tool.name} failed: ${lastLines}`, tool.installHint, ExitCode.environment);
   }
   const version = await binaryVersion(output, tool.versionArgs);
-  if (!version) throw new UserError(`the ${tool.name} just built at ${output} does not report a version.`, tool.installHint, ExitCode.environment);
+  if (!version)
+    throw new UserError(
+      `the ${tool.name} just built at ${output} does not report a version.`,
+      tool.installHint,
+      ExitCode.environment,
+    );
   onProgress(`built ${tool.name} v${version} in ${Math.round((Date.now() - started) / 1000)} s`);
   return { path: output, version, source: 'built' };
 }

@@ -5,7 +5,13 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { QueueKeys } from '../../reference-api/src/store/queue-keys.ts';
 import type { StackState } from '../shared/stack-state.ts';
-import { HOLD_GRACE_SECONDS, SQL_INVARIANTS, queueInvariants, sqlCheckResult, type QueueSnapshot } from './invariants.ts';
+import {
+  HOLD_GRACE_SECONDS,
+  SQL_INVARIANTS,
+  queueInvariants,
+  sqlCheckResult,
+  type QueueSnapshot,
+} from './invariants.ts';
 import { invariantReport, type CheckResult, type InvariantReport } from './report.ts';
 
 export type { CheckResult, InvariantReport } from './report.ts';
@@ -24,8 +30,16 @@ export async function verifyInvariants(state: StackState, options: VerifyOptions
   return invariantReport([...sqlChecks, ...queueChecks], at, holdGraceSeconds);
 }
 
-async function runSqlChecks(databaseUrl: string, holdGraceSeconds: number): Promise<{ checks: CheckResult[]; at: Date }> {
-  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000, statement_timeout: 60_000, application_name: 'loadctl-verify' });
+async function runSqlChecks(
+  databaseUrl: string,
+  holdGraceSeconds: number,
+): Promise<{ checks: CheckResult[]; at: Date }> {
+  const client = new pg.Client({
+    connectionString: databaseUrl,
+    connectionTimeoutMillis: 5_000,
+    statement_timeout: 60_000,
+    application_name: 'loadctl-verify',
+  });
   await client.connect();
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -69,15 +83,32 @@ function groups<T>(flat: string[], size: number, make: (fields: string[]) => T):
 
 async function readQueueSnapshot(redisUrl: string): Promise<QueueSnapshot> {
   // Fail fast: a dead Redis is an error for verify, not something to wait out.
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 5_000, retryStrategy: () => null });
+  const redis = new Redis(redisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    connectTimeout: 5_000,
+    retryStrategy: () => null,
+  });
   await redis.connect();
   try {
-    const [waiting, active, records, users, nowMs] = (await redis.eval(READ_QUEUE, 2, QueueKeys.waiting, QueueKeys.active, QueueKeys.tokenPrefix, QueueKeys.userPrefix)) as [string[], string[], string[], string[], number];
+    const [waiting, active, records, users, nowMs] = (await redis.eval(
+      READ_QUEUE,
+      2,
+      QueueKeys.waiting,
+      QueueKeys.active,
+      QueueKeys.tokenPrefix,
+      QueueKeys.userPrefix,
+    )) as [string[], string[], string[], string[], number];
     return {
       nowMs,
       waiting: groups(waiting, 2, ([token = '', arrival]) => ({ token, arrival: Number(arrival) })),
       active: groups(active, 2, ([token = '', expiresAt]) => ({ token, expiresAtMs: Number(expiresAt) })),
-      records: groups(records, 3, ([token = '', userId, issuedAt]) => ({ token, userId: Number(userId), issuedAtMs: Number(issuedAt) })),
+      records: groups(records, 3, ([token = '', userId, issuedAt]) => ({
+        token,
+        userId: Number(userId),
+        issuedAtMs: Number(issuedAt),
+      })),
       userPointers: groups(users, 2, ([userId, token = '']) => ({ userId: Number(userId), token })),
     };
   } finally {

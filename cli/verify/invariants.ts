@@ -128,8 +128,20 @@ export const SQL_INVARIANTS: readonly SqlInvariant[] = [
   },
 ];
 
-export function sqlCheckResult(invariant: SqlInvariant, row: { checked: string | number; violations: string | number; examples: string[] | null; detail: string | null } | undefined): CheckResult {
-  return checkResult(invariant.id, invariant.title, Number(row?.checked ?? 0), Number(row?.violations ?? 0), row?.examples ?? [], row?.detail ?? undefined);
+export function sqlCheckResult(
+  invariant: SqlInvariant,
+  row:
+    | { checked: string | number; violations: string | number; examples: string[] | null; detail: string | null }
+    | undefined,
+): CheckResult {
+  return checkResult(
+    invariant.id,
+    invariant.title,
+    Number(row?.checked ?? 0),
+    Number(row?.violations ?? 0),
+    row?.examples ?? [],
+    row?.detail ?? undefined,
+  );
 }
 
 /**
@@ -159,30 +171,43 @@ export function queueInvariants(snapshot: QueueSnapshot, graceSeconds: number): 
   const records = new Map(snapshot.records.map((record) => [record.token, record]));
 
   const misplaced = snapshot.records.flatMap((record) => {
-    if (waiting.has(record.token) && active.has(record.token)) return [`token ${shortToken(record.token)} of user ${record.userId} is both WAITING and ACTIVE`];
-    if (!waiting.has(record.token) && !active.has(record.token)) return [`token ${shortToken(record.token)} of user ${record.userId} was issued but is neither waiting nor active (dropped from the queue)`];
+    if (waiting.has(record.token) && active.has(record.token))
+      return [`token ${shortToken(record.token)} of user ${record.userId} is both WAITING and ACTIVE`];
+    if (!waiting.has(record.token) && !active.has(record.token))
+      return [
+        `token ${shortToken(record.token)} of user ${record.userId} was issued but is neither waiting nor active (dropped from the queue)`,
+      ];
     return [];
   });
 
   const tokensByUser = new Map<number, string[]>();
-  for (const record of snapshot.records) tokensByUser.set(record.userId, [...(tokensByUser.get(record.userId) ?? []), record.token]);
+  for (const record of snapshot.records)
+    tokensByUser.set(record.userId, [...(tokensByUser.get(record.userId) ?? []), record.token]);
   const ownership = [
-    ...[...tokensByUser].filter(([, tokens]) => tokens.length > 1).map(([userId, tokens]) => `user ${userId} holds ${tokens.length} live tokens`),
+    ...[...tokensByUser]
+      .filter(([, tokens]) => tokens.length > 1)
+      .map(([userId, tokens]) => `user ${userId} holds ${tokens.length} live tokens`),
     ...snapshot.userPointers.flatMap(({ userId, token }) => {
       const owner = records.get(token)?.userId;
-      return owner !== undefined && owner !== userId ? [`user ${userId}'s token ${shortToken(token)} belongs to user ${owner}`] : [];
+      return owner !== undefined && owner !== userId
+        ? [`user ${userId}'s token ${shortToken(token)} belongs to user ${owner}`]
+        : [];
     }),
   ];
 
-  const byArrival = [...snapshot.waiting].sort((a, b) => a.arrival - b.arrival).flatMap((entry) => {
-    const record = records.get(entry.token);
-    return record ? [{ ...record, arrival: entry.arrival }] : [];
-  });
+  const byArrival = [...snapshot.waiting]
+    .sort((a, b) => a.arrival - b.arrival)
+    .flatMap((entry) => {
+      const record = records.get(entry.token);
+      return record ? [{ ...record, arrival: entry.arrival }] : [];
+    });
   const inversions: string[] = [];
   let latest = byArrival[0];
   for (const entry of byArrival) {
     if (latest && entry.issuedAtMs < latest.issuedAtMs - QUEUE_ORDER_TOLERANCE_MS) {
-      inversions.push(`user ${entry.userId} (issued ${latest.issuedAtMs - entry.issuedAtMs} ms before user ${latest.userId}) waits behind them`);
+      inversions.push(
+        `user ${entry.userId} (issued ${latest.issuedAtMs - entry.issuedAtMs} ms before user ${latest.userId}) waits behind them`,
+      );
     }
     if (!latest || entry.issuedAtMs > latest.issuedAtMs) latest = entry;
   }
@@ -190,13 +215,41 @@ export function queueInvariants(snapshot: QueueSnapshot, graceSeconds: number): 
   const staleBefore = snapshot.nowMs - graceSeconds * 1000;
   const stale = snapshot.active
     .filter((entry) => entry.expiresAtMs < staleBefore)
-    .map((entry) => `token ${shortToken(entry.token)} expired ${Math.round((snapshot.nowMs - entry.expiresAtMs) / 1000)} s ago and still counts as ACTIVE`);
+    .map(
+      (entry) =>
+        `token ${shortToken(entry.token)} expired ${Math.round((snapshot.nowMs - entry.expiresAtMs) / 1000)} s ago and still counts as ACTIVE`,
+    );
 
   const detail = `${snapshot.waiting.length} waiting, ${snapshot.active.length} active, ${snapshot.records.length} tokens issued`;
   return [
-    checkResult('queue-tokens-placed', 'every issued queue token is waiting or active, once', snapshot.records.length, misplaced.length, misplaced.slice(0, EXAMPLES), detail),
-    checkResult('queue-one-token-per-user', 'each queue token belongs to one user, each user has one token', snapshot.records.length, ownership.length, ownership.slice(0, EXAMPLES)),
-    checkResult('queue-order', 'the waiting queue keeps arrival order', byArrival.length, inversions.length, inversions.slice(0, EXAMPLES)),
-    checkResult('queue-no-stale-admission', 'no expired token still occupying an active slot', snapshot.active.length, stale.length, stale.slice(0, EXAMPLES)),
+    checkResult(
+      'queue-tokens-placed',
+      'every issued queue token is waiting or active, once',
+      snapshot.records.length,
+      misplaced.length,
+      misplaced.slice(0, EXAMPLES),
+      detail,
+    ),
+    checkResult(
+      'queue-one-token-per-user',
+      'each queue token belongs to one user, each user has one token',
+      snapshot.records.length,
+      ownership.length,
+      ownership.slice(0, EXAMPLES),
+    ),
+    checkResult(
+      'queue-order',
+      'the waiting queue keeps arrival order',
+      byArrival.length,
+      inversions.length,
+      inversions.slice(0, EXAMPLES),
+    ),
+    checkResult(
+      'queue-no-stale-admission',
+      'no expired token still occupying an active slot',
+      snapshot.active.length,
+      stale.length,
+      stale.slice(0, EXAMPLES),
+    ),
   ];
 }

@@ -25,8 +25,23 @@ export interface InvariantReport {
   totals: { checks: number; violated: number; violations: number };
 }
 
-export function checkResult(id: string, title: string, checked: number, violations: number, examples: string[], detail?: string): CheckResult {
-  return { id, title, checked, violations, examples, ...(detail === undefined ? {} : { detail }), status: violations > 0 ? 'violated' : 'ok' };
+export function checkResult(
+  id: string,
+  title: string,
+  checked: number,
+  violations: number,
+  examples: string[],
+  detail?: string,
+): CheckResult {
+  return {
+    id,
+    title,
+    checked,
+    violations,
+    examples,
+    ...(detail === undefined ? {} : { detail }),
+    status: violations > 0 ? 'violated' : 'ok',
+  };
 }
 
 export function invariantReport(checks: CheckResult[], at: Date, holdGraceSeconds: number): InvariantReport {
@@ -36,6 +51,10 @@ export function invariantReport(checks: CheckResult[], at: Date, holdGraceSecond
     at: at.toISOString(),
     holdGraceSeconds,
     checks,
-    totals: { checks: checks.length, violated: violated.length, violations: violated.reduce((sum, check) => sum + check.violations, 0) },
+    totals: {
+      checks: checks.length,
+      violated: violated.length,
+      violations: violated.reduce((sum, check) => sum + check.violations, 0),
+    },
   };
 }

@@ -105,26 +105,36 @@ describe('verifyInvariants', () => {
     expect(byId['no-negative-balance']?.checked).toBe(SIZES.users);
     expect(byId['seat-single-owner']?.checked).toBe(4);
     expect(byId['payment-matches-reservation']?.detail).toBe('2 payments');
-    expect(byId['money-conserved']?.detail).toMatch(/^initial 20000000 \+ recharges 500000 = 20500000; balances \d+ \+ payments \d+ = 20500000$/);
+    expect(byId['money-conserved']?.detail).toMatch(
+      /^initial 20000000 \+ recharges 500000 = 20500000; balances \d+ \+ payments \d+ = 20500000$/,
+    );
   });
 
   it('catches a seat held twice', async () => {
-    await db.query(`INSERT INTO reservations (user_id, concert_id, schedule_id, seat_no, price, status, expires_at) VALUES (4, 1, 1, 3, 60000, 'HELD', now() + interval '5 minutes')`);
+    await db.query(
+      `INSERT INTO reservations (user_id, concert_id, schedule_id, seat_no, price, status, expires_at) VALUES (4, 1, 1, 3, 60000, 'HELD', now() + interval '5 minutes')`,
+    );
     expect(await violated()).toContain('seat-single-owner');
   });
 
   it('catches a seat sold twice', async () => {
-    await db.query(`INSERT INTO reservations (user_id, concert_id, schedule_id, seat_no, price, status, expires_at) VALUES (5, 1, 1, 1, 150000, 'PAID', now())`);
+    await db.query(
+      `INSERT INTO reservations (user_id, concert_id, schedule_id, seat_no, price, status, expires_at) VALUES (5, 1, 1, 1, 150000, 'PAID', now())`,
+    );
     expect(await violated()).toContain('seat-single-owner');
   });
 
   it('catches a seat row that disagrees with its reservation', async () => {
-    await db.query(`UPDATE seats SET status = 'HELD', held_until = now() + interval '1 hour' WHERE concert_id = 1 AND schedule_id = 1 AND seat_no = 1`);
+    await db.query(
+      `UPDATE seats SET status = 'HELD', held_until = now() + interval '1 hour' WHERE concert_id = 1 AND schedule_id = 1 AND seat_no = 1`,
+    );
     expect(await violated()).toEqual(['seat-matches-reservation']);
   });
 
   it('catches a live reservation its seat does not know about', async () => {
-    await db.query(`UPDATE seats SET status = 'AVAILABLE', reservation_id = NULL, held_until = NULL WHERE concert_id = 1 AND schedule_id = 2 AND seat_no = 3`);
+    await db.query(
+      `UPDATE seats SET status = 'AVAILABLE', reservation_id = NULL, held_until = NULL WHERE concert_id = 1 AND schedule_id = 2 AND seat_no = 3`,
+    );
     expect(await violated()).toEqual(['seat-matches-reservation']);
   });
 
@@ -139,7 +149,9 @@ describe('verifyInvariants', () => {
   });
 
   it('catches a payment whose reservation is not paid', async () => {
-    await db.query(`UPDATE reservations SET status = 'EXPIRED' WHERE id = (SELECT reservation_id FROM payments ORDER BY id LIMIT 1)`);
+    await db.query(
+      `UPDATE reservations SET status = 'EXPIRED' WHERE id = (SELECT reservation_id FROM payments ORDER BY id LIMIT 1)`,
+    );
     expect(await violated()).toContain('payment-matches-reservation');
   });
 
@@ -157,7 +169,9 @@ describe('verifyInvariants', () => {
 
   it('catches money that vanished: a payment recorded but never charged, or a balance cut with no payment', async () => {
     await db.query(`UPDATE users SET balance = balance - 50 WHERE id = 13`);
-    await db.query(`INSERT INTO balance_ledger (user_id, kind, delta, payment_id) SELECT 13, 'PAYMENT', -50, min(id) FROM payments`);
+    await db.query(
+      `INSERT INTO balance_ledger (user_id, kind, delta, payment_id) SELECT 13, 'PAYMENT', -50, min(id) FROM payments`,
+    );
     expect(await violated()).toEqual(['money-conserved', 'payment-matches-reservation']);
   });
 
@@ -204,7 +218,11 @@ describe('verifyInvariants on the waiting queue', () => {
 
 describe('loadctl verify', () => {
   const loadctl = join(import.meta.dirname, '..', '..', 'bin', 'loadctl');
-  const run = (args: string[]) => execa(loadctl, ['verify', ...args], { reject: false, env: { LOADCTL_STATE_DIR: stack.state.stateDir, NO_COLOR: '1' } });
+  const run = (args: string[]) =>
+    execa(loadctl, ['verify', ...args], {
+      reject: false,
+      env: { LOADCTL_STATE_DIR: stack.state.stateDir, NO_COLOR: '1' },
+    });
 
   it('prints each check with its counts and exits 0 on clean data', async () => {
     const result = await run([]);

@@ -8,7 +8,8 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const sourceRoot = join(import.meta.dirname, '..', 'src');
-const SQL_TEXT = /\b(select\s[\s\S]*\sfrom|insert\s+into|update\s+\S+\s+set|delete\s+from|on\s+conflict|returning\s)\b/i;
+const SQL_TEXT =
+  /\b(select\s[\s\S]*\sfrom|insert\s+into|update\s+\S+\s+set|delete\s+from|on\s+conflict|returning\s)\b/i;
 
 function tsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -21,7 +22,8 @@ function tsFiles(dir: string): string[] {
 /** Literal text of a string-ish node, with each substitution shown as ${…}. */
 function literalText(node: ts.Node): string | undefined {
   if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return node.text;
-  if (ts.isTemplateExpression(node)) return node.head.text + node.templateSpans.map((span) => '${…}' + span.literal.text).join('');
+  if (ts.isTemplateExpression(node))
+    return node.head.text + node.templateSpans.map((span) => `\${…}${span.literal.text}`).join('');
   return undefined;
 }
 
@@ -35,7 +37,8 @@ function findSplicedSql(fileName: string, text: string): string[] {
     }
     if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.PlusToken) {
       const parts = [node.left, node.right].map(literalText).filter((part): part is string => part !== undefined);
-      if (parts.some((part) => SQL_TEXT.test(part))) findings.push(`${where(node)} string concatenation builds SQL: ${parts.join(' + ').slice(0, 80)}`);
+      if (parts.some((part) => SQL_TEXT.test(part)))
+        findings.push(`${where(node)} string concatenation builds SQL: ${parts.join(' + ').slice(0, 80)}`);
     }
     ts.forEachChild(node, visit);
   };

@@ -35,9 +35,15 @@ export const AdminRoutes = {
 export const EnabledBody = z.object({ enabled: z.boolean() });
 export const PoolBody = z.object({ max: z.number().int().min(1).max(500) });
 export const ReadRoutingBody = z.object({ replicaUrl: z.string().url().nullable() });
-export const LeakBody = z.object({ enabled: z.boolean(), bytesPerRequest: z.number().int().min(1).max(10_000_000).optional() });
+export const LeakBody = z.object({
+  enabled: z.boolean(),
+  bytesPerRequest: z.number().int().min(1).max(10_000_000).optional(),
+});
 export const QueueRestoreBody = z.object({ snapshotId: z.string().optional() });
-export const ChaosBody = z.object({ latencyMs: z.number().int().min(0).max(60_000).default(0), errorRate: z.number().min(0).max(1).default(0) });
+export const ChaosBody = z.object({
+  latencyMs: z.number().int().min(0).max(60_000).default(0),
+  errorRate: z.number().min(0).max(1).default(0),
+});
 
 export const AdminState = z.object({
   cacheBypass: z.boolean(),

@@ -19,13 +19,18 @@ import { queueRoutes } from './routes/queue.ts';
 const WEB_DIR = join(import.meta.dirname, '..', 'web');
 const BODY_LIMIT = '16kb';
 export const API_PREFIX = '/api/v1';
-const CHAOS_BODY = Buffer.from(JSON.stringify({ error: { code: 'CHAOS_INJECTED', message: 'failure injected by the chaos admin setting' } }));
+const CHAOS_BODY = Buffer.from(
+  JSON.stringify({ error: { code: 'CHAOS_INJECTED', message: 'failure injected by the chaos admin setting' } }),
+);
 
 /** Write requests do database work; answer 503 rather than hold the connection past the deadline. */
 function deadline(ms: number): RequestHandler {
   return (_req, res, next) => {
     const timer = setTimeout(() => {
-      if (!res.headersSent) res.status(503).json({ error: { code: 'REQUEST_TIMEOUT', message: `request did not complete within ${ms} ms` } });
+      if (!res.headersSent)
+        res
+          .status(503)
+          .json({ error: { code: 'REQUEST_TIMEOUT', message: `request did not complete within ${ms} ms` } });
     }, ms);
     res.once('close', () => clearTimeout(timer));
     next();
@@ -37,7 +42,10 @@ function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
-  const body: RequestHandler[] = [deadline(deps.config.REQUEST_TIMEOUT_MS), express.json({ limit: BODY_LIMIT, strict: true })];
+  const body: RequestHandler[] = [
+    deadline(deps.config.REQUEST_TIMEOUT_MS),
+    express.json({ limit: BODY_LIMIT, strict: true }),
+  ];
   catalogueRoutes(app, deps);
   queueRoutes(app, deps);
   bookingRoutes(app, deps, body);
@@ -74,7 +82,9 @@ export function createRequestHandler(deps: AppDeps): RequestListener {
         return;
       }
       chaosInjected.inc({ kind: 'error' });
-      res.writeHead(500, { 'content-type': 'application/json; charset=utf-8', 'content-length': CHAOS_BODY.length }).end(CHAOS_BODY);
+      res
+        .writeHead(500, { 'content-type': 'application/json; charset=utf-8', 'content-length': CHAOS_BODY.length })
+        .end(CHAOS_BODY);
     };
     if (chaos.latencyMs === 0) return proceed();
     chaosInjected.inc({ kind: 'latency' });

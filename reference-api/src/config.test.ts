@@ -4,7 +4,13 @@ import { ConfigError, loadConfig } from './config.ts';
 describe('API configuration', () => {
   it('applies the documented defaults', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ HOST: '127.0.0.1', PORT: 8080, HOLD_TTL_SECONDS: 300, QUEUE_ACTIVE_CAPACITY: 5000, LOCAL_CACHE_TTL_MS: 1000 });
+    expect(config).toMatchObject({
+      HOST: '127.0.0.1',
+      PORT: 8080,
+      HOLD_TTL_SECONDS: 300,
+      QUEUE_ACTIVE_CAPACITY: 5000,
+      LOCAL_CACHE_TTL_MS: 1000,
+    });
     expect(config.ADMIN_TOKEN).toBeUndefined();
   });
 

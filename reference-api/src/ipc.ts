@@ -38,7 +38,10 @@ function isMessage(value: unknown): value is IpcRequest | IpcResponse | IpcReady
 
 export class IpcChannel {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (value: unknown) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }
+  >();
   private handler: Handler = async (op) => {
     throw new Error(`no handler for ${op}`);
   };
@@ -109,7 +112,12 @@ export class IpcChannel {
       const result = await this.handler(message.op, message.payload);
       this.send({ loadctl: 'response', id: message.id, ok: true, result });
     } catch (error) {
-      this.send({ loadctl: 'response', id: message.id, ok: false, error: error instanceof Error ? error.message : String(error) });
+      this.send({
+        loadctl: 'response',
+        id: message.id,
+        ok: false,
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 }

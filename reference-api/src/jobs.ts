@@ -52,7 +52,9 @@ export function startJobs({ config, log, redis, queue, bookings, staticQueue }: 
     admitting = true;
     try {
       if (Date.now() - leaseCheckedAt > LEASE_MS / 3) {
-        const held = (await redis.run('queue-lease', (client) => lease.run(client, [QueueKeys.leader], [leaseId, LEASE_MS]))) === 1;
+        const held =
+          (await redis.run('queue-lease', (client) => lease.run(client, [QueueKeys.leader], [leaseId, LEASE_MS]))) ===
+          1;
         if (held !== leader) log.info({ leader: held }, held ? 'admission leader' : 'admission follower');
         leader = held;
         leaseCheckedAt = Date.now();
@@ -96,7 +98,10 @@ export function startJobs({ config, log, redis, queue, bookings, staticQueue }: 
         const seats = freed.reduce((sum, schedule) => sum + schedule.seats, 0);
         if (seats === 0) break;
         holdsExpired.inc(seats);
-        await invalidateShared(redis, freed.map((schedule) => seatsKey(schedule.concertId, schedule.scheduleId))).catch(() => undefined);
+        await invalidateShared(
+          redis,
+          freed.map((schedule) => seatsKey(schedule.concertId, schedule.scheduleId)),
+        ).catch(() => undefined);
         if (seats < SWEEP_BATCH) break;
       }
     } catch (error) {
@@ -106,6 +111,9 @@ export function startJobs({ config, log, redis, queue, bookings, staticQueue }: 
     }
   };
 
-  const timers = [setInterval(() => void admissionTick(), ADMISSION_TICK_MS), setInterval(() => void sweep(), SWEEP_INTERVAL_MS)];
+  const timers = [
+    setInterval(() => void admissionTick(), ADMISSION_TICK_MS),
+    setInterval(() => void sweep(), SWEEP_INTERVAL_MS),
+  ];
   return () => timers.forEach(clearInterval);
 }

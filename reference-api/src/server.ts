@@ -50,17 +50,38 @@ class Primary {
     private readonly log: Logger,
   ) {
     this.settings = initialSettings(config);
-    this.db = new Db({ url: config.DATABASE_URL, poolMax: 2, statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS, connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS }, log);
+    this.db = new Db(
+      {
+        url: config.DATABASE_URL,
+        poolMax: 2,
+        statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+        connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+      },
+      log,
+    );
     this.redis = new RedisStore(config.REDIS_URL, config.REDIS_TIMEOUT_MS, log);
   }
 
   async start(): Promise<void> {
     workerInfo.set(0);
-    const queue = new QueueStore({ capacity: this.config.QUEUE_ACTIVE_CAPACITY, tokenTtlMs: this.config.TOKEN_TTL_SECONDS * 1000 });
-    this.stopJobs = startJobs({ config: this.config, log: this.log, redis: this.redis, queue, bookings: new Bookings(this.db), staticQueue: () => this.settings.staticQueue });
+    const queue = new QueueStore({
+      capacity: this.config.QUEUE_ACTIVE_CAPACITY,
+      tokenTtlMs: this.config.TOKEN_TTL_SECONDS * 1000,
+    });
+    this.stopJobs = startJobs({
+      config: this.config,
+      log: this.log,
+      redis: this.redis,
+      queue,
+      bookings: new Bookings(this.db),
+      staticQueue: () => this.settings.staticQueue,
+    });
     cluster.on('exit', (worker, code, signal) => this.onExit(worker, code, signal));
     await Promise.all(Array.from({ length: this.config.WORKERS }, () => this.fork().ready));
-    this.log.info({ host: this.config.HOST, port: this.config.PORT, workers: this.config.WORKERS, pid: process.pid }, 'reference API listening');
+    this.log.info(
+      { host: this.config.HOST, port: this.config.PORT, workers: this.config.WORKERS, pid: process.pid },
+      'reference API listening',
+    );
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void this.shutdown(signal));
   }
 
@@ -69,7 +90,10 @@ class Primary {
     const channel = IpcChannel.forWorker(worker);
     channel.onRequest((op, payload) => this.handle(worker, op, payload));
     const ready = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`worker ${worker.process.pid} not ready after ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`worker ${worker.process.pid} not ready after ${READY_TIMEOUT_MS} ms`)),
+        READY_TIMEOUT_MS,
+      );
       worker.on('message', (message: unknown) => {
         if (typeof message === 'object' && message !== null && 'loadctl' in message && message.loadctl === 'ready') {
           clearTimeout(timer);
@@ -92,7 +116,8 @@ class Primary {
     if (this.retiring.delete(worker.id) || this.shuttingDown) return;
     this.log.error({ pid: worker.process.pid, code, signal }, 'worker died; starting a replacement');
     setTimeout(() => {
-      if (!this.shuttingDown) this.fork().ready.catch((error: unknown) => this.log.error({ err: error }, 'replacement worker failed'));
+      if (!this.shuttingDown)
+        this.fork().ready.catch((error: unknown) => this.log.error({ err: error }, 'replacement worker failed'));
     }, RESPAWN_DELAY_MS);
   }
 
@@ -114,13 +139,19 @@ class Primary {
   private async updateSettings(patch: SettingsPatch): Promise<AdminState> {
     this.settings = { ...this.settings, ...patch };
     this.log.info({ settings: patch }, 'settings changed');
-    await Promise.all([...this.members.values()].map((member) => member.channel.request('apply-settings', this.settings)));
+    await Promise.all(
+      [...this.members.values()].map((member) => member.channel.request('apply-settings', this.settings)),
+    );
     return this.adminState();
   }
 
   private async reports(): Promise<WorkerReport[]> {
-    const live = [...this.members.values()].filter((member) => member.worker.isConnected() && !this.retiring.has(member.worker.id));
-    const settled = await Promise.allSettled(live.map((member) => member.channel.request<WorkerReport>('collect', {}, 5000)));
+    const live = [...this.members.values()].filter(
+      (member) => member.worker.isConnected() && !this.retiring.has(member.worker.id),
+    );
+    const settled = await Promise.allSettled(
+      live.map((member) => member.channel.request<WorkerReport>('collect', {}, 5000)),
+    );
     return settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   }
 
@@ -140,7 +171,10 @@ class Primary {
 
   private async clusterMetrics(): Promise<{ contentType: string; text: string }> {
     const reports = await this.reports();
-    const merged = AggregatorRegistry.aggregate([...reports.map((report) => report.metrics), await registry.getMetricsAsJSON()]);
+    const merged = AggregatorRegistry.aggregate([
+      ...reports.map((report) => report.metrics),
+      await registry.getMetricsAsJSON(),
+    ]);
     return { contentType: merged.contentType, text: await merged.metrics() };
   }
 
@@ -190,7 +224,10 @@ class Primary {
 }
 
 function main(): void {
-  const log = pino({ level: process.env['LOG_LEVEL'] ?? 'info', base: { pid: process.pid, role: cluster.isPrimary ? 'primary' : 'worker' } });
+  const log = pino({
+    level: process.env.LOG_LEVEL ?? 'info',
+    base: { pid: process.pid, role: cluster.isPrimary ? 'primary' : 'worker' },
+  });
   let config: Config;
   try {
     config = loadConfig();

@@ -23,14 +23,36 @@ export interface WorkerReport {
   metrics: Awaited<ReturnType<typeof registry.getMetricsAsJSON>>;
 }
 
-export async function startWorker(config: Config, initial: RuntimeSettings, tokenSecret: string, log: Logger): Promise<void> {
+export async function startWorker(
+  config: Config,
+  initial: RuntimeSettings,
+  tokenSecret: string,
+  log: Logger,
+): Promise<void> {
   const channel = IpcChannel.forWorkerProcess();
   let settings = initial;
-  const db = new Db({ url: config.DATABASE_URL, poolMax: settings.poolMax, statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS, connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS }, log);
+  const db = new Db(
+    {
+      url: config.DATABASE_URL,
+      poolMax: settings.poolMax,
+      statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+      connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+    },
+    log,
+  );
   const redis = new RedisStore(config.REDIS_URL, config.REDIS_TIMEOUT_MS, log);
   const queue = new QueueStore({ capacity: config.QUEUE_ACTIVE_CAPACITY, tokenTtlMs: config.TOKEN_TTL_SECONDS * 1000 });
-  const catalogue = new Catalogue(db, redis, { localTtlMs: config.LOCAL_CACHE_TTL_MS, redisTtlSeconds: config.REDIS_CACHE_TTL_SECONDS }, log);
-  const gate = new TokenGate(tokenSecret, redis, queue, { localTtlMs: config.LOCAL_CACHE_TTL_MS, tokenTtlMs: config.TOKEN_TTL_SECONDS * 1000, staticQueue: () => settings.staticQueue });
+  const catalogue = new Catalogue(
+    db,
+    redis,
+    { localTtlMs: config.LOCAL_CACHE_TTL_MS, redisTtlSeconds: config.REDIS_CACHE_TTL_SECONDS },
+    log,
+  );
+  const gate = new TokenGate(tokenSecret, redis, queue, {
+    localTtlMs: config.LOCAL_CACHE_TTL_MS,
+    tokenTtlMs: config.TOKEN_TTL_SECONDS * 1000,
+    staticQueue: () => settings.staticQueue,
+  });
   const leak = new LeakSwitch();
 
   const apply = async (next: RuntimeSettings) => {
@@ -54,10 +76,13 @@ export async function startWorker(config: Config, initial: RuntimeSettings, toke
   const handle = createRequestHandler(deps);
   // header/request deadlines are only enforced when Node checks its connections (every 30 s by default):
   // check often enough that a slow-loris client is cut off close to REQUEST_TIMEOUT_MS
-  const server = createServer({ connectionsCheckingInterval: Math.min(1000, Math.ceil(config.REQUEST_TIMEOUT_MS / 4)) }, (req, res) => {
-    if (draining) res.setHeader('connection', 'close');
-    handle(req, res);
-  });
+  const server = createServer(
+    { connectionsCheckingInterval: Math.min(1000, Math.ceil(config.REQUEST_TIMEOUT_MS / 4)) },
+    (req, res) => {
+      if (draining) res.setHeader('connection', 'close');
+      handle(req, res);
+    },
+  );
   server.keepAliveTimeout = 5000;
   server.headersTimeout = Math.min(config.REQUEST_TIMEOUT_MS, 60_000);
   server.requestTimeout = config.REQUEST_TIMEOUT_MS;
@@ -85,7 +110,11 @@ export async function startWorker(config: Config, initial: RuntimeSettings, toke
         return { pid: process.pid };
       case 'collect': {
         leakRetainedBytes.set(leak.retainedBytes);
-        const report: WorkerReport = { pid: process.pid, retainedBytes: leak.retainedBytes, metrics: await registry.getMetricsAsJSON() };
+        const report: WorkerReport = {
+          pid: process.pid,
+          retainedBytes: leak.retainedBytes,
+          metrics: await registry.getMetricsAsJSON(),
+        };
         return report;
       }
       case 'shutdown':

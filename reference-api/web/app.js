@@ -3,7 +3,15 @@
 const API = '/api/v1';
 const POLL_MS = 1000;
 // paymentKey: one Idempotency-Key per held set of seats, so pressing Pay again after an error cannot charge twice
-const state = { userId: 0, token: '', concertId: 0, scheduleId: 0, selected: new Set(), reservations: [], paymentKey: '' };
+const state = {
+  userId: 0,
+  token: '',
+  concertId: 0,
+  scheduleId: 0,
+  selected: new Set(),
+  reservations: [],
+  paymentKey: '',
+};
 const $ = (id) => document.getElementById(id);
 
 function show(id) {
@@ -22,9 +30,14 @@ async function api(method, path, body, idempotencyKey) {
   if (state.token) headers['QUEUE-TOKEN'] = state.token;
   if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const response = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(API + path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(data.error ? `${data.error.message} (${data.error.code})` : `HTTP ${response.status}`);
+  if (!response.ok)
+    throw new Error(data.error ? `${data.error.message} (${data.error.code})` : `HTTP ${response.status}`);
   return data;
 }
 
@@ -70,7 +83,13 @@ async function loadConcerts() {
   const concerts = await api('GET', '/concerts');
   $('concerts').replaceChildren();
   for (const concert of concerts) {
-    choice($('concerts'), 'concert', concert, `${concert.title} — ${concert.venue}${concert.available ? '' : ' (sold out)'}`, pickConcert);
+    choice(
+      $('concerts'),
+      'concert',
+      concert,
+      `${concert.title} — ${concert.venue}${concert.available ? '' : ' (sold out)'}`,
+      pickConcert,
+    );
   }
   show('step-concerts');
   say('Choose a concert.');
@@ -147,7 +166,8 @@ async function reserve() {
     state.paymentKey = crypto.randomUUID();
     const total = state.reservations.reduce((sum, r) => sum + r.price, 0);
     const until = new Date(state.reservations[0].expiresAt).toLocaleTimeString();
-    $('hold-summary').textContent = `Seats ${state.reservations.map((r) => r.seatId).join(', ')} are held for you until ${until}. Total ${total.toLocaleString()} won.`;
+    $('hold-summary').textContent =
+      `Seats ${state.reservations.map((r) => r.seatId).join(', ')} are held for you until ${until}. Total ${total.toLocaleString()} won.`;
     show('step-pay');
     say('Seats held. Pay before the hold expires.');
   } catch (error) {
@@ -159,9 +179,15 @@ async function pay() {
   fail('');
   $('pay').disabled = true;
   try {
-    const results = await api('POST', `/payment/payments/users/${state.userId}`, { reservationIds: state.reservations.map((r) => r.id) }, state.paymentKey);
+    const results = await api(
+      'POST',
+      `/payment/payments/users/${state.userId}`,
+      { reservationIds: state.reservations.map((r) => r.id) },
+      state.paymentKey,
+    );
     const balance = results[results.length - 1].balance;
-    $('payment-done').textContent = `Paid for ${results.length} seat(s). Your balance is now ${balance.toLocaleString()} won.`;
+    $('payment-done').textContent =
+      `Paid for ${results.length} seat(s). Your balance is now ${balance.toLocaleString()} won.`;
     show('step-done');
     say('Booking complete.');
   } catch (error) {

@@ -66,21 +66,57 @@ export interface SeatItem {
 export const api = {
   balance: (userId: number) => send('GET', '/balance/users/:userId', `/balance/users/${userId}`, undefined, {}),
   recharge: (userId: number, amount: number, idempotencyKey?: string) =>
-    send('POST', '/balance/users/:userId/recharge', `/balance/users/${userId}/recharge`, { amount }, idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {}),
+    send(
+      'POST',
+      '/balance/users/:userId/recharge',
+      `/balance/users/${userId}/recharge`,
+      { amount },
+      idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {},
+    ),
   issueToken: (userId: number) => send('POST', '/queue/users/:userId', `/queue/users/${userId}`, undefined, {}, 'text'),
   queueStatus: (token: string) => send('GET', '/queue/status', '/queue/status', undefined, tokenHeader(token), 'text'),
-  concerts: (token: string, responseType?: 'text') => send('GET', '/concerts', '/concerts', undefined, tokenHeader(token), responseType),
+  concerts: (token: string, responseType?: 'text') =>
+    send('GET', '/concerts', '/concerts', undefined, tokenHeader(token), responseType),
   schedules: (token: string, concertId: number, responseType?: 'text') =>
-    send('GET', '/concerts/:concertId/schedules', `/concerts/${concertId}/schedules`, undefined, tokenHeader(token), responseType),
+    send(
+      'GET',
+      '/concerts/:concertId/schedules',
+      `/concerts/${concertId}/schedules`,
+      undefined,
+      tokenHeader(token),
+      responseType,
+    ),
   seats: (token: string, concertId: number, scheduleId: number, responseType?: 'text') =>
-    send('GET', '/concerts/:concertId/schedules/:scheduleId/seats', `/concerts/${concertId}/schedules/${scheduleId}/seats`, undefined, tokenHeader(token), responseType),
+    send(
+      'GET',
+      '/concerts/:concertId/schedules/:scheduleId/seats',
+      `/concerts/${concertId}/schedules/${scheduleId}/seats`,
+      undefined,
+      tokenHeader(token),
+      responseType,
+    ),
   reserve: (token: string, body: { userId: number; concertId: number; scheduleId: number; seatIds: number[] }) =>
     send('POST', '/reservations', '/reservations', body, tokenHeader(token), 'text'),
   pay: (token: string, userId: number, reservationIds: number[]) =>
-    send('POST', '/payment/payments/users/:userId', `/payment/payments/users/${userId}`, { reservationIds }, tokenHeader(token), 'text'),
+    send(
+      'POST',
+      '/payment/payments/users/:userId',
+      `/payment/payments/users/${userId}`,
+      { reservationIds },
+      tokenHeader(token),
+      'text',
+    ),
   /** a payment by a user who tops up when short: 402 (insufficient balance) is then an expected answer */
   payMayBeShort: (token: string, userId: number, reservationIds: number[]) =>
-    send('POST', '/payment/payments/users/:userId', `/payment/payments/users/${userId}`, { reservationIds }, tokenHeader(token), 'text', PAYMENT_MAY_BE_SHORT),
+    send(
+      'POST',
+      '/payment/payments/users/:userId',
+      `/payment/payments/users/${userId}`,
+      { reservationIds },
+      tokenHeader(token),
+      'text',
+      PAYMENT_MAY_BE_SHORT,
+    ),
 };
 
 /** The parsed JSON body, or undefined when the body is not JSON (an error page, an empty reply). */

@@ -83,10 +83,15 @@ export type ShapeWorkloadCheck =
 /** The one check of a shape and workload pair, for the CLI's requests and a k6 script's -e values alike. */
 export function checkShapeWorkload(shape: string, workload: string): ShapeWorkloadCheck {
   if (!isShapeName(shape)) return { ok: false, problem: `unknown shape '${shape}'`, choices: SHAPE_NAMES };
-  if (!isWorkloadName(workload)) return { ok: false, problem: `unknown workload '${workload}'`, choices: WORKLOAD_NAMES };
+  if (!isWorkloadName(workload))
+    return { ok: false, problem: `unknown workload '${workload}'`, choices: WORKLOAD_NAMES };
   const shapes = WORKLOADS[workload].shapes;
   if (!shapes.includes(shape)) {
-    return { ok: false, problem: `the '${workload}' workload does not run under the '${shape}' shape`, choices: shapes };
+    return {
+      ok: false,
+      problem: `the '${workload}' workload does not run under the '${shape}' shape`,
+      choices: shapes,
+    };
   }
   return { ok: true, shape, workload };
 }

@@ -16,7 +16,8 @@ export function randomItem<T>(items: readonly T[]): T {
 export function randomSubset<T>(items: readonly T[], count: number): T[] {
   const pool = [...items];
   const picked: T[] = [];
-  while (picked.length < count && pool.length > 0) picked.push(pool.splice(Math.floor(Math.random() * pool.length), 1)[0] as T);
+  while (picked.length < count && pool.length > 0)
+    picked.push(pool.splice(Math.floor(Math.random() * pool.length), 1)[0] as T);
   return picked;
 }
 

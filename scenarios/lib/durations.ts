@@ -3,7 +3,16 @@
 // options and the durations k6 prints in its text summary. Pure, with no node: imports: k6 runs it too.
 
 // µ is U+00B5 in what k6 prints; U+03BC (Greek mu) is read too
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
 const PART = /(\d+(?:\.\d+)?)(ns|us|µs|μs|ms|s|m|h)/g;
 
 /** `1m2.5s` → 62500; undefined when the text is not one whole duration. */

@@ -7,7 +7,17 @@ import { buildShape } from './shapes.ts';
 /** Tags every sample carries. `url` is left out on purpose: the `name` tag groups routes, and per-id URLs
  *  would make the raw stream far larger for nothing. A browser run keeps it: k6/browser tags its Web Vitals
  *  and page requests with the page's url and nothing else, and a browser loads few pages. */
-const SYSTEM_TAGS = ['status', 'method', 'name', 'group', 'check', 'error', 'error_code', 'scenario', 'expected_response'];
+const SYSTEM_TAGS = [
+  'status',
+  'method',
+  'name',
+  'group',
+  'check',
+  'error',
+  'error_code',
+  'scenario',
+  'expected_response',
+];
 
 export function workloadOptions(workload: WorkloadName): Options {
   const checked = checkShapeWorkload(__ENV.SHAPE ?? 'smoke', workload);

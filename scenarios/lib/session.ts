@@ -29,7 +29,8 @@ export function activeTokens(count: number): UserToken[] {
   const tokens: UserToken[] = [];
   for (let userId = 1; userId <= count; userId++) {
     const token = withTries(() => activeToken(userId));
-    if (!token) throw new Error(`setup: user ${userId} got no ACTIVE queue token (is the API up and the queue admitting?)`);
+    if (!token)
+      throw new Error(`setup: user ${userId} got no ACTIVE queue token (is the API up and the queue admitting?)`);
     tokens.push({ userId, token });
   }
   return tokens;

@@ -46,7 +46,11 @@ export interface ConstantArrivalRateScenario extends ScenarioBase {
   preAllocatedVUs: number;
   maxVUs: number;
 }
-export type ScenarioSpec = RampingVusScenario | RampingArrivalRateScenario | ConstantVusScenario | ConstantArrivalRateScenario;
+export type ScenarioSpec =
+  | RampingVusScenario
+  | RampingArrivalRateScenario
+  | ConstantVusScenario
+  | ConstantArrivalRateScenario;
 
 export interface ShapeDefinition {
   description: string;
@@ -82,14 +86,20 @@ const noUnexpectedFailures = { http_req_failed: ['rate<0.01'], checks: ['rate>0.
  * meanwhile are dropped. Up to 200 ms covers a slow patch without giving k6 thousands of idle VUs.
  */
 export function vusForRate(ratePerSecond: number): { preAllocatedVUs: number; maxVUs: number } {
-  return { preAllocatedVUs: Math.max(2, Math.ceil(ratePerSecond * 0.05)), maxVUs: Math.max(4, Math.ceil(ratePerSecond * 0.2)) };
+  return {
+    preAllocatedVUs: Math.max(2, Math.ceil(ratePerSecond * 0.05)),
+    maxVUs: Math.max(4, Math.ceil(ratePerSecond * 0.2)),
+  };
 }
 
 /** The arrival rate of the `rate` shape before --scale: `loadctl capacity` asks for R/s with --scale R/RATE_SHAPE_BASE. */
 export const RATE_SHAPE_BASE = 100;
 
 /** Think time between steps, with ±50 % jitter unless `exact` (the seed's own scenarios). */
-const think = (seconds: number, exact = false): Record<string, string> => ({ THINK_SECONDS: String(seconds), THINK_JITTER: exact || seconds === 0 ? '0' : '0.5' });
+const think = (seconds: number, exact = false): Record<string, string> => ({
+  THINK_SECONDS: String(seconds),
+  THINK_JITTER: exact || seconds === 0 ? '0' : '0.5',
+});
 
 function definitions(): Record<ShapeName, ShapeDefinition> {
   const peakRate = Math.max(...SEED_PEAK_STAGES.map((stage) => stage.target));
@@ -107,25 +117,43 @@ function definitions(): Record<ShapeName, ShapeDefinition> {
       thresholds: { ...noUnexpectedFailures, http_req_duration: ['p(95)<300', 'p(99)<1000'] },
     },
     peak: {
-      description: "the seed's peak_test arrival rates (10→1000→5000→1000→5000/s) with no sleep and VUs sized for the rate",
+      description:
+        "the seed's peak_test arrival rates (10→1000→5000→1000→5000/s) with no sleep and VUs sized for the rate",
       steady: false,
       scenarios: {
-        peak_test: { executor: 'ramping-arrival-rate', startRate: 10, timeUnit: '1s', ...vusForRate(peakRate), stages: [...SEED_PEAK_STAGES], env: think(0) },
+        peak_test: {
+          executor: 'ramping-arrival-rate',
+          startRate: 10,
+          timeUnit: '1s',
+          ...vusForRate(peakRate),
+          stages: [...SEED_PEAK_STAGES],
+          env: think(0),
+        },
       },
       thresholds: { ...noUnexpectedFailures, http_req_duration: ['p(95)<100'], dropped_iterations: ['count==0'] },
     },
     seed: {
-      description: "load_test and peak_test together exactly as the seed ran them, flaw included (sleep(1) with maxVUs 500 caps peak near 500 it/s)",
+      description:
+        'load_test and peak_test together exactly as the seed ran them, flaw included (sleep(1) with maxVUs 500 caps peak near 500 it/s)',
       steady: false,
       scenarios: {
         load_test: { executor: 'ramping-vus', startVUs: 0, stages: [...SEED_LOAD_STAGES], env: think(1, true) },
-        peak_test: { executor: 'ramping-arrival-rate', startRate: 10, timeUnit: '1s', preAllocatedVUs: 200, maxVUs: 500, stages: [...SEED_PEAK_STAGES], env: think(1, true) },
+        peak_test: {
+          executor: 'ramping-arrival-rate',
+          startRate: 10,
+          timeUnit: '1s',
+          preAllocatedVUs: 200,
+          maxVUs: 500,
+          stages: [...SEED_PEAK_STAGES],
+          env: think(1, true),
+        },
       },
       // The seed set no thresholds; this one makes the run say out loud what the seed's report missed.
       thresholds: { dropped_iterations: ['count==0'] },
     },
     journey: {
-      description: "the seed's full booking flow (token → concerts → schedules → seats → reserve → pay) with 1000 VUs for 90 s",
+      description:
+        "the seed's full booking flow (token → concerts → schedules → seats → reserve → pay) with 1000 VUs for 90 s",
       steady: true,
       scenarios: { journey: { executor: 'constant-vus', vus: 1000, duration: '90s', env: think(1) } },
       thresholds: { ...noUnexpectedFailures, http_req_duration: [`p(95)<${SEED_JOURNEY_P95_MS}`] },
@@ -133,7 +161,16 @@ function definitions(): Record<ShapeName, ShapeDefinition> {
     soak: {
       description: 'a steady 300 iterations/s for 30 minutes, to expose leaks and slow drift',
       steady: true,
-      scenarios: { soak: { executor: 'constant-arrival-rate', rate: 300, timeUnit: '1s', duration: '30m', ...vusForRate(300), env: think(0) } },
+      scenarios: {
+        soak: {
+          executor: 'constant-arrival-rate',
+          rate: 300,
+          timeUnit: '1s',
+          duration: '30m',
+          ...vusForRate(300),
+          env: think(0),
+        },
+      },
       thresholds: { ...noUnexpectedFailures, http_req_duration: ['p(95)<200'], dropped_iterations: ['count==0'] },
     },
     rate: {
@@ -172,11 +209,13 @@ export function shapeDefinition(name: ShapeName): ShapeDefinition {
   return definitions()[name];
 }
 
-const scaleCount = (value: number, factor: number): number => (value === 0 ? 0 : Math.max(1, Math.round(value * factor)));
+const scaleCount = (value: number, factor: number): number =>
+  value === 0 ? 0 : Math.max(1, Math.round(value * factor));
 
 /** The scenario with VUs and rates multiplied by `factor`; durations untouched. */
 export function scaleScenario(scenario: ScenarioSpec, factor: number): ScenarioSpec {
-  const stages = (list: Stage[]): Stage[] => list.map((stage) => ({ ...stage, target: scaleCount(stage.target, factor) }));
+  const stages = (list: Stage[]): Stage[] =>
+    list.map((stage) => ({ ...stage, target: scaleCount(stage.target, factor) }));
   switch (scenario.executor) {
     case 'ramping-vus':
       return { ...scenario, startVUs: scaleCount(scenario.startVUs, factor), stages: stages(scenario.stages) };
@@ -209,11 +248,15 @@ export interface ShapeOptions {
 }
 
 /** The k6 `scenarios` and `thresholds` options for a shape. */
-export function buildShape(name: ShapeName, opts: ShapeOptions = {}): { scenarios: Record<string, ScenarioSpec>; thresholds: Record<string, string[]> } {
+export function buildShape(
+  name: ShapeName,
+  opts: ShapeOptions = {},
+): { scenarios: Record<string, ScenarioSpec>; thresholds: Record<string, string[]> } {
   const definition = shapeDefinition(name);
   const scale = opts.scale ?? 1;
   if (!(scale > 0) || !Number.isFinite(scale)) throw new Error(`scale must be a positive number, got ${scale}`);
-  if (opts.duration !== undefined && !definition.steady) throw new Error(`--duration only applies to steady shapes, not '${name}'`);
+  if (opts.duration !== undefined && !definition.steady)
+    throw new Error(`--duration only applies to steady shapes, not '${name}'`);
   const scenarios: Record<string, ScenarioSpec> = {};
   for (const [scenarioName, scenario] of Object.entries(definition.scenarios)) {
     let scaled = scaleScenario(scenario, scale);
@@ -241,13 +284,23 @@ export function plannedPhases(scenarios: Record<string, ScenarioSpec>): Phase[] 
       for (const stage of scenario.stages) {
         const length = durationSeconds(stage.duration);
         const verb = stage.target === previous ? 'hold' : stage.target > previous ? 'ramp up to' : 'ramp down to';
-        phases.push({ name: `${scenarioName}: ${verb} ${stage.target}`, startS: at, endS: at + length, target: stage.target });
+        phases.push({
+          name: `${scenarioName}: ${verb} ${stage.target}`,
+          startS: at,
+          endS: at + length,
+          target: stage.target,
+        });
         at += length;
         previous = stage.target;
       }
     } else {
       const target = scenario.executor === 'constant-vus' ? scenario.vus : scenario.rate;
-      phases.push({ name: `${scenarioName}: hold ${target}`, startS: 0, endS: durationSeconds(scenario.duration), target });
+      phases.push({
+        name: `${scenarioName}: hold ${target}`,
+        startS: 0,
+        endS: durationSeconds(scenario.duration),
+        target,
+      });
     }
   }
   return phases;

@@ -46,7 +46,10 @@ async function book(page: Page): Promise<boolean> {
   await page.locator('[data-testid="schedule"][data-available="true"]').first().click();
   if (!(await step(page, 'seats shown', 'seat'))) return false;
 
-  await page.locator('[data-testid="seat"][data-available="true"]').nth(Math.floor(Math.random() * 20)).click();
+  await page
+    .locator('[data-testid="seat"][data-available="true"]')
+    .nth(Math.floor(Math.random() * 20))
+    .click();
   await page.getByTestId('reserve').click();
   if (!(await step(page, 'seat held', 'pay'))) return false;
 

@@ -44,7 +44,9 @@ export default function (): void {
   // Step 4: the schedule's free seats.
   const seatsResponse = api.seats(token, concertId, scheduleId);
   check(seatsResponse, { 'Seats availability checked': (r) => r.status === 200 });
-  const freeSeats = jsonList<SeatItem>(seatsResponse).filter((seat) => seat.available).map((seat) => seat.seatNo);
+  const freeSeats = jsonList<SeatItem>(seatsResponse)
+    .filter((seat) => seat.available)
+    .map((seat) => seat.seatNo);
   if (freeSeats.length === 0) return;
 
   // Step 5: hold some of them; 409 means another user got one first, all or nothing.

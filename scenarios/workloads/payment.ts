@@ -33,28 +33,43 @@ export function setup(): SetupData {
   const catalogue = catalogueIds(tokens[0]!.token);
   // Hold seats the API lists as free, schedule by schedule, 1–3 per user, until every pool user has a hold.
   const pool: Hold[] = [];
-  const slots = catalogue.flatMap(({ concertId, scheduleIds }) => scheduleIds.map((scheduleId) => ({ concertId, scheduleId })));
+  const slots = catalogue.flatMap(({ concertId, scheduleIds }) =>
+    scheduleIds.map((scheduleId) => ({ concertId, scheduleId })),
+  );
   for (const { concertId, scheduleId } of slots) {
     const waiting = tokens.slice(pool.length);
     if (waiting.length === 0) break;
-    const freeSeats = jsonList<SeatItem>(api.seats(tokens[0]!.token, concertId, scheduleId, 'text')).filter((seat) => seat.available).map((seat) => seat.seatNo);
+    const freeSeats = jsonList<SeatItem>(api.seats(tokens[0]!.token, concertId, scheduleId, 'text'))
+      .filter((seat) => seat.available)
+      .map((seat) => seat.seatNo);
     const requests: { user: UserToken; request: ReturnType<typeof reservationRequest> }[] = [];
     for (const user of waiting) {
       const seatIds = freeSeats.splice(0, randomInt(1, 3));
       if (seatIds.length === 0) break;
-      requests.push({ user, request: reservationRequest(user, { userId: user.userId, concertId, scheduleId, seatIds }) });
+      requests.push({
+        user,
+        request: reservationRequest(user, { userId: user.userId, concertId, scheduleId, seatIds }),
+      });
     }
     http.batch(requests.map(({ request }) => request)).forEach((response, index) => {
       const reservationIds = reservationIdsOf(response);
       if (reservationIds.length > 0) pool.push({ ...requests[index]!.user, reservationIds });
     });
   }
-  if (pool.length === 0) throw new Error('setup: could not hold any seats to pay for (are all seats sold? re-seed the stack)');
+  if (pool.length === 0)
+    throw new Error('setup: could not hold any seats to pay for (are all seats sold? re-seed the stack)');
   return { pool, catalogue };
 }
 
-function reservationRequest(user: UserToken, body: { userId: number; concertId: number; scheduleId: number; seatIds: number[] }) {
-  const params = { headers: { 'Content-Type': 'application/json', 'QUEUE-TOKEN': user.token }, tags: { name: '/reservations' }, responseType: 'text' as const };
+function reservationRequest(
+  user: UserToken,
+  body: { userId: number; concertId: number; scheduleId: number; seatIds: number[] },
+) {
+  const params = {
+    headers: { 'Content-Type': 'application/json', 'QUEUE-TOKEN': user.token },
+    tags: { name: '/reservations' },
+    responseType: 'text' as const,
+  };
   return { method: 'POST', url: `${BASE_URL}/api/v1/reservations`, body: JSON.stringify(body), params };
 }
 
@@ -80,7 +95,10 @@ function holdForOwnUser(catalogue: CatalogueIds[]): Hold | undefined {
 export default function ({ pool, catalogue }: SetupData): void {
   book ??= new TokenBook();
   const hold = pool[poolIndex()] ?? holdForOwnUser(catalogue);
-  if (!hold) return think();
+  if (!hold) {
+    think();
+    return;
+  }
   const response = api.pay(hold.token, hold.userId, hold.reservationIds);
   check(response, {
     'status is 200': (r) => r.status === 200,

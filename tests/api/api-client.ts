@@ -5,7 +5,8 @@ import { ADMIN_TOKEN_HEADER } from '../../reference-api/src/admin-contract.ts';
 
 export interface Reply {
   status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- response bodies of many shapes
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies of many shapes, read field by field in the tests
+  body: any;
   headers: Headers;
 }
 
@@ -24,9 +25,17 @@ export function apiClient(baseUrl: string, adminToken: string) {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.token !== undefined) headers['QUEUE-TOKEN'] = opts.token;
     if (opts.body !== undefined || opts.raw !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(base + path, { method, headers, body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)) });
+    const response = await fetch(base + path, {
+      method,
+      headers,
+      body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
+    });
     const text = await response.text();
-    return { status: response.status, body: text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text, headers: response.headers };
+    return {
+      status: response.status,
+      body: text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text,
+      headers: response.headers,
+    };
   }
 
   /** GET without a body, POST with one */
@@ -52,8 +61,16 @@ export function apiClient(baseUrl: string, adminToken: string) {
         let text = '';
         response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
         response.on('end', () => {
-          const headers = new Headers(Object.entries(response.headers).flatMap(([name, value]) => (typeof value === 'string' ? [[name, value] as [string, string]] : [])));
-          resolve({ status: response.statusCode ?? 0, body: headers.get('content-type')?.includes('json') ? JSON.parse(text) : text, headers });
+          const headers = new Headers(
+            Object.entries(response.headers).flatMap(([name, value]) =>
+              typeof value === 'string' ? [[name, value] as [string, string]] : [],
+            ),
+          );
+          resolve({
+            status: response.statusCode ?? 0,
+            body: headers.get('content-type')?.includes('json') ? JSON.parse(text) : text,
+            headers,
+          });
         });
       })
         .setTimeout(10_000, function (this: ClientRequest) {

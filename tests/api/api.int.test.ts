@@ -50,14 +50,29 @@ afterAll(async () => {
 describe('balance', () => {
   it('reads and recharges a balance; rejects bad ids and amounts with 400 and unknown users with 404', async () => {
     expect((await call('GET', '/api/v1/balance/users/1')).body).toEqual({ userId: 1, balance: START_BALANCE });
-    expect((await call('POST', '/api/v1/balance/users/1/recharge', { body: { amount: 500 } })).body).toEqual({ userId: 1, balance: START_BALANCE + 500 });
+    expect((await call('POST', '/api/v1/balance/users/1/recharge', { body: { amount: 500 } })).body).toEqual({
+      userId: 1,
+      balance: START_BALANCE + 500,
+    });
     expectError(await call('GET', '/api/v1/balance/users/999999'), 404, 'USER_NOT_FOUND');
-    expectError(await call('POST', '/api/v1/balance/users/999999/recharge', { body: { amount: 1 } }), 404, 'USER_NOT_FOUND');
-    for (const bad of ['abc', '0', '-1', '1.5', '99999999999']) expectError(await call('GET', `/api/v1/balance/users/${bad}`), 400, 'BAD_REQUEST');
-    for (const amount of [0, -5, 1.5, '100', 10_000_001, null]) expectError(await call('POST', '/api/v1/balance/users/1/recharge', { body: { amount } }), 400, 'BAD_REQUEST');
+    expectError(
+      await call('POST', '/api/v1/balance/users/999999/recharge', { body: { amount: 1 } }),
+      404,
+      'USER_NOT_FOUND',
+    );
+    for (const bad of ['abc', '0', '-1', '1.5', '99999999999'])
+      expectError(await call('GET', `/api/v1/balance/users/${bad}`), 400, 'BAD_REQUEST');
+    for (const amount of [0, -5, 1.5, '100', 10_000_001, null])
+      expectError(await call('POST', '/api/v1/balance/users/1/recharge', { body: { amount } }), 400, 'BAD_REQUEST');
     expectError(await call('POST', '/api/v1/balance/users/1/recharge', { raw: '{"amount":' }), 400, 'BAD_REQUEST');
     expectError(await call('POST', '/api/v1/balance/users/1/recharge'), 400, 'BAD_REQUEST');
-    expectError(await call('POST', '/api/v1/balance/users/1/recharge', { raw: JSON.stringify({ amount: 1, pad: 'x'.repeat(20_000) }) }), 413, 'BAD_REQUEST');
+    expectError(
+      await call('POST', '/api/v1/balance/users/1/recharge', {
+        raw: JSON.stringify({ amount: 1, pad: 'x'.repeat(20_000) }),
+      }),
+      413,
+      'BAD_REQUEST',
+    );
   });
 
   it('replays a recharge with the same Idempotency-Key and refuses the key with another body', async () => {
@@ -67,8 +82,19 @@ describe('balance', () => {
     expect(again.body).toEqual(first.body);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect((await call('GET', '/api/v1/balance/users/2')).body.balance).toBe(START_BALANCE + 700);
-    expectError(await call('POST', '/api/v1/balance/users/2/recharge', { body: { amount: 800 }, headers: key }), 422, 'IDEMPOTENCY_KEY_REUSED');
-    expectError(await call('POST', '/api/v1/balance/users/2/recharge', { body: { amount: 1 }, headers: { 'Idempotency-Key': 'bad key with spaces' } }), 400, 'BAD_REQUEST');
+    expectError(
+      await call('POST', '/api/v1/balance/users/2/recharge', { body: { amount: 800 }, headers: key }),
+      422,
+      'IDEMPOTENCY_KEY_REUSED',
+    );
+    expectError(
+      await call('POST', '/api/v1/balance/users/2/recharge', {
+        body: { amount: 1 },
+        headers: { 'Idempotency-Key': 'bad key with spaces' },
+      }),
+      400,
+      'BAD_REQUEST',
+    );
   });
 });
 
@@ -78,7 +104,10 @@ describe('queue and catalogue', () => {
     expect(first.body).toMatchObject({ status: 'ACTIVE', position: 0, userId: 10 });
     expect(first.body.token).toMatch(/^v1\.10\./);
     expect((await call('POST', '/api/v1/queue/users/10')).body.token).toBe(first.body.token);
-    expect((await call('GET', '/api/v1/queue/status', { token: first.body.token })).body).toMatchObject({ status: 'ACTIVE', userId: 10 });
+    expect((await call('GET', '/api/v1/queue/status', { token: first.body.token })).body).toMatchObject({
+      status: 'ACTIVE',
+      userId: 10,
+    });
     expectError(await call('POST', '/api/v1/queue/users/999999'), 404, 'USER_NOT_FOUND');
     expectError(await call('POST', '/api/v1/queue/users/x'), 400, 'BAD_REQUEST');
   });
@@ -87,7 +116,11 @@ describe('queue and catalogue', () => {
     const real = await tokenFor(11);
     expectError(await call('GET', '/api/v1/concerts'), 401, 'TOKEN_MISSING');
     expectError(await call('GET', '/api/v1/concerts', { token: 'token' }), 401, 'TOKEN_INVALID');
-    expectError(await call('GET', '/api/v1/concerts', { token: real.replace('v1.11.', 'v1.12.') }), 401, 'TOKEN_INVALID');
+    expectError(
+      await call('GET', '/api/v1/concerts', { token: real.replace('v1.11.', 'v1.12.') }),
+      401,
+      'TOKEN_INVALID',
+    );
     expectError(await call('GET', '/api/v1/concerts', { token: `${real.slice(0, -2)}AA` }), 401, 'TOKEN_INVALID');
     expectError(await call('GET', '/api/v1/queue/status', { token: 'token' }), 401, 'TOKEN_INVALID');
     expectError(await call('GET', '/api/v1/queue/status'), 401, 'TOKEN_MISSING');
@@ -99,14 +132,27 @@ describe('queue and catalogue', () => {
     expect(concerts.status).toBe(200);
     expect(concerts.body).toHaveLength(5);
     expect(concerts.body[0]).toMatchObject({ id: 1, available: true, title: expect.any(String) });
-    const again = await call('GET', '/api/v1/concerts', { token, headers: { 'if-none-match': concerts.headers.get('etag') ?? '' } });
+    const again = await call('GET', '/api/v1/concerts', {
+      token,
+      headers: { 'if-none-match': concerts.headers.get('etag') ?? '' },
+    });
     expect(again.status).toBe(304);
     const schedules = await call('GET', '/api/v1/concerts/1/schedules', { token });
     expect(schedules.body).toHaveLength(28);
-    expect(schedules.body[0]).toMatchObject({ id: 1, available: true, remainingSeats: expect.any(Number), startsAt: expect.any(String) });
+    expect(schedules.body[0]).toMatchObject({
+      id: 1,
+      available: true,
+      remainingSeats: expect.any(Number),
+      startsAt: expect.any(String),
+    });
     const seats = await call('GET', '/api/v1/concerts/1/schedules/1/seats', { token });
     expect(seats.body).toHaveLength(672);
-    expect(seats.body[0]).toMatchObject({ id: 1, seatNo: 1, available: expect.any(Boolean), price: expect.any(Number) });
+    expect(seats.body[0]).toMatchObject({
+      id: 1,
+      seatNo: 1,
+      available: expect.any(Boolean),
+      price: expect.any(Number),
+    });
     expectError(await call('GET', '/api/v1/concerts/99/schedules', { token }), 404, 'CONCERT_NOT_FOUND');
     expectError(await call('GET', '/api/v1/concerts/1/schedules/99/seats', { token }), 404, 'SCHEDULE_NOT_FOUND');
     expectError(await call('GET', '/api/v1/concerts/x/schedules', { token }), 400, 'BAD_REQUEST');
@@ -124,7 +170,8 @@ describe('queue and catalogue', () => {
     expect(snapshot.body.entries).toBe(3);
     await admin(AdminRoutes.staticQueue, { enabled: false });
     await sleep(400);
-    for (const entry of waiting) expect((await call('GET', '/api/v1/queue/status', { token: entry.token })).body.status).toBe('ACTIVE');
+    for (const entry of waiting)
+      expect((await call('GET', '/api/v1/queue/status', { token: entry.token })).body.status).toBe('ACTIVE');
     await sleep(150); // past LOCAL_CACHE_TTL_MS
     expect((await call('GET', '/api/v1/concerts', { token: waiting[0].token })).status).toBe(200);
     expect((await admin(AdminRoutes.queueRestore, { snapshotId: snapshot.body.snapshotId })).body.restored).toBe(0); // all admitted since
@@ -137,10 +184,16 @@ describe('queue and catalogue', () => {
     try {
       const join = async (userIds: number[]) => {
         const tokens = [];
-        for (const userId of userIds) tokens.push((await call('POST', `/api/v1/queue/users/${userId}`)).body.token as string);
+        for (const userId of userIds)
+          tokens.push((await call('POST', `/api/v1/queue/users/${userId}`)).body.token as string);
         return tokens;
       };
-      const positions = async (tokens: string[]) => Promise.all(tokens.map(async (token) => (await call('GET', '/api/v1/queue/status', { token })).body.position as number | undefined));
+      const positions = async (tokens: string[]) =>
+        Promise.all(
+          tokens.map(
+            async (token) => (await call('GET', '/api/v1/queue/status', { token })).body.position as number | undefined,
+          ),
+        );
       const before = await join([23, 24, 25]);
       const snapshot = await admin(AdminRoutes.queueSnapshot, {});
       after = await join([26, 27]);
@@ -159,7 +212,11 @@ describe('queue and catalogue', () => {
       await admin(AdminRoutes.staticQueue, { enabled: false });
     }
     // admitted in order once admission resumes, leaving the queue empty for the tests after this one
-    await waitUntil('the restored users to be admitted', async () => (await call('GET', '/api/v1/queue/status', { token: after.at(-1) })).body.status === 'ACTIVE', 10_000);
+    await waitUntil(
+      'the restored users to be admitted',
+      async () => (await call('GET', '/api/v1/queue/status', { token: after.at(-1) })).body.status === 'ACTIVE',
+      10_000,
+    );
   });
 
   it('counts users admitted out of turn when something rewrote the queue order', async () => {
@@ -180,8 +237,16 @@ describe('queue and catalogue', () => {
     } finally {
       await admin(AdminRoutes.staticQueue, { enabled: false });
     }
-    await waitUntil('the three users to be admitted', async () => (await call('GET', '/api/v1/queue/status', { token: tokens[0] })).body.status === 'ACTIVE', 10_000);
-    await waitUntil('the admission to be counted', async () => (await metric('api_queue_order_violations_total')) >= before + 2, 5_000);
+    await waitUntil(
+      'the three users to be admitted',
+      async () => (await call('GET', '/api/v1/queue/status', { token: tokens[0] })).body.status === 'ACTIVE',
+      10_000,
+    );
+    await waitUntil(
+      'the admission to be counted',
+      async () => (await metric('api_queue_order_violations_total')) >= before + 2,
+      5_000,
+    );
     expect((await metric('api_queue_order_violations_total')) - before).toBe(2); // the middle user kept their place
   });
 });
@@ -189,26 +254,77 @@ describe('queue and catalogue', () => {
 describe('reservations and payments', () => {
   it('holds seats all-or-nothing and refuses taken, foreign, unknown and malformed requests', async () => {
     const token = await tokenFor(30);
-    const held = await call('POST', '/api/v1/reservations', { token, body: { userId: 30, concertId: 2, scheduleId: 1, seatIds: [1, 2] } });
+    const held = await call('POST', '/api/v1/reservations', {
+      token,
+      body: { userId: 30, concertId: 2, scheduleId: 1, seatIds: [1, 2] },
+    });
     expect(held.status).toBe(200);
     expect(held.body).toHaveLength(2);
-    expect(held.body[0]).toMatchObject({ id: expect.any(Number), seatId: 1, status: 'HELD', expiresAt: expect.any(String) });
-    expectError(await call('POST', '/api/v1/reservations', { token, body: { userId: 30, concertId: 2, scheduleId: 1, seatIds: [3, 2] } }), 409, 'SEAT_UNAVAILABLE');
+    expect(held.body[0]).toMatchObject({
+      id: expect.any(Number),
+      seatId: 1,
+      status: 'HELD',
+      expiresAt: expect.any(String),
+    });
+    expectError(
+      await call('POST', '/api/v1/reservations', {
+        token,
+        body: { userId: 30, concertId: 2, scheduleId: 1, seatIds: [3, 2] },
+      }),
+      409,
+      'SEAT_UNAVAILABLE',
+    );
     const seats = await call('GET', '/api/v1/concerts/2/schedules/1/seats', { token });
     expect(seats.body.slice(0, 3).map((seat: { available: boolean }) => seat.available)).toEqual([false, false, true]); // seat 3 was not taken by the refused request
-    expectError(await call('POST', '/api/v1/reservations', { token, body: { userId: 31, concertId: 2, scheduleId: 1, seatIds: [5] } }), 403, 'TOKEN_NOT_OWNED');
-    expectError(await call('POST', '/api/v1/reservations', { token: 'token', body: { userId: 30, concertId: 2, scheduleId: 1, seatIds: [5] } }), 401, 'TOKEN_INVALID');
-    expectError(await call('POST', '/api/v1/reservations', { token, body: { userId: 30, concertId: 2, scheduleId: 1, seatIds: [673] } }), 404, 'SEAT_NOT_FOUND');
-    expectError(await call('POST', '/api/v1/reservations', { token, body: { userId: 30, concertId: 2, scheduleId: 99, seatIds: [1] } }), 404, 'SCHEDULE_NOT_FOUND');
+    expectError(
+      await call('POST', '/api/v1/reservations', {
+        token,
+        body: { userId: 31, concertId: 2, scheduleId: 1, seatIds: [5] },
+      }),
+      403,
+      'TOKEN_NOT_OWNED',
+    );
+    expectError(
+      await call('POST', '/api/v1/reservations', {
+        token: 'token',
+        body: { userId: 30, concertId: 2, scheduleId: 1, seatIds: [5] },
+      }),
+      401,
+      'TOKEN_INVALID',
+    );
+    expectError(
+      await call('POST', '/api/v1/reservations', {
+        token,
+        body: { userId: 30, concertId: 2, scheduleId: 1, seatIds: [673] },
+      }),
+      404,
+      'SEAT_NOT_FOUND',
+    );
+    expectError(
+      await call('POST', '/api/v1/reservations', {
+        token,
+        body: { userId: 30, concertId: 2, scheduleId: 99, seatIds: [1] },
+      }),
+      404,
+      'SCHEDULE_NOT_FOUND',
+    );
     for (const seatIds of [[], [1, 1], Array.from({ length: 51 }, (_, i) => i + 1), [0], ['1']]) {
-      expectError(await call('POST', '/api/v1/reservations', { token, body: { userId: 30, concertId: 2, scheduleId: 1, seatIds } }), 400, 'BAD_REQUEST');
+      expectError(
+        await call('POST', '/api/v1/reservations', {
+          token,
+          body: { userId: 30, concertId: 2, scheduleId: 1, seatIds },
+        }),
+        400,
+        'BAD_REQUEST',
+      );
     }
     expectError(await call('POST', '/api/v1/reservations', { token, body: { userId: 30 } }), 400, 'BAD_REQUEST');
   });
 
   it('pays in one transaction, ends the token, replays with the same key, and refuses every listed case', async () => {
     const token = await tokenFor(40);
-    const hold = (seatIds: number[], t = token, userId = 40) => call('POST', '/api/v1/reservations', { token: t, body: { userId, concertId: 3, scheduleId: 2, seatIds } });
+    const hold = (seatIds: number[], t = token, userId = 40) =>
+      call('POST', '/api/v1/reservations', { token: t, body: { userId, concertId: 3, scheduleId: 2, seatIds } });
     const ids = (await hold([10, 11])).body.map((r: { id: number }) => r.id) as number[];
     const pay = (reservationIds: unknown, t: string, headers: Record<string, string> = {}, userId = 40) =>
       call('POST', `/api/v1/payment/payments/users/${userId}`, { token: t, body: { reservationIds }, headers });
@@ -237,7 +353,12 @@ describe('reservations and payments', () => {
     const next = await tokenFor(40);
     expect(next).not.toBe(token);
     expectError(await pay(ids, next), 409, 'RESERVATION_ALREADY_PAID');
-    const expensive = (await hold(Array.from({ length: 7 }, (_, i) => 100 + i), next)).body.map((r: { id: number }) => r.id);
+    const expensive = (
+      await hold(
+        Array.from({ length: 7 }, (_, i) => 100 + i),
+        next,
+      )
+    ).body.map((r: { id: number }) => r.id);
     expectError(await pay(expensive, next), 402, 'INSUFFICIENT_BALANCE');
     expect((await call('GET', '/api/v1/balance/users/40')).body.balance).toBe(START_BALANCE - 300_000);
   });
@@ -245,22 +366,38 @@ describe('reservations and payments', () => {
   it('lets exactly one of 100 parallel holds on one seat succeed', async () => {
     const users = Array.from({ length: 100 }, (_, i) => 100 + i);
     const tokens = await Promise.all(users.map(tokenFor));
-    const replies = await Promise.all(users.map((userId, i) => call('POST', '/api/v1/reservations', { token: tokens[i], body: { userId, concertId: 4, scheduleId: 4, seatIds: [42] } })));
+    const replies = await Promise.all(
+      users.map((userId, i) =>
+        call('POST', '/api/v1/reservations', {
+          token: tokens[i],
+          body: { userId, concertId: 4, scheduleId: 4, seatIds: [42] },
+        }),
+      ),
+    );
     const statuses = replies.map((reply) => reply.status);
     expect(statuses.filter((status) => status === 200)).toHaveLength(1);
     expect(statuses.filter((status) => status === 409)).toHaveLength(99);
-    const live = await db.query("SELECT count(*)::int AS n FROM reservations WHERE concert_id = 4 AND schedule_id = 4 AND seat_no = 42 AND status IN ('HELD', 'PAID')");
+    const live = await db.query(
+      "SELECT count(*)::int AS n FROM reservations WHERE concert_id = 4 AND schedule_id = 4 AND seat_no = 42 AND status IN ('HELD', 'PAID')",
+    );
     expect(live.rows[0].n).toBe(1);
   });
 
   it('keeps money conserved under parallel payments and recharges on one user, never negative', async () => {
     const userId = 50;
     const token = await tokenFor(userId);
-    const held = await call('POST', '/api/v1/reservations', { token, body: { userId, concertId: 5, scheduleId: 3, seatIds: Array.from({ length: 20 }, (_, i) => 600 + i) } });
+    const held = await call('POST', '/api/v1/reservations', {
+      token,
+      body: { userId, concertId: 5, scheduleId: 3, seatIds: Array.from({ length: 20 }, (_, i) => 600 + i) },
+    });
     const ids = held.body.map((r: { id: number }) => r.id) as number[];
     // 20 single-seat payments (60 000 each, 1.2 M in all, over the 1 M balance), each reservation paid twice, plus 20 recharges
-    const payments = [...ids, ...ids].map((id) => call('POST', `/api/v1/payment/payments/users/${userId}`, { token, body: { reservationIds: [id] } }));
-    const recharges = Array.from({ length: 20 }, () => call('POST', `/api/v1/balance/users/${userId}/recharge`, { body: { amount: 1000 } }));
+    const payments = [...ids, ...ids].map((id) =>
+      call('POST', `/api/v1/payment/payments/users/${userId}`, { token, body: { reservationIds: [id] } }),
+    );
+    const recharges = Array.from({ length: 20 }, () =>
+      call('POST', `/api/v1/balance/users/${userId}/recharge`, { body: { amount: 1000 } }),
+    );
     const [paid, recharged] = await Promise.all([Promise.all(payments), Promise.all(recharges)]);
     const paidOk = paid.filter((reply) => reply.status === 200).length;
     expect(paid.every((reply) => [200, 401, 402, 409].includes(reply.status))).toBe(true);
@@ -268,7 +405,10 @@ describe('reservations and payments', () => {
     const balance = (await call('GET', `/api/v1/balance/users/${userId}`)).body.balance as number;
     expect(balance).toBe(START_BALANCE + 20 * 1000 - paidOk * 60_000);
     expect(balance).toBeGreaterThanOrEqual(0);
-    const sold = await db.query("SELECT count(*)::int AS n FROM reservations WHERE id = ANY($1::bigint[]) AND status = 'PAID'", [ids]);
+    const sold = await db.query(
+      "SELECT count(*)::int AS n FROM reservations WHERE id = ANY($1::bigint[]) AND status = 'PAID'",
+      [ids],
+    );
     expect(sold.rows[0].n).toBe(paidOk);
     const ledger = await db.query<{ users: string; ledger: string; money_in: string; payments: string }>(
       `SELECT (SELECT sum(balance) FROM users) AS users, (SELECT sum(delta) FROM balance_ledger) AS ledger,
@@ -281,27 +421,51 @@ describe('reservations and payments', () => {
 
   it('returns expired holds to sale and refuses to pay them', async () => {
     const token = await tokenFor(60);
-    const held = await call('POST', '/api/v1/reservations', { token, body: { userId: 60, concertId: 1, scheduleId: 9, seatIds: [7] } });
+    const held = await call('POST', '/api/v1/reservations', {
+      token,
+      body: { userId: 60, concertId: 1, scheduleId: 9, seatIds: [7] },
+    });
     expect(held.status).toBe(200);
-    const seat7 = async () => (await call('GET', '/api/v1/concerts/1/schedules/9/seats', { token })).body[6].available as boolean;
+    const seat7 = async () =>
+      (await call('GET', '/api/v1/concerts/1/schedules/9/seats', { token })).body[6].available as boolean;
     expect(await seat7()).toBe(false);
     await sleep(HOLD_TTL_SECONDS * 1000 + 1500); // TTL + one sweep + local cache
     expect(await seat7()).toBe(true);
-    expectError(await call('POST', '/api/v1/payment/payments/users/60', { token, body: { reservationIds: [held.body[0].id] } }), 409, 'RESERVATION_EXPIRED');
+    expectError(
+      await call('POST', '/api/v1/payment/payments/users/60', { token, body: { reservationIds: [held.body[0].id] } }),
+      409,
+      'RESERVATION_EXPIRED',
+    );
     const other = await tokenFor(61);
-    expect((await call('POST', '/api/v1/reservations', { token: other, body: { userId: 61, concertId: 1, scheduleId: 9, seatIds: [7] } })).status).toBe(200);
+    expect(
+      (
+        await call('POST', '/api/v1/reservations', {
+          token: other,
+          body: { userId: 61, concertId: 1, scheduleId: 9, seatIds: [7] },
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('patches cached seat lists on a hold: every worker shows the seats taken within the bound, without querying PostgreSQL again', async () => {
     const token = await tokenFor(62);
     const seatsQueries = () => metric('api_db_query_duration_seconds_count{op="catalogue-seats"}');
     const availability = async () => {
-      const seats = (await call('GET', '/api/v1/concerts/3/schedules/11/seats', { token })).body as Array<{ available: boolean }>;
+      const seats = (await call('GET', '/api/v1/concerts/3/schedules/11/seats', { token })).body as Array<{
+        available: boolean;
+      }>;
       return seats.slice(9, 12).map((seat) => seat.available);
     };
     for (let i = 0; i < 6; i++) expect(await availability()).toEqual([true, true, true]); // warms Redis and both workers
     const before = await seatsQueries();
-    expect((await call('POST', '/api/v1/reservations', { token, body: { userId: 62, concertId: 3, scheduleId: 11, seatIds: [10, 12] } })).status).toBe(200);
+    expect(
+      (
+        await call('POST', '/api/v1/reservations', {
+          token,
+          body: { userId: 62, concertId: 3, scheduleId: 11, seatIds: [10, 12] },
+        })
+      ).status,
+    ).toBe(200);
     await sleep(100); // LOCAL_CACHE_TTL_MS here: the bound, even for a worker whose patch message were lost
     // reads spread over both workers, across several local lifetimes (refreshes come from the patched Redis copy)
     for (let i = 0; i < 10; i++) {
@@ -333,11 +497,19 @@ describe('operations', () => {
 
   it('guards the admin surface and applies settings to every worker', async () => {
     expectError(await call('GET', AdminRoutes.state), 401, 'ADMIN_UNAUTHORIZED');
-    expectError(await call('GET', AdminRoutes.state, { headers: { [ADMIN_TOKEN_HEADER]: 'wrong' } }), 401, 'ADMIN_UNAUTHORIZED');
+    expectError(
+      await call('GET', AdminRoutes.state, { headers: { [ADMIN_TOKEN_HEADER]: 'wrong' } }),
+      401,
+      'ADMIN_UNAUTHORIZED',
+    );
     expect((await admin(AdminRoutes.dbPool, { max: 4 })).body.poolMax).toBe(4);
     expectError(await admin(AdminRoutes.dbPool, { max: 0 }), 400, 'BAD_REQUEST');
     expect((await admin(AdminRoutes.cacheWarm, {})).body.keys).toBe(1 + 5 + 5 * 28);
-    expectError(await admin(AdminRoutes.readRouting, { replicaUrl: 'postgres://127.0.0.1:1/x' }), 400, 'REPLICA_UNREACHABLE');
+    expectError(
+      await admin(AdminRoutes.readRouting, { replicaUrl: 'postgres://127.0.0.1:1/x' }),
+      400,
+      'REPLICA_UNREACHABLE',
+    );
     const leak = await admin(AdminRoutes.leak, { enabled: true, bytesPerRequest: 1024 });
     expect(leak.body.leak).toMatchObject({ enabled: true, bytesPerRequest: 1024 });
     const token = await tokenFor(70);
@@ -349,7 +521,10 @@ describe('operations', () => {
     await admin(AdminRoutes.chaos, { latencyMs: 0, errorRate: 1 });
     const failures = await Promise.all(Array.from({ length: 6 }, () => call('GET', '/api/v1/concerts', { token })));
     expect(failures.every((reply) => reply.status === 500 && reply.body.error.code === 'CHAOS_INJECTED')).toBe(true);
-    expect((await admin(AdminRoutes.chaos, { latencyMs: 0, errorRate: 0 })).body.chaos).toEqual({ latencyMs: 0, errorRate: 0 });
+    expect((await admin(AdminRoutes.chaos, { latencyMs: 0, errorRate: 0 })).body.chaos).toEqual({
+      latencyMs: 0,
+      errorRate: 0,
+    });
     expect((await call('GET', '/api/v1/concerts', { token })).status).toBe(200);
   });
 
@@ -361,7 +536,14 @@ describe('operations', () => {
     const statuses: number[] = [];
     const load = (async () => {
       while (running) {
-        const replies = await Promise.all(Array.from({ length: 4 }, () => call('GET', '/api/v1/concerts', { token }).then((r) => r.status, () => -1)));
+        const replies = await Promise.all(
+          Array.from({ length: 4 }, () =>
+            call('GET', '/api/v1/concerts', { token }).then(
+              (r) => r.status,
+              () => -1,
+            ),
+          ),
+        );
         statuses.push(...replies);
       }
     })();
@@ -373,10 +555,16 @@ describe('operations', () => {
     expect(statuses.filter((status) => status !== 200)).toEqual([]);
     // the worker that answered the restart retires just after its answer: wait for it to have exited
     let pidsAfter: number[] = [];
-    await waitUntil('the old workers to retire', async () => {
-      pidsAfter = (await admin(AdminRoutes.state)).body.workerPids;
-      return pidsAfter.length === 2 && pidsAfter.every((pid) => !pidsBefore.includes(pid)) && !pidsBefore.some(isAlive);
-    }, 20_000);
+    await waitUntil(
+      'the old workers to retire',
+      async () => {
+        pidsAfter = (await admin(AdminRoutes.state)).body.workerPids;
+        return (
+          pidsAfter.length === 2 && pidsAfter.every((pid) => !pidsBefore.includes(pid)) && !pidsBefore.some(isAlive)
+        );
+      },
+      20_000,
+    );
     // and only new workers serve new clients
     for (let i = 0; i < 6; i++) expect(pidsAfter).toContain((await freshGet('/health')).body.pid);
   });
@@ -393,7 +581,8 @@ describe('operations', () => {
     expect(served.map((reply) => reply.body.pid)).not.toContain(victim);
     // (a pooled keep-alive socket of this client may still be bound to the victim: such a call fails once)
     let replaced: number[] = [];
-    const workerPids = async () => (replaced = (await admin(AdminRoutes.state).catch(() => ({ body: { workerPids: [] } }))).body.workerPids);
+    const workerPids = async () =>
+      (replaced = (await admin(AdminRoutes.state).catch(() => ({ body: { workerPids: [] } }))).body.workerPids);
     await waitUntil('a replacement worker', async () => (await workerPids()).length === 2, 20_000);
     expect(replaced).toContain(survivor);
     expect(replaced).not.toContain(victim);

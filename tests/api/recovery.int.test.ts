@@ -30,17 +30,28 @@ async function tokenFor(userId: number): Promise<string> {
 
 /** Hold one seat and pay for it with the user's token → the two statuses. */
 async function holdAndPay(userId: number, token: string, seat: number): Promise<[number, number]> {
-  const held = await call('POST', '/api/v1/reservations', { token, body: { userId, concertId: 1, scheduleId: 1, seatIds: [seat] } });
+  const held = await call('POST', '/api/v1/reservations', {
+    token,
+    body: { userId, concertId: 1, scheduleId: 1, seatIds: [seat] },
+  });
   if (held.status !== 200) return [held.status, 0];
-  const paid = await call('POST', `/api/v1/payment/payments/users/${userId}`, { token, body: { reservationIds: [held.body[0].id] } });
+  const paid = await call('POST', `/api/v1/payment/payments/users/${userId}`, {
+    token,
+    body: { reservationIds: [held.body[0].id] },
+  });
   return [held.status, paid.status];
 }
 
 const concerts = (token: string) => call('GET', '/api/v1/concerts', { token });
-const workerPids = async () => new Set(await Promise.all(Array.from({ length: 8 }, async () => (await call('GET', '/health')).body.pid as number)));
+const workerPids = async () =>
+  new Set(await Promise.all(Array.from({ length: 8 }, async () => (await call('GET', '/health')).body.pid as number)));
 
 beforeAll(async () => {
-  stack = await startTestStack({ apiWorkers: 2, seedSizes: { users: 50 }, env: { LOCAL_CACHE_TTL_MS: '100', LOG_LEVEL: 'warn' } });
+  stack = await startTestStack({
+    apiWorkers: 2,
+    seedSizes: { users: 50 },
+    env: { LOCAL_CACHE_TTL_MS: '100', LOG_LEVEL: 'warn' },
+  });
   ({ call, metric } = apiClient(stack.state.api.url, stack.state.api.adminToken));
 });
 
@@ -90,14 +101,17 @@ describe('PostgreSQL sessions terminated', () => {
     const started = Date.now();
     const load = Promise.allSettled(
       Array.from({ length: 8 }, async (_, i) => {
-        while (Date.now() - started < 1200) await call('POST', `/api/v1/balance/users/${30 + i}/recharge`, { body: { amount: 1 } });
+        while (Date.now() - started < 1200)
+          await call('POST', `/api/v1/balance/users/${30 + i}/recharge`, { body: { amount: 1 } });
       }),
     );
     const admin = new pg.Client({ connectionString: stack.state.postgres.url });
     await admin.connect();
     try {
       for (let round = 0; round < 3; round++) {
-        const { rows } = await admin.query('SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+        const { rows } = await admin.query(
+          'SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+        );
         expect(rows[0].n).toBeGreaterThan(0);
         await sleep(300);
       }
@@ -106,11 +120,17 @@ describe('PostgreSQL sessions terminated', () => {
     }
     await load;
 
-    await within(5000, async () => (await concerts(token)).status === 200 && (await call('GET', '/api/v1/balance/users/20')).status === 200);
+    await within(
+      5000,
+      async () =>
+        (await concerts(token)).status === 200 && (await call('GET', '/api/v1/balance/users/20')).status === 200,
+    );
     expect(await holdAndPay(20, token, 2)).toEqual([200, 200]);
     expect(primaryPid !== undefined && process.kill(primaryPid, 0)).toBe(true);
     expect(await workerPids()).toEqual(pidsBefore);
-    const state = await call('GET', AdminRoutes.state, { headers: { [ADMIN_TOKEN_HEADER]: stack.state.api.adminToken } });
+    const state = await call('GET', AdminRoutes.state, {
+      headers: { [ADMIN_TOKEN_HEADER]: stack.state.api.adminToken },
+    });
     expect(state.body.workers).toBe(2);
     expect(await metric('api_db_errors_total{op="connection-lost"}')).toBeGreaterThan(errorsBefore);
   });

@@ -62,7 +62,16 @@ interface Reply {
 }
 
 export class BookingLoad {
-  readonly counts: LoadCounts = { requests: 0, acknowledged: 0, retried: 0, replayed: 0, replayMismatches: 0, rejected: 0, unknown: 0, failures: 0 };
+  readonly counts: LoadCounts = {
+    requests: 0,
+    acknowledged: 0,
+    retried: 0,
+    replayed: 0,
+    replayMismatches: 0,
+    rejected: 0,
+    unknown: 0,
+    failures: 0,
+  };
   readonly writes: WriteLog = { reservations: [], payments: [], recharges: [], uncertainUsers: new Set() };
   /** requests of each kind waiting for their answer right now, so a test can strike mid-payment */
   readonly inFlight = { reservation: 0, payment: 0, recharge: 0 };
@@ -86,7 +95,11 @@ export class BookingLoad {
     await Promise.all(this.running);
   }
 
-  private async send(method: string, path: string, init: { body?: unknown; headers?: Record<string, string>; kind?: keyof BookingLoad['inFlight'] } = {}): Promise<Reply | undefined> {
+  private async send(
+    method: string,
+    path: string,
+    init: { body?: unknown; headers?: Record<string, string>; kind?: keyof BookingLoad['inFlight'] } = {},
+  ): Promise<Reply | undefined> {
     this.counts.requests += 1;
     if (init.kind) this.inFlight[init.kind] += 1;
     try {
@@ -114,7 +127,13 @@ export class BookingLoad {
   }
 
   /** An idempotent write: retried with the same key on no answer or a 5xx, until a 2xx/4xx or the deadline. */
-  private async idempotentWrite(kind: 'payment' | 'recharge', userId: number, path: string, body: unknown, headers: Record<string, string>): Promise<Reply | undefined> {
+  private async idempotentWrite(
+    kind: 'payment' | 'recharge',
+    userId: number,
+    path: string,
+    body: unknown,
+    headers: Record<string, string>,
+  ): Promise<Reply | undefined> {
     const deadline = Date.now() + (this.options.retryDeadlineMs ?? 30_000);
     for (let attempt = 0; ; attempt += 1) {
       if (attempt > 0) this.counts.retried += 1;
@@ -154,7 +173,11 @@ export class BookingLoad {
       const scheduleId = randomInt(1, schedules + 1);
       const seatIds = [...new Set([randomInt(1, seatsPerSchedule + 1), randomInt(1, seatsPerSchedule + 1)])];
       const heldWith = token;
-      const reserved = await this.send('POST', '/api/v1/reservations', { body: { userId, concertId, scheduleId, seatIds }, headers: { 'queue-token': heldWith }, kind: 'reservation' });
+      const reserved = await this.send('POST', '/api/v1/reservations', {
+        body: { userId, concertId, scheduleId, seatIds },
+        headers: { 'queue-token': heldWith },
+        kind: 'reservation',
+      });
       if (reserved?.status === 401 || reserved?.status === 403) token = undefined;
       // a reservation has no idempotency key: an unanswered one is not retried (its hold simply expires)
       if (!reserved || reserved.status >= 500) continue;
@@ -163,7 +186,13 @@ export class BookingLoad {
       this.writes.reservations.push({ userId, ids: reservationIds });
 
       const paymentKey = randomUUID();
-      const paid = await this.idempotentWrite('payment', userId, `/api/v1/payment/payments/users/${userId}`, { reservationIds }, { 'queue-token': heldWith, 'idempotency-key': paymentKey });
+      const paid = await this.idempotentWrite(
+        'payment',
+        userId,
+        `/api/v1/payment/payments/users/${userId}`,
+        { reservationIds },
+        { 'queue-token': heldWith, 'idempotency-key': paymentKey },
+      );
       if (paid?.status === 401 || paid?.status === 403) token = undefined;
       if (this.tally(paid)) {
         this.writes.payments.push({ userId, key: paymentKey, reservationIds });
@@ -173,13 +202,26 @@ export class BookingLoad {
       const amount = randomInt(1, 100) * 1000;
       const rechargeKey = randomUUID();
       const path = `/api/v1/balance/users/${userId}/recharge`;
-      const recharged = await this.idempotentWrite('recharge', userId, path, { amount }, { 'idempotency-key': rechargeKey });
+      const recharged = await this.idempotentWrite(
+        'recharge',
+        userId,
+        path,
+        { amount },
+        { 'idempotency-key': rechargeKey },
+      );
       if (this.tally(recharged)) {
         this.writes.recharges.push({ userId, key: rechargeKey, amount });
         if (randomInt(5) === 0) {
           this.counts.replayed += 1;
-          const replay = await this.idempotentWrite('recharge', userId, path, { amount }, { 'idempotency-key': rechargeKey });
-          if (replay?.status !== 200 || JSON.stringify(replay.body) !== JSON.stringify(recharged?.body)) this.counts.replayMismatches += 1;
+          const replay = await this.idempotentWrite(
+            'recharge',
+            userId,
+            path,
+            { amount },
+            { 'idempotency-key': rechargeKey },
+          );
+          if (replay?.status !== 200 || JSON.stringify(replay.body) !== JSON.stringify(recharged?.body))
+            this.counts.replayMismatches += 1;
         }
       }
     }

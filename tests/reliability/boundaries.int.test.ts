@@ -25,7 +25,12 @@ function runLoadctl(args: string[], env: Record<string, string> = {}) {
 function expectOneLineRefusal(result: { exitCode?: number; stderr: string }) {
   expect(result.exitCode).not.toBe(ExitCode.ok);
   expect(result.stderr).not.toMatch(/^\s+at\s/m);
-  expect(result.stderr.trim().split('\n').filter((line) => line.startsWith('error:'))).toHaveLength(1);
+  expect(
+    result.stderr
+      .trim()
+      .split('\n')
+      .filter((line) => line.startsWith('error:')),
+  ).toHaveLength(1);
 }
 
 describe('faults refuse targets the stack did not start', () => {
@@ -37,7 +42,13 @@ describe('faults refuse targets the stack did not start', () => {
   /** A state file that claims `redis` (and the rest) for this state dir. */
   function craftState(redis: Partial<StackState['redis']>): void {
     const now = new Date().toISOString();
-    const service = { host: '127.0.0.1', port: foreignPort, url: `redis://127.0.0.1:${foreignPort}`, owned: true, startedAt: now };
+    const service = {
+      host: '127.0.0.1',
+      port: foreignPort,
+      url: `redis://127.0.0.1:${foreignPort}`,
+      owned: true,
+      startedAt: now,
+    };
     writeStackState({
       version: 1,
       stateDir,
@@ -52,7 +63,10 @@ describe('faults refuse targets the stack did not start', () => {
   beforeEach(async () => {
     if (foreignRedis?.pid !== undefined && isAlive(foreignRedis.pid)) return;
     foreignPort = await freePort();
-    foreignRedis = execa('redis-server', ['--port', String(foreignPort), '--save', '', '--appendonly', 'no'], { cwd: foreignDir, reject: false });
+    foreignRedis = execa('redis-server', ['--port', String(foreignPort), '--save', '', '--appendonly', 'no'], {
+      cwd: foreignDir,
+      reject: false,
+    });
     await new Promise((resolve) => foreignRedis.once('spawn', resolve));
   });
 
@@ -70,27 +84,39 @@ describe('faults refuse targets the stack did not start', () => {
 
   it('redis-kill refuses a Redis the state file marks as external', async () => {
     craftState({ pid: foreignRedis.pid, owned: false });
-    expectOneLineRefusal(await runLoadctl(['fault', 'inject', 'redis-kill', '--duration', '5'], { LOADCTL_STATE_DIR: stateDir }));
+    expectOneLineRefusal(
+      await runLoadctl(['fault', 'inject', 'redis-kill', '--duration', '5'], { LOADCTL_STATE_DIR: stateDir }),
+    );
     expect(isAlive(foreignRedis.pid ?? 0)).toBe(true);
   });
 
   it("redis-kill refuses a redis-server that is not the stack's, even when the state file claims it", async () => {
     craftState({ pid: foreignRedis.pid, owned: true, dataDir: join(stateDir, 'redis') });
-    expectOneLineRefusal(await runLoadctl(['fault', 'inject', 'redis-kill', '--duration', '5'], { LOADCTL_STATE_DIR: stateDir }));
+    expectOneLineRefusal(
+      await runLoadctl(['fault', 'inject', 'redis-kill', '--duration', '5'], { LOADCTL_STATE_DIR: stateDir }),
+    );
     expect(isAlive(foreignRedis.pid ?? 0)).toBe(true);
   });
 
   it("redis-kill refuses a foreign redis-server even when the crafted state file names that server's own working dir as the data dir", async () => {
     craftState({ pid: foreignRedis.pid, owned: true, dataDir: foreignDir });
-    const result = await runLoadctl(['fault', 'inject', 'redis-kill', '--duration', '5'], { LOADCTL_STATE_DIR: stateDir });
-    expect(isAlive(foreignRedis.pid ?? 0), 'a state file pointing at a foreign process made loadctl SIGKILL it').toBe(true);
+    const result = await runLoadctl(['fault', 'inject', 'redis-kill', '--duration', '5'], {
+      LOADCTL_STATE_DIR: stateDir,
+    });
+    expect(isAlive(foreignRedis.pid ?? 0), 'a state file pointing at a foreign process made loadctl SIGKILL it').toBe(
+      true,
+    );
     expectOneLineRefusal(result);
   });
 
   it('queue-corrupt and db-saturate refuse services the stack did not start', async () => {
     craftState({ pid: foreignRedis.pid, owned: false });
-    expectOneLineRefusal(await runLoadctl(['fault', 'inject', 'queue-corrupt', '--duration', '5'], { LOADCTL_STATE_DIR: stateDir }));
-    expectOneLineRefusal(await runLoadctl(['fault', 'inject', 'db-saturate', '--duration', '5'], { LOADCTL_STATE_DIR: stateDir }));
+    expectOneLineRefusal(
+      await runLoadctl(['fault', 'inject', 'queue-corrupt', '--duration', '5'], { LOADCTL_STATE_DIR: stateDir }),
+    );
+    expectOneLineRefusal(
+      await runLoadctl(['fault', 'inject', 'db-saturate', '--duration', '5'], { LOADCTL_STATE_DIR: stateDir }),
+    );
     expect(isAlive(foreignRedis.pid ?? 0)).toBe(true);
   });
 });
@@ -113,13 +139,27 @@ describe('load goes to loopback only', () => {
     listener?.close();
   });
 
-  const remoteTargets = () => [...(nonLoopbackAddress ? [`http://${nonLoopbackAddress}:${port}`] : []), `http://10.255.255.1:${port}`, `http://[fd00::1]:${port}`, `http://0.0.0.0:${port}`];
+  const remoteTargets = () => [
+    ...(nonLoopbackAddress ? [`http://${nonLoopbackAddress}:${port}`] : []),
+    `http://10.255.255.1:${port}`,
+    `http://[fd00::1]:${port}`,
+    `http://0.0.0.0:${port}`,
+  ];
 
   it('refuses every non-loopback --target without --allow-remote, sends nothing and writes no run', async () => {
     const reportsDir = mkdtempSync(join(tmpdir(), 'loadctl-reports-'));
     try {
       for (const target of remoteTargets()) {
-        const result = await runLoadctl(['run', 'smoke', '--workload', 'concerts', '--target', target, '--dir', reportsDir]);
+        const result = await runLoadctl([
+          'run',
+          'smoke',
+          '--workload',
+          'concerts',
+          '--target',
+          target,
+          '--dir',
+          reportsDir,
+        ]);
         expect(result.exitCode, target).toBe(ExitCode.badInput);
         expectOneLineRefusal(result);
         expect(result.stderr).toContain('--allow-remote');

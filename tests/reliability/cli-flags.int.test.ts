@@ -33,13 +33,23 @@ async function commandPaths(): Promise<string[][]> {
       .filter((name): name is string => name !== undefined && name !== 'help');
   const top = names((await runLoadctl(['--help'])).stdout);
   const helps = await inBatches(top, async (name) => ({ name, help: (await runLoadctl([name, '--help'])).stdout }));
-  return [[], ...helps.flatMap(({ name, help }) => [[name], ...(help.includes('Commands:') ? names(help).map((child) => [name, child]) : [])])];
+  return [
+    [],
+    ...helps.flatMap(({ name, help }) => [
+      [name],
+      ...(help.includes('Commands:') ? names(help).map((child) => [name, child]) : []),
+    ]),
+  ];
 }
 
 // Argument strings a shell could pass: anything but NUL (which execve cannot carry). Never starting with '-':
 // a generated '-h' or '--' would turn the case into a help request or make the --zz- option a positional.
-const argText = fc.oneof(fc.string({ maxLength: 40, unit: 'binary' }), fc.constantFrom(...INJECTION_STRINGS)).map((text) => text.replaceAll('\0', '').replace(/^-/, 'x-'));
-const unknownOption = fc.tuple(fc.stringMatching(/^[a-z0-9-]{1,20}$/), fc.option(argText)).map(([name, value]) => (value === null ? `--zz-${name}` : `--zz-${name}=${value}`));
+const argText = fc
+  .oneof(fc.string({ maxLength: 40, unit: 'binary' }), fc.constantFrom(...INJECTION_STRINGS))
+  .map((text) => text.replaceAll('\0', '').replace(/^-/, 'x-'));
+const unknownOption = fc
+  .tuple(fc.stringMatching(/^[a-z0-9-]{1,20}$/), fc.option(argText))
+  .map(([name, value]) => (value === null ? `--zz-${name}` : `--zz-${name}=${value}`));
 
 function expectOneCleanError(result: { exitCode?: number; stderr: string }) {
   expect(result.exitCode).toBe(ExitCode.badInput);
@@ -58,11 +68,16 @@ describe('loadctl with garbage flags', () => {
   });
 
   it('knows every command', () => {
-    expect(paths.map((path) => path.join(' '))).toEqual(expect.arrayContaining(['run', 'report', 'verify', 'fault', 'drill']));
+    expect(paths.map((path) => path.join(' '))).toEqual(
+      expect.arrayContaining(['run', 'report', 'verify', 'fault', 'drill']),
+    );
   });
 
   it('refuses an unknown option on every command and subcommand', async () => {
-    const results = await inBatches(paths, async (path) => ({ path, result: await runLoadctl([...path, '--zz-no-such-flag']) }));
+    const results = await inBatches(paths, async (path) => ({
+      path,
+      result: await runLoadctl([...path, '--zz-no-such-flag']),
+    }));
     for (const { path, result } of results) {
       expect(result.exitCode, `loadctl ${path.join(' ')} --zz-no-such-flag`).toBe(ExitCode.badInput);
       expectOneCleanError(result);
@@ -71,10 +86,15 @@ describe('loadctl with garbage flags', () => {
 
   it('refuses generated unknown options, positionals and encodings with one line and exit 2', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.nat(), fc.array(argText, { maxLength: 3 }), unknownOption, async (pick, positionals, option) => {
-        const path = paths[pick % paths.length] ?? [];
-        expectOneCleanError(await runLoadctl([...path, ...positionals, option]));
-      }),
+      fc.asyncProperty(
+        fc.nat(),
+        fc.array(argText, { maxLength: 3 }),
+        unknownOption,
+        async (pick, positionals, option) => {
+          const path = paths[pick % paths.length] ?? [];
+          expectOneCleanError(await runLoadctl([...path, ...positionals, option]));
+        },
+      ),
       { numRuns: 15 },
     );
   });

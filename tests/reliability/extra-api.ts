@@ -17,12 +17,22 @@ export interface ExtraApi {
 export async function startExtraApi(state: StackState, name: string, env: Record<string, string>): Promise<ExtraApi> {
   const port = await freePort();
   const logFile = join(state.stateDir, 'logs', `api-${name}.log`);
-  const pid = await startApi({ env: { ...apiEnv(state), WORKERS: '1', PORT: String(port), ...env }, logFile, stateDir: state.stateDir });
+  const pid = await startApi({
+    env: { ...apiEnv(state), WORKERS: '1', PORT: String(port), ...env },
+    logFile,
+    stateDir: state.stateDir,
+  });
   return {
     port,
     logFile,
     stop: async () => {
-      await stopGroup({ name: `API ${name}`, pid, identity: { executables: API_EXECUTABLES, stateDir: state.stateDir }, gracefulSignal: 'SIGTERM', graceMs: 10_000 });
+      await stopGroup({
+        name: `API ${name}`,
+        pid,
+        identity: { executables: API_EXECUTABLES, stateDir: state.stateDir },
+        gracefulSignal: 'SIGTERM',
+        graceMs: 10_000,
+      });
     },
   };
 }

@@ -1,9 +1,3 @@
-// Crashes under load lose nothing: while virtual users reserve, pay and recharge, an API worker is
-// SIGKILLed mid-payment, PostgreSQL is crashed (immediate shutdown, WAL recovery on restart) and Redis is
-// SIGKILLed mid-reservation. Clients retry payments and recharges with the same Idempotency-Key. Then
-// verify must find every invariant intact, and every write the API acknowledged must be in the database
-// exactly once.
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,20 +30,41 @@ const apiReady = async () => (await fetch(`${state.api.url}/health/ready`).catch
 /** Crash PostgreSQL (SIGQUIT = immediate shutdown, no checkpoint: the restart replays the WAL) and start it again on the same port. */
 async function crashAndRestartPostgres(): Promise<void> {
   const { pid, dataDir, logFile, port } = state.postgres;
-  if (pid === undefined || dataDir === undefined || logFile === undefined) throw new Error('the test stack has no PostgreSQL of its own');
+  if (pid === undefined || dataDir === undefined || logFile === undefined)
+    throw new Error('the test stack has no PostgreSQL of its own');
   process.kill(pid, 'SIGQUIT');
   await waitUntil('PostgreSQL exit', () => !isAlive(pid), 30_000);
-  const restarted = await launchDetached({ name: 'PostgreSQL', command: postgresProgram('postgres'), args: ['-D', dataDir], logFile, stateDir: state.stateDir, user: postgresRunAs() });
+  const restarted = await launchDetached({
+    name: 'PostgreSQL',
+    command: postgresProgram('postgres'),
+    args: ['-D', dataDir],
+    logFile,
+    stateDir: state.stateDir,
+    user: postgresRunAs(),
+  });
   state = { ...state, postgres: { ...state.postgres, pid: restarted } };
   writeStackState(state);
-  await waitUntilReady({ name: 'PostgreSQL', pid: restarted, logFile, timeoutMs: 60_000, probe: () => pingPostgres(postgresUrl(port, 'postgres')) });
+  await waitUntilReady({
+    name: 'PostgreSQL',
+    pid: restarted,
+    logFile,
+    timeoutMs: 60_000,
+    probe: () => pingPostgres(postgresUrl(port, 'postgres')),
+  });
 }
 
 describe('crash and fault survival under load', () => {
   it('loses no acknowledged write and breaks no invariant across a worker kill, a PostgreSQL crash and a Redis kill', async () => {
-    const load = new BookingLoad({ baseUrl: state.api.url, vus: 24, concertId: 1, schedules: SIZES.schedules, seatsPerSchedule: SIZES.seats });
+    const load = new BookingLoad({
+      baseUrl: state.api.url,
+      vus: 24,
+      concertId: 1,
+      schedules: SIZES.schedules,
+      seatsPerSchedule: SIZES.seats,
+    });
     const phases: Record<string, unknown>[] = [];
-    const mark = (phase: string, extra: Record<string, unknown> = {}) => phases.push({ phase, ...load.counts, ...extra });
+    const mark = (phase: string, extra: Record<string, unknown> = {}) =>
+      phases.push({ phase, ...load.counts, ...extra });
     load.start();
     await sleep(3_000);
     mark('warm-up');
@@ -103,18 +118,28 @@ describe('crash and fault survival under load', () => {
     await db.connect();
     try {
       const reservationIds = writes.reservations.flatMap((reservation) => reservation.ids);
-      const found = await db.query<{ id: string }>('SELECT id FROM reservations WHERE id = ANY($1::bigint[])', [reservationIds]);
+      const found = await db.query<{ id: string }>('SELECT id FROM reservations WHERE id = ANY($1::bigint[])', [
+        reservationIds,
+      ]);
       expect(found.rowCount, 'acknowledged reservations present').toBe(reservationIds.length);
 
       const paidIds = writes.payments.flatMap((payment) => payment.reservationIds);
-      const paid = await db.query<{ n: string }>("SELECT count(*) AS n FROM reservations r JOIN payments p ON p.reservation_id = r.id WHERE r.id = ANY($1::bigint[]) AND r.status = 'PAID'", [paidIds]);
+      const paid = await db.query<{ n: string }>(
+        "SELECT count(*) AS n FROM reservations r JOIN payments p ON p.reservation_id = r.id WHERE r.id = ANY($1::bigint[]) AND r.status = 'PAID'",
+        [paidIds],
+      );
       expect(Number(paid.rows[0]?.n), 'acknowledged payments present').toBe(paidIds.length);
 
-      const keys = await db.query<{ user_id: number; key: string }>("SELECT user_id, key FROM idempotency_keys WHERE scope = 'recharge' AND key = ANY($1::text[])", [writes.recharges.map((recharge) => recharge.key)]);
+      const keys = await db.query<{ user_id: number; key: string }>(
+        "SELECT user_id, key FROM idempotency_keys WHERE scope = 'recharge' AND key = ANY($1::text[])",
+        [writes.recharges.map((recharge) => recharge.key)],
+      );
       expect(keys.rowCount, 'acknowledged recharges present').toBe(writes.recharges.length);
 
       // for users with no write of unknown outcome, the database holds exactly what they were told
-      const certain = Array.from({ length: 24 }, (_, index) => index + 1).filter((userId) => !writes.uncertainUsers.has(userId));
+      const certain = Array.from({ length: 24 }, (_, index) => index + 1).filter(
+        (userId) => !writes.uncertainUsers.has(userId),
+      );
       const ledger = await db.query<{ user_id: number; recharged: string; paid: string }>(
         `SELECT u.id AS user_id,
                 coalesce((SELECT sum(delta) FROM balance_ledger l WHERE l.user_id = u.id AND kind = 'RECHARGE'), 0) AS recharged,
@@ -123,11 +148,23 @@ describe('crash and fault survival under load', () => {
         [certain],
       );
       for (const row of ledger.rows) {
-        const toldRecharged = writes.recharges.filter((recharge) => recharge.userId === row.user_id).reduce((sum, recharge) => sum + recharge.amount, 0);
-        const toldPaid = writes.payments.filter((payment) => payment.userId === row.user_id).flatMap((payment) => payment.reservationIds).sort((a, b) => a - b).join(',');
-        expect({ user: row.user_id, recharged: Number(row.recharged), paid: row.paid }).toEqual({ user: row.user_id, recharged: toldRecharged, paid: toldPaid });
+        const toldRecharged = writes.recharges
+          .filter((recharge) => recharge.userId === row.user_id)
+          .reduce((sum, recharge) => sum + recharge.amount, 0);
+        const toldPaid = writes.payments
+          .filter((payment) => payment.userId === row.user_id)
+          .flatMap((payment) => payment.reservationIds)
+          .sort((a, b) => a - b)
+          .join(',');
+        expect({ user: row.user_id, recharged: Number(row.recharged), paid: row.paid }).toEqual({
+          user: row.user_id,
+          recharged: toldRecharged,
+          paid: toldPaid,
+        });
       }
-      console.info(`fault survival: ${certain.length} of 24 users checked exactly; ${writes.uncertainUsers.size} had a write of unknown outcome`);
+      console.info(
+        `fault survival: ${certain.length} of 24 users checked exactly; ${writes.uncertainUsers.size} had a write of unknown outcome`,
+      );
     } finally {
       await db.end();
     }

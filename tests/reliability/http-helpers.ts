@@ -31,9 +31,22 @@ export interface RawReply {
  * whatever control characters they hold, which fetch and node:http refuse to send but an attacker can.
  * Resolves with the response even if the server cuts the upload short.
  */
-export function sendRaw(baseUrl: string, method: string, path: string, headers: Record<string, string>, body?: Buffer): Promise<RawReply> {
+export function sendRaw(
+  baseUrl: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: Buffer,
+): Promise<RawReply> {
   const url = new URL(baseUrl);
-  const head = [`${method} ${path} HTTP/1.1`, `host: ${url.host}`, 'connection: close', ...Object.entries({ ...headers, ...(body ? { 'content-length': String(body.length) } : {}) }).map(([name, value]) => `${name}: ${value}`)].join('\r\n');
+  const head = [
+    `${method} ${path} HTTP/1.1`,
+    `host: ${url.host}`,
+    'connection: close',
+    ...Object.entries({ ...headers, ...(body ? { 'content-length': String(body.length) } : {}) }).map(
+      ([name, value]) => `${name}: ${value}`,
+    ),
+  ].join('\r\n');
   return new Promise((resolve, reject) => {
     const socket = connect({ host: url.hostname, port: Number(url.port) });
     const chunks: Buffer[] = [];
@@ -57,7 +70,12 @@ function parseResponse(raw: Buffer): RawReply | undefined {
   const [statusLine = '', ...headerLines] = raw.subarray(0, split).toString('latin1').split('\r\n');
   const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1]);
   if (!status) return undefined;
-  const headers = Object.fromEntries(headerLines.map((line) => [line.slice(0, line.indexOf(':')).trim().toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+  const headers = Object.fromEntries(
+    headerLines.map((line) => [
+      line.slice(0, line.indexOf(':')).trim().toLowerCase(),
+      line.slice(line.indexOf(':') + 1).trim(),
+    ]),
+  );
   let body = raw.subarray(split + 4);
   if (headers['transfer-encoding'] === 'chunked') {
     const parts: Buffer[] = [];

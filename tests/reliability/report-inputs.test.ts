@@ -39,7 +39,11 @@ async function loadsOrRefusesClearly(name: string, bytes: Buffer): Promise<void>
     const model = await loadReportModel(file);
     renderMarkdown(model);
   } catch (error) {
-    if (!(error instanceof ReportInputError)) throw new Error(`${name} (${bytes.length} bytes) crashed the parser instead of a clear error: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`, { cause: error });
+    if (!(error instanceof ReportInputError))
+      throw new Error(
+        `${name} (${bytes.length} bytes) crashed the parser instead of a clear error: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+        { cause: error },
+      );
     expect(error.message.split('\n')).toHaveLength(1);
   }
 }
@@ -58,18 +62,35 @@ function damaged(bytes: Buffer, what: string): Buffer {
 /** Byte-level damage: truncation, flipped bytes, garbage spliced in, lines duplicated or dropped. */
 const damage = (original: Buffer): fc.Arbitrary<Buffer> =>
   fc.oneof(
-    fc.nat({ max: original.length }).map((cut) => damaged(Buffer.from(original.subarray(0, cut)), `truncated at byte ${cut}`)),
-    fc.array(fc.tuple(fc.nat({ max: original.length - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }).map((flips) => {
-      const copy = Buffer.from(original);
-      for (const [at, value] of flips) copy[at] = value;
-      return damaged(copy, `bytes set: ${flips.map(([at, value]) => `${at}=${value}`).join(', ')}`);
-    }),
-    fc.tuple(fc.nat({ max: original.length }), fc.uint8Array({ minLength: 1, maxLength: 64 })).map(([at, junk]) => damaged(Buffer.concat([original.subarray(0, at), Buffer.from(junk), original.subarray(at)]), `${junk.length} junk bytes at ${at}`)),
+    fc
+      .nat({ max: original.length })
+      .map((cut) => damaged(Buffer.from(original.subarray(0, cut)), `truncated at byte ${cut}`)),
+    fc
+      .array(fc.tuple(fc.nat({ max: original.length - 1 }), fc.integer({ min: 0, max: 255 })), {
+        minLength: 1,
+        maxLength: 8,
+      })
+      .map((flips) => {
+        const copy = Buffer.from(original);
+        for (const [at, value] of flips) copy[at] = value;
+        return damaged(copy, `bytes set: ${flips.map(([at, value]) => `${at}=${value}`).join(', ')}`);
+      }),
+    fc
+      .tuple(fc.nat({ max: original.length }), fc.uint8Array({ minLength: 1, maxLength: 64 }))
+      .map(([at, junk]) =>
+        damaged(
+          Buffer.concat([original.subarray(0, at), Buffer.from(junk), original.subarray(at)]),
+          `${junk.length} junk bytes at ${at}`,
+        ),
+      ),
     fc.tuple(fc.nat(), fc.nat()).map(([a, b]) => {
       const lines = original.toString('utf8').split('\n');
       const i = a % lines.length;
       const j = b % lines.length;
-      return damaged(Buffer.from([...lines.slice(0, i), ...lines.slice(j)].join('\n')), `lines ${i}..${j} ${i < j ? 'dropped' : 'repeated'}`);
+      return damaged(
+        Buffer.from([...lines.slice(0, i), ...lines.slice(j)].join('\n')),
+        `lines ${i}..${j} ${i < j ? 'dropped' : 'repeated'}`,
+      );
     }),
   );
 
@@ -78,11 +99,17 @@ const jsonDamage = (original: Buffer): fc.Arbitrary<Buffer> => {
   const paths: (string | number)[][] = [];
   const walk = (value: unknown, path: (string | number)[]) => {
     paths.push(path);
-    if (Array.isArray(value)) value.forEach((item, index) => walk(item, [...path, index]));
-    else if (value && typeof value === 'object') for (const [key, item] of Object.entries(value)) walk(item, [...path, key]);
+    if (Array.isArray(value)) {
+      for (const [index, item] of value.entries()) walk(item, [...path, index]);
+    } else if (value && typeof value === 'object')
+      for (const [key, item] of Object.entries(value)) walk(item, [...path, key]);
   };
   walk(JSON.parse(original.toString('utf8')), []);
-  const weird = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom(null, -1, 0, 1e308, -1e308, '', 'NaN', [], {}, true), fc.constant(undefined));
+  const weird = fc.oneof(
+    fc.jsonValue({ maxDepth: 2 }),
+    fc.constantFrom(null, -1, 0, 1e308, -1e308, '', 'NaN', [], {}, true),
+    fc.constant(undefined),
+  );
   return fc.tuple(fc.constantFrom(...paths.slice(1)), weird).map(([path, replacement]) => {
     const doc = JSON.parse(original.toString('utf8')) as Record<string | number, unknown>;
     let parent: Record<string | number, unknown> = doc;
@@ -90,24 +117,43 @@ const jsonDamage = (original: Buffer): fc.Arbitrary<Buffer> => {
     const last = path[path.length - 1] as string | number;
     if (replacement === undefined) delete parent[last];
     else parent[last] = replacement;
-    return damaged(Buffer.from(JSON.stringify(doc)), `${path.join('.')} ${replacement === undefined ? 'removed' : `= ${JSON.stringify(replacement)}`}`);
+    return damaged(
+      Buffer.from(JSON.stringify(doc)),
+      `${path.join('.')} ${replacement === undefined ? 'removed' : `= ${JSON.stringify(replacement)}`}`,
+    );
   });
 };
 
-const jsonFixtures = ['k6/handle-summary.json', 'k6/summary-export.json', 'k6/machine-summary-export.json', 'k6/machine-handle-summary.json'];
-const textFixtures = ['k6/text-summary-stdout.txt', ...readdirSync(join(fixturesDir, 'seed')).map((name) => `seed/${name}`)];
+const jsonFixtures = [
+  'k6/handle-summary.json',
+  'k6/summary-export.json',
+  'k6/machine-summary-export.json',
+  'k6/machine-handle-summary.json',
+];
+const textFixtures = [
+  'k6/text-summary-stdout.txt',
+  ...readdirSync(join(fixturesDir, 'seed')).map((name) => `seed/${name}`),
+];
 
 describe('report parsers under damaged input', () => {
   for (const relative of [...jsonFixtures, ...textFixtures]) {
     it(`${relative}: byte damage → a report or a clear error`, async () => {
       const original = fixture(relative);
-      await fc.assert(fc.asyncProperty(damage(original), (bytes) => loadsOrRefusesClearly(relative.replace('/', '-'), bytes)), { numRuns: 60 });
+      await fc.assert(
+        fc.asyncProperty(damage(original), (bytes) => loadsOrRefusesClearly(relative.replace('/', '-'), bytes)),
+        { numRuns: 60 },
+      );
     });
   }
 
   for (const relative of jsonFixtures) {
     it(`${relative}: a value swapped or removed anywhere → a report or a clear error`, async () => {
-      await fc.assert(fc.asyncProperty(jsonDamage(fixture(relative)), (bytes) => loadsOrRefusesClearly(relative.replace('/', '-'), bytes)), { numRuns: 150 });
+      await fc.assert(
+        fc.asyncProperty(jsonDamage(fixture(relative)), (bytes) =>
+          loadsOrRefusesClearly(relative.replace('/', '-'), bytes),
+        ),
+        { numRuns: 150 },
+      );
     });
   }
 
@@ -146,14 +192,28 @@ describe('report parsers under damaged input', () => {
   }
 
   it('report.json: a value swapped or removed anywhere → a report or a clear error', async () => {
-    await fc.assert(fc.asyncProperty(jsonDamage(reportJson), (bytes) => loadsOrRefusesClearly('report.json', bytes)), { numRuns: 100 });
+    await fc.assert(
+      fc.asyncProperty(jsonDamage(reportJson), (bytes) => loadsOrRefusesClearly('report.json', bytes)),
+      { numRuns: 100 },
+    );
   });
 
   it('raw stream (gzip): damaged compressed bytes and damaged NDJSON inside → a report or a clear error', async () => {
     const compressed = fixture('k6/raw.json.gz');
     const ndjson = gunzipSync(compressed);
-    await fc.assert(fc.asyncProperty(damage(compressed), (bytes) => loadsOrRefusesClearly('raw.json.gz', bytes)), { numRuns: 30 });
-    await fc.assert(fc.asyncProperty(damage(ndjson), (bytes) => loadsOrRefusesClearly('raw.json.gz', damaged(gzipSync(bytes), String(bytes)))), { numRuns: 30 });
-    await fc.assert(fc.asyncProperty(damage(ndjson), (bytes) => loadsOrRefusesClearly('raw.json', bytes)), { numRuns: 30 });
+    await fc.assert(
+      fc.asyncProperty(damage(compressed), (bytes) => loadsOrRefusesClearly('raw.json.gz', bytes)),
+      { numRuns: 30 },
+    );
+    await fc.assert(
+      fc.asyncProperty(damage(ndjson), (bytes) =>
+        loadsOrRefusesClearly('raw.json.gz', damaged(gzipSync(bytes), String(bytes))),
+      ),
+      { numRuns: 30 },
+    );
+    await fc.assert(
+      fc.asyncProperty(damage(ndjson), (bytes) => loadsOrRefusesClearly('raw.json', bytes)),
+      { numRuns: 30 },
+    );
   }, 120_000);
 });

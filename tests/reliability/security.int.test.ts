@@ -35,11 +35,19 @@ async function takeToken(userId: number): Promise<string> {
 }
 
 beforeAll(async () => {
-  stack = await startTestStack({ apiWorkers: 1, seedSizes: { users: 200, concerts: 1, schedules: 2, seats: 30 }, env: { TOKEN_TTL_SECONDS: String(TOKEN_TTL_SECONDS), LOG_LEVEL: 'trace' } });
+  stack = await startTestStack({
+    apiWorkers: 1,
+    seedSizes: { users: 200, concerts: 1, schedules: 2, seats: 30 },
+    env: { TOKEN_TTL_SECONDS: String(TOKEN_TTL_SECONDS), LOG_LEVEL: 'trace' },
+  });
   baseUrl = stack.state.api.url;
   const canaryUrl = new URL(stack.state.postgres.url);
   canaryUrl.password = CANARY_PASSWORD;
-  publicApi = await startExtraApi(stack.state, 'public', { HOST: '0.0.0.0', DATABASE_URL: canaryUrl.toString(), LOG_LEVEL: 'trace' });
+  publicApi = await startExtraApi(stack.state, 'public', {
+    HOST: '0.0.0.0',
+    DATABASE_URL: canaryUrl.toString(),
+    LOG_LEVEL: 'trace',
+  });
   unconfiguredApi = await startExtraApi(stack.state, 'no-admin', { ADMIN_TOKEN: '' });
 });
 
@@ -59,7 +67,9 @@ describe('queue tokens', () => {
     });
     expect(new Set(tokens).size).toBe(100);
     // 9,600 nonce bits from a CSPRNG: the share of ones sits within a few standard deviations (0.5 %) of half
-    const bits = nonces.flatMap((nonce) => [...nonce].flatMap((byte) => Array.from({ length: 8 }, (_, bit) => (byte >> bit) & 1)));
+    const bits = nonces.flatMap((nonce) =>
+      [...nonce].flatMap((byte) => Array.from({ length: 8 }, (_, bit) => (byte >> bit) & 1)),
+    );
     const ones = bits.reduce((sum: number, bit) => sum + bit, 0) / bits.length;
     expect(ones).toBeGreaterThan(0.47);
     expect(ones).toBeLessThan(0.53);
@@ -73,11 +83,23 @@ describe('queue tokens', () => {
     const genuine = await takeToken(151);
     const [version, user, issued, nonce, mac] = genuine.split('.');
     const flip = (text: string) => (text.startsWith('A') ? `B${text.slice(1)}` : `A${text.slice(1)}`);
-    const refused = [undefined, 'token', '', `${version}.${user}.${issued}.${flip(nonce ?? '')}.${mac}`, `${version}.${user}.${issued}.${nonce}.${flip(mac ?? '')}`, `${version}.152.${issued}.${nonce}.${mac}`, `${genuine}x`];
+    const refused = [
+      undefined,
+      'token',
+      '',
+      `${version}.${user}.${issued}.${flip(nonce ?? '')}.${mac}`,
+      `${version}.${user}.${issued}.${nonce}.${flip(mac ?? '')}`,
+      `${version}.152.${issued}.${nonce}.${mac}`,
+      `${genuine}x`,
+    ];
     for (const value of refused) {
-      const response = await fetch(`${baseUrl}/api/v1/concerts`, { headers: value === undefined ? {} : { 'queue-token': value } });
+      const response = await fetch(`${baseUrl}/api/v1/concerts`, {
+        headers: value === undefined ? {} : { 'queue-token': value },
+      });
       expect(response.status, `QUEUE-TOKEN ${JSON.stringify(value)}`).toBe(401);
-      const status = await fetch(`${baseUrl}/api/v1/queue/status`, { headers: value === undefined ? {} : { 'queue-token': value } });
+      const status = await fetch(`${baseUrl}/api/v1/queue/status`, {
+        headers: value === undefined ? {} : { 'queue-token': value },
+      });
       expect(status.status, `status with ${JSON.stringify(value)}`).toBe(401);
     }
   });
@@ -111,7 +133,8 @@ describe('queue tokens', () => {
 });
 
 describe('admin surface', () => {
-  const adminState = (url: string, headers: Record<string, string> = {}) => fetch(`${url}${AdminRoutes.state}`, { headers });
+  const adminState = (url: string, headers: Record<string, string> = {}) =>
+    fetch(`${url}${AdminRoutes.state}`, { headers });
 
   it('answers on loopback with the right token', async () => {
     const response = await adminState(baseUrl, { [ADMIN_TOKEN_HEADER]: stack.state.api.adminToken });
@@ -124,7 +147,7 @@ describe('admin surface', () => {
       [baseUrl, {}],
       [baseUrl, { [ADMIN_TOKEN_HEADER]: 'wrong-token-wrong-token' }],
       [baseUrl, { [ADMIN_TOKEN_HEADER]: token.slice(0, -1) }],
-      [baseUrl, { [ADMIN_TOKEN_HEADER]: `${token} ` + 'x' }],
+      [baseUrl, { [ADMIN_TOKEN_HEADER]: `${token} x` }],
       [baseUrl, { authorization: `Bearer ${token}` }],
       [baseUrl, { cookie: `${ADMIN_TOKEN_HEADER}=${token}` }],
     ];
@@ -133,42 +156,70 @@ describe('admin surface', () => {
       expect([401, 403], JSON.stringify(headers)).toContain(response.status);
     }
     expect([401, 403]).toContain((await fetch(`${baseUrl}${AdminRoutes.state}?token=${token}`)).status);
-    const write = await fetch(`${baseUrl}${AdminRoutes.leak}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ enabled: true }) });
+    const write = await fetch(`${baseUrl}${AdminRoutes.leak}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ enabled: true }),
+    });
     expect([401, 403]).toContain(write.status);
-    const state = (await (await adminState(baseUrl, { [ADMIN_TOKEN_HEADER]: token })).json()) as { leak: { enabled: boolean } };
+    const state = (await (await adminState(baseUrl, { [ADMIN_TOKEN_HEADER]: token })).json()) as {
+      leak: { enabled: boolean };
+    };
     expect(state.leak.enabled).toBe(false);
   });
 
   it('is 404 on every admin route when no admin token is configured', async () => {
     for (const route of Object.values(AdminRoutes)) {
       for (const method of ['GET', 'POST']) {
-        const response = await sendRaw(`http://127.0.0.1:${unconfiguredApi.port}`, method, route, { [ADMIN_TOKEN_HEADER]: stack.state.api.adminToken, 'content-type': 'application/json' }, Buffer.from('{}'));
+        const response = await sendRaw(
+          `http://127.0.0.1:${unconfiguredApi.port}`,
+          method,
+          route,
+          { [ADMIN_TOKEN_HEADER]: stack.state.api.adminToken, 'content-type': 'application/json' },
+          Buffer.from('{}'),
+        );
         expect(response.status, `${method} ${route}`).toBe(404);
       }
     }
   });
 
-  it.runIf(nonLoopbackAddress !== undefined)(`refuses callers from a non-loopback address (${nonLoopbackAddress ?? 'none on this machine'}) even with the token`, async () => {
-    const publicUrl = `http://${nonLoopbackAddress}:${publicApi.port}`;
-    // the API itself is reachable there …
-    expect((await fetch(`${publicUrl}/health`)).status).toBe(200);
-    // … but not its admin surface, whatever the request claims about its origin
-    const spoofs: Record<string, string>[] = [{}, { 'x-forwarded-for': '127.0.0.1' }, { forwarded: 'for=127.0.0.1', 'x-real-ip': '127.0.0.1', host: 'localhost' }];
-    for (const headers of spoofs) {
-      const response = await adminState(publicUrl, { [ADMIN_TOKEN_HEADER]: stack.state.api.adminToken, ...headers });
-      expect([403, 404], JSON.stringify(headers)).toContain(response.status);
-    }
-    // while the same process still serves it on loopback
-    expect((await adminState(`http://127.0.0.1:${publicApi.port}`, { [ADMIN_TOKEN_HEADER]: stack.state.api.adminToken })).status).toBe(200);
-  });
+  it.runIf(nonLoopbackAddress !== undefined)(
+    `refuses callers from a non-loopback address (${nonLoopbackAddress ?? 'none on this machine'}) even with the token`,
+    async () => {
+      const publicUrl = `http://${nonLoopbackAddress}:${publicApi.port}`;
+      // the API itself is reachable there …
+      expect((await fetch(`${publicUrl}/health`)).status).toBe(200);
+      // … but not its admin surface, whatever the request claims about its origin
+      const spoofs: Record<string, string>[] = [
+        {},
+        { 'x-forwarded-for': '127.0.0.1' },
+        { forwarded: 'for=127.0.0.1', 'x-real-ip': '127.0.0.1', host: 'localhost' },
+      ];
+      for (const headers of spoofs) {
+        const response = await adminState(publicUrl, { [ADMIN_TOKEN_HEADER]: stack.state.api.adminToken, ...headers });
+        expect([403, 404], JSON.stringify(headers)).toContain(response.status);
+      }
+      // while the same process still serves it on loopback
+      expect(
+        (await adminState(`http://127.0.0.1:${publicApi.port}`, { [ADMIN_TOKEN_HEADER]: stack.state.api.adminToken }))
+          .status,
+      ).toBe(200);
+    },
+  );
 });
 
 describe('logs', () => {
   it('never contain the admin token, the database password or a queue token', async () => {
     // provoke the paths most likely to log a secret: errors, refusals, admin calls
     await fetch(`${baseUrl}${AdminRoutes.state}`, { headers: { [ADMIN_TOKEN_HEADER]: 'wrong-token-wrong-token' } });
-    await fetch(`${baseUrl}${AdminRoutes.cacheBypass}`, { method: 'POST', headers: { [ADMIN_TOKEN_HEADER]: stack.state.api.adminToken, 'content-type': 'application/json' }, body: '{"enabled": "yes"}' });
-    await fetch(`http://127.0.0.1:${publicApi.port}/api/v1/concerts`, { headers: { 'queue-token': issuedTokens[0] ?? 'none' } });
+    await fetch(`${baseUrl}${AdminRoutes.cacheBypass}`, {
+      method: 'POST',
+      headers: { [ADMIN_TOKEN_HEADER]: stack.state.api.adminToken, 'content-type': 'application/json' },
+      body: '{"enabled": "yes"}',
+    });
+    await fetch(`http://127.0.0.1:${publicApi.port}/api/v1/concerts`, {
+      headers: { 'queue-token': issuedTokens[0] ?? 'none' },
+    });
     await sleep(500);
     const logsDir = join(stack.state.stateDir, 'logs');
     const logs = readdirSync(logsDir).map((name) => ({ name, text: readFileSync(join(logsDir, name), 'utf8') }));
@@ -176,7 +227,8 @@ describe('logs', () => {
     expect(issuedTokens.length).toBeGreaterThan(50);
     const secrets = [stack.state.api.adminToken, CANARY_PASSWORD, ...issuedTokens];
     for (const { name, text } of logs) {
-      for (const secret of secrets) expect(text.includes(secret), `${name} contains a secret (${secret.slice(0, 12)}…)`).toBe(false);
+      for (const secret of secrets)
+        expect(text.includes(secret), `${name} contains a secret (${secret.slice(0, 12)}…)`).toBe(false);
     }
   });
 });

@@ -17,7 +17,11 @@ let db: pg.Client;
 let port: number;
 
 beforeAll(async () => {
-  stack = await startTestStack({ apiWorkers: 1, seedSizes: { users: 10, concerts: 1, schedules: 1, seats: 10 }, env: { REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) } });
+  stack = await startTestStack({
+    apiWorkers: 1,
+    seedSizes: { users: 10, concerts: 1, schedules: 1, seats: 10 },
+    env: { REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) },
+  });
   port = stack.state.api.port;
   db = new pg.Client(stack.state.postgres.url);
   await db.connect();
@@ -54,7 +58,11 @@ async function dribble(head: string, slowly: string, everyMs: number): Promise<{
 
 describe('slow-client protection', () => {
   it(`cuts off a client that sends its headers byte by byte (slowloris) within ${REQUEST_TIMEOUT_MS} ms + slack`, async () => {
-    const { openMs, reply } = await dribble('', `GET /api/v1/concerts HTTP/1.1\r\nhost: 127.0.0.1\r\nx-padding: ${'a'.repeat(200)}\r\n\r\n`, 100);
+    const { openMs, reply } = await dribble(
+      '',
+      `GET /api/v1/concerts HTTP/1.1\r\nhost: 127.0.0.1\r\nx-padding: ${'a'.repeat(200)}\r\n\r\n`,
+      100,
+    );
     expect(openMs).toBeGreaterThan(0);
     expect(openMs).toBeLessThan(REQUEST_TIMEOUT_MS + CUT_OFF_SLACK_MS);
     expect(reply === '' || reply.startsWith('HTTP/1.1 408')).toBe(true);
@@ -72,7 +80,9 @@ describe('slow-client protection', () => {
   }, 70_000);
 
   it('keeps serving other clients while slow ones hold sockets', async () => {
-    const slow = Array.from({ length: 50 }, () => dribble('GET /health HTTP/1.1\r\n', `host: x\r\nx-pad: ${'b'.repeat(100)}\r\n\r\n`, 200));
+    const slow = Array.from({ length: 50 }, () =>
+      dribble('GET /health HTTP/1.1\r\n', `host: x\r\nx-pad: ${'b'.repeat(100)}\r\n\r\n`, 200),
+    );
     await sleep(300);
     const started = Date.now();
     const response = await fetch(`${stack.state.api.url}/health`);
@@ -92,7 +102,9 @@ describe('request deadline and retries', () => {
         body: JSON.stringify({ amount: 5000 }),
         signal: AbortSignal.timeout(30_000),
       });
-    const before = Number((await db.query<{ balance: string }>('SELECT balance FROM users WHERE id = 2')).rows[0]?.balance);
+    const before = Number(
+      (await db.query<{ balance: string }>('SELECT balance FROM users WHERE id = 2')).rows[0]?.balance,
+    );
     // hold user 2's row: the recharge must wait for the lock
     const locker = new pg.Client(stack.state.postgres.url);
     await locker.connect();
@@ -116,13 +128,17 @@ describe('request deadline and retries', () => {
     const replayed = await recharge();
     expect(replayed.status).toBe(200);
     expect(await replayed.json()).toEqual(await retried.json());
-    const after = Number((await db.query<{ balance: string }>('SELECT balance FROM users WHERE id = 2')).rows[0]?.balance);
+    const after = Number(
+      (await db.query<{ balance: string }>('SELECT balance FROM users WHERE id = 2')).rows[0]?.balance,
+    );
     expect(after - before).toBe(5000);
   }, 60_000);
 
   it('a payment retried with its Idempotency-Key after it succeeded (the answer was lost) gets the same answer, and is charged once', async () => {
     const api = stack.state.api.url;
-    const { token } = (await (await fetch(`${api}/api/v1/queue/users/3`, { method: 'POST' })).json()) as { token: string };
+    const { token } = (await (await fetch(`${api}/api/v1/queue/users/3`, { method: 'POST' })).json()) as {
+      token: string;
+    };
     const held = await fetch(`${api}/api/v1/reservations`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'queue-token': token },
@@ -144,7 +160,10 @@ describe('request deadline and retries', () => {
     // cache (LOCAL_CACHE_TTL_MS, 1 s), it retries exactly the same request
     await sleep(2_000);
     const retry = await pay();
-    expect(retry.status, 'a retry of a completed payment must replay its answer, not be refused because paying ended the queue token').toBe(200);
+    expect(
+      retry.status,
+      'a retry of a completed payment must replay its answer, not be refused because paying ended the queue token',
+    ).toBe(200);
     expect(await retry.json()).toEqual(firstBody);
     const payments = await db.query<{ n: string }>('SELECT count(*) AS n FROM payments WHERE user_id = 3');
     expect(Number(payments.rows[0]?.n)).toBe(reservationIds.length);

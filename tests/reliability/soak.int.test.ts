@@ -54,14 +54,23 @@ interface SoakFigures {
 function figures(model: ReportModel, runDir: string, minutes: number): SoakFigures {
   const rss = model.server.find((signal) => signal.id === 'rss');
   expect(rss, 'the run sampled the API RSS from /metrics').toBeDefined();
-  const points = (rss?.points ?? []).filter((point) => point.tS >= WARM_UP_S).map((point) => ({ t: point.tS, value: point.value }));
+  const points = (rss?.points ?? [])
+    .filter((point) => point.tS >= WARM_UP_S)
+    .map((point) => ({ t: point.tS, value: point.value }));
   const trend = linearTrend(points);
   const floorTrend = linearTrend(windowFloors(points, FLOOR_WINDOW_S));
-  const buckets = model.timeline.filter((bucket) => bucket.startS >= WARM_UP_S && bucket.p95 !== undefined && bucket.requests > 0);
+  const buckets = model.timeline.filter(
+    (bucket) => bucket.startS >= WARM_UP_S && bucket.p95 !== undefined && bucket.requests > 0,
+  );
   const half = Math.floor(buckets.length / 2);
-  const p95 = (list: typeof buckets) => quantile(list.map((bucket) => bucket.p95 ?? 0), 0.5);
+  const p95 = (list: typeof buckets) =>
+    quantile(
+      list.map((bucket) => bucket.p95 ?? 0),
+      0.5,
+    );
   const byMinute = new Map<number, typeof buckets>();
-  for (const bucket of buckets) byMinute.set(Math.floor(bucket.startS / 60), [...(byMinute.get(Math.floor(bucket.startS / 60)) ?? []), bucket]);
+  for (const bucket of buckets)
+    byMinute.set(Math.floor(bucket.startS / 60), [...(byMinute.get(Math.floor(bucket.startS / 60)) ?? []), bucket]);
   return {
     runDir,
     minutes,
@@ -93,35 +102,54 @@ describe.runIf(LONG)('soak', () => {
 
   afterAll(async () => {
     writeFileSync(join(reportsDir, 'soak-figures.json'), `${JSON.stringify(results, null, 2)}\n`);
-    console.info(`soak figures (also in ${join(reportsDir, 'soak-figures.json')}):\n${JSON.stringify(results, null, 2)}`);
+    console.info(
+      `soak figures (also in ${join(reportsDir, 'soak-figures.json')}):\n${JSON.stringify(results, null, 2)}`,
+    );
     await stack?.stop();
   });
 
   async function soak(minutes: number): Promise<SoakFigures> {
-    const outcome = await executeRun({ shape: 'soak', workload: 'journey', scale: SCALE, duration: `${minutes}m`, target: stack.state.api.url, allowRemote: false, segments: 1, reportsDir });
+    const outcome = await executeRun({
+      shape: 'soak',
+      workload: 'journey',
+      scale: SCALE,
+      duration: `${minutes}m`,
+      target: stack.state.api.url,
+      allowRemote: false,
+      segments: 1,
+      reportsDir,
+    });
     return figures(await loadReportModel(outcome.runDir), outcome.runDir, minutes);
   }
 
-  it(`leak off for ${SOAK_MINUTES} min: flat RSS, steady p95, invariants intact`, async () => {
-    const off = await soak(SOAK_MINUTES);
-    results['leak-off'] = off;
-    expect(Math.abs(off.rssFloorSlopeMbPerMin)).toBeLessThan(FLAT_RSS_MB_PER_MIN);
-    expect(off.p95WorstMinuteMs).toBeLessThan(SOAK_P95_LIMIT_MS);
-    const report = await verifyInvariants(stack.state);
-    expect(report.checks.filter((check) => check.status === 'violated')).toEqual([]);
-  }, (SOAK_MINUTES + 5) * 60_000);
+  it(
+    `leak off for ${SOAK_MINUTES} min: flat RSS, steady p95, invariants intact`,
+    async () => {
+      const off = await soak(SOAK_MINUTES);
+      results['leak-off'] = off;
+      expect(Math.abs(off.rssFloorSlopeMbPerMin)).toBeLessThan(FLAT_RSS_MB_PER_MIN);
+      expect(off.p95WorstMinuteMs).toBeLessThan(SOAK_P95_LIMIT_MS);
+      const report = await verifyInvariants(stack.state);
+      expect(report.checks.filter((check) => check.status === 'violated')).toEqual([]);
+    },
+    (SOAK_MINUTES + 5) * 60_000,
+  );
 
-  it(`leak on for ${LEAK_MINUTES} min (${LEAK_BYTES_PER_REQUEST} B per request): the leak is plain in the RSS slope`, async () => {
-    await adminClient(stack.state).leak({ enabled: true, bytesPerRequest: LEAK_BYTES_PER_REQUEST });
-    try {
-      const on = await soak(LEAK_MINUTES);
-      results['leak-on'] = on;
-      // the retained bytes alone: requests/s × bytes per request, in MB/min
-      const expectedMbPerMin = (on.requests / (LEAK_MINUTES * 60)) * LEAK_BYTES_PER_REQUEST * 60 * 1e-6;
-      expect(on.rssFloorSlopeMbPerMin).toBeGreaterThan(Math.max(FLAT_RSS_MB_PER_MIN * 3, expectedMbPerMin * 0.5));
-      expect(on.rssFloorR2).toBeGreaterThan(0.7);
-    } finally {
-      await adminClient(stack.state).leak({ enabled: false });
-    }
-  }, (LEAK_MINUTES + 5) * 60_000);
+  it(
+    `leak on for ${LEAK_MINUTES} min (${LEAK_BYTES_PER_REQUEST} B per request): the leak is plain in the RSS slope`,
+    async () => {
+      await adminClient(stack.state).leak({ enabled: true, bytesPerRequest: LEAK_BYTES_PER_REQUEST });
+      try {
+        const on = await soak(LEAK_MINUTES);
+        results['leak-on'] = on;
+        // the retained bytes alone: requests/s × bytes per request, in MB/min
+        const expectedMbPerMin = (on.requests / (LEAK_MINUTES * 60)) * LEAK_BYTES_PER_REQUEST * 60 * 1e-6;
+        expect(on.rssFloorSlopeMbPerMin).toBeGreaterThan(Math.max(FLAT_RSS_MB_PER_MIN * 3, expectedMbPerMin * 0.5));
+        expect(on.rssFloorR2).toBeGreaterThan(0.7);
+      } finally {
+        await adminClient(stack.state).leak({ enabled: false });
+      }
+    },
+    (LEAK_MINUTES + 5) * 60_000,
+  );
 });

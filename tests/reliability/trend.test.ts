@@ -5,12 +5,16 @@ import { linearTrend, quantile, windowFloors } from './trend.ts';
 describe('linearTrend', () => {
   it('recovers the slope and intercept of an exact line', () => {
     fc.assert(
-      fc.property(fc.double({ min: -100, max: 100, noNaN: true }), fc.double({ min: -1e4, max: 1e4, noNaN: true }), (slope, intercept) => {
-        const points = Array.from({ length: 20 }, (_, i) => ({ t: i * 5, value: intercept + slope * i * 5 }));
-        const trend = linearTrend(points);
-        expect(trend.slopePerS).toBeCloseTo(slope, 6);
-        expect(trend.intercept).toBeCloseTo(intercept, 4);
-      }),
+      fc.property(
+        fc.double({ min: -100, max: 100, noNaN: true }),
+        fc.double({ min: -1e4, max: 1e4, noNaN: true }),
+        (slope, intercept) => {
+          const points = Array.from({ length: 20 }, (_, i) => ({ t: i * 5, value: intercept + slope * i * 5 }));
+          const trend = linearTrend(points);
+          expect(trend.slopePerS).toBeCloseTo(slope, 6);
+          expect(trend.intercept).toBeCloseTo(intercept, 4);
+        },
+      ),
     );
   });
 

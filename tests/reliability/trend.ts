@@ -42,7 +42,10 @@ export function quantile(values: readonly number[], q: number): number {
  * garbage collection; its floor (what is left after a collection) is what a leak raises, so a line
  * through the floors measures drift with far less noise than a line through every sample.
  */
-export function windowFloors(points: readonly { t: number; value: number }[], windowS: number): { t: number; value: number }[] {
+export function windowFloors(
+  points: readonly { t: number; value: number }[],
+  windowS: number,
+): { t: number; value: number }[] {
   const floors = new Map<number, number>();
   for (const { t, value } of points) {
     const window = Math.floor(t / windowS) * windowS;

@@ -34,13 +34,23 @@ async function sampleOf(file: string): Promise<InputSample> {
   } catch {
     throw new ReportInputError(file, undefined, 'no such file; expected a run directory or a k6 output file');
   }
-  if (size === 0) throw new ReportInputError(file, undefined, 'file is empty; expected k6 output (raw stream, summary JSON or text summary)');
+  if (size === 0)
+    throw new ReportInputError(
+      file,
+      undefined,
+      'file is empty; expected k6 output (raw stream, summary JSON or text summary)',
+    );
   const gzip = await isGzipFile(file);
   const start = (await headText(file, gzip)).trimStart();
   let text: Promise<string> | undefined;
   let parsed: Promise<{ value: unknown; damage?: JsonDamage }> | undefined;
   const readText = async (): Promise<string> => {
-    if (size > MAX_SUMMARY_BYTES) throw new ReportInputError(file, 'line 1', 'too large for a k6 summary and not a k6 raw stream (expected {"type":"Point"|"Metric",…} lines)');
+    if (size > MAX_SUMMARY_BYTES)
+      throw new ReportInputError(
+        file,
+        'line 1',
+        'too large for a k6 summary and not a k6 raw stream (expected {"type":"Point"|"Metric",…} lines)',
+      );
     return readFile(file, 'utf8');
   };
   // A damaged document yields its complete part: the summary readers note the damage, report.json refuses it.
@@ -76,11 +86,23 @@ export async function detectInput(file: string): Promise<DetectedInput> {
   if (sample.startsWithBrace) {
     const damage = await sample.jsonDamage();
     if (damage) throw notJson(file, damage.byte);
-    throw new ReportInputError(file, 'top level', 'JSON but not a k6 summary; expected "metrics" (--summary-export, handleSummary) or "results" (machine-readable summary)');
+    throw new ReportInputError(
+      file,
+      'top level',
+      'JSON but not a k6 summary; expected "metrics" (--summary-export, handleSummary) or "results" (machine-readable summary)',
+    );
   }
-  throw new ReportInputError(file, 'line 1', `not k6 output; expected a raw stream (--out json or --out csv${sample.gzip ? ', gzip-compressed' : ''}), a summary JSON or a k6 text summary`);
+  throw new ReportInputError(
+    file,
+    'line 1',
+    `not k6 output; expected a raw stream (--out json or --out csv${sample.gzip ? ', gzip-compressed' : ''}), a summary JSON or a k6 text summary`,
+  );
 }
 
 function notJson(file: string, byte: number): ReportInputError {
-  return new ReportInputError(file, `byte ${byte}`, 'not valid JSON (truncated or garbled); expected a k6 summary JSON');
+  return new ReportInputError(
+    file,
+    `byte ${byte}`,
+    'not valid JSON (truncated or garbled); expected a k6 summary JSON',
+  );
 }

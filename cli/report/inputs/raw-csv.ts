@@ -13,8 +13,19 @@ import type { ReportReader } from './reader.ts';
 export const CSV_HEADER_START = 'metric_name,timestamp,metric_value';
 
 /** The k6 metrics the aggregate reads; other built-in ones are skipped after reading their name. */
-const SKIPPED_BUILTIN = (name: string) => BUILTIN_PREFIXES.some((prefix) => name.startsWith(prefix)) && !READ_BUILTIN.has(name);
-const READ_BUILTIN = new Set(['http_req_duration', 'iterations', 'iteration_duration', 'dropped_iterations', 'vus', 'vus_max', 'data_received', 'data_sent', 'checks']);
+const SKIPPED_BUILTIN = (name: string) =>
+  BUILTIN_PREFIXES.some((prefix) => name.startsWith(prefix)) && !READ_BUILTIN.has(name);
+const READ_BUILTIN = new Set([
+  'http_req_duration',
+  'iterations',
+  'iteration_duration',
+  'dropped_iterations',
+  'vus',
+  'vus_max',
+  'data_received',
+  'data_sent',
+  'checks',
+]);
 const TAG_COLUMNS = ['name', 'url', 'scenario', 'status', 'expected_response', 'check'] as const;
 
 export const rawCsvReader: ReportReader = {
@@ -72,7 +83,9 @@ export async function aggregateCsvFile(file: string, gzip: boolean): Promise<Agg
     if (!columns) {
       const header = line.split(',');
       columns = new Map(header.map((name, index) => [name, index]));
-      tagIndexes = TAG_COLUMNS.flatMap((tag) => (columns?.has(tag) ? [[tag, columns.get(tag) ?? 0] as [keyof SampleTags, number]] : []));
+      tagIndexes = TAG_COLUMNS.flatMap((tag) =>
+        columns?.has(tag) ? [[tag, columns.get(tag) ?? 0] as [keyof SampleTags, number]] : [],
+      );
       timeAt = columns.get('timestamp') ?? 1;
       valueAt = columns.get('metric_value') ?? 2;
       return;
@@ -83,7 +96,13 @@ export async function aggregateCsvFile(file: string, gzip: boolean): Promise<Agg
     const fields = line.includes('"') ? splitQuoted(line) : line.split(',');
     const timeMs = timestampMs(fields[timeAt] ?? '');
     const value = Number(fields[valueAt]);
-    if (metric === '' || fields.length !== columns.size || !Number.isFinite(timeMs) || fields[valueAt] === '' || !Number.isFinite(value)) {
+    if (
+      metric === '' ||
+      fields.length !== columns.size ||
+      !Number.isFinite(timeMs) ||
+      fields[valueAt] === '' ||
+      !Number.isFinite(value)
+    ) {
       aggregate.skipLine(`line ${lineNumber}`, `expected ${columns.size} CSV fields with a time and a number`);
       return;
     }

@@ -10,7 +10,17 @@ import { PROTOCOL_METRICS } from '../protocols/aggregate.ts';
 import { BROWSER_REQUEST_METRIC } from '../protocols/browser.ts';
 
 const USED_METRICS = [
-  ...['http_req_duration', 'iterations', 'iteration_duration', 'dropped_iterations', 'vus', 'vus_max', 'data_received', 'data_sent', 'checks'],
+  ...[
+    'http_req_duration',
+    'iterations',
+    'iteration_duration',
+    'dropped_iterations',
+    'vus',
+    'vus_max',
+    'data_received',
+    'data_sent',
+    'checks',
+  ],
   ...[BROWSER_REQUEST_METRIC, 'browser_data_received', 'browser_data_sent'],
   ...PROTOCOL_METRICS,
 ];
@@ -86,7 +96,8 @@ function parseTime(buf: Buffer, start: number, end: number): number {
     dayMs = Date.UTC(Math.floor(dayKey / 10000), (Math.floor(dayKey / 100) % 100) - 1, dayKey % 100);
     dayCache.set(dayKey, dayMs);
   }
-  let ms = dayMs + (digits(buf, start + 11, 2) * 3600 + digits(buf, start + 14, 2) * 60 + digits(buf, start + 17, 2)) * 1000;
+  let ms =
+    dayMs + (digits(buf, start + 11, 2) * 3600 + digits(buf, start + 14, 2) * 60 + digits(buf, start + 17, 2)) * 1000;
   let at = start + 19;
   if (buf[at] === 0x2e) {
     at += 1;
@@ -190,20 +201,31 @@ function parseLineSlow(text: string, aggregate: Aggregate): void {
   } catch {
     throw new LineError('not valid JSON (truncated or garbled); expected one k6 JSON object per line');
   }
-  if (!isRecord(parsed) || typeof parsed.type !== 'string') throw new LineError('expected a k6 object with "type" "Point" or "Metric"');
+  if (!isRecord(parsed) || typeof parsed.type !== 'string')
+    throw new LineError('expected a k6 object with "type" "Point" or "Metric"');
   if (parsed.type === 'Metric') {
     const data = parsed.data;
     if (!isRecord(data) || typeof data.name !== 'string') return;
-    if (Array.isArray(data.thresholds)) aggregate.declareThresholds(data.name, data.thresholds.filter((t): t is string => typeof t === 'string'));
+    if (Array.isArray(data.thresholds))
+      aggregate.declareThresholds(
+        data.name,
+        data.thresholds.filter((t): t is string => typeof t === 'string'),
+      );
     for (const sub of Array.isArray(data.submetrics) ? data.submetrics : []) {
       // k6's own sub-metric, not made for a threshold
-      if (isRecord(sub) && typeof sub.name === 'string' && !sub.name.endsWith('{expected_response:true}')) aggregate.declaredSubmetrics.add(sub.name);
+      if (isRecord(sub) && typeof sub.name === 'string' && !sub.name.endsWith('{expected_response:true}'))
+        aggregate.declaredSubmetrics.add(sub.name);
     }
     const type = asMetricType(data.type);
-    if (type) aggregate.custom.declare(data.name, { type, contains: typeof data.contains === 'string' ? data.contains : 'default' });
+    if (type)
+      aggregate.custom.declare(data.name, {
+        type,
+        contains: typeof data.contains === 'string' ? data.contains : 'default',
+      });
     return;
   }
-  if (parsed.type !== 'Point') throw new LineError(`unknown "type" ${JSON.stringify(parsed.type)}; expected "Point" or "Metric"`);
+  if (parsed.type !== 'Point')
+    throw new LineError(`unknown "type" ${JSON.stringify(parsed.type)}; expected "Point" or "Metric"`);
   const data = parsed.data;
   if (typeof parsed.metric !== 'string' || !isRecord(data)) throw new LineError('a Point needs "metric" and "data"');
   const timeMs = typeof data.time === 'string' ? Date.parse(data.time) : Number.NaN;
@@ -223,7 +245,14 @@ function parseLineSlow(text: string, aggregate: Aggregate): void {
  * Feeds every complete line of `buf[start, end)` to the aggregate; returns where the unfinished last line
  * starts. `lineNumber` is the number of the first line, for error messages.
  */
-export function scanLines(buf: Buffer, start: number, end: number, aggregate: Aggregate, lineNumber: number, onError: (line: number, problem: string) => void): { consumedTo: number; lines: number } {
+export function scanLines(
+  buf: Buffer,
+  start: number,
+  end: number,
+  aggregate: Aggregate,
+  lineNumber: number,
+  onError: (line: number, problem: string) => void,
+): { consumedTo: number; lines: number } {
   let at = start;
   let lines = 0;
   for (;;) {
@@ -246,7 +275,12 @@ export function scanLines(buf: Buffer, start: number, end: number, aggregate: Ag
 }
 
 /** The last line of a file need not end in a newline. */
-export function scanFinalLine(buf: Buffer, aggregate: Aggregate, lineNumber: number, onError: (line: number, problem: string) => void): void {
+export function scanFinalLine(
+  buf: Buffer,
+  aggregate: Aggregate,
+  lineNumber: number,
+  onError: (line: number, problem: string) => void,
+): void {
   const text = buf.toString('utf8', 0, buf.length).trim();
   if (text === '') return;
   if (tryFastLine(buf, 0, buf.length, aggregate)) return;

@@ -42,7 +42,9 @@ export async function headText(file: string, gzip: boolean): Promise<string> {
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
     if (!gzip) return buffer.toString('utf8', 0, bytesRead);
     try {
-      return gunzipSync(buffer.subarray(0, bytesRead), { finishFlush: 2 /* Z_SYNC_FLUSH: a partial stream is fine */ }).toString('utf8', 0, 4096);
+      return gunzipSync(buffer.subarray(0, bytesRead), {
+        finishFlush: 2 /* Z_SYNC_FLUSH: a partial stream is fine */,
+      }).toString('utf8', 0, 4096);
     } catch {
       return '';
     }
@@ -63,7 +65,8 @@ export async function aggregateRawFile(file: string, options: RawReadOptions = {
   const gzip = await isGzipFile(file);
   const size = (await stat(file)).size;
   if (size === 0) throw new ReportInputError(file, undefined, 'file is empty; expected k6 --out json NDJSON');
-  if ((await headText(file, gzip)).trimStart().startsWith(CSV_HEADER_START)) return nonEmpty(file, await aggregateCsvFile(file, gzip));
+  if ((await headText(file, gzip)).trimStart().startsWith(CSV_HEADER_START))
+    return nonEmpty(file, await aggregateCsvFile(file, gzip));
   const workers = options.workers ?? Math.min(2, availableParallelism());
   if (!gzip && workers > 1 && size >= (options.parallelFromBytes ?? 64 * 1024 * 1024)) {
     try {
@@ -78,7 +81,8 @@ export async function aggregateRawFile(file: string, options: RawReadOptions = {
 }
 
 function nonEmpty(file: string, aggregate: Aggregate): Aggregate {
-  if (!Number.isFinite(aggregate.firstMs)) throw new ReportInputError(file, undefined, 'no k6 samples found; expected k6 --out json NDJSON or --out csv');
+  if (!Number.isFinite(aggregate.firstMs))
+    throw new ReportInputError(file, undefined, 'no k6 samples found; expected k6 --out json NDJSON or --out csv');
   return aggregate;
 }
 
@@ -175,7 +179,8 @@ async function* readGzip(file: string, window: LineWindow): AsyncGenerator<void>
 export async function aggregateRange(file: string, range: Range): Promise<Aggregate> {
   const aggregate = new Aggregate();
   // a damaged line is skipped and counted: the report says so instead of being lost
-  const fail = (line: number, problem: string): void => aggregate.skipLine(range.start ? `line ${line} after byte ${range.start}` : `line ${line}`, problem);
+  const fail = (line: number, problem: string): void =>
+    aggregate.skipLine(range.start ? `line ${line} after byte ${range.start}` : `line ${line}`, problem);
   const readFrom = range.start ? range.start - 1 : 0;
   const window = new LineWindow(readFrom);
   let lineNumber = 1;

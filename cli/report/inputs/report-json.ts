@@ -22,7 +22,8 @@ export const reportJsonReader: ReportReader = {
   read: async (sample) => {
     // loadctl can write it again; a half-read one would pass for whole
     const damage = await sample.jsonDamage();
-    if (damage) throw new ReportInputError(sample.file, `byte ${damage.byte}`, 'damaged loadctl report: not valid JSON');
+    if (damage)
+      throw new ReportInputError(sample.file, `byte ${damage.byte}`, 'damaged loadctl report: not valid JSON');
     return { format: 'report-json', model: parseReportJson(await sample.json(), sample.file) };
   },
 };

@@ -11,12 +11,17 @@ export function looksLikeHandleSummary(json: unknown): boolean {
 }
 
 export function parseHandleSummary(json: unknown, file: string): NormalizedSummary {
-  if (!isRecord(json) || !isRecord(json.metrics)) throw new ReportInputError(file, 'field metrics', 'expected handleSummary data with a metrics object');
+  if (!isRecord(json) || !isRecord(json.metrics))
+    throw new ReportInputError(file, 'field metrics', 'expected handleSummary data with a metrics object');
   const metrics = new Map<string, SummaryMetric>();
   for (const [name, raw] of Object.entries(json.metrics)) {
     const type = isRecord(raw) ? asMetricType(raw.type) : undefined;
     if (!isRecord(raw) || !type || !isRecord(raw.values)) {
-      throw new ReportInputError(file, `field metrics["${name}"]`, 'expected {type: trend|counter|rate|gauge, values: {...}}');
+      throw new ReportInputError(
+        file,
+        `field metrics["${name}"]`,
+        'expected {type: trend|counter|rate|gauge, values: {...}}',
+      );
     }
     const values = numericValues(raw.values);
     if (type === 'rate') {
@@ -24,9 +29,17 @@ export function parseHandleSummary(json: unknown, file: string): NormalizedSumma
       values.zero = values.fails ?? 0;
     }
     const thresholds = isRecord(raw.thresholds)
-      ? Object.entries(raw.thresholds).map(([expression, verdict]) => ({ expression, ok: isRecord(verdict) ? verdict.ok === true : verdict !== true }))
+      ? Object.entries(raw.thresholds).map(([expression, verdict]) => ({
+          expression,
+          ok: isRecord(verdict) ? verdict.ok === true : verdict !== true,
+        }))
       : [];
-    metrics.set(name, { type, values, thresholds, contains: typeof raw.contains === 'string' ? raw.contains : undefined });
+    metrics.set(name, {
+      type,
+      values,
+      thresholds,
+      contains: typeof raw.contains === 'string' ? raw.contains : undefined,
+    });
   }
   const state = isRecord(json.state) ? json.state : {};
   const durationMs = typeof state.testRunDurationMs === 'number' ? state.testRunDurationMs : undefined;
@@ -42,9 +55,11 @@ export function parseHandleSummary(json: unknown, file: string): NormalizedSumma
 function groupChecks(group: Record<string, unknown>): CheckResult[] {
   const checks: CheckResult[] = [];
   for (const check of Array.isArray(group.checks) ? group.checks : []) {
-    if (isRecord(check) && typeof check.name === 'string') checks.push({ name: check.name, passes: Number(check.passes ?? 0), fails: Number(check.fails ?? 0) });
+    if (isRecord(check) && typeof check.name === 'string')
+      checks.push({ name: check.name, passes: Number(check.passes ?? 0), fails: Number(check.fails ?? 0) });
   }
-  for (const child of Array.isArray(group.groups) ? group.groups : []) if (isRecord(child)) checks.push(...groupChecks(child));
+  for (const child of Array.isArray(group.groups) ? group.groups : [])
+    if (isRecord(child)) checks.push(...groupChecks(child));
   return checks;
 }
 

@@ -8,7 +8,9 @@ import { isRecord, numericValues, type MetricType, type NormalizedSummary, type 
 
 export function looksLikeLegacySummary(json: unknown): boolean {
   if (!isRecord(json) || !isRecord(json.metrics)) return false;
-  return Object.values(json.metrics).every((metric) => isRecord(metric) && !('values' in metric) && !('type' in metric));
+  return Object.values(json.metrics).every(
+    (metric) => isRecord(metric) && !('values' in metric) && !('type' in metric),
+  );
 }
 
 function inferType(values: Record<string, number>): MetricType {
@@ -19,7 +21,8 @@ function inferType(values: Record<string, number>): MetricType {
 }
 
 export function parseLegacySummary(json: unknown, file: string): NormalizedSummary {
-  if (!isRecord(json) || !isRecord(json.metrics)) throw new ReportInputError(file, 'field metrics', 'expected an object of k6 metrics (--summary-export)');
+  if (!isRecord(json) || !isRecord(json.metrics))
+    throw new ReportInputError(file, 'field metrics', 'expected an object of k6 metrics (--summary-export)');
   const metrics = new Map<string, SummaryMetric>();
   for (const [name, raw] of Object.entries(json.metrics)) {
     if (!isRecord(raw)) throw new ReportInputError(file, `field metrics.${name}`, 'expected an object of numbers');
@@ -35,7 +38,12 @@ export function parseLegacySummary(json: unknown, file: string): NormalizedSumma
       : [];
     metrics.set(name, { type, values, thresholds });
   }
-  return { format: 'summary-legacy', file, metrics, checks: isRecord(json.root_group) ? legacyChecks(json.root_group) : [] };
+  return {
+    format: 'summary-legacy',
+    file,
+    metrics,
+    checks: isRecord(json.root_group) ? legacyChecks(json.root_group) : [],
+  };
 }
 
 /** Checks in the legacy export are maps by name, nested in groups. */
@@ -44,7 +52,8 @@ function legacyChecks(group: Record<string, unknown>): CheckResult[] {
   const own = group.checks;
   const entries = isRecord(own) ? Object.values(own) : Array.isArray(own) ? own : [];
   for (const check of entries) {
-    if (isRecord(check) && typeof check.name === 'string') checks.push({ name: check.name, passes: Number(check.passes ?? 0), fails: Number(check.fails ?? 0) });
+    if (isRecord(check) && typeof check.name === 'string')
+      checks.push({ name: check.name, passes: Number(check.passes ?? 0), fails: Number(check.fails ?? 0) });
   }
   const groups = group.groups;
   const children = isRecord(groups) ? Object.values(groups) : Array.isArray(groups) ? groups : [];

@@ -12,7 +12,12 @@ export function looksLikeMachineSummary(json: unknown): boolean {
 
 export function parseMachineSummary(json: unknown, file: string): NormalizedSummary {
   const results = isRecord(json) && isRecord(json.results) ? json.results : undefined;
-  if (!isRecord(json) || !results || !Array.isArray(results.metrics)) throw new ReportInputError(file, 'field results.metrics', 'expected an array of metrics (k6 machine-readable summary)');
+  if (!isRecord(json) || !results || !Array.isArray(results.metrics))
+    throw new ReportInputError(
+      file,
+      'field results.metrics',
+      'expected an array of metrics (k6 machine-readable summary)',
+    );
   const metrics = new Map<string, SummaryMetric>();
   results.metrics.forEach((raw: unknown, index) => {
     const type = isRecord(raw) ? asMetricType(raw.type) : undefined;
@@ -24,18 +29,34 @@ export function parseMachineSummary(json: unknown, file: string): NormalizedSumm
       values.nonZero = values.matches ?? 0;
       values.zero = (values.total ?? 0) - (values.matches ?? 0);
     }
-    metrics.set(raw.name, { type, values, thresholds: [], contains: typeof raw.contains === 'string' ? raw.contains : undefined });
+    metrics.set(raw.name, {
+      type,
+      values,
+      thresholds: [],
+      contains: typeof raw.contains === 'string' ? raw.contains : undefined,
+    });
   });
   const checks: CheckResult[] = [];
   const checkBlock = isRecord(results.checks) ? results.checks : {};
   for (const check of Array.isArray(checkBlock.results) ? checkBlock.results : []) {
-    if (isRecord(check) && typeof check.name === 'string') checks.push({ name: check.name, passes: Number(check.passes ?? 0), fails: Number(check.fails ?? 0) });
+    if (isRecord(check) && typeof check.name === 'string')
+      checks.push({ name: check.name, passes: Number(check.passes ?? 0), fails: Number(check.fails ?? 0) });
   }
   // The check metrics live beside the checks, not among the metrics: fold them in so `checks` reads the same.
-  const succeeded = (Array.isArray(checkBlock.metrics) ? checkBlock.metrics : []).find((m: unknown) => isRecord(m) && m.name === 'checks_succeeded');
+  const succeeded = (Array.isArray(checkBlock.metrics) ? checkBlock.metrics : []).find(
+    (m: unknown) => isRecord(m) && m.name === 'checks_succeeded',
+  );
   if (isRecord(succeeded) && isRecord(succeeded.values) && !metrics.has('checks')) {
     const values = numericValues(succeeded.values);
-    metrics.set('checks', { type: 'rate', values: { rate: values.rate ?? 0, nonZero: values.matches ?? 0, zero: (values.total ?? 0) - (values.matches ?? 0) }, thresholds: [] });
+    metrics.set('checks', {
+      type: 'rate',
+      values: {
+        rate: values.rate ?? 0,
+        nonZero: values.matches ?? 0,
+        zero: (values.total ?? 0) - (values.matches ?? 0),
+      },
+      thresholds: [],
+    });
   }
   const config = isRecord(json.config) ? json.config : {};
   const metadata = isRecord(json.metadata) ? json.metadata : {};

@@ -34,7 +34,10 @@ function lastCompleteValue(text: string, end: number): { cut: number; closers: s
   const stack: OpenContainer[] = [];
   let last: { cut: number; closers: string; path: Key[] } | undefined;
   const mark = (cut: number) => {
-    const closers = stack.map((open) => open.close).reverse().join('');
+    const closers = stack
+      .map((open) => open.close)
+      .reverse()
+      .join('');
     last = { cut, closers, path: stack.slice(1).map((open) => open.key ?? '') };
   };
   let lastString = '""';
@@ -68,7 +71,11 @@ function dropCutRecord(document: unknown, path: Key[]): JsonDamage['cut'] {
   for (const [index, key] of path.entries()) {
     const next = path[index + 1];
     const kind = typeof key === 'string' ? RECORD_LISTS[key] : undefined;
-    const list: unknown = Array.isArray(container) ? container[Number(key)] : isRecord(container) ? container[key] : undefined;
+    const list: unknown = Array.isArray(container)
+      ? container[Number(key)]
+      : isRecord(container)
+        ? container[key]
+        : undefined;
     if (kind && next !== undefined && (isRecord(list) || Array.isArray(list))) {
       let record: unknown;
       if (Array.isArray(list)) [record] = list.splice(Number(next), 1);

@@ -40,7 +40,8 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 /** Only the finite numbers of a values object, with canonical keys. */
 export function numericValues(values: Record<string, unknown>): Record<string, number> {
   const result: Record<string, number> = {};
-  for (const [key, value] of Object.entries(values)) if (typeof value === 'number' && Number.isFinite(value)) result[canonicalStatKey(key)] = value;
+  for (const [key, value] of Object.entries(values))
+    if (typeof value === 'number' && Number.isFinite(value)) result[canonicalStatKey(key)] = value;
   return result;
 }
 

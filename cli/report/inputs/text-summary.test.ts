@@ -5,7 +5,8 @@ import { buildModel } from '../build.ts';
 import { parseTextSummary } from './text-summary.ts';
 
 const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
-const modelOf = (name: string) => buildModel({ files: [name], summary: parseTextSummary(readFileSync(fixture(name), 'utf8'), name) });
+const modelOf = (name: string) =>
+  buildModel({ files: [name], summary: parseTextSummary(readFileSync(fixture(name), 'utf8'), name) });
 
 // SPEC §4: the seed's p95 (ms) and rps per API. Error rates are exact, from k6's counts (36 of 184,272 is
 // 0.0195 %): k6 printed them truncated to 0.01 %, which is what this table held before.
@@ -65,12 +66,20 @@ describe('lines the report does not know', () => {
 
   it('keeps a custom Trend printed without units (old layout) as a custom metric, not a failure', () => {
     const model = buildModel({ files: ['t'], summary: parseTextSummary(withCustom, 't') });
-    expect(model.customMetrics).toContainEqual({ name: 'custom_waiting_time', type: 'trend', contains: 'default', values: { avg: 12.5, min: 1, med: 10, max: 50.25, p90: 30, p95: 40.5 } });
+    expect(model.customMetrics).toContainEqual({
+      name: 'custom_waiting_time',
+      type: 'trend',
+      contains: 'default',
+      values: { avg: 12.5, min: 1, med: 10, max: 50.25, p90: 30, p95: 40.5 },
+    });
     expect(model.overview.requests).toBe(184272);
   });
 
   it('lists a line whose values no k6 layout matches in a note and reads the rest', () => {
-    const model = buildModel({ files: ['t'], summary: parseTextSummary(withCustom.replace('avg=12.5', 'avg=twelve'), 't') });
+    const model = buildModel({
+      files: ['t'],
+      summary: parseTextSummary(withCustom.replace('avg=12.5', 'avg=twelve'), 't'),
+    });
     expect(model.notes.find((n) => n.id === 'input')?.text).toMatch(/custom_waiting_time .* left out/);
     expect(model.overview.latency?.p95).toBeCloseTo(23.47, 6);
   });
@@ -79,15 +88,26 @@ describe('lines the report does not know', () => {
 describe('k6 v2.2 text summary (new layout)', () => {
   it('reads thresholds, sub-metrics, checks and p(99) like the legacy export of the same run', () => {
     const text = parseTextSummary(readFileSync(fixture('k6/text-summary-stdout.txt'), 'utf8'), 'text');
-    const legacy = JSON.parse(readFileSync(fixture('k6/summary-export.json'), 'utf8')) as { metrics: Record<string, Record<string, number>> };
+    const legacy = JSON.parse(readFileSync(fixture('k6/summary-export.json'), 'utf8')) as {
+      metrics: Record<string, Record<string, number>>;
+    };
     const model = buildModel({ files: ['text'], summary: text });
     expect(model.overview.requests).toBe(legacy.metrics.http_reqs?.count);
     expect(model.overview.failed).toBe(legacy.metrics.http_req_failed?.passes);
     expect(model.overview.droppedIterations).toBe(legacy.metrics.dropped_iterations?.count);
     expect(model.overview.latency?.p99).toBeCloseTo(legacy.metrics.http_req_duration?.['p(99)'] ?? 0, 1);
     expect(model.endpoints.map((e) => e.name)).toEqual(['GET /concerts', 'GET /slow']);
-    expect(model.thresholds).toContainEqual({ metric: 'http_req_duration{name:GET /slow}', expression: 'p(95)<100', ok: false, observed: 'p(95)=175.69ms', judgedBy: 'k6' });
+    expect(model.thresholds).toContainEqual({
+      metric: 'http_req_duration{name:GET /slow}',
+      expression: 'p(95)<100',
+      ok: false,
+      observed: 'p(95)=175.69ms',
+      judgedBy: 'k6',
+    });
     expect(model.overview.passed).toBe(false);
-    expect(model.checks.find((c) => c.name === 'reservation answered 200 or 409')).toMatchObject({ passes: 215, fails: 5 });
+    expect(model.checks.find((c) => c.name === 'reservation answered 200 or 409')).toMatchObject({
+      passes: 215,
+      fails: 5,
+    });
   });
 });

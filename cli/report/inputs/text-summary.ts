@@ -49,7 +49,9 @@ export function parseMetricValues(text: string): Omit<SummaryMetric, 'thresholds
   const gauge = /^(\S+(?: [kMGT]?B)?)\s+min=(\S+(?: [kMGT]?B)?)\s+max=(\S+(?: [kMGT]?B)?)$/.exec(text);
   if (gauge) {
     const [value, min, max] = [gauge[1], gauge[2], gauge[3]].map((part) => parseValue(part ?? ''));
-    return value === undefined || min === undefined || max === undefined ? undefined : { type: 'gauge', values: { value, min, max } };
+    return value === undefined || min === undefined || max === undefined
+      ? undefined
+      : { type: 'gauge', values: { value, min, max } };
   }
   const counter = /^(\S+(?: [kMGT]?B)?)\s+(\S+(?: [kMGT]?B)?)\/s$/.exec(text);
   if (counter) {
@@ -61,7 +63,10 @@ export function parseMetricValues(text: string): Omit<SummaryMetric, 'thresholds
 
 /** A rate from its counts (exact), the printed percentage only when there are none. */
 function rateValues(percent: string | undefined, nonZero: number, total: number): Omit<SummaryMetric, 'thresholds'> {
-  return { type: 'rate', values: { rate: total > 0 ? nonZero / total : (parsePercent(percent ?? '') ?? 0), nonZero, zero: total - nonZero } };
+  return {
+    type: 'rate',
+    values: { rate: total > 0 ? nonZero / total : (parsePercent(percent ?? '') ?? 0), nonZero, zero: total - nonZero },
+  };
 }
 
 export function parseTextSummary(text: string, file: string): NormalizedSummary {
@@ -88,9 +93,14 @@ export function parseTextSummary(text: string, file: string): NormalizedSummary 
       const threshold = THRESHOLD_LINE.exec(line);
       if (threshold && thresholdMetric) {
         const observed = threshold[3] || undefined;
-        textThresholds.push({ metric: thresholdMetric, expression: threshold[2] ?? '', ok: threshold[1] === '✓', observed, judgedBy: 'k6' });
-      }
-      else if (line.trim() !== '') thresholdMetric = line.trim();
+        textThresholds.push({
+          metric: thresholdMetric,
+          expression: threshold[2] ?? '',
+          ok: threshold[1] === '✓',
+          observed,
+          judgedBy: 'k6',
+        });
+      } else if (line.trim() !== '') thresholdMetric = line.trim();
       return;
     }
     const metric = METRIC_LINE.exec(line);
@@ -101,10 +111,14 @@ export function parseTextSummary(text: string, file: string): NormalizedSummary 
       if (!isSubmetric) parent = rawName;
       const parsed = parseMetricValues(metric[3] ?? '');
       if (!parsed) {
-        notes.push(`line ${index + 1}: the values of ${name} (“${(metric[3] ?? '').slice(0, 80)}”) are in no layout k6 prints; left out`);
+        notes.push(
+          `line ${index + 1}: the values of ${name} (“${(metric[3] ?? '').slice(0, 80)}”) are in no layout k6 prints; left out`,
+        );
         return;
       }
-      const thresholds = metric[1] ? [{ expression: '(threshold)', ok: metric[1] === '✓', judgedBy: 'k6' as const }] : [];
+      const thresholds = metric[1]
+        ? [{ expression: '(threshold)', ok: metric[1] === '✓', judgedBy: 'k6' as const }]
+        : [];
       metrics.set(name, { ...parsed, thresholds });
       return;
     }
@@ -116,9 +130,15 @@ export function parseTextSummary(text: string, file: string): NormalizedSummary 
       return;
     }
     const check = CHECK_LINE.exec(line);
-    if (check && !line.includes('[')) checks.push({ name: check[2] ?? '', passes: Number.NaN, fails: check[1] === '✓' ? 0 : Number.NaN });
+    if (check && !line.includes('['))
+      checks.push({ name: check[2] ?? '', passes: Number.NaN, fails: check[1] === '✓' ? 0 : Number.NaN });
   });
-  if (metrics.size === 0) throw new ReportInputError(file, undefined, 'no k6 metric lines found; expected a k6 end-of-test summary (name.....: values)');
+  if (metrics.size === 0)
+    throw new ReportInputError(
+      file,
+      undefined,
+      'no k6 metric lines found; expected a k6 end-of-test summary (name.....: values)',
+    );
   for (const threshold of textThresholds) {
     const target = metrics.get(threshold.metric);
     const { metric, ...verdict } = threshold;

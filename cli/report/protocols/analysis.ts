@@ -14,7 +14,13 @@ function grpcErrorNotes(model: ModelWithoutNotes): Note[] {
   if (!model.grpcTotals || failed === 0) return [];
   const byMethod = (model.grpc ?? [])
     .filter((m) => m.failed > 0)
-    .map((m) => `${m.method}: ${m.statuses.filter((s) => s.expected < s.count).map((s) => `${s.status} ×${formatCount(s.count)}`).join(', ')}`);
+    .map(
+      (m) =>
+        `${m.method}: ${m.statuses
+          .filter((s) => s.expected < s.count)
+          .map((s) => `${s.status} ×${formatCount(s.count)}`)
+          .join(', ')}`,
+    );
   return [
     {
       id: 'grpc-errors',
@@ -49,7 +55,11 @@ function latencyStat(latency: LatencyStats | undefined, stat: string): number | 
  * What the run observed for a threshold's statistic on a protocol metric (`p(75)` of a vital, `p(95)` of
  * grpc_req_duration, `count` of ws_msgs_received…), or undefined when the report does not have it.
  */
-export function protocolObserved(model: ModelWithoutNotes, metric: string, stat: string): { value: number; shown: string } | undefined {
+export function protocolObserved(
+  model: ModelWithoutNotes,
+  metric: string,
+  stat: string,
+): { value: number; shown: string } | undefined {
   const vital = VITALS.find((v) => v.metric === metric);
   if (vital) {
     const stats = model.webVitals?.allPages.find((v) => v.vital === vital.vital);
@@ -62,7 +72,9 @@ export function protocolObserved(model: ModelWithoutNotes, metric: string, stat:
   };
   const counted = (count: number | undefined, rate: number | undefined) => {
     const value = stat === 'count' ? count : stat === 'rate' ? rate : undefined;
-    return value === undefined ? undefined : { value, shown: stat === 'count' ? formatCount(value) : `${formatCount(value, 1)}/s` };
+    return value === undefined
+      ? undefined
+      : { value, shown: stat === 'count' ? formatCount(value) : `${formatCount(value, 1)}/s` };
   };
   const ws = model.websocketTotals;
   const durationS = model.overview.durationS;

@@ -77,7 +77,9 @@ export class WebVitalSamples {
   }
 
   toSnapshot(): WebVitalSnapshot {
-    return [...this.byPage].flatMap(([page, vitals]) => [...vitals].map(([vital, samples]) => [page, vital, samples] as [string, VitalName, number[]]));
+    return [...this.byPage].flatMap(([page, vitals]) =>
+      [...vitals].map(([vital, samples]) => [page, vital, samples] as [string, VitalName, number[]]),
+    );
   }
 
   static fromSnapshot(snapshot: WebVitalSnapshot): WebVitalSamples {
@@ -89,8 +91,11 @@ export class WebVitalSamples {
   stats(): WebVitals | undefined {
     if (this.byPage.size === 0) return undefined;
     const all = new Map<VitalName, number[]>();
-    for (const vitals of this.byPage.values()) for (const [vital, samples] of vitals) all.set(vital, [...(all.get(vital) ?? []), ...samples]);
-    const pages: PageVitals[] = [...this.byPage].map(([page, vitals]) => ({ page, vitals: vitalStats(vitals) })).sort((a, b) => a.page.localeCompare(b.page));
+    for (const vitals of this.byPage.values())
+      for (const [vital, samples] of vitals) all.set(vital, [...(all.get(vital) ?? []), ...samples]);
+    const pages: PageVitals[] = [...this.byPage]
+      .map(([page, vitals]) => ({ page, vitals: vitalStats(vitals) }))
+      .sort((a, b) => a.page.localeCompare(b.page));
     return { allPages: vitalStats(all), pages };
   }
 }
@@ -102,7 +107,9 @@ function vitalStats(byVital: Map<VitalName, number[]>): VitalStats[] {
     const sorted = [...samples].sort((a, b) => a - b);
     const p75 = k6Percentile(sorted, 75);
     const p95 = k6Percentile(sorted, 95);
-    return [{ vital, samples: sorted.length, p75, p95, rating: rateVital(vital, p75), p95Rating: rateVital(vital, p95) }];
+    return [
+      { vital, samples: sorted.length, p75, p95, rating: rateVital(vital, p75), p95Rating: rateVital(vital, p95) },
+    ];
   });
 }
 

@@ -5,12 +5,24 @@ import type { LatencyStats, ReportModel, VitalStats } from '../model.ts';
 import type { NormalizedSummary } from '../inputs/summary.ts';
 import { rateVital, VITALS } from './browser.ts';
 
-export function protocolsFromSummary(summary: NormalizedSummary, latency: (name: string) => LatencyStats | undefined): Pick<ReportModel, 'webVitals' | 'websocketTotals'> {
+export function protocolsFromSummary(
+  summary: NormalizedSummary,
+  latency: (name: string) => LatencyStats | undefined,
+): Pick<ReportModel, 'webVitals' | 'websocketTotals'> {
   const m = summary.metrics;
   const vitals: VitalStats[] = VITALS.flatMap(({ vital, metric }) => {
     const v = m.get(metric)?.values;
     if (v?.p75 === undefined || v.p95 === undefined) return [];
-    return [{ vital, samples: v.count, p75: v.p75, p95: v.p95, rating: rateVital(vital, v.p75), p95Rating: rateVital(vital, v.p95) }];
+    return [
+      {
+        vital,
+        samples: v.count,
+        p75: v.p75,
+        p95: v.p95,
+        rating: rateVital(vital, v.p75),
+        p95Rating: rateVital(vital, v.p95),
+      },
+    ];
   });
   const sessions = m.get('ws_sessions')?.values;
   const sent = m.get('ws_msgs_sent')?.values;

@@ -9,9 +9,23 @@ export const GRPC_METRIC = 'grpc_req_duration';
 
 /** The status codes of the gRPC spec (doc/statuscodes.md), by number. */
 const CODE_NAMES = [
-  'OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED',
-  'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE',
-  'DATA_LOSS', 'UNAUTHENTICATED',
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
 ];
 
 /** `5` → `5 NOT_FOUND`; a code k6 did not get (no status tag) stays as it is. */
@@ -73,7 +87,10 @@ export class GrpcTraffic {
   }
 
   toSnapshot(): [string, GrpcSnapshot][] {
-    return [...this.byMethod].map(([method, calls]) => [method, { latency: calls.latency.toSnapshot(), statuses: [...calls.statuses] }]);
+    return [...this.byMethod].map(([method, calls]) => [
+      method,
+      { latency: calls.latency.toSnapshot(), statuses: [...calls.statuses] },
+    ]);
   }
 
   static fromSnapshot(snapshot: [string, GrpcSnapshot][]): GrpcTraffic {
@@ -91,7 +108,9 @@ export class GrpcTraffic {
     if (this.byMethod.size === 0) return undefined;
     const all = new Calls();
     for (const calls of this.byMethod.values()) all.merge(calls);
-    const byMethod = [...this.byMethod].map(([method, calls]) => calls.stats(method, durationS)).sort((a, b) => a.method.localeCompare(b.method));
+    const byMethod = [...this.byMethod]
+      .map(([method, calls]) => calls.stats(method, durationS))
+      .sort((a, b) => a.method.localeCompare(b.method));
     return { byMethod, totals: all.stats('all methods', durationS) };
   }
 }

@@ -31,7 +31,11 @@ const SUMMARY_OPTIONS = `summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(75)'
 const HANDLE_SUMMARY = `export function handleSummary(data) { return { [__ENV.SUMMARY_FILE]: JSON.stringify(data) }; }`;
 
 /** Runs a k6 script with a raw stream and handleSummary data; → the report model of both, and the summary. */
-async function runK6(name: string, script: string, env: Record<string, string>): Promise<{ model: ReportModel; summary: Summary }> {
+async function runK6(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+): Promise<{ model: ReportModel; summary: Summary }> {
   const k6 = await resolveK6();
   const scriptFile = path.join(dir, `${name}.js`);
   const raw = path.join(dir, `${name}.raw.json`);
@@ -44,7 +48,10 @@ async function runK6(name: string, script: string, env: Record<string, string>):
   });
   // 99: thresholds crossed — each script fails one on purpose, to see it read like any other
   expect(result.exitCode, `${result.stdout}\n${result.stderr}`.slice(-2000)).toBe(99);
-  return { model: await loadReportModel([raw, summaryFile]), summary: JSON.parse(readFileSync(summaryFile, 'utf8')) as Summary };
+  return {
+    model: await loadReportModel([raw, summaryFile]),
+    summary: JSON.parse(readFileSync(summaryFile, 'utf8')) as Summary,
+  };
 }
 
 /** Our latency figures against a k6 trend's: the same samples, interpolated the same way. */
@@ -52,7 +59,14 @@ function expectSameTrend(ours: LatencyStats | undefined, theirs: Record<string, 
   expect(theirs).toBeDefined();
   const t = theirs ?? {};
   expect(ours?.avg).toBeCloseTo(t.avg ?? Number.NaN, 6);
-  for (const [key, k6Key] of [['min', 'min'], ['med', 'med'], ['p90', 'p(90)'], ['p95', 'p(95)'], ['p99', 'p(99)'], ['max', 'max']] as const) {
+  for (const [key, k6Key] of [
+    ['min', 'min'],
+    ['med', 'med'],
+    ['p90', 'p(90)'],
+    ['p95', 'p(95)'],
+    ['p99', 'p(99)'],
+    ['max', 'max'],
+  ] as const) {
     expect(ours?.[key], key).toBeCloseTo(t[k6Key] ?? Number.NaN, 9);
   }
 }
@@ -62,7 +76,9 @@ describe('WebSockets (k6/ws and k6/websockets) against a ws echo server', () => 
   beforeAll(async () => {
     server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     // echo in the frame type received: k6/ws only hands text frames to on('message')
-    server.on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary })));
+    server.on('connection', (socket) =>
+      socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary })),
+    );
     await new Promise((resolve) => server.once('listening', resolve));
   });
   afterAll(() => new Promise((resolve) => server.close(resolve)));
@@ -100,7 +116,9 @@ ${HANDLE_SUMMARY}
     const m = summary.metrics;
     const totals = model.websocketTotals;
     expect(totals?.sessions).toBe(m.ws_sessions?.values.count);
-    expect(totals?.statuses).toEqual([{ status: '101', count: m.ws_sessions?.values.count, expected: m.ws_sessions?.values.count }]);
+    expect(totals?.statuses).toEqual([
+      { status: '101', count: m.ws_sessions?.values.count, expected: m.ws_sessions?.values.count },
+    ]);
     expect(totals?.messagesSent).toBe(m.ws_msgs_sent?.values.count);
     expect(totals?.messagesReceived).toBe(m.ws_msgs_received?.values.count);
     expectSameTrend(totals?.connecting, m.ws_connecting?.values);
@@ -115,7 +133,9 @@ ${HANDLE_SUMMARY}
         expect.objectContaining({ metric: 'ws_msgs_received', expression: 'count>10000', ok: false }),
       ]),
     );
-    expect(model.notes.find((n) => n.id === 'threshold-failed')?.text).toContain(`(observed ${m.ws_msgs_received?.values.count})`);
+    expect(model.notes.find((n) => n.id === 'threshold-failed')?.text).toContain(
+      `(observed ${m.ws_msgs_received?.values.count})`,
+    );
 
     // a run with only WebSocket traffic still charts throughput and latency, with unique increasing labels
     expect(model.overview.requests).toBe(0);
@@ -123,8 +143,13 @@ ${HANDLE_SUMMARY}
     expect(charts.map((c) => c.id)).toEqual(expect.arrayContaining(['throughput', 'latency']));
     expect(JSON.stringify(charts.find((c) => c.id === 'throughput')?.spec)).toContain('WebSocket messages sent/s');
     const mermaid = mermaidCharts(model);
-    expect(mermaid.map((block) => /title "(.+)"/.exec(block)?.[1])).toEqual(['WebSocket messages per second (sent + received)', 'WebSocket connect time p95 (ms)']);
-    const labels = (/x-axis \[(.+)\]/.exec(mermaid[0] ?? '')?.[1] ?? '').split(', ').map((l) => Number.parseFloat(l.replaceAll('"', '')));
+    expect(mermaid.map((block) => /title "(.+)"/.exec(block)?.[1])).toEqual([
+      'WebSocket messages per second (sent + received)',
+      'WebSocket connect time p95 (ms)',
+    ]);
+    const labels = (/x-axis \[(.+)\]/.exec(mermaid[0] ?? '')?.[1] ?? '')
+      .split(', ')
+      .map((l) => Number.parseFloat(l.replaceAll('"', '')));
     expect(new Set(labels).size).toBe(labels.length);
     expect(labels).toEqual([...labels].sort((a, b) => a - b));
   }, 60_000);
@@ -147,15 +172,24 @@ message HelloRequest { string name = 1; }
 message HelloReply { string message = 1; }
 `,
     );
-    const loaded = grpc.loadPackageDefinition(protoLoader.loadSync(proto())) as unknown as { hello: { Greeter: grpc.ServiceClientConstructor } };
+    const loaded = grpc.loadPackageDefinition(protoLoader.loadSync(proto())) as unknown as {
+      hello: { Greeter: grpc.ServiceClientConstructor };
+    };
     server = new grpc.Server();
     server.addService(loaded.hello.Greeter.service, {
-      SayHello: (call: grpc.ServerUnaryCall<{ name: string }, unknown>, done: grpc.sendUnaryData<unknown>) => setTimeout(() => done(null, { message: `hi ${call.request.name}` }), 3),
+      SayHello: (call: grpc.ServerUnaryCall<{ name: string }, unknown>, done: grpc.sendUnaryData<unknown>) =>
+        setTimeout(() => done(null, { message: `hi ${call.request.name}` }), 3),
       // every third lookup finds nothing: NOT_FOUND, a status k6 records and the report must count
       Lookup: (call: grpc.ServerUnaryCall<{ name: string }, unknown>, done: grpc.sendUnaryData<unknown>) =>
-        Number(call.request.name) % 3 === 0 ? done({ code: grpc.status.NOT_FOUND, details: 'no such name' }) : done(null, { message: 'found' }),
+        Number(call.request.name) % 3 === 0
+          ? done({ code: grpc.status.NOT_FOUND, details: 'no such name' })
+          : done(null, { message: 'found' }),
     });
-    port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))));
+    port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      ),
+    );
   });
   afterAll(() => new Promise<void>((resolve) => server.tryShutdown(() => resolve())));
 
@@ -203,8 +237,12 @@ ${HANDLE_SUMMARY}
     ]);
     expect(model.grpcTotals?.failed).toBe(notFound);
     expect(model.notes.map((n) => n.id)).toContain('grpc-errors');
-    expect(model.notes.find((n) => n.id === 'threshold-failed')?.text).toContain('on `grpc_req_duration` failed (observed');
-    expect(model.thresholds).toContainEqual(expect.objectContaining({ metric: 'grpc_req_duration', expression: 'p(95)<1', ok: false }));
+    expect(model.notes.find((n) => n.id === 'threshold-failed')?.text).toContain(
+      'on `grpc_req_duration` failed (observed',
+    );
+    expect(model.thresholds).toContainEqual(
+      expect.objectContaining({ metric: 'grpc_req_duration', expression: 'p(95)<1', ok: false }),
+    );
     expect(chartSpecs(model).map((c) => c.id)).toEqual(expect.arrayContaining(['throughput', 'latency']));
     expect(mermaidCharts(model).some((block) => block.includes('gRPC p95 latency'))).toBe(true);
   }, 60_000);

@@ -22,11 +22,31 @@ describe('percentiles and ratings', () => {
   });
 
   it('rates each vital on the published bounds, the bound itself still good', () => {
-    expect([rateVital('lcp', 2500), rateVital('lcp', 2501), rateVital('lcp', 4001)]).toEqual(['good', 'needs improvement', 'poor']);
-    expect([rateVital('inp', 200), rateVital('inp', 500), rateVital('inp', 501)]).toEqual(['good', 'needs improvement', 'poor']);
-    expect([rateVital('cls', 0.1), rateVital('cls', 0.25), rateVital('cls', 0.26)]).toEqual(['good', 'needs improvement', 'poor']);
-    expect([rateVital('fcp', 1800), rateVital('fcp', 3000), rateVital('fcp', 3001)]).toEqual(['good', 'needs improvement', 'poor']);
-    expect([rateVital('ttfb', 800), rateVital('ttfb', 1800), rateVital('ttfb', 1801)]).toEqual(['good', 'needs improvement', 'poor']);
+    expect([rateVital('lcp', 2500), rateVital('lcp', 2501), rateVital('lcp', 4001)]).toEqual([
+      'good',
+      'needs improvement',
+      'poor',
+    ]);
+    expect([rateVital('inp', 200), rateVital('inp', 500), rateVital('inp', 501)]).toEqual([
+      'good',
+      'needs improvement',
+      'poor',
+    ]);
+    expect([rateVital('cls', 0.1), rateVital('cls', 0.25), rateVital('cls', 0.26)]).toEqual([
+      'good',
+      'needs improvement',
+      'poor',
+    ]);
+    expect([rateVital('fcp', 1800), rateVital('fcp', 3000), rateVital('fcp', 3001)]).toEqual([
+      'good',
+      'needs improvement',
+      'poor',
+    ]);
+    expect([rateVital('ttfb', 800), rateVital('ttfb', 1800), rateVital('ttfb', 1801)]).toEqual([
+      'good',
+      'needs improvement',
+      'poor',
+    ]);
   });
 });
 
@@ -50,7 +70,9 @@ describe('a run with browser, WebSocket and gRPC traffic', () => {
     summary: {
       format: 'summary-handle',
       file: 'summary.json',
-      metrics: new Map([['browser_web_vital_lcp', { type: 'trend', values: {}, thresholds: [{ expression: 'p(75)<2500', ok: false }] }]]),
+      metrics: new Map([
+        ['browser_web_vital_lcp', { type: 'trend', values: {}, thresholds: [{ expression: 'p(75)<2500', ok: false }] }],
+      ]),
       checks: [],
     },
   });
@@ -59,7 +81,13 @@ describe('a run with browser, WebSocket and gRPC traffic', () => {
     expect(model.overview.requests).toBe(4);
     expect(model.endpoints.map((e) => e.name)).toEqual(['http://shop/']);
     const lcp = model.webVitals?.pages.find((p) => p.page === 'http://shop/')?.vitals.find((v) => v.vital === 'lcp');
-    expect(lcp).toMatchObject({ samples: 4, p75: 3250, rating: 'needs improvement', p95: 3850, p95Rating: 'needs improvement' });
+    expect(lcp).toMatchObject({
+      samples: 4,
+      p75: 3250,
+      rating: 'needs improvement',
+      p95: 3850,
+      p95Rating: 'needs improvement',
+    });
     expect(model.webVitals?.allPages.map((v) => v.vital)).toEqual(['lcp', 'cls']);
   });
 
@@ -67,7 +95,9 @@ describe('a run with browser, WebSocket and gRPC traffic', () => {
     const note = model.notes.find((n) => n.id === 'web-vitals');
     expect(note?.text).toContain('CLS on http://shop/cart');
     expect(note?.text).toContain('poor');
-    expect(model.notes.find((n) => n.id === 'threshold-failed')?.text).toBe('Threshold `p(75)<2500` on `browser_web_vital_lcp` failed (observed 3.25 s).');
+    expect(model.notes.find((n) => n.id === 'threshold-failed')?.text).toBe(
+      'Threshold `p(75)<2500` on `browser_web_vital_lcp` failed (observed 3.25 s).',
+    );
   });
 
   it('has WebSocket and gRPC tables, and gRPC codes other than OK as errors', () => {
@@ -76,7 +106,14 @@ describe('a run with browser, WebSocket and gRPC traffic', () => {
     expect(model.grpc?.[0]?.statuses.map((s) => s.status)).toEqual(['0 OK', '5 NOT_FOUND']);
     expect(model.notes.find((n) => n.id === 'grpc-errors')?.text).toContain('5 NOT_FOUND ×1');
     const markdown = renderMarkdown(model);
-    for (const heading of ['## Web Vitals', '## WebSockets', '## gRPC', '🔴 poor', 'WebSocket messages per second', 'gRPC calls per second']) {
+    for (const heading of [
+      '## Web Vitals',
+      '## WebSockets',
+      '## gRPC',
+      '🔴 poor',
+      'WebSocket messages per second',
+      'gRPC calls per second',
+    ]) {
       expect(markdown).toContain(heading);
     }
   });
@@ -90,9 +127,13 @@ describe('chart time labels', () => {
       { startS: 1.4, widthS: 1 },
       { startS: 2.4, widthS: 0.2 },
     ];
-    const labels = timeLabels(buckets.map((b) => ({ ...b, requests: 0, failed: 0, expectedNon2xx: 0, iterations: 0, dropped: 0 })));
+    const labels = timeLabels(
+      buckets.map((b) => ({ ...b, requests: 0, failed: 0, expectedNon2xx: 0, iterations: 0, dropped: 0 })),
+    );
     expect(labels).toEqual(['0s', '1s', '2s', '3s']);
     expect(new Set(labels).size).toBe(labels.length);
-    expect(labels.map((l) => Number.parseFloat(l))).toEqual([...labels.map((l) => Number.parseFloat(l))].sort((a, b) => a - b));
+    expect(labels.map((l) => Number.parseFloat(l))).toEqual(
+      [...labels.map((l) => Number.parseFloat(l))].sort((a, b) => a - b),
+    );
   });
 });

@@ -4,7 +4,13 @@ import { LatencyHistogram, type LatencySnapshot } from '../histogram.ts';
 import type { StatusCount, WebSocketStats } from '../model.ts';
 import { entryOf } from '../../shared/maps.ts';
 
-export const WEBSOCKET_METRICS = ['ws_sessions', 'ws_connecting', 'ws_session_duration', 'ws_msgs_sent', 'ws_msgs_received'];
+export const WEBSOCKET_METRICS = [
+  'ws_sessions',
+  'ws_connecting',
+  'ws_session_duration',
+  'ws_msgs_sent',
+  'ws_msgs_received',
+];
 
 /** 101 Switching Protocols: the handshake upgraded the connection. */
 const UPGRADED = '101';
@@ -41,7 +47,11 @@ class Sessions {
   }
 
   stats(name: string, durationS: number): WebSocketStats {
-    const statuses = [...this.statuses].map(([status, count]) => ({ status, count, expected: status === UPGRADED ? count : 0 }));
+    const statuses = [...this.statuses].map(([status, count]) => ({
+      status,
+      count,
+      expected: status === UPGRADED ? count : 0,
+    }));
     return {
       name,
       sessions: statuses.reduce((sum, s) => sum + s.count, 0),
@@ -110,7 +120,9 @@ export class WebSocketTraffic {
     if (this.byName.size === 0) return undefined;
     const all = new Sessions();
     for (const sessions of this.byName.values()) all.merge(sessions);
-    const byName = [...this.byName].map(([name, sessions]) => sessions.stats(name, durationS)).sort((a, b) => a.name.localeCompare(b.name));
+    const byName = [...this.byName]
+      .map(([name, sessions]) => sessions.stats(name, durationS))
+      .sort((a, b) => a.name.localeCompare(b.name));
     return { byName, totals: all.stats('all sessions', durationS) };
   }
 }

@@ -21,7 +21,11 @@ const MARKER_COLOR = { fault: '#e45756', setup: '#8e6cc0', phase: '#888', event:
 
 /** Fault and setup() windows shaded, phases and events as rules, every label in its own lane (see series.ts). */
 export function overlayLayers(model: ReportModel): object[] {
-  const found = markers(model, WIDTH).map((m) => ({ ...m, labelY: 2 + m.lane * LANE_HEIGHT_PX, color: MARKER_COLOR[m.kind] }));
+  const found = markers(model, WIDTH).map((m) => ({
+    ...m,
+    labelY: 2 + m.lane * LANE_HEIGHT_PX,
+    color: MARKER_COLOR[m.kind],
+  }));
   if (found.length === 0) return [];
   const windows = found.filter((m) => m.to > m.from);
   const instants = found.filter((m) => m.to <= m.from);
@@ -29,8 +33,18 @@ export function overlayLayers(model: ReportModel): object[] {
   // fill/stroke straight from the data (scale null): no legend, and no clash with the series' colour legend
   const fill = { field: 'color', type: 'nominal', scale: null };
   return [
-    ...(windows.length > 0 ? [{ data: { values: windows }, mark: { type: 'rect', opacity: 0.13 }, encoding: { x, x2: { field: 'to' }, fill } }] : []),
-    ...(instants.length > 0 ? [{ data: { values: instants }, mark: { type: 'rule', strokeDash: [4, 3] }, encoding: { x, stroke: fill } }] : []),
+    ...(windows.length > 0
+      ? [
+          {
+            data: { values: windows },
+            mark: { type: 'rect', opacity: 0.13 },
+            encoding: { x, x2: { field: 'to' }, fill },
+          },
+        ]
+      : []),
+    ...(instants.length > 0
+      ? [{ data: { values: instants }, mark: { type: 'rule', strokeDash: [4, 3] }, encoding: { x, stroke: fill } }]
+      : []),
     {
       data: { values: found },
       mark: { type: 'text', align: 'left', baseline: 'top', dx: 3, fontSize: 10 },
@@ -49,7 +63,13 @@ function yDomainMax(model: ReportModel, values: Series[]): number | undefined {
 
 /** What every chart shares: vega-lite v5, the title, one size, a white page. */
 export function chartFrame(title: string) {
-  return { $schema: 'https://vega.github.io/schema/vega-lite/v5.json', title, width: WIDTH, height: HEIGHT, background: 'white' };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title,
+    width: WIDTH,
+    height: HEIGHT,
+    background: 'white',
+  };
 }
 
 export function lineChart(model: ReportModel, id: string, title: string, yTitle: string, values: Series[]): ChartSpec {
@@ -96,12 +116,27 @@ export function chartSpecs(model: ReportModel): ChartSpec[] {
       ...latency('WebSocket connect p95', (b) => b.wsConnectP95),
       ...latency('gRPC p95', (b) => b.grpcP95),
     ]),
-    ...(requests ? [lineChart(model, 'errors', 'Errors', 'responses per second', [...perSecond('failed', (b) => b.failed), ...perSecond('expected non-2xx (e.g. 409)', (b) => b.expectedNon2xx)])] : []),
+    ...(requests
+      ? [
+          lineChart(model, 'errors', 'Errors', 'responses per second', [
+            ...perSecond('failed', (b) => b.failed),
+            ...perSecond('expected non-2xx (e.g. 409)', (b) => b.expectedNon2xx),
+          ]),
+        ]
+      : []),
   ];
   const vus = pointsOf(t, 'VUs', (b) => b.vus);
   if (vus.length > 1) charts.push(lineChart(model, 'vus', 'Virtual users', 'VUs', vus));
   for (const signal of model.server) {
-    charts.push(lineChart(model, `server-${signal.id}`, `Server: ${signal.title}`, signal.unit, signal.points.map((p) => ({ tS: p.tS, series: signal.title, value: p.value }))));
+    charts.push(
+      lineChart(
+        model,
+        `server-${signal.id}`,
+        `Server: ${signal.title}`,
+        signal.unit,
+        signal.points.map((p) => ({ tS: p.tS, series: signal.title, value: p.value })),
+      ),
+    );
   }
   return charts;
 }

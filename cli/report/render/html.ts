@@ -35,7 +35,9 @@ function interactive(chart: ChartSpec, extraTooltip: object[] = []): ChartSpec {
   const spec = structuredClone(chart.spec) as unknown as LayeredSpec;
   const data = spec.layer.find((layer) => typeof layer.mark === 'object' && layer.mark.type === 'line');
   if (data) {
-    data.params = [{ name: `zoom_${chart.id.replaceAll('-', '_')}`, select: { type: 'interval', encodings: ['x'] }, bind: 'scales' }];
+    data.params = [
+      { name: `zoom_${chart.id.replaceAll('-', '_')}`, select: { type: 'interval', encodings: ['x'] }, bind: 'scales' },
+    ];
     data.mark = { ...(typeof data.mark === 'string' ? { type: data.mark } : data.mark), point: { size: 18 } };
     data.encoding = { ...data.encoding, tooltip: [...TOOLTIP, ...extraTooltip] };
   }
@@ -44,18 +46,33 @@ function interactive(chart: ChartSpec, extraTooltip: object[] = []): ChartSpec {
 
 function endpointLatencyChart(model: ReportModel): ChartSpec | undefined {
   const values = (model.endpointTimeline ?? []).flatMap((endpoint) =>
-    endpoint.points.map((p) => ({ tS: p.startS + p.widthS / 2, series: endpoint.name, value: p.avg, max: p.max, requests: p.requests })),
+    endpoint.points.map((p) => ({
+      tS: p.startS + p.widthS / 2,
+      series: endpoint.name,
+      value: p.avg,
+      max: p.max,
+      requests: p.requests,
+    })),
   );
   if (values.length < 2) return undefined;
   const chart = lineChart(model, 'endpoint-latency', 'Latency per endpoint (mean per time slice)', 'ms', values);
-  return interactive(chart, [{ field: 'max', title: 'max ms', format: ',.4~r' }, { field: 'requests', title: 'requests' }]);
+  return interactive(chart, [
+    { field: 'max', title: 'max ms', format: ',.4~r' },
+    { field: 'requests', title: 'requests' },
+  ]);
 }
 
-function histogramSpec(id: string, title: string, values: { fromMs: number; toMs: number; count: number; series: string }[]): ChartSpec {
+function histogramSpec(
+  id: string,
+  title: string,
+  values: { fromMs: number; toMs: number; count: number; series: string }[],
+): ChartSpec {
   const spec = {
     ...chartFrame(title),
     data: { values },
-    params: [{ name: `zoom_${id.replaceAll('-', '_')}`, select: { type: 'interval', encodings: ['x'] }, bind: 'scales' }],
+    params: [
+      { name: `zoom_${id.replaceAll('-', '_')}`, select: { type: 'interval', encodings: ['x'] }, bind: 'scales' },
+    ],
     mark: { type: 'rect', opacity: 0.7 },
     encoding: {
       x: { field: 'fromMs', type: 'quantitative', scale: { type: 'log' }, title: 'latency (ms, log scale)' },
@@ -63,7 +80,12 @@ function histogramSpec(id: string, title: string, values: { fromMs: number; toMs
       y: { field: 'count', type: 'quantitative', title: 'requests' },
       y2: { datum: 0 },
       color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'top' } },
-      tooltip: [{ field: 'series' }, { field: 'fromMs', title: 'from ms', format: ',.4~r' }, { field: 'toMs', title: 'to ms', format: ',.4~r' }, { field: 'count', title: 'requests' }],
+      tooltip: [
+        { field: 'series' },
+        { field: 'fromMs', title: 'from ms', format: ',.4~r' },
+        { field: 'toMs', title: 'to ms', format: ',.4~r' },
+        { field: 'count', title: 'requests' },
+      ],
     },
   };
   return { id, title, spec: spec as unknown as ChartSpec['spec'] };
@@ -74,7 +96,14 @@ function modelCharts(model: ReportModel): ChartSpec[] {
   const endpoints = endpointLatencyChart(model);
   if (endpoints) charts.splice(2, 0, endpoints);
   const bins = model.latencyDistribution ?? [];
-  if (bins.length > 0) charts.push(histogramSpec('latency-histogram', 'Latency histogram (all requests)', bins.map((b) => ({ ...b, series: 'requests' }))));
+  if (bins.length > 0)
+    charts.push(
+      histogramSpec(
+        'latency-histogram',
+        'Latency histogram (all requests)',
+        bins.map((b) => ({ ...b, series: 'requests' })),
+      ),
+    );
   return charts;
 }
 
@@ -85,16 +114,32 @@ function comparisonCharts(current: ReportModel, baseline: ReportModel): ChartSpe
     ['baseline', baseline],
   ] as const;
   const charts: ChartSpec[] = [];
-  const throughput = both.flatMap(([side, model]) => perSecond(model.timeline, `${side}: requests/s`, (b) => b.requests));
+  const throughput = both.flatMap(([side, model]) =>
+    perSecond(model.timeline, `${side}: requests/s`, (b) => b.requests),
+  );
   const p95 = both.flatMap(([side, model]) => pointsOf(model.timeline, `${side}: p95`, (b) => b.p95));
-  if (throughput.length > 1) charts.push(interactive(lineChart(current, 'compare-throughput', 'Throughput, current over baseline', 'requests per second', throughput)));
-  if (p95.length > 1) charts.push(interactive(lineChart(current, 'compare-p95', 'p95 latency, current over baseline', 'ms', p95)));
+  if (throughput.length > 1)
+    charts.push(
+      interactive(
+        lineChart(
+          current,
+          'compare-throughput',
+          'Throughput, current over baseline',
+          'requests per second',
+          throughput,
+        ),
+      ),
+    );
+  if (p95.length > 1)
+    charts.push(interactive(lineChart(current, 'compare-p95', 'p95 latency, current over baseline', 'ms', p95)));
   const bins = both.flatMap(([side, model]) => (model.latencyDistribution ?? []).map((b) => ({ ...b, series: side })));
-  if (bins.length > 0) charts.push(histogramSpec('compare-histogram', 'Latency histograms, current over baseline', bins));
+  if (bins.length > 0)
+    charts.push(histogramSpec('compare-histogram', 'Latency histograms, current over baseline', bins));
   return charts;
 }
 
-const escapeHtml = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+const escapeHtml = (text: string) =>
+  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 /** JSON inside <script>: `<` escaped so no string in it can close the element. */
 const scriptJson = (value: unknown) => JSON.stringify(value).replaceAll('<', '\\u003c');
 
@@ -136,8 +181,13 @@ Promise.all(specs.map(async ({ id, spec }) => {
 `;
 
 function page(title: string, bodyHtml: string, charts: ChartSpec[]): string {
-  const chartDivs = charts.map((c) => `<div class="chart" id="${c.id}" role="img" aria-label="${escapeHtml(c.title)}"></div>`).join('\n');
-  const chartSection = charts.length === 0 ? '' : `<h2>Charts</h2>\n<p class="hint">Hover a point for its values; scroll to zoom the time axis, drag to pan, double-click to reset.</p>\n${chartDivs}\n`;
+  const chartDivs = charts
+    .map((c) => `<div class="chart" id="${c.id}" role="img" aria-label="${escapeHtml(c.title)}"></div>`)
+    .join('\n');
+  const chartSection =
+    charts.length === 0
+      ? ''
+      : `<h2>Charts</h2>\n<p class="hint">Hover a point for its values; scroll to zoom the time axis, drag to pan, double-click to reset.</p>\n${chartDivs}\n`;
   // after the overview (the first table), before the notes and the detail tables
   const at = bodyHtml.indexOf('<h2', bodyHtml.indexOf('<h2') + 1);
   const body = at < 0 ? bodyHtml + chartSection : bodyHtml.slice(0, at) + chartSection + bodyHtml.slice(at);

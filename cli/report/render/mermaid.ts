@@ -23,9 +23,19 @@ export function timeLabels(points: TimelineBucket[]): string[] {
 }
 
 function chart(title: string, yLabel: string, points: TimelineBucket[], value: (b: TimelineBucket) => number): string {
-  const labels = timeLabels(points).map((label) => `"${label}"`).join(', ');
+  const labels = timeLabels(points)
+    .map((label) => `"${label}"`)
+    .join(', ');
   const values = points.map((b) => Number(value(b).toFixed(2))).join(', ');
-  return ['```mermaid', 'xychart-beta', `  title "${title}"`, `  x-axis [${labels}]`, `  y-axis "${yLabel}"`, `  line [${values}]`, '```'].join('\n');
+  return [
+    '```mermaid',
+    'xychart-beta',
+    `  title "${title}"`,
+    `  x-axis [${labels}]`,
+    `  y-axis "${yLabel}"`,
+    `  line [${values}]`,
+    '```',
+  ].join('\n');
 }
 
 export function mermaidCharts(model: ReportModel): string[] {
@@ -44,12 +54,20 @@ export function mermaidCharts(model: ReportModel): string[] {
   }
   if (websockets) {
     charts.push(
-      chart('WebSocket messages per second (sent + received)', 'msg/s', points, (b) => ((b.wsSent ?? 0) + (b.wsReceived ?? 0)) / b.widthS),
+      chart(
+        'WebSocket messages per second (sent + received)',
+        'msg/s',
+        points,
+        (b) => ((b.wsSent ?? 0) + (b.wsReceived ?? 0)) / b.widthS,
+      ),
       chart('WebSocket connect time p95 (ms)', 'ms', points, (b) => b.wsConnectP95 ?? 0),
     );
   }
   if (grpc) {
-    charts.push(chart('gRPC calls per second', 'calls/s', points, (b) => (b.grpcRequests ?? 0) / b.widthS), chart('gRPC p95 latency (ms)', 'ms', points, (b) => b.grpcP95 ?? 0));
+    charts.push(
+      chart('gRPC calls per second', 'calls/s', points, (b) => (b.grpcRequests ?? 0) / b.widthS),
+      chart('gRPC p95 latency (ms)', 'ms', points, (b) => b.grpcP95 ?? 0),
+    );
   }
   return charts;
 }

@@ -10,12 +10,22 @@ import type { TimelineBucket } from '../model.ts';
 import { chartSpecs } from './charts.ts';
 import { markers, perSecond, rateBuckets } from './series.ts';
 
-const bucket = (startS: number, widthS: number, requests: number): TimelineBucket => ({ startS, widthS, requests, failed: 0, expectedNon2xx: 0, iterations: 0, dropped: 0 });
+const bucket = (startS: number, widthS: number, requests: number): TimelineBucket => ({
+  startS,
+  widthS,
+  requests,
+  failed: 0,
+  expectedNon2xx: 0,
+  iterations: 0,
+  dropped: 0,
+});
 const at = (offsetS: number) => new Date(Date.parse(FIXTURE_START) + offsetS * 1000).toISOString();
 
 describe('chart series', () => {
   it('keeps setup() requests out of the load and shows them as a window of their own', async () => {
-    const dir = makeFixtureRunDir(path.join(mkdtempSync(path.join(tmpdir(), 'loadctl-series-')), 'run'), { setupRequests: 300 });
+    const dir = makeFixtureRunDir(path.join(mkdtempSync(path.join(tmpdir(), 'loadctl-series-')), 'run'), {
+      setupRequests: 300,
+    });
     const model = await loadReportModel(dir);
     expect(model.timeline.reduce((sum, b) => sum + (b.setupRequests ?? 0), 0)).toBe(300);
     const throughput = chartSpecs(model).find((c) => c.id === 'throughput');
@@ -34,7 +44,10 @@ describe('chart series', () => {
 
   it('puts labels that would overlap into separate lanes', async () => {
     const dir = makeFixtureRunDir(path.join(mkdtempSync(path.join(tmpdir(), 'loadctl-series-')), 'run'), {
-      phases: [{ name: 'ramp to 4 VUs', startS: 0, endS: 2 }, { name: 'hold 4 VUs', startS: 0.1, endS: 3 }],
+      phases: [
+        { name: 'ramp to 4 VUs', startS: 0, endS: 2 },
+        { name: 'hold 4 VUs', startS: 0.1, endS: 3 },
+      ],
       events: [
         { at: at(1), kind: 'fault-injected', name: 'cache-failure' },
         { at: at(2), kind: 'fault-recovered', name: 'cache-failure' },
@@ -45,7 +58,8 @@ describe('chart series', () => {
     const found = markers(await loadReportModel(dir), 760);
     expect(found).toHaveLength(5);
     const end = Math.max(...found.map((m) => m.to));
-    const span = (m: (typeof found)[number]) => [(m.from / end) * 760, (m.from / end) * 760 + m.label.length * 6] as const;
+    const span = (m: (typeof found)[number]) =>
+      [(m.from / end) * 760, (m.from / end) * 760 + m.label.length * 6] as const;
     for (const a of found) {
       for (const b of found) {
         if (a === b || a.lane !== b.lane) continue;

@@ -40,7 +40,11 @@ export function perSecond(timeline: TimelineBucket[], series: string, pick: (b: 
   return rateBuckets(timeline).map((b) => ({ tS: mid(b), series, value: pick(b) / b.widthS }));
 }
 
-export function pointsOf(timeline: TimelineBucket[], series: string, pick: (b: TimelineBucket) => number | undefined): Point[] {
+export function pointsOf(
+  timeline: TimelineBucket[],
+  series: string,
+  pick: (b: TimelineBucket) => number | undefined,
+): Point[] {
   return timeline.flatMap((b) => {
     const value = pick(b);
     return value === undefined ? [] : [{ tS: mid(b), series, value }];
@@ -66,7 +70,8 @@ function setupWindows(timeline: TimelineBucket[]): Omit<Marker, 'lane'>[] {
       open = undefined;
     }
   }
-  if (open) windows.push({ from: open.from, to: open.to, label: `teardown(): ${open.requests} requests`, kind: 'setup' });
+  if (open)
+    windows.push({ from: open.from, to: open.to, label: `teardown(): ${open.requests} requests`, kind: 'setup' });
   return windows;
 }
 
@@ -80,10 +85,13 @@ export function markers(model: ReportModel, widthPx: number): Marker[] {
   const found: Omit<Marker, 'lane'>[] = [...setupWindows(model.timeline)];
   for (const event of events) {
     if (event.kind !== 'fault-injected' || event.offsetS === undefined) continue;
-    const recovered = events.find((e) => e.kind === 'fault-recovered' && e.name === event.name && (e.offsetS ?? -1) >= (event.offsetS ?? 0));
+    const recovered = events.find(
+      (e) => e.kind === 'fault-recovered' && e.name === event.name && (e.offsetS ?? -1) >= (event.offsetS ?? 0),
+    );
     found.push({ from: event.offsetS, to: recovered?.offsetS ?? end, label: `fault: ${event.name}`, kind: 'fault' });
   }
-  for (const phase of model.context.phases) found.push({ from: phase.startS, to: phase.startS, label: phase.name, kind: 'phase' });
+  for (const phase of model.context.phases)
+    found.push({ from: phase.startS, to: phase.startS, label: phase.name, kind: 'phase' });
   for (const event of events) {
     if (event.kind === 'fault-injected' || event.kind === 'fault-recovered' || event.offsetS === undefined) continue;
     found.push({ from: event.offsetS, to: event.offsetS, label: event.name, kind: 'event' });

@@ -9,7 +9,11 @@ function escapeCell(text: string): string {
 /** A table; the first column is left-aligned and the rest right-aligned unless `align` says otherwise. */
 export function table(header: string[], rows: string[][], align?: ('l' | 'r')[]): string {
   const marks = header.map((_, i) => ((align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'r' ? '---:' : ':---'));
-  return [`| ${header.join(' | ')} |`, `| ${marks.join(' | ')} |`, ...rows.map((r) => `| ${r.map(escapeCell).join(' | ')} |`)].join('\n');
+  return [
+    `| ${header.join(' | ')} |`,
+    `| ${marks.join(' | ')} |`,
+    ...rows.map((r) => `| ${r.map(escapeCell).join(' | ')} |`),
+  ].join('\n');
 }
 
 /** avg, med, p90, p95, p99, max */

@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { migrate } from './migrate.ts';
 import { seed, SeedSizes } from './seed.ts';
 
-const USAGE = 'usage: db/cli.ts migrate | seed [--users N] [--concerts N] [--schedules N] [--seats N] [--balance N] [--reset]';
+const USAGE =
+  'usage: db/cli.ts migrate | seed [--users N] [--concerts N] [--schedules N] [--seats N] [--balance N] [--reset]';
 
 function fail(message: string): never {
   process.stderr.write(`error: ${message}\n`);
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
       reset: { type: 'boolean', default: false },
     },
   });
-  const databaseUrl = process.env['DATABASE_URL'];
+  const databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) fail('DATABASE_URL is not set (e.g. postgres://postgres@127.0.0.1:5432/loadctl)');
   const command = positionals[0];
   if (command === 'migrate') {
@@ -38,7 +39,8 @@ async function main(): Promise<void> {
         .map((key) => [key, Number(values[key])]),
     );
     const sizes = SeedSizes.safeParse(numeric);
-    if (!sizes.success) fail(`bad seed size — ${sizes.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!sizes.success)
+      fail(`bad seed size — ${sizes.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const result = await seed(databaseUrl, sizes.data, { reset: values.reset });
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return;

@@ -24,7 +24,11 @@ export interface SeedResult {
  * Seeds an empty database; a database that already has users is left alone (seeded: false) unless
  * `reset` is set, which first empties every table.
  */
-export async function seed(databaseUrl: string, input: SeedInput = {}, opts: { reset?: boolean } = {}): Promise<SeedResult> {
+export async function seed(
+  databaseUrl: string,
+  input: SeedInput = {},
+  opts: { reset?: boolean } = {},
+): Promise<SeedResult> {
   const sizes = SeedSizes.parse(input);
   const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
   client.on('error', () => undefined); // a lost connection fails the awaited query; unheard, the event would kill the process
@@ -32,7 +36,9 @@ export async function seed(databaseUrl: string, input: SeedInput = {}, opts: { r
   try {
     await client.query('BEGIN');
     if (opts.reset) {
-      await client.query('TRUNCATE balance_ledger, payments, idempotency_keys, seats, reservations, schedules, concerts, users RESTART IDENTITY CASCADE');
+      await client.query(
+        'TRUNCATE balance_ledger, payments, idempotency_keys, seats, reservations, schedules, concerts, users RESTART IDENTITY CASCADE',
+      );
     } else {
       const existing = await client.query('SELECT 1 FROM users LIMIT 1');
       if (existing.rowCount) {

@@ -5,8 +5,21 @@ import { assertAllHoldable, payableTotal, type ReservationRow, type SeatRow } fr
 const now = new Date('2026-01-01T00:00:00Z');
 const later = new Date(now.getTime() + 60_000);
 const earlier = new Date(now.getTime() - 1);
-const seat = (seat_no: number, status: SeatRow['status'], held_until: Date | null = null): SeatRow => ({ seat_no, price: 100, status, held_until, reservation_id: status === 'AVAILABLE' ? null : 1 });
-const reservation = (id: number, patch: Partial<ReservationRow> = {}): ReservationRow => ({ id, user_id: 1, status: 'HELD', expires_at: later, price: 100, ...patch });
+const seat = (seat_no: number, status: SeatRow['status'], held_until: Date | null = null): SeatRow => ({
+  seat_no,
+  price: 100,
+  status,
+  held_until,
+  reservation_id: status === 'AVAILABLE' ? null : 1,
+});
+const reservation = (id: number, patch: Partial<ReservationRow> = {}): ReservationRow => ({
+  id,
+  user_id: 1,
+  status: 'HELD',
+  expires_at: later,
+  price: 100,
+  ...patch,
+});
 
 function refusal(fn: () => unknown): { status: number; code: string } | undefined {
   try {
@@ -20,14 +33,25 @@ function refusal(fn: () => unknown): { status: number; code: string } | undefine
 
 describe('holding seats', () => {
   it('accepts free seats and seats whose hold has run out', () => {
-    expect(refusal(() => assertAllHoldable([1, 2], [seat(1, 'AVAILABLE'), seat(2, 'HELD', earlier)], now))).toBeUndefined();
+    expect(
+      refusal(() => assertAllHoldable([1, 2], [seat(1, 'AVAILABLE'), seat(2, 'HELD', earlier)], now)),
+    ).toBeUndefined();
   });
   it('refuses the whole request when one seat is held or sold', () => {
-    expect(refusal(() => assertAllHoldable([1, 2], [seat(1, 'AVAILABLE'), seat(2, 'HELD', later)], now))).toEqual({ status: 409, code: 'SEAT_UNAVAILABLE' });
-    expect(refusal(() => assertAllHoldable([1], [seat(1, 'SOLD')], now))).toEqual({ status: 409, code: 'SEAT_UNAVAILABLE' });
+    expect(refusal(() => assertAllHoldable([1, 2], [seat(1, 'AVAILABLE'), seat(2, 'HELD', later)], now))).toEqual({
+      status: 409,
+      code: 'SEAT_UNAVAILABLE',
+    });
+    expect(refusal(() => assertAllHoldable([1], [seat(1, 'SOLD')], now))).toEqual({
+      status: 409,
+      code: 'SEAT_UNAVAILABLE',
+    });
   });
   it('reports seat numbers the schedule does not have', () => {
-    expect(refusal(() => assertAllHoldable([1, 999], [seat(1, 'AVAILABLE')], now))).toEqual({ status: 404, code: 'SEAT_NOT_FOUND' });
+    expect(refusal(() => assertAllHoldable([1, 999], [seat(1, 'AVAILABLE')], now))).toEqual({
+      status: 404,
+      code: 'SEAT_NOT_FOUND',
+    });
   });
 });
 

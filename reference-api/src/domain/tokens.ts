@@ -32,6 +32,7 @@ export function verifyToken(secret: string, token: string): TokenClaims | undefi
   const [version, user, issued] = payload.split('.');
   const userId = Number(user);
   const issuedAtMs = parseInt(issued ?? '', 36);
-  if (version !== VERSION || !Number.isSafeInteger(userId) || userId <= 0 || !Number.isSafeInteger(issuedAtMs)) return undefined;
+  if (version !== VERSION || !Number.isSafeInteger(userId) || userId <= 0 || !Number.isSafeInteger(issuedAtMs))
+    return undefined;
   return { userId, issuedAtMs };
 }

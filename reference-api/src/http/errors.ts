@@ -56,7 +56,8 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     }
     const bodyError = BodyParserError.safeParse(error);
     if (bodyError.success) {
-      const message = bodyError.data.type === 'entity.too.large' ? 'request body too large' : 'request body is not valid JSON';
+      const message =
+        bodyError.data.type === 'entity.too.large' ? 'request body too large' : 'request body is not valid JSON';
       sendError(res, new ApiError(bodyError.data.status, 'BAD_REQUEST', message));
       return;
     }

@@ -19,7 +19,11 @@ function record(req: IncomingMessage, res: LabelledResponse, started: number): v
  * synchronously (warm catalogue reads — the response is complete, and no per-request 'finish' listener
  * is needed), else when the response finishes.
  */
-export function timed(req: IncomingMessage, res: LabelledResponse, handle: (req: IncomingMessage, res: ServerResponse) => void): void {
+export function timed(
+  req: IncomingMessage,
+  res: LabelledResponse,
+  handle: (req: IncomingMessage, res: ServerResponse) => void,
+): void {
   const started = performance.now();
   handle(req, res);
   if (res.writableEnded) record(req, res, started);
@@ -52,6 +56,12 @@ function labelled(route: RouteSeries, handler: Handler, before: RequestHandler[]
 }
 
 /** Register `handler` for `method path`, labelled with `path` for the latency metric. */
-export function route(router: IRouter, method: 'get' | 'post', path: string, handler: Handler, before: RequestHandler[] = []): void {
+export function route(
+  router: IRouter,
+  method: 'get' | 'post',
+  path: string,
+  handler: Handler,
+  before: RequestHandler[] = [],
+): void {
   router[method](path, labelled(httpDuration.route(method, path), handler, before));
 }

@@ -15,7 +15,13 @@ function seeded(seed: number): () => number {
 describe('RouteLatencyHistogram', () => {
   it('gives the registry exactly what a prom-client Histogram gives for the same observations', async () => {
     const ours = new RouteLatencyHistogram('latency_seconds', 'help', BUCKETS);
-    const reference = new client.Histogram({ name: 'latency_seconds', help: 'help', labelNames: ['method', 'route', 'status'], buckets: BUCKETS, registers: [] });
+    const reference = new client.Histogram({
+      name: 'latency_seconds',
+      help: 'help',
+      labelNames: ['method', 'route', 'status'],
+      buckets: BUCKETS,
+      registers: [],
+    });
     const random = seeded(7);
     const routes = [ours.route('get', '/a'), ours.route('post', '/b/:id'), ours.unmatched('DELETE')];
     for (let i = 0; i < 5000; i++) {
@@ -26,8 +32,10 @@ describe('RouteLatencyHistogram', () => {
       ours.record(route, status, seconds);
       reference.observe({ method: route.method, route: route.route, status: String(status) }, seconds);
     }
-    const key = (sample: { metricName?: string; labels: object }) => `${sample.metricName} ${JSON.stringify(Object.entries(sample.labels).sort())}`;
-    const byKey = (values: { metricName?: string; labels: object; value: number }[]) => new Map(values.map((sample) => [key(sample), sample.value]));
+    const key = (sample: { metricName?: string; labels: object }) =>
+      `${sample.metricName} ${JSON.stringify(Object.entries(sample.labels).sort())}`;
+    const byKey = (values: { metricName?: string; labels: object; value: number }[]) =>
+      new Map(values.map((sample) => [key(sample), sample.value]));
     const expected = byKey((await reference.get()).values);
     const actual = byKey(ours.get().values);
     expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
@@ -62,7 +70,9 @@ describe('RouteLatencyHistogram', () => {
       histogram.record(histogram.route('get', '/x'), 200, 0.05);
       return histogram.get();
     };
-    const merged = client.AggregatorRegistry.aggregate([[worker()], [worker()]] as unknown as Parameters<typeof client.AggregatorRegistry.aggregate>[0]);
+    const merged = client.AggregatorRegistry.aggregate([[worker()], [worker()]] as unknown as Parameters<
+      typeof client.AggregatorRegistry.aggregate
+    >[0]);
     expect(await merged.metrics()).toContain('latency_seconds_count{method="GET",route="/x",status="200"} 2');
   });
 });

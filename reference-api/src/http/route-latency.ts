@@ -86,7 +86,11 @@ export class RouteLatencyHistogram {
         let cumulative = 0;
         this.buckets.forEach((bound, index) => {
           cumulative += series.counts[index] as number;
-          values.push({ metricName: `${this.name}_bucket`, labels: { le: bound, ...series.labels }, value: cumulative });
+          values.push({
+            metricName: `${this.name}_bucket`,
+            labels: { le: bound, ...series.labels },
+            value: cumulative,
+          });
         });
         values.push(
           { metricName: `${this.name}_bucket`, labels: { le: '+Inf', ...series.labels }, value: series.count },

@@ -16,7 +16,11 @@ const Id = z.number().int().min(1).max(MAX_ID);
 const distinct = (values: number[]) => new Set(values).size === values.length;
 
 export const RechargeBody = z.object({
-  amount: z.number().int('must be a whole number').min(1, 'must be positive').max(MAX_RECHARGE_AMOUNT, `must be at most ${MAX_RECHARGE_AMOUNT}`),
+  amount: z
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be positive')
+    .max(MAX_RECHARGE_AMOUNT, `must be at most ${MAX_RECHARGE_AMOUNT}`),
 });
 
 export const ReservationBody = z.object({

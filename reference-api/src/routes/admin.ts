@@ -9,7 +9,16 @@ import { writeHeapSnapshot } from 'node:v8';
 import { type RequestHandler, Router, json } from 'express';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { ADMIN_TOKEN_HEADER, AdminRoutes, ChaosBody, EnabledBody, LeakBody, PoolBody, QueueRestoreBody, ReadRoutingBody } from '../admin-contract.ts';
+import {
+  ADMIN_TOKEN_HEADER,
+  AdminRoutes,
+  ChaosBody,
+  EnabledBody,
+  LeakBody,
+  PoolBody,
+  QueueRestoreBody,
+  ReadRoutingBody,
+} from '../admin-contract.ts';
 import type { AppDeps } from '../deps.ts';
 import type { Handler } from '../http/observe.ts';
 import { ApiError, notFoundHandler, parseOr400 } from '../http/errors.ts';
@@ -38,7 +47,11 @@ function guard(adminToken: string): RequestHandler {
 }
 
 async function assertReachable(url: string, timeoutMs: number, log: Logger): Promise<void> {
-  const client = guardClient(new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs }), 'replica-check', log);
+  const client = guardClient(
+    new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs }),
+    'replica-check',
+    log,
+  );
   try {
     await client.connect();
     await client.query('SELECT 1');
@@ -59,7 +72,8 @@ export function adminRouter(deps: AppDeps, adminToken: string): Router {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof RedisUnavailable) throw new ApiError(503, 'QUEUE_UNAVAILABLE', `redis is unavailable: cannot ${op}`);
+      if (error instanceof RedisUnavailable)
+        throw new ApiError(503, 'QUEUE_UNAVAILABLE', `redis is unavailable: cannot ${op}`);
       throw error;
     }
   };
@@ -82,7 +96,11 @@ export function adminRouter(deps: AppDeps, adminToken: string): Router {
   post(AdminRoutes.leak, async (req, res) => {
     const leak = parseOr400(LeakBody, req.body, 'body');
     const current = cluster.settings().leak;
-    res.json(await cluster.updateSettings({ leak: { enabled: leak.enabled, bytesPerRequest: leak.bytesPerRequest ?? current.bytesPerRequest } }));
+    res.json(
+      await cluster.updateSettings({
+        leak: { enabled: leak.enabled, bytesPerRequest: leak.bytesPerRequest ?? current.bytesPerRequest },
+      }),
+    );
   });
   post(AdminRoutes.heapSnapshot, async (_req, res) => {
     const dir = config.HEAP_SNAPSHOT_DIR ?? join(tmpdir(), 'reference-api-heap');
@@ -91,12 +109,21 @@ export function adminRouter(deps: AppDeps, adminToken: string): Router {
     res.json({ path, bytes: statSync(path).size, pid: process.pid });
   });
   post(AdminRoutes.queueSnapshot, async (_req, res) => {
-    res.json(await queueOp('snapshot the queue', () => redis.run('queue-snapshot', (client) => queue.snapshot(client))));
+    res.json(
+      await queueOp('snapshot the queue', () => redis.run('queue-snapshot', (client) => queue.snapshot(client))),
+    );
   });
   post(AdminRoutes.queueRestore, async (req, res) => {
     const { snapshotId } = parseOr400(QueueRestoreBody, req.body ?? {}, 'body');
-    const result = await queueOp('restore the queue', () => redis.run('queue-restore', (client) => queue.restore(client, snapshotId)));
-    if (!result) throw new ApiError(404, 'SNAPSHOT_NOT_FOUND', snapshotId ? `no queue snapshot ${snapshotId}` : 'no queue snapshot has been taken');
+    const result = await queueOp('restore the queue', () =>
+      redis.run('queue-restore', (client) => queue.restore(client, snapshotId)),
+    );
+    if (!result)
+      throw new ApiError(
+        404,
+        'SNAPSHOT_NOT_FOUND',
+        snapshotId ? `no queue snapshot ${snapshotId}` : 'no queue snapshot has been taken',
+      );
     res.json(result);
   });
   post(AdminRoutes.staticQueue, async (req, res) => {

@@ -14,7 +14,12 @@ function send(req: Request, res: Response, cached: CachedBody): void {
     res.end();
     return;
   }
-  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': cached.body.length, etag: cached.etag, 'cache-control': 'private, no-cache' });
+  res.writeHead(200, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': cached.body.length,
+    etag: cached.etag,
+    'cache-control': 'private, no-cache',
+  });
   res.end(cached.body);
 }
 
@@ -35,14 +40,14 @@ export function catalogueRoutes(app: Express, { gate, catalogue }: AppDeps): voi
 
   route(app, 'get', '/api/v1/concerts/:concertId/schedules', async (req, res) => {
     assertAdmitted(await gate.check(req.get('queue-token')));
-    const concertId = parseOr400(IdParam, req.params['concertId'], 'concertId');
+    const concertId = parseOr400(IdParam, req.params.concertId, 'concertId');
     send(req, res, await catalogue.schedules(concertId));
   });
 
   route(app, 'get', '/api/v1/concerts/:concertId/schedules/:scheduleId/seats', async (req, res) => {
     assertAdmitted(await gate.check(req.get('queue-token')));
-    const concertId = parseOr400(IdParam, req.params['concertId'], 'concertId');
-    const scheduleId = parseOr400(IdParam, req.params['scheduleId'], 'scheduleId');
+    const concertId = parseOr400(IdParam, req.params.concertId, 'concertId');
+    const scheduleId = parseOr400(IdParam, req.params.scheduleId, 'scheduleId');
     send(req, res, await catalogue.seats(concertId, scheduleId));
   });
 }

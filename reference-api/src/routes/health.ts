@@ -8,7 +8,11 @@ export function healthRoutes(app: Express, { db, redis, cluster }: AppDeps): voi
   route(app, 'get', '/health/ready', async (_req, res) => {
     const [postgres, redisUp] = await Promise.all([db.ping(), redis.ping()]);
     const ready = postgres && redisUp;
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'degraded', postgres: postgres ? 'up' : 'down', redis: redisUp ? 'up' : 'down' });
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ready' : 'degraded',
+      postgres: postgres ? 'up' : 'down',
+      redis: redisUp ? 'up' : 'down',
+    });
   });
 
   route(app, 'get', '/metrics', async (_req, res) => {

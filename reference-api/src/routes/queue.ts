@@ -6,7 +6,7 @@ import { IdParam } from '../http/schemas.ts';
 
 export function queueRoutes(app: Express, { gate, bookings }: AppDeps): void {
   route(app, 'post', '/api/v1/queue/users/:userId', async (req, res) => {
-    const userId = parseOr400(IdParam, req.params['userId'], 'userId');
+    const userId = parseOr400(IdParam, req.params.userId, 'userId');
     await bookings.assertUserExists(userId); // 404 for unknown users before anything enters the queue
     res.json(await gate.issue(userId));
   });
@@ -18,5 +18,6 @@ export function queueRoutes(app: Express, { gate, bookings }: AppDeps): void {
 }
 
 export function requireUser(tokenUserId: number, userId: number): void {
-  if (tokenUserId !== userId) throw new ApiError(403, 'TOKEN_NOT_OWNED', `this queue token belongs to another user, not user ${userId}`);
+  if (tokenUserId !== userId)
+    throw new ApiError(403, 'TOKEN_NOT_OWNED', `this queue token belongs to another user, not user ${userId}`);
 }

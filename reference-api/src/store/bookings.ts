@@ -61,24 +61,42 @@ export class Bookings {
   }
 
   async balance(userId: number): Promise<{ userId: number; balance: number }> {
-    const result = await this.db.write('balance-get', (db) => db.query<{ balance: number }>('SELECT balance FROM users WHERE id = $1', [userId]));
+    const result = await this.db.write('balance-get', (db) =>
+      db.query<{ balance: number }>('SELECT balance FROM users WHERE id = $1', [userId]),
+    );
     const row = result.rows[0];
     if (!row) throw userNotFound(userId);
     return { userId, balance: row.balance };
   }
 
-  recharge(userId: number, amount: number, idempotencyKey: string | undefined): Promise<Outcome<{ userId: number; balance: number }>> {
+  recharge(
+    userId: number,
+    amount: number,
+    idempotencyKey: string | undefined,
+  ): Promise<Outcome<{ userId: number; balance: number }>> {
     return this.idempotent('recharge', userId, idempotencyKey, { amount }, async (client) => {
-      const updated = await client.query<{ balance: number }>('UPDATE users SET balance = balance + $2 WHERE id = $1 RETURNING balance', [userId, amount]);
+      const updated = await client.query<{ balance: number }>(
+        'UPDATE users SET balance = balance + $2 WHERE id = $1 RETURNING balance',
+        [userId, amount],
+      );
       const row = updated.rows[0];
       if (!row) throw userNotFound(userId);
-      await client.query("INSERT INTO balance_ledger (user_id, kind, delta) VALUES ($1, 'RECHARGE', $2)", [userId, amount]);
+      await client.query("INSERT INTO balance_ledger (user_id, kind, delta) VALUES ($1, 'RECHARGE', $2)", [
+        userId,
+        amount,
+      ]);
       return { userId, balance: row.balance };
     });
   }
 
   /** Hold every requested seat for holdSeconds, or none of them. */
-  async hold(userId: number, concertId: number, scheduleId: number, seatNos: readonly number[], holdSeconds: number): Promise<HeldSeat[]> {
+  async hold(
+    userId: number,
+    concertId: number,
+    scheduleId: number,
+    seatNos: readonly number[],
+    holdSeconds: number,
+  ): Promise<HeldSeat[]> {
     const seats = [...seatNos].sort((a, b) => a - b);
     try {
       return await this.db.transaction('reservation-hold', async (client) => {
@@ -90,12 +108,20 @@ export class Bookings {
         );
         const now = locked.rows[0]?.now;
         if (!now) {
-          const schedule = await client.query('SELECT 1 FROM schedules WHERE concert_id = $1 AND id = $2', [concertId, scheduleId]);
-          if (!schedule.rowCount) throw new ApiError(404, 'SCHEDULE_NOT_FOUND', `concert ${concertId} has no schedule ${scheduleId}`);
+          const schedule = await client.query('SELECT 1 FROM schedules WHERE concert_id = $1 AND id = $2', [
+            concertId,
+            scheduleId,
+          ]);
+          if (!schedule.rowCount)
+            throw new ApiError(404, 'SCHEDULE_NOT_FOUND', `concert ${concertId} has no schedule ${scheduleId}`);
         }
         assertAllHoldable(seats, locked.rows, now ?? new Date());
         const runOut = locked.rows.filter((row) => row.status === 'HELD').map((row) => row.reservation_id);
-        if (runOut.length > 0) await client.query("UPDATE reservations SET status = 'EXPIRED' WHERE id = ANY($1::bigint[]) AND status = 'HELD'", [runOut]);
+        if (runOut.length > 0)
+          await client.query(
+            "UPDATE reservations SET status = 'EXPIRED' WHERE id = ANY($1::bigint[]) AND status = 'HELD'",
+            [runOut],
+          );
         const held = await client.query<{ id: number; seat_no: number; price: number; expires_at: Date }>(
           `WITH held AS (
              INSERT INTO reservations (user_id, concert_id, schedule_id, seat_no, price, status, expires_at)
@@ -127,21 +153,42 @@ export class Bookings {
   }
 
   /** Pay for held reservations: deduct, confirm seats, record payments and ledger rows — one transaction. */
-  pay(userId: number, reservationIds: readonly number[], idempotencyKey: string | undefined): Promise<Outcome<PaymentResult[]>> {
+  pay(
+    userId: number,
+    reservationIds: readonly number[],
+    idempotencyKey: string | undefined,
+  ): Promise<Outcome<PaymentResult[]>> {
     const ids = [...reservationIds].sort((a, b) => a - b);
     return this.idempotent('payment', userId, idempotencyKey, { reservationIds: ids }, async (client) => {
-      const user = await client.query<{ balance: number; now: Date }>('SELECT balance, now() AS now FROM users WHERE id = $1 FOR UPDATE', [userId]);
+      const user = await client.query<{ balance: number; now: Date }>(
+        'SELECT balance, now() AS now FROM users WHERE id = $1 FOR UPDATE',
+        [userId],
+      );
       const payer = user.rows[0];
       if (!payer) throw userNotFound(userId);
-      await client.query('SELECT 1 FROM seats WHERE reservation_id = ANY($1::bigint[]) ORDER BY concert_id, schedule_id, seat_no FOR UPDATE', [ids]);
+      await client.query(
+        'SELECT 1 FROM seats WHERE reservation_id = ANY($1::bigint[]) ORDER BY concert_id, schedule_id, seat_no FOR UPDATE',
+        [ids],
+      );
       const reservations = await client.query<ReservationRow>(
         'SELECT id, user_id, status, expires_at, price FROM reservations WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE',
         [ids],
       );
       const total = payableTotal(userId, ids, reservations.rows, payer.balance, payer.now);
-      const debited = await client.query<{ balance: number }>('UPDATE users SET balance = balance - $2 WHERE id = $1 RETURNING balance', [userId, total]);
+      const debited = await client.query<{ balance: number }>(
+        'UPDATE users SET balance = balance - $2 WHERE id = $1 RETURNING balance',
+        [userId, total],
+      );
       const balance = debited.rows[0]?.balance ?? payer.balance - total;
-      const paid = await client.query<{ id: number; reservation_id: number; amount: number; created_at: Date; concert_id: number; schedule_id: number; seat_no: number }>(
+      const paid = await client.query<{
+        id: number;
+        reservation_id: number;
+        amount: number;
+        created_at: Date;
+        concert_id: number;
+        schedule_id: number;
+        seat_no: number;
+      }>(
         `WITH paid AS (
            UPDATE reservations SET status = 'PAID', paid_at = now() WHERE id = ANY($1::bigint[])
            RETURNING id, user_id, price, concert_id, schedule_id, seat_no
@@ -173,9 +220,14 @@ export class Bookings {
   }
 
   /** The stored response of an earlier successful payment with this key and body, if any. */
-  async replayPayment(userId: number, reservationIds: readonly number[], key: string): Promise<PaymentResult[] | undefined> {
+  async replayPayment(
+    userId: number,
+    reservationIds: readonly number[],
+    key: string,
+  ): Promise<PaymentResult[] | undefined> {
     const ids = [...reservationIds].sort((a, b) => a - b);
-    return (await this.storedResponse<PaymentResult[]>('payment', userId, key, requestHash({ reservationIds: ids })))?.body;
+    return (await this.storedResponse<PaymentResult[]>('payment', userId, key, requestHash({ reservationIds: ids })))
+      ?.body;
   }
 
   /** Release holds that ran out (at most `limit` seats per call) → the schedules whose seats changed. */
@@ -206,7 +258,13 @@ export class Bookings {
    * same key with a different body is refused. Two concurrent requests with one key: the second waits on
    * the first's unique-key insert, then replays it.
    */
-  private async idempotent<T>(scope: Scope, userId: number, key: string | undefined, request: unknown, work: (client: pg.PoolClient) => Promise<T>): Promise<Outcome<T>> {
+  private async idempotent<T>(
+    scope: Scope,
+    userId: number,
+    key: string | undefined,
+    request: unknown,
+    work: (client: pg.PoolClient) => Promise<T>,
+  ): Promise<Outcome<T>> {
     const op = scope === 'payment' ? 'payment' : 'recharge';
     if (key === undefined) return { body: await this.db.transaction(op, work), replayed: false };
     const hash = requestHash(request);
@@ -215,13 +273,10 @@ export class Bookings {
     try {
       const body = await this.db.transaction(op, async (client) => {
         const result = await work(client);
-        await client.query('INSERT INTO idempotency_keys (scope, user_id, key, request_hash, status_code, response) VALUES ($1, $2, $3, $4, 200, $5)', [
-          scope,
-          userId,
-          key,
-          hash,
-          JSON.stringify(result),
-        ]);
+        await client.query(
+          'INSERT INTO idempotency_keys (scope, user_id, key, request_hash, status_code, response) VALUES ($1, $2, $3, $4, 200, $5)',
+          [scope, userId, key, hash, JSON.stringify(result)],
+        );
         return result;
       });
       return { body, replayed: false };
@@ -233,14 +288,26 @@ export class Bookings {
     }
   }
 
-  private async storedResponse<T>(scope: Scope, userId: number, key: string, requestHash: string): Promise<Outcome<T> | undefined> {
+  private async storedResponse<T>(
+    scope: Scope,
+    userId: number,
+    key: string,
+    requestHash: string,
+  ): Promise<Outcome<T> | undefined> {
     const stored = await this.db.write('idempotency-lookup', (db) =>
-      db.query<{ request_hash: string; response: T }>('SELECT request_hash, response FROM idempotency_keys WHERE scope = $1 AND user_id = $2 AND key = $3', [scope, userId, key]),
+      db.query<{ request_hash: string; response: T }>(
+        'SELECT request_hash, response FROM idempotency_keys WHERE scope = $1 AND user_id = $2 AND key = $3',
+        [scope, userId, key],
+      ),
     );
     const row = stored.rows[0];
     if (!row) return undefined;
     if (row.request_hash !== requestHash) {
-      throw new ApiError(422, 'IDEMPOTENCY_KEY_REUSED', `Idempotency-Key "${key}" was already used for a different ${scope} request`);
+      throw new ApiError(
+        422,
+        'IDEMPOTENCY_KEY_REUSED',
+        `Idempotency-Key "${key}" was already used for a different ${scope} request`,
+      );
     }
     return { body: row.response, replayed: true };
   }

@@ -54,11 +54,15 @@ export interface SeatPatch {
   seatNos: number[];
   available: boolean;
 }
-const encodePatch = (origin: string, patch: SeatPatch): string => `${origin} ${patch.key} ${patch.available ? 1 : 0} ${patch.seatNos.join(',')}`;
+const encodePatch = (origin: string, patch: SeatPatch): string =>
+  `${origin} ${patch.key} ${patch.available ? 1 : 0} ${patch.seatNos.join(',')}`;
 function decodePatch(message: string): { origin: string; patch: SeatPatch } | undefined {
   const [origin, key, available, seats] = message.split(' ');
   if (!origin || !key?.startsWith('seats:') || !seats) return undefined;
-  return { origin, patch: { key: key as CatalogueKey, available: available === '1', seatNos: seats.split(',').map(Number) } };
+  return {
+    origin,
+    patch: { key: key as CatalogueKey, available: available === '1', seatNos: seats.split(',').map(Number) },
+  };
 }
 
 interface SeatView {
@@ -144,7 +148,9 @@ export class Catalogue {
         if (decoded && decoded.origin !== this.origin) this.patchLocal(decoded.patch);
       }
     });
-    redis.subscriber.subscribe(CATALOGUE_CHANNEL, SEAT_PATCH_CHANNEL).catch((error: unknown) => log.warn({ err: error }, 'catalogue subscribe failed; relying on local TTL'));
+    redis.subscriber
+      .subscribe(CATALOGUE_CHANNEL, SEAT_PATCH_CHANNEL)
+      .catch((error: unknown) => log.warn({ err: error }, 'catalogue subscribe failed; relying on local TTL'));
     redis.onRecovered(() => void this.flushPendingInvalidations());
   }
 
@@ -190,7 +196,11 @@ export class Catalogue {
     if (this.bypassRedis) return;
     try {
       await this.redis.run('catalogue-patch', (client) =>
-        patchSeatList.run(client, [CATALOGUE_PREFIX + patch.key, CATALOGUE_GEN_PREFIX + patch.key], [SEAT_PATCH_CHANNEL, encodePatch(this.origin, patch), String(patch.available), ...patch.seatNos]),
+        patchSeatList.run(
+          client,
+          [CATALOGUE_PREFIX + patch.key, CATALOGUE_GEN_PREFIX + patch.key],
+          [SEAT_PATCH_CHANNEL, encodePatch(this.origin, patch), String(patch.available), ...patch.seatNos],
+        ),
       );
     } catch {
       // the delta is lost for the others: fall back to a full invalidation once Redis answers again
@@ -201,9 +211,13 @@ export class Catalogue {
   /** Load every catalogue key into Redis and this worker's layer now (admin cache warm) → number of keys. */
   async warm(): Promise<number> {
     const keys: Array<[CatalogueKey, () => Promise<CachedBody>]> = [['concerts', () => this.loadConcerts()]];
-    const schedules = await this.db.read('catalogue-warm', (db) => db.query<{ concert_id: number; id: number }>('SELECT concert_id, id FROM schedules ORDER BY concert_id, id'));
-    for (const concertId of new Set(schedules.rows.map((row) => row.concert_id))) keys.push([`schedules:${concertId}`, () => this.loadSchedules(concertId)]);
-    for (const row of schedules.rows) keys.push([seatsKey(row.concert_id, row.id), () => this.loadSeats(row.concert_id, row.id)]);
+    const schedules = await this.db.read('catalogue-warm', (db) =>
+      db.query<{ concert_id: number; id: number }>('SELECT concert_id, id FROM schedules ORDER BY concert_id, id'),
+    );
+    for (const concertId of new Set(schedules.rows.map((row) => row.concert_id)))
+      keys.push([`schedules:${concertId}`, () => this.loadSchedules(concertId)]);
+    for (const row of schedules.rows)
+      keys.push([seatsKey(row.concert_id, row.id), () => this.loadSeats(row.concert_id, row.id)]);
     for (const [key, load] of keys) {
       this.dropLocal(key);
       await this.get(key, load);
@@ -251,7 +265,9 @@ export class Catalogue {
 
   private async readRedis(key: CatalogueKey): Promise<{ cached: string | undefined; generation: string } | undefined> {
     try {
-      const [cached, generation] = await this.redis.run('catalogue-get', (redis) => redis.mget(CATALOGUE_PREFIX + key, CATALOGUE_GEN_PREFIX + key));
+      const [cached, generation] = await this.redis.run('catalogue-get', (redis) =>
+        redis.mget(CATALOGUE_PREFIX + key, CATALOGUE_GEN_PREFIX + key),
+      );
       return { cached: cached ?? undefined, generation: generation ?? '0' };
     } catch {
       return undefined;
@@ -261,7 +277,13 @@ export class Catalogue {
   private async writeRedis(key: CatalogueKey, generation: string, value: CachedBody): Promise<void> {
     const ttlMs = key.startsWith('seats:') ? this.opts.redisTtlSeconds * 1000 : AGGREGATE_TTL_MS;
     await this.redis
-      .run('catalogue-set', (redis) => setIfGeneration.run(redis, [CATALOGUE_PREFIX + key, CATALOGUE_GEN_PREFIX + key], [generation, value.body.toString(), ttlMs]))
+      .run('catalogue-set', (redis) =>
+        setIfGeneration.run(
+          redis,
+          [CATALOGUE_PREFIX + key, CATALOGUE_GEN_PREFIX + key],
+          [generation, value.body.toString(), ttlMs],
+        ),
+      )
       .catch(() => undefined);
   }
 
@@ -272,7 +294,11 @@ export class Catalogue {
       if (!oldest.done) this.local.delete(oldest.value);
     }
     const now = Date.now();
-    this.local.set(key, { ...value, refreshAfter: now + this.opts.localTtlMs / 2, freshUntil: now + this.opts.localTtlMs });
+    this.local.set(key, {
+      ...value,
+      refreshAfter: now + this.opts.localTtlMs / 2,
+      freshUntil: now + this.opts.localTtlMs,
+    });
   }
 
   /** Apply a delta to this worker's copy (keeping its lifetime); a fill still running is not stored. */
@@ -280,7 +306,11 @@ export class Catalogue {
     this.localGen.set(patch.key, (this.localGen.get(patch.key) ?? 0) + 1);
     const current = this.local.get(patch.key);
     if (!current || current.freshUntil <= Date.now()) return;
-    this.local.set(patch.key, { ...applyPatch(current.body, patch), refreshAfter: current.refreshAfter, freshUntil: current.freshUntil });
+    this.local.set(patch.key, {
+      ...applyPatch(current.body, patch),
+      refreshAfter: current.refreshAfter,
+      freshUntil: current.freshUntil,
+    });
   }
 
   private dropLocal(key: CatalogueKey): void {
@@ -308,7 +338,14 @@ export class Catalogue {
     );
     return entry(
       JSON.stringify(
-        result.rows.map((row) => ({ id: row.id, title: row.title, venue: row.venue, schedules: row.schedules, remainingSeats: row.remaining, available: row.remaining > 0 })),
+        result.rows.map((row) => ({
+          id: row.id,
+          title: row.title,
+          venue: row.venue,
+          schedules: row.schedules,
+          remainingSeats: row.remaining,
+          available: row.remaining > 0,
+        })),
       ),
     );
   }
@@ -348,14 +385,28 @@ export class Catalogue {
       ),
     );
     if (result.rows.length === 0) {
-      const schedule = await this.db.read('catalogue-schedule-exists', (db) => db.query('SELECT 1 FROM schedules WHERE concert_id = $1 AND id = $2', [concertId, scheduleId]));
-      if (!schedule.rowCount) throw new ApiError(404, 'SCHEDULE_NOT_FOUND', `concert ${concertId} has no schedule ${scheduleId}`);
+      const schedule = await this.db.read('catalogue-schedule-exists', (db) =>
+        db.query('SELECT 1 FROM schedules WHERE concert_id = $1 AND id = $2', [concertId, scheduleId]),
+      );
+      if (!schedule.rowCount)
+        throw new ApiError(404, 'SCHEDULE_NOT_FOUND', `concert ${concertId} has no schedule ${scheduleId}`);
     }
-    return entry(JSON.stringify(result.rows.map((row) => ({ id: row.seat_no, seatNo: row.seat_no, price: row.price, available: row.available }))));
+    return entry(
+      JSON.stringify(
+        result.rows.map((row) => ({
+          id: row.seat_no,
+          seatNo: row.seat_no,
+          price: row.price,
+          available: row.available,
+        })),
+      ),
+    );
   }
 
   private async assertConcertExists(concertId: number): Promise<void> {
-    const concert = await this.db.read('catalogue-concert-exists', (db) => db.query('SELECT 1 FROM concerts WHERE id = $1', [concertId]));
+    const concert = await this.db.read('catalogue-concert-exists', (db) =>
+      db.query('SELECT 1 FROM concerts WHERE id = $1', [concertId]),
+    );
     if (!concert.rowCount) throw new ApiError(404, 'CONCERT_NOT_FOUND', `no concert ${concertId}`);
   }
 }

@@ -9,7 +9,9 @@ import { ApiError, DependencyError } from '../http/errors.ts';
 /** bigint columns (ids, money) as JS numbers: every value we store is far below 2^53 */
 const types = {
   getTypeParser: ((oid: number, format?: string) =>
-    oid === pg.types.builtins.INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    oid === pg.types.builtins.INT8
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
 const TRANSACTION_ATTEMPTS = 3;
@@ -58,7 +60,14 @@ export function guardClient(client: pg.Client, name: string, log: Logger): pg.Cl
 function isOutage(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string') return code.startsWith('08') || code.startsWith('53') || code.startsWith('57') || code === 'ECONNREFUSED' || code === 'ECONNRESET';
+  if (typeof code === 'string')
+    return (
+      code.startsWith('08') ||
+      code.startsWith('53') ||
+      code.startsWith('57') ||
+      code === 'ECONNREFUSED' ||
+      code === 'ECONNRESET'
+    );
   return /timeout|terminated|Connection|connect/i.test(error.message);
 }
 
@@ -73,7 +82,10 @@ export class Db {
     this.primary = makePool(opts.url, opts.poolMax, opts, log, 'primary');
     dbPoolMax.set(opts.poolMax);
     onScrape(() => {
-      for (const [name, pool] of [['primary', this.primary], ['replica', this.replica?.pool]] as const) {
+      for (const [name, pool] of [
+        ['primary', this.primary],
+        ['replica', this.replica?.pool],
+      ] as const) {
         dbPoolConnections.set({ pool: name, state: 'total' }, pool?.totalCount ?? 0);
         dbPoolConnections.set({ pool: name, state: 'idle' }, pool?.idleCount ?? 0);
         dbPoolConnections.set({ pool: name, state: 'waiting' }, pool?.waitingCount ?? 0);

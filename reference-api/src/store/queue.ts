@@ -8,7 +8,10 @@ import type { Redis } from 'ioredis';
 import { QueueKeys } from './queue-keys.ts';
 import { LuaScript } from './redis.ts';
 
-export type QueueState = { status: 'ACTIVE'; expiresAt: number } | { status: 'WAITING'; position: number } | { status: 'UNKNOWN' };
+export type QueueState =
+  | { status: 'ACTIVE'; expiresAt: number }
+  | { status: 'WAITING'; position: number }
+  | { status: 'UNKNOWN' };
 
 export interface TokenRecord {
   token: string;
@@ -275,16 +278,28 @@ return requeued`,
 const ORPHAN_BATCH = 500;
 
 export class QueueStore {
-  constructor(
-    private readonly opts: { capacity: number; tokenTtlMs: number },
-  ) {}
+  constructor(private readonly opts: { capacity: number; tokenTtlMs: number }) {}
 
   /** `issuedAtMs` must be the issue time signed into `newToken`: it may become the epoch. */
-  async issue(redis: Redis, userId: number, newToken: string, issuedAtMs: number, staticMode: boolean): Promise<TokenRecord> {
+  async issue(
+    redis: Redis,
+    userId: number,
+    newToken: string,
+    issuedAtMs: number,
+    staticMode: boolean,
+  ): Promise<TokenRecord> {
     const reply = (await issue.run(
       redis,
       [QueueKeys.waiting, QueueKeys.active, QueueKeys.seq, QueueKeys.userPrefix + userId, QueueKeys.epoch],
-      [newToken, userId, issuedAtMs, this.opts.capacity, this.opts.tokenTtlMs, QueueKeys.tokenPrefix, staticMode ? 1 : 0],
+      [
+        newToken,
+        userId,
+        issuedAtMs,
+        this.opts.capacity,
+        this.opts.tokenTtlMs,
+        QueueKeys.tokenPrefix,
+        staticMode ? 1 : 0,
+      ],
     )) as [string, string, string];
     return { token: reply[0], userId, state: toState(reply[1], reply[2]) };
   }
@@ -293,11 +308,23 @@ export class QueueStore {
    * The token's owner and queue state, re-registering a token whose record Redis lost (`recovered`);
    * undefined when Redis has no record of it (expired, ended, unknown).
    */
-  async lookup(redis: Redis, token: string, claims: TokenClaimsForQueue): Promise<{ userId: number; state: QueueState; recovered: boolean } | undefined> {
+  async lookup(
+    redis: Redis,
+    token: string,
+    claims: TokenClaimsForQueue,
+  ): Promise<{ userId: number; state: QueueState; recovered: boolean } | undefined> {
     const reply = (await lookup.run(
       redis,
       [QueueKeys.waiting, QueueKeys.active, QueueKeys.seq, QueueKeys.epoch],
-      [token, QueueKeys.tokenPrefix, this.opts.tokenTtlMs, claims.userId, claims.issuedAtMs, Date.now(), this.opts.capacity],
+      [
+        token,
+        QueueKeys.tokenPrefix,
+        this.opts.tokenTtlMs,
+        claims.userId,
+        claims.issuedAtMs,
+        Date.now(),
+        this.opts.capacity,
+      ],
     )) as [string | null, string, string, number];
     if (!reply[0]) return undefined;
     return { userId: Number(reply[0]), state: toState(reply[1], reply[2]), recovered: reply[3] === 1 };
@@ -311,13 +338,30 @@ export class QueueStore {
     );
   }
 
-  async admit(redis: Redis, maxAdmit: number): Promise<{ admitted: number; dropped: number; expired: number; waiting: number; active: number; misordered: number }> {
+  async admit(
+    redis: Redis,
+    maxAdmit: number,
+  ): Promise<{
+    admitted: number;
+    dropped: number;
+    expired: number;
+    waiting: number;
+    active: number;
+    misordered: number;
+  }> {
     const [admitted, dropped, expired, waiting, active, misordered] = (await admit.run(
       redis,
       [QueueKeys.waiting, QueueKeys.active, QueueKeys.epoch],
       [Date.now(), this.opts.capacity, maxAdmit, this.opts.tokenTtlMs, QueueKeys.tokenPrefix, QueueKeys.userPrefix],
     )) as number[];
-    return { admitted: admitted ?? 0, dropped: dropped ?? 0, expired: expired ?? 0, waiting: waiting ?? 0, active: active ?? 0, misordered: misordered ?? 0 };
+    return {
+      admitted: admitted ?? 0,
+      dropped: dropped ?? 0,
+      expired: expired ?? 0,
+      waiting: waiting ?? 0,
+      active: active ?? 0,
+      misordered: misordered ?? 0,
+    };
   }
 
   async sizes(redis: Redis): Promise<{ waiting: number; active: number }> {
@@ -333,7 +377,11 @@ export class QueueStore {
   async snapshot(redis: Redis): Promise<{ snapshotId: string; entries: number }> {
     const snapshotId = `${new Date().toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`;
     const key = QueueKeys.snapshotPrefix + snapshotId;
-    const entries = (await snapshot.run(redis, [QueueKeys.waiting, key, `${key}:users`, QueueKeys.snapshotLatest], [snapshotId, QueueKeys.tokenPrefix, SNAPSHOT_TTL_SECONDS])) as number;
+    const entries = (await snapshot.run(
+      redis,
+      [QueueKeys.waiting, key, `${key}:users`, QueueKeys.snapshotLatest],
+      [snapshotId, QueueKeys.tokenPrefix, SNAPSHOT_TTL_SECONDS],
+    )) as number;
     return { snapshotId, entries };
   }
 
@@ -341,7 +389,10 @@ export class QueueStore {
    * Put the snapshot's waiting users back at their positions, then every other live token that lost its place
    * (`requeued`). → undefined when there is no such snapshot.
    */
-  async restore(redis: Redis, snapshotId?: string): Promise<{ snapshotId: string; restored: number; requeued: number } | undefined> {
+  async restore(
+    redis: Redis,
+    snapshotId?: string,
+  ): Promise<{ snapshotId: string; restored: number; requeued: number } | undefined> {
     const id = snapshotId ?? (await redis.get(QueueKeys.snapshotLatest));
     if (!id) return undefined;
     const key = QueueKeys.snapshotPrefix + id;
@@ -361,7 +412,11 @@ export class QueueStore {
     for await (const keys of stream as AsyncIterable<string[]>) {
       if (keys.length === 0) continue;
       const tokens = keys.map((key) => key.slice(QueueKeys.tokenPrefix.length));
-      requeued += (await requeueOrphans.run(redis, [QueueKeys.waiting, QueueKeys.active, QueueKeys.seq], [QueueKeys.tokenPrefix, QueueKeys.userPrefix, this.opts.tokenTtlMs, ...tokens])) as number;
+      requeued += (await requeueOrphans.run(
+        redis,
+        [QueueKeys.waiting, QueueKeys.active, QueueKeys.seq],
+        [QueueKeys.tokenPrefix, QueueKeys.userPrefix, this.opts.tokenTtlMs, ...tokens],
+      )) as number;
     }
     return requeued;
   }

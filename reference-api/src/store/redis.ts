@@ -54,8 +54,14 @@ export class RedisStore {
 
   constructor(url: string, timeoutMs: number, log: Logger) {
     this.client = new Redis(url, { ...redisOptions(timeoutMs), connectionName: 'reference-api' });
-    this.subscriber = new Redis(url, { ...redisOptions(timeoutMs), enableOfflineQueue: true, maxRetriesPerRequest: null, connectionName: 'reference-api-sub' });
-    for (const connection of [this.client, this.subscriber]) connection.on('error', (error: Error) => log.debug({ err: error }, 'redis connection error'));
+    this.subscriber = new Redis(url, {
+      ...redisOptions(timeoutMs),
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+      connectionName: 'reference-api-sub',
+    });
+    for (const connection of [this.client, this.subscriber])
+      connection.on('error', (error: Error) => log.debug({ err: error }, 'redis connection error'));
     this.breaker = new CircuitBreaker((operation: () => Promise<unknown>) => operation(), {
       name: 'redis',
       timeout: timeoutMs * 2,
@@ -89,7 +95,9 @@ export class RedisStore {
       return (await this.breaker.fire(() => operation(this.client))) as T;
     } catch (error) {
       redisErrors.inc({ op });
-      throw new RedisUnavailable(`redis ${op} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new RedisUnavailable(`redis ${op} failed: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
     }
   }
 

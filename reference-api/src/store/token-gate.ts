@@ -52,7 +52,13 @@ export class TokenGate {
 
   /** Synchronous when the token's state is fresh in memory (the common case), else a promise. */
   check(token: string | undefined): GateResult | Promise<GateResult> {
-    if (token === undefined || token === '') return reject('missing', 401, 'TOKEN_MISSING', 'the QUEUE-TOKEN header is required; get one from POST /api/v1/queue/users/{userId}');
+    if (token === undefined || token === '')
+      return reject(
+        'missing',
+        401,
+        'TOKEN_MISSING',
+        'the QUEUE-TOKEN header is required; get one from POST /api/v1/queue/users/{userId}',
+      );
     const known = this.known.get(token);
     if (known && Date.now() - known.checkedAt < this.opts.localTtlMs) return this.decide(known);
     return this.refresh(token, known);
@@ -69,7 +75,8 @@ export class TokenGate {
     const claims = verifyToken(this.secret, token);
     if (!claims) throw reject('invalid', 401, 'TOKEN_INVALID', 'queue token is not valid');
     const found = await this.lookup(token, claims);
-    if (!found || found.state.status === 'UNKNOWN') throw reject('expired', 401, 'TOKEN_EXPIRED', 'queue token has expired or was used; get a new one');
+    if (!found || found.state.status === 'UNKNOWN')
+      throw reject('expired', 401, 'TOKEN_EXPIRED', 'queue token has expired or was used; get a new one');
     return toView(token, found.userId, found.state);
   }
 
@@ -77,14 +84,29 @@ export class TokenGate {
     let record: TokenRecord;
     const issuedAtMs = Date.now();
     try {
-      record = await this.redis.run('queue-issue', (redis) => this.queue.issue(redis, userId, issueToken(this.secret, userId, issuedAtMs), issuedAtMs, this.opts.staticQueue()));
+      record = await this.redis.run('queue-issue', (redis) =>
+        this.queue.issue(
+          redis,
+          userId,
+          issueToken(this.secret, userId, issuedAtMs),
+          issuedAtMs,
+          this.opts.staticQueue(),
+        ),
+      );
     } catch (error) {
-      if (error instanceof RedisUnavailable) throw new ApiError(503, 'QUEUE_UNAVAILABLE', 'the waiting queue is unavailable, retry shortly');
+      if (error instanceof RedisUnavailable)
+        throw new ApiError(503, 'QUEUE_UNAVAILABLE', 'the waiting queue is unavailable, retry shortly');
       throw error;
     }
     // an existing token handed back keeps its own issue time (the MAC was ours when we stored it)
-    this.remember(record.token, { userId, issuedAtMs: verifyToken(this.secret, record.token)?.issuedAtMs ?? issuedAtMs, state: record.state, checkedAt: Date.now() });
-    if (record.state.status === 'UNKNOWN') throw new ApiError(503, 'QUEUE_UNAVAILABLE', 'the waiting queue could not place this user, retry');
+    this.remember(record.token, {
+      userId,
+      issuedAtMs: verifyToken(this.secret, record.token)?.issuedAtMs ?? issuedAtMs,
+      state: record.state,
+      checkedAt: Date.now(),
+    });
+    if (record.state.status === 'UNKNOWN')
+      throw new ApiError(503, 'QUEUE_UNAVAILABLE', 'the waiting queue could not place this user, retry');
     return toView(record.token, userId, record.state);
   }
 
@@ -121,7 +143,12 @@ export class TokenGate {
       if (claims.issuedAtMs + this.opts.tokenTtlMs > Date.now()) return { userId: claims.userId };
       return reject('expired', 401, 'TOKEN_EXPIRED', 'queue token has expired; get a new one');
     }
-    const entry: Known = { userId: found?.userId ?? claims.userId, issuedAtMs: claims.issuedAtMs, state: found?.state ?? { status: 'UNKNOWN' }, checkedAt: Date.now() };
+    const entry: Known = {
+      userId: found?.userId ?? claims.userId,
+      issuedAtMs: claims.issuedAtMs,
+      state: found?.state ?? { status: 'UNKNOWN' },
+      checkedAt: Date.now(),
+    };
     this.remember(token, entry);
     return this.decide(entry);
   }
@@ -136,7 +163,13 @@ export class TokenGate {
     const state = known.state;
     if (state.status === 'ACTIVE' && (state.expiresAt > Date.now() || this.opts.staticQueue())) return known;
     if (state.status === 'WAITING') {
-      return reject('waiting', 403, 'QUEUE_NOT_ACTIVE', `still waiting in the queue at position ${state.position}; poll GET /api/v1/queue/status`, { position: state.position });
+      return reject(
+        'waiting',
+        403,
+        'QUEUE_NOT_ACTIVE',
+        `still waiting in the queue at position ${state.position}; poll GET /api/v1/queue/status`,
+        { position: state.position },
+      );
     }
     return reject('expired', 401, 'TOKEN_EXPIRED', 'queue token has expired or was used; get a new one');
   }
@@ -151,14 +184,22 @@ export class TokenGate {
   }
 }
 
-function reject(reason: string, status: number, code: string, message: string, details?: Record<string, unknown>): ApiError {
+function reject(
+  reason: string,
+  status: number,
+  code: string,
+  message: string,
+  details?: Record<string, unknown>,
+): ApiError {
   queueRejections.inc({ reason });
   return new ApiError(status, code, message, details);
 }
 
 function toView(token: string, userId: number, state: QueueState): QueueView {
-  if (state.status === 'ACTIVE') return { token, userId, status: 'ACTIVE', position: 0, expiresAt: new Date(state.expiresAt).toISOString() };
-  if (state.status === 'WAITING') return { token, userId, status: 'WAITING', position: state.position, expiresAt: null };
+  if (state.status === 'ACTIVE')
+    return { token, userId, status: 'ACTIVE', position: 0, expiresAt: new Date(state.expiresAt).toISOString() };
+  if (state.status === 'WAITING')
+    return { token, userId, status: 'WAITING', position: state.position, expiresAt: null };
   throw new ApiError(401, 'TOKEN_EXPIRED', 'queue token has expired or was used; get a new one');
 }
 
