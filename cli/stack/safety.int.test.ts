@@ -167,7 +167,10 @@ describe('the machine shared services are out of reach', () => {
           .every((service) => service.healthy),
       ).toBe(true);
       const result = await down(userDir);
-      expect(result.stopped).toEqual([]);
+      // it stops only what it started itself: its monitoring, never the Redis and PostgreSQL it was given
+      expect(result.stopped.map((service) => service.name).sort()).toEqual(
+        ['postgresExporter', 'prometheus', 'redisExporter'].sort(),
+      );
       expect(isAlive(owner.redis.pid as number) && isAlive(owner.postgres.pid as number)).toBe(true);
     } finally {
       await down(ownerDir);
