@@ -129,7 +129,8 @@ afterAll(async () => {
     browser.kill();
     await exited;
   }
-  rmSync(path.join(work, 'profile'), { recursive: true, force: true });
+  // Chromium's helper processes may still be writing their profile for a moment after the browser exits
+  rmSync(path.join(work, 'profile'), { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
 
 interface ChartCheck {

@@ -26,9 +26,10 @@ describe.runIf(process.getuid?.() === 0)('a state dir the postgres user cannot r
       (await status(stateDir)).services.filter((service) => service.name !== 'api').every((service) => service.healthy),
     ).toBe(true);
     const result = await down(stateDir);
-    expect(result.stopped.map((service) => [service.name, service.wasRunning])).toEqual([
-      ['redis', true],
-      ['postgres', true],
-    ]);
+    // the core services, and the monitoring started beside them, were running and are stopped
+    const stopped = new Map(result.stopped.map((service) => [service.name, service.wasRunning]));
+    for (const name of ['redis', 'postgres', 'prometheus', 'redisExporter', 'postgresExporter']) {
+      expect(stopped.get(name as (typeof result.stopped)[number]['name']), name).toBe(true);
+    }
   });
 });
