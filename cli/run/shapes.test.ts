@@ -47,7 +47,8 @@ describe('shapes', () => {
       env: { THINK_SECONDS: '0' },
     });
     expect(peak.executor === 'ramping-arrival-rate' && peak.maxVUs).toBe(1000);
-    expect(buildShape('peak').thresholds.dropped_iterations).toEqual(['count==0']);
+    // 10 s 10→1000 + 20 s 1000→5000 + 30 s 5000→1000 + 10 s 1000→5000 = 5,050 + 60,000 + 90,000 + 30,000 offered
+    expect(buildShape('peak').thresholds.dropped_iterations).toEqual(['count<=185']);
   });
 
   it('scales VUs and rates but never durations, and keeps at least one', () => {

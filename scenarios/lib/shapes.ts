@@ -58,6 +58,13 @@ export interface ShapeDefinition {
   thresholds: Record<string, string[]>;
   /** steady shapes have one duration that --duration may replace */
   steady: boolean;
+  /**
+   * An arrival-rate shape passes while k6 sends at least (1 − this share) of the iterations its stages offer.
+   * Not zero: a ramp that ends at its top rate sees k6 count a handful of iterations due in the executor's last
+   * instant as dropped (a 2,400/s peak on the build machine: 21 of 88,819, all stamped in the same microsecond
+   * at the scenario's end). A run that really loses load still fails, and every drop is reported.
+   */
+  droppedShare?: number;
 }
 
 /** The seed's own stages (common-options.js), kept verbatim. */
@@ -130,7 +137,8 @@ function definitions(): Record<ShapeName, ShapeDefinition> {
           env: think(0),
         },
       },
-      thresholds: { ...noUnexpectedFailures, http_req_duration: ['p(95)<100'], dropped_iterations: ['count==0'] },
+      thresholds: { ...noUnexpectedFailures, http_req_duration: ['p(95)<100'] },
+      droppedShare: 0.001,
     },
     seed: {
       description:
@@ -264,7 +272,24 @@ export function buildShape(
     if (opts.browser) scaled = { ...scaled, options: { browser: { type: 'chromium' } } };
     scenarios[scenarioName] = scaled;
   }
-  return { scenarios, thresholds: definition.thresholds };
+  if (definition.droppedShare === undefined) return { scenarios, thresholds: definition.thresholds };
+  const allowed = Math.floor(offeredIterations(scenarios) * definition.droppedShare);
+  return { scenarios, thresholds: { ...definition.thresholds, dropped_iterations: [`count<=${allowed}`] } };
+}
+
+/** The iterations the arrival-rate scenarios ask for: the area under their rate curve (per-second time units). */
+export function offeredIterations(scenarios: Record<string, ScenarioSpec>): number {
+  let total = 0;
+  for (const scenario of Object.values(scenarios)) {
+    if (scenario.executor === 'constant-arrival-rate') total += scenario.rate * durationSeconds(scenario.duration);
+    if (scenario.executor !== 'ramping-arrival-rate') continue;
+    let rate = scenario.startRate;
+    for (const stage of scenario.stages) {
+      total += (durationSeconds(stage.duration) * (rate + stage.target)) / 2;
+      rate = stage.target;
+    }
+  }
+  return total;
 }
 
 export interface Phase {
