@@ -1,5 +1,5 @@
-// The real stack on free ports: every process healthy, `up` idempotent, the on-demand extras work, real k6
-// runs against the API, and `loadctl down` after a `kill -9` leaves no process of any recorded group.
+// The real stack on free ports: every process healthy (Prometheus and its targets too), `up` idempotent, the
+// on-demand extras work, and `loadctl down` after a `kill -9` leaves no process of any recorded group.
 import { execa } from 'execa';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
