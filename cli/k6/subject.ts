@@ -3,10 +3,11 @@
 // point with its -e values and the way its end-of-test summary reaches summary.json; the rest of the pipeline
 // does not care which it was.
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, extname, join, relative, resolve } from 'node:path';
-import { WORKLOADS, workloadScript, type WorkloadName } from '../../scenarios/lib/catalogue.ts';
+import { checkShapeWorkload, WORKLOADS, workloadScript, type WorkloadName } from '../../scenarios/lib/catalogue.ts';
 import { buildShape, type ScenarioSpec, type ShapeName } from '../../scenarios/lib/shapes.ts';
+import { UserError } from '../shared/errors.ts';
 import { REPO_ROOT } from '../shared/paths.ts';
 import type { K6Results, WorkloadEnv } from './args.ts';
 
@@ -24,6 +25,19 @@ export function scriptSubject(file: string, shape?: ShapeName): RunSubject {
 export const OWN_OPTIONS = 'own';
 
 export const isArchive = (file: string): boolean => extname(file) === '.tar';
+
+/** A subject that can run: a workload under a shape it makes sense for, or a script that exists (a shape only around a script). */
+export function checkSubject(subject: RunSubject): void {
+  if (subject.kind === 'workload') {
+    const checked = checkShapeWorkload(subject.shape, subject.workload);
+    if (!checked.ok) throw new UserError(`${checked.problem}.`, `use one of: ${checked.choices.join(', ')}`);
+    return;
+  }
+  if (!existsSync(subject.file))
+    throw new UserError(`no such script: ${subject.file}.`, 'give a k6 script (.js, .ts) or archive (.tar)');
+  if (subject.shape && isArchive(subject.file))
+    throw new UserError('--shape needs a script, not a k6 archive: its options are sealed in it.');
+}
 
 /** The script's file name without its extension, usable in run ids and Kubernetes names. */
 export function scriptName(file: string): string {

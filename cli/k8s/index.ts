@@ -4,12 +4,11 @@ import { execa } from 'execa';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
-import { checkShapeWorkload, WORKLOADS } from '../../scenarios/lib/catalogue.ts';
+import { WORKLOADS } from '../../scenarios/lib/catalogue.ts';
 import { UserError } from '../shared/errors.ts';
 import { ExitCode } from '../shared/exit-codes.ts';
 import { NO_USAGE_REPORT, workloadArgs } from '../k6/args.ts';
-import { isArchive, k6Entry, subjectLabels, type RunSubject } from '../k6/subject.ts';
+import { checkSubject, isArchive, k6Entry, subjectLabels, type RunSubject } from '../k6/subject.ts';
 import { resolveK6 } from '../toolchain/tools.ts';
 import { CONFIG_MAP_MAX_BYTES } from './k6-operator-schema.ts';
 import {
@@ -49,15 +48,7 @@ export const DEFAULT_CLUSTER_TARGET = 'http://reference-api:8080';
 /** Checks the options before anything runs. */
 export function validateK8sOptions(options: K8sOptions): void {
   const { subject } = options;
-  if (subject.kind === 'workload') {
-    const checked = checkShapeWorkload(subject.shape, subject.workload);
-    if (!checked.ok) throw new UserError(`${checked.problem}.`, `use one of: ${checked.choices.join(', ')}`);
-  } else {
-    if (!existsSync(subject.file))
-      throw new UserError(`no such script: ${subject.file}.`, 'give a k6 script (.js, .ts) or archive (.tar)');
-    if (subject.shape && isArchive(subject.file))
-      throw new UserError('--shape needs a script, not a k6 archive: its options are sealed in it.');
-  }
+  checkSubject(subject);
   if (!Number.isInteger(options.parallelism) || options.parallelism < 1 || options.parallelism > 1000) {
     throw new UserError(
       `--parallelism must be a whole number from 1 to 1000, not '${options.parallelism}'.`,

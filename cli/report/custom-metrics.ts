@@ -20,6 +20,19 @@ export const BUILTIN_PREFIXES = [
   'grpc_',
 ];
 
+/** The built-in k6 metrics the aggregate reads (HTTP, iterations, VUs, data, checks); readers skip the others. */
+export const READ_BUILTIN_METRICS = [
+  'http_req_duration',
+  'iterations',
+  'iteration_duration',
+  'dropped_iterations',
+  'vus',
+  'vus_max',
+  'data_received',
+  'data_sent',
+  'checks',
+] as const;
+
 export function isBuiltinMetric(name: string): boolean {
   return BUILTIN_PREFIXES.some((prefix) => name.startsWith(prefix));
 }

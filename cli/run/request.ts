@@ -1,12 +1,8 @@
-// A run request and the checks made before anything slow starts: the subject, the user's k6 arguments and the
-// loopback rule on the target. Light on purpose (no k6, no stack, no report engine loaded): `loadctl run`
-// answers a refused target before the rest of the run code is even read.
-import { existsSync } from 'node:fs';
 import { UserError } from '../shared/errors.ts';
 import type { ProgressFigures } from '../k6/live.ts';
 import { checkPassthrough, type CheckedPassthrough } from '../k6/passthrough.ts';
-import { isArchive, shapeScenarios, type RunSubject } from '../k6/subject.ts';
-import { checkShapeWorkload, type WorkloadName } from '../../scenarios/lib/catalogue.ts';
+import { checkSubject, shapeScenarios, type RunSubject } from '../k6/subject.ts';
+import { type WorkloadName } from '../../scenarios/lib/catalogue.ts';
 import { durationSeconds } from '../../scenarios/lib/durations.ts';
 import type { ShapeName } from '../../scenarios/lib/shapes.ts';
 import { assertTargetAllowed } from './target.ts';
@@ -54,14 +50,8 @@ export interface CheckedRequest {
 /** Checks a request before anything starts; every problem is a UserError naming the valid choices. */
 export function validateRequest(request: RunRequest): CheckedRequest {
   const subject = subjectOf(request);
-  if (subject.kind === 'workload') {
-    const checked = checkShapeWorkload(subject.shape, subject.workload);
-    if (!checked.ok) throw new UserError(`${checked.problem}.`, `use one of: ${checked.choices.join(', ')}`);
-  } else {
-    if (!existsSync(subject.file))
-      throw new UserError(`no such script: ${subject.file}.`, 'give a k6 script (.js, .ts) or archive (.tar)');
-    if (subject.shape && isArchive(subject.file))
-      throw new UserError('--shape needs a script, not a k6 archive: its options are sealed in it.');
+  checkSubject(subject);
+  if (subject.kind === 'script') {
     if (!subject.shape && (request.scale !== 1 || request.duration !== undefined)) {
       throw new UserError(
         '--scale and --duration resize a seed shape; a script under its own options has none.',

@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { Aggregate, type SampleTags } from '../aggregate.ts';
-import { BUILTIN_PREFIXES } from '../custom-metrics.ts';
+import { BUILTIN_PREFIXES, READ_BUILTIN_METRICS } from '../custom-metrics.ts';
 import type { ReportReader } from './reader.ts';
 
 export const CSV_HEADER_START = 'metric_name,timestamp,metric_value';
@@ -15,17 +15,7 @@ export const CSV_HEADER_START = 'metric_name,timestamp,metric_value';
 /** The k6 metrics the aggregate reads; other built-in ones are skipped after reading their name. */
 const SKIPPED_BUILTIN = (name: string) =>
   BUILTIN_PREFIXES.some((prefix) => name.startsWith(prefix)) && !READ_BUILTIN.has(name);
-const READ_BUILTIN = new Set([
-  'http_req_duration',
-  'iterations',
-  'iteration_duration',
-  'dropped_iterations',
-  'vus',
-  'vus_max',
-  'data_received',
-  'data_sent',
-  'checks',
-]);
+const READ_BUILTIN = new Set<string>(READ_BUILTIN_METRICS);
 const TAG_COLUMNS = ['name', 'url', 'scenario', 'status', 'expected_response', 'check'] as const;
 
 export const rawCsvReader: ReportReader = {

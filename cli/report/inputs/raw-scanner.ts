@@ -4,23 +4,13 @@
 // reads that layout straight from the bytes, skips metrics the report does not use after reading their name,
 // and falls back to JSON.parse for anything unusual (escapes, exponents, reordered keys, Metric lines).
 import type { Aggregate, SampleTags } from '../aggregate.ts';
-import { BUILTIN_PREFIXES } from '../custom-metrics.ts';
+import { BUILTIN_PREFIXES, READ_BUILTIN_METRICS } from '../custom-metrics.ts';
 import { asMetricType } from './summary.ts';
 import { PROTOCOL_METRICS } from '../protocols/aggregate.ts';
 import { BROWSER_REQUEST_METRIC } from '../protocols/browser.ts';
 
 const USED_METRICS = [
-  ...[
-    'http_req_duration',
-    'iterations',
-    'iteration_duration',
-    'dropped_iterations',
-    'vus',
-    'vus_max',
-    'data_received',
-    'data_sent',
-    'checks',
-  ],
+  ...READ_BUILTIN_METRICS,
   ...[BROWSER_REQUEST_METRIC, 'browser_data_received', 'browser_data_sent'],
   ...PROTOCOL_METRICS,
 ];
