@@ -120,12 +120,11 @@ export async function searchCapacity(request: CapacityRequest): Promise<Capacity
   const deadline = startedAt.getTime() + request.limits.maxTimeSeconds * 1000;
   // A first step on a cold system pays for opening pool connections, JIT and caches: an unjudged warm-up at
   // half the start rate takes that cost, so the first judged step measures the rate and not the cold start.
-  if (!request.signal?.aborted) {
-    const rate = Math.max(1, Math.round(search.startRate / 2));
-    info(`warm-up: ${rate}/s for ${WARM_UP_SECONDS} s (not judged)`);
-    const warm = await runStep({
+  /** One bounded step at `rate` against this search's stack or target. */
+  const stepAt = (rate: number, durationS: number) =>
+    runStep({
       rate,
-      durationS: WARM_UP_SECONDS,
+      durationS,
       workload: request.workload,
       stack,
       target,
@@ -134,6 +133,10 @@ export async function searchCapacity(request: CapacityRequest): Promise<Capacity
       signal: request.signal,
       onInfo: info,
     });
+  if (!request.signal?.aborted) {
+    const rate = Math.max(1, Math.round(search.startRate / 2));
+    info(`warm-up: ${rate}/s for ${WARM_UP_SECONDS} s (not judged)`);
+    const warm = await stepAt(rate, WARM_UP_SECONDS);
     result.warmUp = { rate, p95Ms: warm.p95Ms, runDir: warm.runDir };
   }
   for (;;) {
@@ -153,17 +156,7 @@ export async function searchCapacity(request: CapacityRequest): Promise<Capacity
       result.stoppedBecause = `the next step would pass --max-time ${request.limits.maxTimeSeconds}s`;
     else {
       info(`step ${result.steps.length + 1}: ${rate}/s for ${request.limits.stepSeconds} s`);
-      const step = await runStep({
-        rate,
-        durationS: request.limits.stepSeconds,
-        workload: request.workload,
-        stack,
-        target,
-        allowRemote: request.allowRemote,
-        stepsDir,
-        signal: request.signal,
-        onInfo: info,
-      });
+      const step = await stepAt(rate, request.limits.stepSeconds);
       const judged = { ...step, verdict: judgeStep(step, slo) };
       result.steps.push(judged);
       await save();

@@ -48,6 +48,23 @@ function send(
 
 const tokenHeader = (token: string): Record<string, string> => ({ 'QUEUE-TOKEN': token });
 
+/** POST /payment for a user's reservations; `expected` widens the answers that count as success. */
+const payment = (
+  token: string,
+  userId: number,
+  reservationIds: number[],
+  expected?: ReturnType<typeof http.expectedStatuses>,
+): Response =>
+  send(
+    'POST',
+    '/payment/payments/users/:userId',
+    `/payment/payments/users/${userId}`,
+    { reservationIds },
+    tokenHeader(token),
+    'text',
+    expected,
+  );
+
 export interface QueueTicket {
   token: string;
   status: 'WAITING' | 'ACTIVE' | string;
@@ -97,26 +114,10 @@ export const api = {
     ),
   reserve: (token: string, body: { userId: number; concertId: number; scheduleId: number; seatIds: number[] }) =>
     send('POST', '/reservations', '/reservations', body, tokenHeader(token), 'text'),
-  pay: (token: string, userId: number, reservationIds: number[]) =>
-    send(
-      'POST',
-      '/payment/payments/users/:userId',
-      `/payment/payments/users/${userId}`,
-      { reservationIds },
-      tokenHeader(token),
-      'text',
-    ),
+  pay: (token: string, userId: number, reservationIds: number[]) => payment(token, userId, reservationIds),
   /** a payment by a user who tops up when short: 402 (insufficient balance) is then an expected answer */
   payMayBeShort: (token: string, userId: number, reservationIds: number[]) =>
-    send(
-      'POST',
-      '/payment/payments/users/:userId',
-      `/payment/payments/users/${userId}`,
-      { reservationIds },
-      tokenHeader(token),
-      'text',
-      PAYMENT_MAY_BE_SHORT,
-    ),
+    payment(token, userId, reservationIds, PAYMENT_MAY_BE_SHORT),
 };
 
 /** The parsed JSON body, or undefined when the body is not JSON (an error page, an empty reply). */
