@@ -12,12 +12,13 @@ const QUANTILE_STEPS = 400;
 export const EXACT_SAMPLES = 2048;
 
 /**
- * k6's trend percentile: on the sorted samples, rank (n − 1) × p / 100, linearly interpolated between the
- * two closest ranks (TrendSink.P in k6's metrics package).
+ * k6's trend percentile: on the sorted samples, rank (p / 100) × (n − 1), linearly interpolated between the
+ * two closest ranks (TrendSink.P in k6's metrics package). The operations run in k6's order, fraction first:
+ * (n − 1) × p / 100 rounds differently in the last bit, and k6's figures are to be matched exactly.
  */
 export function k6Percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
-  const rank = ((sorted.length - 1) * p) / 100;
+  const rank = (p / 100) * (sorted.length - 1);
   const below = sorted[Math.floor(rank)] ?? Number.NaN;
   const above = sorted[Math.ceil(rank)] ?? Number.NaN;
   return below + (above - below) * (rank - Math.floor(rank));
