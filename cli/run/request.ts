@@ -2,7 +2,7 @@ import { UserError } from '../shared/errors.ts';
 import type { ProgressFigures } from '../k6/live.ts';
 import { checkPassthrough, type CheckedPassthrough } from '../k6/passthrough.ts';
 import { checkSubject, shapeScenarios, type RunSubject } from '../k6/subject.ts';
-import { type WorkloadName } from '../../scenarios/lib/catalogue.ts';
+import type { WorkloadName } from '../../scenarios/lib/catalogue.ts';
 import { durationSeconds } from '../../scenarios/lib/durations.ts';
 import type { ShapeName } from '../../scenarios/lib/shapes.ts';
 import { assertTargetAllowed } from './target.ts';
