@@ -46,10 +46,11 @@ async function book(page: Page): Promise<boolean> {
   await page.locator('[data-testid="schedule"][data-available="true"]').first().click();
   if (!(await step(page, 'seats shown', 'seat'))) return false;
 
-  await page
-    .locator('[data-testid="seat"][data-available="true"]')
-    .nth(Math.floor(Math.random() * 20))
-    .click();
+  // Browser VUs start together and see the same free seats: a random pick among them would, now and then,
+  // send two users to one seat and fail a booking that nothing on the server got wrong. Each VU takes its own
+  // place in the list instead, so concurrent browser users never reach for the same seat.
+  const freeSeats = page.locator('[data-testid="seat"][data-available="true"]');
+  await freeSeats.nth((exec.vu.idInTest - 1) % (await freeSeats.count())).click();
   await page.getByTestId('reserve').click();
   if (!(await step(page, 'seat held', 'pay'))) return false;
 
