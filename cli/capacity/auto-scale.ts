@@ -72,6 +72,7 @@ export async function autoScale(request: AutoScaleRequest): Promise<AutoScale> {
     : storedResults(reportsDir).find(
         (r) =>
           r.workload === request.workload &&
+          r.script === undefined &&
           r.sloText === AUTO_SCALE_SLO &&
           r.placement.machineCores === cpus().length &&
           r.sustainedRate !== undefined &&

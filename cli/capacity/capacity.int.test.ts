@@ -1,7 +1,7 @@
 // A capacity search through the real k6 against a real stack, kept short (steps of a few seconds at low
 // rates): every step measures each process's CPU, the result is written after every step, a slowed API is
 // named as the limit, and Ctrl-C (an abort) leaves a partial result and no k6.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { childPids, executableName } from '../stack/processes.ts';
 import { startTestStack, type TestStack } from '../stack/test-stack.ts';
 import { searchCapacity, type CapacityRequest } from './capacity.ts';
 import { CAPACITY_FILE, type CapacityResult } from './result.ts';
+import { RunMeta, RunFiles } from '../shared/run-dir.ts';
 
 let stack: TestStack;
 let reportsDir: string;
@@ -56,6 +57,45 @@ describe('loadctl capacity', () => {
     expect(readFileSync(join(dir, 'capacity.md'), 'utf8')).toContain('**Sustained at the SLO: 100/s**');
     expect(readFileSync(join(dir, 'latency-vs-throughput.svg'), 'utf8')).toContain('<svg');
     expect(readFileSync(join(dir, 'capacity.html'), 'utf8')).toContain('latency-vs-throughput');
+  });
+
+  it("searches a user's own script: its default function at the rate steps, the API's CPU from its /metrics", async () => {
+    const script = join(reportsDir, 'health-check.js');
+    // its own options (one iteration) are what the search replaces
+    writeFileSync(
+      script,
+      [
+        "import http from 'k6/http';",
+        "import { check } from 'k6';",
+        'export const options = { iterations: 1 };',
+        'export default function () {',
+        "  check(http.get(`${__ENV.BASE_URL}/health`), { 'status 200': (r) => r.status === 200 });",
+        '}',
+      ].join('\n'),
+    );
+    const api = stack.state.api.url.replace(/\/$/, '');
+    const { result, dir } = await searchCapacity(
+      request({ script, target: api, metricsUrls: [`${api}/metrics`], stateDir: undefined }),
+    );
+    expect(result.workload).toBe('health-check');
+    expect(result.script).toMatch(/health-check\.js$/);
+    expect(dir).toMatch(/-health-check$/);
+    expect(result.steps.map((s) => s.offeredRate)).toEqual([50, 100]);
+    for (const step of result.steps) {
+      expect(step.throughput).toBeGreaterThan(0.8 * step.offeredRate);
+      expect(step.cores.k6).toBeGreaterThan(0);
+      // an external view: the API's CPU from its process_cpu_seconds_total, the database's not known
+      expect(step.cores.api).toBeGreaterThan(0);
+      expect(step.cores.postgres).toBeUndefined();
+      const meta = RunMeta.parse(JSON.parse(readFileSync(join(step.runDir, RunFiles.meta), 'utf8')));
+      expect(meta.shape).toBe('rate');
+    }
+  });
+
+  it('refuses a k6 archive with one line, before any load', async () => {
+    const archive = join(reportsDir, 'sealed.tar');
+    writeFileSync(archive, '');
+    await expect(searchCapacity(request({ script: archive }))).rejects.toThrow(/not a k6 archive/);
   });
 
   it('names the API as the limit when the API itself is slow (its latency switch)', async () => {

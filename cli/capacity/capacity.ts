@@ -9,7 +9,8 @@ import { UserError } from '../shared/errors.ts';
 import { DEFAULT_REPORTS_DIR } from '../shared/paths.ts';
 import { assertTargetAllowed } from '../run/target.ts';
 import { up } from '../stack/lifecycle.ts';
-import { checkShapeWorkload, type WorkloadName } from '../../scenarios/lib/catalogue.ts';
+import { checkSubject, isArchive, scriptRecord, subjectLabels, type RunSubject } from '../k6/subject.ts';
+import type { WorkloadName } from '../../scenarios/lib/catalogue.ts';
 import { classifyLimit } from './limit.ts';
 import { attainedUtilisation, fitCosts, predictions, saturationBounds } from './model.ts';
 import { renderMarkdownPage } from '../report/render/html.ts';
@@ -24,14 +25,21 @@ import type { Placement } from './step-types.ts';
 
 const CHART_FILE = 'latency-vs-throughput.svg';
 const WARM_UP_SECONDS = 3;
+/** the target of a script searched without --target: the hosts it names itself, which loadctl does not know */
+const SCRIPT_OWN_HOSTS = "the script's own hosts";
 /** what a step costs beyond its load: k6 start-up, the graceful stop, the step's report */
 const STEP_OVERHEAD_S = 5;
 
 export interface CapacityRequest {
   workload: WorkloadName;
+  /** a user's k6 script (absolute path): its default function at the `rate` shape instead of `workload`; the
+   *  embedded stack is then not started, and --target (BASE_URL) is the only host loadctl knows it calls */
+  script?: string;
   sloText: string;
   target?: string;
   allowRemote: boolean;
+  /** Prometheus endpoints scraped beside each step: an external API's CPU comes from its process_cpu_seconds_total */
+  metricsUrls?: readonly string[];
   limits: SearchLimits;
   search?: Partial<SearchBounds>;
   reportsDir?: string;
@@ -61,33 +69,40 @@ export async function searchCapacity(request: CapacityRequest): Promise<Capacity
   } catch (error) {
     throw new UserError(`--slo ${(error as Error).message}.`, "e.g. --slo 'p95<200ms,errors<1%'");
   }
-  const checked = checkShapeWorkload('rate', request.workload);
-  if (!checked.ok) throw new UserError(`${checked.problem}.`, `use one of: ${checked.choices.join(', ')}`);
+  const subject: RunSubject = request.script
+    ? { kind: 'script', file: request.script, shape: 'rate' }
+    : { kind: 'workload', shape: 'rate', workload: request.workload };
+  if (request.script && isArchive(request.script))
+    throw new UserError('capacity needs a script, not a k6 archive: the scenarios sealed in it cannot be replaced.');
+  checkSubject(subject);
+  const { workload: name } = subjectLabels(subject);
   const search = { ...DEFAULT_BOUNDS, ...request.search };
 
   const target = request.target
     ? (await assertTargetAllowed(request.target, request.allowRemote)).href.replace(/\/$/, '')
     : undefined;
-  const stack = target ? undefined : await up({ stateDir: request.stateDir, onProgress: info });
+  const stack = target || request.script ? undefined : await up({ stateDir: request.stateDir, onProgress: info });
   const placement: Placement = {
     machineCores: cpus().length,
     // k6 inherits this process's CPU affinity (taskset)
     k6Cores: availableParallelism(),
     apiWorkers: stack?.api.workers,
-    shared: target === undefined || isLocal(target),
+    // a script without --target calls hosts of its own choosing: none of them is known to be this machine
+    shared: target === undefined ? stack !== undefined : isLocal(target),
   };
   const startedAt = new Date();
   const dir = join(
     request.reportsDir ?? DEFAULT_REPORTS_DIR,
-    `${CAPACITY_DIR_PREFIX}${startedAt.toISOString().replace(/[:.]/g, '-')}-${request.workload}`,
+    `${CAPACITY_DIR_PREFIX}${startedAt.toISOString().replace(/[:.]/g, '-')}-${name}`,
   );
   const stepsDir = join(dir, 'steps');
   mkdirSync(stepsDir, { recursive: true });
 
   const result: CapacityResult = {
     version: 1,
-    workload: request.workload,
-    target: target ?? stack?.api.url ?? '',
+    workload: name,
+    ...(request.script ? { script: scriptRecord(request.script).file } : {}),
+    target: target ?? stack?.api.url ?? SCRIPT_OWN_HOSTS,
     sloText: request.sloText,
     slo,
     startedAt: startedAt.toISOString(),
@@ -125,10 +140,11 @@ export async function searchCapacity(request: CapacityRequest): Promise<Capacity
     runStep({
       rate,
       durationS,
-      workload: request.workload,
+      subject,
       stack,
       target,
       allowRemote: request.allowRemote,
+      metricsUrls: request.metricsUrls,
       stepsDir,
       signal: request.signal,
       onInfo: info,

@@ -19,7 +19,10 @@ export interface SearchLimits {
 
 export interface CapacityResult {
   version: 1;
+  /** the workload, or the script's name */
   workload: string;
+  /** the user's k6 script, from the working directory, when one was searched instead of a workload */
+  script?: string;
   target: string;
   sloText: string;
   slo: Slo;
@@ -42,6 +45,7 @@ export interface CapacityResult {
 const StoredResult = z.looseObject({
   version: z.literal(1),
   workload: z.string(),
+  script: z.string().optional(),
   target: z.string(),
   sloText: z.string(),
   endedAt: z.string(),

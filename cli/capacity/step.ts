@@ -4,12 +4,12 @@
 // /metrics (process_cpu_seconds_total), the database's is not known.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RunSubject } from '../k6/subject.ts';
 import { executeRun } from '../run/run.ts';
 import { parseServerMetrics } from '../report/server-signals.ts';
 import { RunFiles } from '../shared/run-dir.ts';
 import type { StackState } from '../shared/stack-state.ts';
 import { childPids, executableName, machineBusyCpuSeconds, procCpuSeconds } from '../stack/processes.ts';
-import type { WorkloadName } from '../../scenarios/lib/catalogue.ts';
 import { RATE_SHAPE_BASE, vusForRate } from '../../scenarios/lib/shapes.ts';
 import { serverView } from './server-view.ts';
 import { COMPONENTS, type Component, type StepMeasurement } from './step-types.ts';
@@ -17,11 +17,13 @@ import { COMPONENTS, type Component, type StepMeasurement } from './step-types.t
 export interface StepRequest {
   rate: number;
   durationS: number;
-  workload: WorkloadName;
+  /** a workload or a user's script, at the `rate` shape */
+  subject: RunSubject;
   /** the embedded stack whose processes are measured; absent for an external --target */
   stack?: StackState;
   target?: string;
   allowRemote: boolean;
+  metricsUrls?: readonly string[];
   stepsDir: string;
   signal?: AbortSignal;
   onInfo?: (line: string) => void;
@@ -57,12 +59,12 @@ export async function runStep(request: StepRequest): Promise<StepMeasurement> {
   const pids = pidsOf(request.stack);
   const samples: { at: number; cpu: CpuSnapshot }[] = [];
   const outcome = await executeRun({
-    shape: 'rate',
-    workload: request.workload,
+    subject: request.subject,
     scale: request.rate / RATE_SHAPE_BASE,
     duration: `${request.durationS}s`,
     target: request.target ?? request.stack?.api.url,
     allowRemote: request.allowRemote,
+    metricsUrls: request.metricsUrls,
     segments: 1,
     reportsDir: request.stepsDir,
     stateDir: request.stack?.stateDir,

@@ -40,6 +40,9 @@ export function seconds(min: number): (value: string) => number {
   };
 }
 
+/** A repeatable option's values, in the order given. */
+export const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
 // Shape and workload names as run, gate, drill and k8s take them: commander refuses any other name with the
 // list of choices, and --help shows that list.
 export function shapeArgument(): Argument {

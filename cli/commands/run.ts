@@ -14,6 +14,7 @@ import { SCRIPT_HOSTS_NOTE } from '../shared/run-dir.ts';
 import { WORKLOADS, WORKLOAD_NAMES, type WorkloadName } from '../../scenarios/lib/catalogue.ts';
 import { shapeDefinition, SHAPE_NAMES, type ShapeName } from '../../scenarios/lib/shapes.ts';
 import {
+  collect,
   positiveNumber,
   shapeOption,
   subjectArgument,
@@ -131,8 +132,6 @@ function printOutcome(outcome: RunOutcome): void {
     `  run directory: ${shortPath(outcome.runDir)}${outcome.reportError ? '' : `   report: ${shortPath(outcome.reportPath)}`}`,
   );
 }
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function register(program: Command): void {
   program

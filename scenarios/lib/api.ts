@@ -25,8 +25,10 @@ function record(route: string, response: Response): Response {
 /** One tags object per route, made once: k6 reads it on every request, and it never changes. */
 const routeTags = new Map<string, { name: string }>();
 const tagsOf = (route: string): { name: string } => {
-  let tags = routeTags.get(route);
-  if (!tags) routeTags.set(route, (tags = { name: route }));
+  const known = routeTags.get(route);
+  if (known) return known;
+  const tags = { name: route };
+  routeTags.set(route, tags);
   return tags;
 };
 
