@@ -5,11 +5,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, extname, join, relative, resolve } from 'node:path';
-import { checkShapeWorkload, WORKLOADS, workloadScript, type WorkloadName } from '../../scenarios/lib/catalogue.ts';
+import { checkShapeWorkload, WORKLOADS, type WorkloadName } from '../../scenarios/lib/catalogue.ts';
 import { buildShape, type ScenarioSpec, type ShapeName } from '../../scenarios/lib/shapes.ts';
 import { UserError } from '../shared/errors.ts';
 import { REPO_ROOT } from '../shared/paths.ts';
 import type { K6Results, WorkloadEnv } from './args.ts';
+import { bundleWorkload } from './bundle.ts';
 
 export type RunSubject =
   | { kind: 'workload'; shape: ShapeName; workload: WorkloadName }
@@ -112,8 +113,8 @@ export interface K6Entry {
 }
 
 /**
- * The k6 entry of a subject. A shaped script needs its wrapper written to `workDir` (the run directory, so the
- * exact module k6 ran stays with the results).
+ * The k6 entry of a subject. A workload's bundle and a shaped script's wrapper are written to `workDir` (the run
+ * directory, so the exact module k6 ran stays with the results).
  */
 export function k6Entry(
   subject: RunSubject,
@@ -123,7 +124,7 @@ export function k6Entry(
 ): K6Entry {
   if (subject.kind === 'workload') {
     return {
-      script: join(REPO_ROOT, workloadScript(subject.workload)),
+      script: bundleWorkload(subject.workload, workDir),
       cwd: REPO_ROOT,
       env: { baseUrl, shape: subject.shape, scale: scaling.scale, duration: scaling.duration },
       summary: 'summaryFile',
