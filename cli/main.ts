@@ -3,7 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from './shared/errors.ts';
 import { ExitCode } from './shared/exit-codes.ts';
-import { printError } from './shared/output.ts';
+import { printError, visibleControls } from './shared/output.ts';
 import type { Command as CommandType } from 'commander';
 
 // Each command in its own module, loaded only when named: a refusal such as `run`'s target rule answers before
@@ -34,6 +34,8 @@ const program = new Command('loadctl')
   .description('Load-test the concert-booking API with k6, report on it, inject faults and drill the runbooks.')
   .version('0.1.0')
   .showHelpAfterError('(run with --help for usage and examples)')
+  // commander quotes the offending argument as typed: one line, whatever it holds
+  .configureOutput({ outputError: (text, write) => write(`${visibleControls(text.replace(/\n$/, ''))}\n`) })
   .exitOverride();
 
 const named = COMMANDS[process.argv[2] ?? ''];

@@ -95,7 +95,8 @@ describe('loadctl with garbage flags', () => {
           expectOneCleanError(await runLoadctl([...path, ...positionals, option]));
         },
       ),
-      { numRuns: 15 },
+      // a newline in the quoted option once split commander's error over two lines (found by this property)
+      { numRuns: 15, examples: [[0, [], '--zz-0=\n']] },
     );
   });
 
