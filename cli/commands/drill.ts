@@ -13,7 +13,11 @@ export function register(program: Command): void {
     .description("game day: load + the runbook's fault + its signals + its mitigation + recovery, timed and judged")
     .addOption(shapeOption('load shape').default('smoke'))
     .addOption(workloadOption("workload (default: the one the runbook's fault hurts)"))
-    .option('--scale <factor>', 'multiply VUs/rates of the shape', positiveNumber, 1)
+    .option(
+      '--scale <factor>',
+      "multiply VUs/rates of the shape (default: the fault's, 1; db-saturate 3)",
+      positiveNumber,
+    )
     .option('--inject-at <seconds>', 'inject the fault this long after the load starts', seconds(0), 15)
     .option('--duration <seconds>', 'how long the fault lasts before the drill recovers it', seconds(1), 30)
     .option('--detect-timeout <seconds>', 'how long to wait for the signals before mitigating anyway', seconds(1), 20)
@@ -47,7 +51,7 @@ Examples:
         opts: {
           shape: ShapeName;
           workload?: WorkloadName;
-          scale: number;
+          scale?: number;
           injectAt: number;
           duration: number;
           detectTimeout: number;

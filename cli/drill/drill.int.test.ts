@@ -35,7 +35,7 @@ async function drill(runbookId: string, extra: Partial<DrillOptions> = {}): Prom
   const outcome = await runDrill({
     runbookId,
     shape: 'smoke',
-    scale: 1,
+    // the fault's own drill scale, as `loadctl drill` uses by default
     // past the load's warm-up, whose first seconds of cold pools and caches may already look slow
     injectAtS: 15,
     faultDurationS: 10,

@@ -15,6 +15,14 @@ const options: DrillOptions = {
 };
 
 describe('planDrill', () => {
+  it("loads at the fault's drill scale unless given one: db-saturate's waiting writes need 6 VUs", async () => {
+    const runbook = await loadRunbook('database-overload');
+    const { scale: _given, ...noScale } = options;
+    expect(planDrill(runbook, { ...noScale, runbookId: runbook.id }).scale).toBe(3);
+    expect(planDrill(runbook, { ...options, runbookId: runbook.id }).scale).toBe(1);
+    expect(planDrill(await loadRunbook('cache-failure'), noScale).scale).toBe(1);
+  });
+
   it('automates immediate and short-term steps with a command, never long-term ones, and sizes the load', async () => {
     const plan = planDrill(await loadRunbook('cache-failure'), options);
     expect(plan.workload).toBe('seats');

@@ -33,7 +33,8 @@ export interface DrillOptions extends DrillSurroundings {
   runbookId: string;
   shape: ShapeName;
   workload?: WorkloadName;
-  scale: number;
+  /** default: the fault's drillScale, else 1 */
+  scale?: number;
   injectAtS: number;
   faultDurationS: number;
   detectTimeoutS: number;
@@ -67,6 +68,7 @@ export function planDrill(runbook: Runbook, options: DrillOptions): DrillPlan {
   const mode = options.faultMode ?? runbook.fault.mode ?? fault.defaultMode;
   if (!fault.modes.includes(mode))
     throw new UserError(`fault ${fault.name} has no mode "${mode}".`, `use one of: ${fault.modes.join(', ')}`);
+  const scale = options.scale ?? fault.drillScale ?? 1;
   const sloWindowS = checkPromql(runbook.slo.expr).windowS;
   const restoreWithinS = durationSeconds(runbook.slo.restoreWithin);
   // load must outlast: injection, detection or the fault window, the steps, and the SLO's restore budget
@@ -76,7 +78,7 @@ export function planDrill(runbook: Runbook, options: DrillOptions): DrillPlan {
   // a steady shape is stretched to cover the drill; a ramping one (load, peak) keeps its own length
   const loadDurationS = shapeDefinition(options.shape).steady
     ? wantedS
-    : plannedSeconds(buildShape(options.shape, { scale: options.scale }).scenarios);
+    : plannedSeconds(buildShape(options.shape, { scale }).scenarios);
   if (options.injectAtS + options.faultDurationS >= loadDurationS) {
     throw new UserError(
       `the ${options.shape} shape lasts ${loadDurationS} s, too short to inject at ${options.injectAtS} s for ${options.faultDurationS} s.`,
@@ -96,7 +98,7 @@ export function planDrill(runbook: Runbook, options: DrillOptions): DrillPlan {
     fault: { name: fault.name, mode, params: { ...runbook.fault.params, ...options.faultParams } },
     shape: options.shape,
     workload: options.workload ?? fault.drillWorkload,
-    scale: options.scale,
+    scale,
     injectAtS: options.injectAtS,
     faultDurationS: options.faultDurationS,
     detectTimeoutS: options.detectTimeoutS,

@@ -89,6 +89,10 @@ export const dbSaturate: Fault = {
   defaultMode: 'cpu',
   runbookId: 'database-overload',
   drillWorkload: 'journey',
+  // Locked rows hold each blocked write until the statement timeout (5 s): with the smoke shape's 2 VUs both
+  // can wait at once, no /api request finishes in a 5 s window and the API's latency signal has no data.
+  // 6 VUs keep requests finishing (one CI drill saw api-latency-high never fire at 2).
+  drillScale: 3,
   params: { connections: `cpu mode: sessions running heavy queries (default ${CPU_SESSIONS_PER_CORE} per core)` },
 
   async inject({ state }, { mode, params }) {

@@ -53,6 +53,11 @@ export interface Fault {
   runbookId: string;
   /** the workload a drill puts on the API unless told otherwise: one that exercises what the fault breaks */
   drillWorkload: WorkloadName;
+  /**
+   * the load scale a drill uses unless told otherwise (default 1): enough requests finishing in every signal
+   * window for the signals to have data, when the fault makes requests wait rather than fail
+   */
+  drillScale?: number;
   /** the --<param> options inject accepts, each with one line for `fault list` and `fault inject --help` */
   params: Readonly<Record<string, string>>;
   /** refuses (UserError) when the stack does not own the target; returns what recover needs */
