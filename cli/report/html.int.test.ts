@@ -100,7 +100,8 @@ beforeAll(async () => {
       `--user-data-dir=${path.join(work, 'profile')}`,
       'about:blank',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    // its own process group: the helpers it forks (GPU, renderers) are stopped with it
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
   );
   const url = await new Promise<string>((resolve, reject) => {
     let seen = '';
@@ -123,13 +124,24 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
-  if (browser && browser.exitCode === null) {
-    const exited = new Promise((resolve) => browser.once('exit', resolve));
-    browser.kill();
-    await exited;
+/** Whether any process of the group `pgid` is still there (signal 0 only asks). */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
   }
-  // Chromium's helper processes may still be writing their profile for a moment after the browser exits
+}
+
+afterAll(async () => {
+  const pgid = browser?.pid;
+  if (pgid !== undefined && groupAlive(pgid)) {
+    // the browser and every helper: a helper outliving the browser kept writing the profile being removed
+    process.kill(-pgid, 'SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while (groupAlive(pgid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   rmSync(path.join(work, 'profile'), { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
 
